@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Workflows;
+
+namespace AiOrchestra.Engine.Execution;
+
+public enum StepStatus
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>What one step did: written to the store as it finishes and returned in the run's result.</summary>
+public sealed record StepRecord
+{
+    public required string StepId { get; init; }
+    public required int Index { get; init; }
+    public required StepStatus Status { get; init; }
+    public JsonNode? Output { get; init; }
+    public string? Error { get; init; }
+    public int Attempts { get; init; }
+    public long DurationMs { get; init; }
+    public TokenUsage? Usage { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+}
+
+/// <summary>Everything the executor needs to run (or resume) one run of a workflow.</summary>
+public sealed record RunRequest
+{
+    public required string RunId { get; init; }
+    public required string OwnerId { get; init; }
+    public required Workflow Workflow { get; init; }
+
+    /// <summary>The run's inputs; they override the workflow's default variables.</summary>
+    public IReadOnlyDictionary<string, JsonNode?> Inputs { get; init; } = new Dictionary<string, JsonNode?>();
+
+    /// <summary>
+    /// Steps a previous attempt at this run already finished (after a crash): they are not called again,
+    /// their outputs are bound as if they had just run.
+    /// </summary>
+    public IReadOnlyList<StepRecord> FinishedSteps { get; init; } = [];
+}
+
+/// <summary>The run's outcome in the seed's shape: success, the outputs by step id, every error.</summary>
+public sealed record WorkflowResult
+{
+    public required bool Success { get; init; }
+    public bool Cancelled { get; init; }
+    public required IReadOnlyDictionary<string, JsonNode?> Outputs { get; init; }
+    public required IReadOnlyList<string> Errors { get; init; }
+    public required IReadOnlyList<StepRecord> Steps { get; init; }
+}
+
+/// <summary>
+/// Where the executor reports progress as it happens: the store writes it down and publishes it live;
+/// the command line prints it. Finished steps are awaited so a crash never loses a finished step's output.
+/// </summary>
+public interface IRunJournal
+{
+    ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken);
+
+    ValueTask StepFinishedAsync(StepRecord step, CancellationToken cancellationToken);
+
+    /// <summary>Partial output of a step as it streams (LLM tokens).</summary>
+    void StepDelta(string stepId, string text);
+}

@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+
+namespace AiOrchestra.Engine.Execution;
+
+/// <summary>
+/// A plug-in step type (template, http, openai, ...). It describes its actions and their parameters once;
+/// the validator, the dashboard's editor and the API docs all read that description.
+/// </summary>
+public interface IStepType
+{
+    /// <summary>The <c>step_type</c> value in workflow files, e.g. <c>http</c>.</summary>
+    string Name { get; }
+
+    string Description { get; }
+
+    IReadOnlyList<StepAction> Actions { get; }
+
+    /// <summary>
+    /// Runs one attempt of <paramref name="call"/>. Throw <see cref="StepFailedException"/> for a failure a
+    /// person can act on (transient ones are retried); honour the token for timeout and cancel.
+    /// </summary>
+    Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken);
+}
+
+/// <summary>One action of a step type with its parameter schema.</summary>
+public sealed record StepAction(string Name, string Description, IReadOnlyList<StepParameter> Parameters);
+
+/// <summary>One parameter of an action: its JSON type, whether it is required, and what it is for.</summary>
+public sealed record StepParameter(string Name, ParameterType Type, bool Required, string Description, bool Secret = false);
+
+public enum ParameterType
+{
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Object,
+    Array,
+    /// <summary>Any JSON value (for example an HTTP body).</summary>
+    Any,
+}
+
+/// <summary>Everything a step type needs for one attempt: the action, its rendered parameters and the run it belongs to.</summary>
+public sealed record StepCall(string Action, JsonObject Parameters, StepContext Context);
+
+/// <summary>The run around a step call: ids for logging, and a way to report streamed output and token usage.</summary>
+public sealed class StepContext
+{
+    public required string RunId { get; init; }
+    public required string StepId { get; init; }
+    public required int Attempt { get; init; }
+
+    /// <summary>The user the run belongs to; step types that read stored data (prompts) scope it to this user.</summary>
+    public required string OwnerId { get; init; }
+
+    /// <summary>Receives partial output as it streams (LLM tokens); published as <c>step-delta</c> events.</summary>
+    public Action<string> ReportDelta { get; init; } = _ => { };
+
+    /// <summary>Token usage reported by LLM steps, kept in the step log.</summary>
+    public TokenUsage? Usage { get; set; }
+}
+
+public sealed record TokenUsage(int PromptTokens, int CompletionTokens)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
+
+/// <summary>
+/// A step failure with a message a person can act on. Transient failures (timeouts, 429, 5xx) are retried
+/// when the step allows; <see cref="RetryAfter"/> carries the server's hint and wins over the backoff.
+/// </summary>
+public sealed class StepFailedException(string message, bool transient = false, TimeSpan? retryAfter = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public bool Transient { get; } = transient;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}

@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AiOrchestra.Engine.Templating;
+
+/// <summary>
+/// A parsed <c>{{ }}</c> template. It is data substitution only: references are looked up,
+/// never evaluated, and a rendered value is never scanned for braces again.
+/// </summary>
+public sealed class Template
+{
+    private readonly IReadOnlyList<object> _parts; // string literals and TemplateReferences, in order
+
+    private Template(IReadOnlyList<object> parts, IReadOnlyList<TemplateReference> references)
+    {
+        _parts = parts;
+        References = references;
+    }
+
+    /// <summary>Every <c>{{ }}</c> reference in the text, in order of appearance.</summary>
+    public IReadOnlyList<TemplateReference> References { get; }
+
+    /// <summary>True when the whole text is exactly one reference, so rendering can keep the value's JSON type.</summary>
+    public bool IsSingleReference => _parts.Count == 1 && _parts[0] is TemplateReference;
+
+    /// <summary>True when the text holds at least one reference (a literal-only text renders as itself).</summary>
+    public bool HasReferences => References.Count > 0;
+
+    /// <summary>Parses <paramref name="text"/>; throws <see cref="TemplateException"/> naming the position of the first syntax error.</summary>
+    public static Template Parse(string text)
+    {
+        var parts = new List<object>();
+        var references = new List<TemplateReference>();
+        var literal = new StringBuilder();
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (text[i] == '\\' && Matches(text, i + 1, "{{"))
+            {
+                literal.Append("{{");
+                i += 3;
+                continue;
+            }
+            if (Matches(text, i, "{{"))
+            {
+                var close = text.IndexOf("}}", i + 2, StringComparison.Ordinal);
+                if (close < 0)
+                {
+                    throw new TemplateException(
+                        $"'{{{{' at position {i} is never closed: add '}}}}' after the variable name, or write '\\{{{{' for a literal '{{{{'.");
+                }
+                var expression = text[(i + 2)..close];
+                var reference = TemplateReference.Parse(expression, i);
+                if (literal.Length > 0)
+                {
+                    parts.Add(literal.ToString());
+                    literal.Clear();
+                }
+                parts.Add(reference);
+                references.Add(reference);
+                i = close + 2;
+                continue;
+            }
+            literal.Append(text[i]);
+            i++;
+        }
+        if (literal.Length > 0)
+        {
+            parts.Add(literal.ToString());
+        }
+        return new Template(parts, references);
+    }
+
+    /// <summary>
+    /// Renders the template as text. Strings render as themselves, numbers and booleans as JSON,
+    /// objects and arrays as compact JSON, null as the empty string.
+    /// Throws <see cref="TemplateException"/> when a variable or a path into it does not exist.
+    /// </summary>
+    public string Render(IReadOnlyDictionary<string, JsonNode?> scope)
+    {
+        if (_parts.Count == 1 && _parts[0] is string only)
+        {
+            return only;
+        }
+        var result = new StringBuilder();
+        foreach (var part in _parts)
+        {
+            if (part is string text)
+            {
+                result.Append(text);
+            }
+            else
+            {
+                result.Append(AsText(((TemplateReference)part).Resolve(scope)));
+            }
+        }
+        return result.ToString();
+    }
+
+    /// <summary>
+    /// Renders to a JSON value: a text that is exactly one reference yields the referenced value
+    /// with its type kept (an array stays an array); anything else yields a string.
+    /// </summary>
+    public JsonNode? RenderValue(IReadOnlyDictionary<string, JsonNode?> scope) =>
+        IsSingleReference
+            ? ((TemplateReference)_parts[0]).Resolve(scope)?.DeepClone()
+            : JsonValue.Create(Render(scope));
+
+    /// <summary>Renders every string inside a JSON value (object keys are left as they are).</summary>
+    public static JsonNode? RenderNode(JsonNode? node, IReadOnlyDictionary<string, JsonNode?> scope) => node switch
+    {
+        null => null,
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, RenderNode(p.Value, scope)))),
+        JsonArray array => new JsonArray(array.Select(item => RenderNode(item, scope)).ToArray()),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => Parse(value.GetValue<string>()).RenderValue(scope),
+        _ => node.DeepClone(),
+    };
+
+    /// <summary>Every reference inside the strings of a JSON value, with the JSON path of the string that holds it.</summary>
+    public static IEnumerable<(string Path, TemplateReference Reference)> FindReferences(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    foreach (var found in FindReferences(value, $"{path}.{key}"))
+                    {
+                        yield return found;
+                    }
+                }
+                break;
+            case JsonArray array:
+                for (var index = 0; index < array.Count; index++)
+                {
+                    foreach (var found in FindReferences(array[index], $"{path}[{index}]"))
+                    {
+                        yield return found;
+                    }
+                }
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                foreach (var reference in Parse(value.GetValue<string>()).References)
+                {
+                    yield return (path, reference);
+                }
+                break;
+        }
+    }
+
+    /// <summary>How a value is written into text: strings as themselves, everything else as compact JSON.</summary>
+    public static string AsText(JsonNode? value) => value switch
+    {
+        null => "",
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => value.ToJsonString(),
+    };
+
+    private static bool Matches(string text, int at, string token) =>
+        at + token.Length <= text.Length && string.CompareOrdinal(text, at, token, 0, token.Length) == 0;
+}
