@@ -1,0 +1,9 @@
+using AiOrchestra.Engine.Execution;
+
+namespace AiOrchestra.Engine.Workflows;
+
+/// <summary>Checks a workflow against the step catalog and the rules of the format; reports every error at once.</summary>
+public sealed class WorkflowValidator(StepCatalog catalog)
+{
+    public IReadOnlyList<ValidationError> Validate(Workflow workflow) => throw new NotImplementedException();
+}
