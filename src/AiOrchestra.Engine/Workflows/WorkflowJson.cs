@@ -49,7 +49,8 @@ public static class WorkflowJson
         }
         catch (JsonException e)
         {
-            return Failed(DescribeSyntaxError(e));
+            var duplicates = DuplicateProperties(json);
+            return duplicates.Count > 0 ? new WorkflowParseResult(null, duplicates) : Failed(DescribeSyntaxError(e));
         }
         return new WorkflowReader().Read(root);
     }
@@ -145,6 +146,51 @@ public static class WorkflowJson
         else
         {
             value.WriteTo(writer);
+        }
+    }
+
+    /// <summary>
+    /// The reader refuses a property given twice but does not say where; a second pass, which allows them,
+    /// finds each one with its path. Only called for a document that already failed.
+    /// </summary>
+    private static List<ValidationError> DuplicateProperties(string json)
+    {
+        var errors = new List<ValidationError>();
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = WorkflowLimits.MaxDepth });
+            FindDuplicates(document.RootElement, "", errors);
+        }
+        catch (JsonException)
+        {
+            // Malformed for another reason too; the first error message says which.
+            errors.Clear();
+        }
+        return errors;
+    }
+
+    private static void FindDuplicates(JsonElement element, string path, List<ValidationError> errors)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in element.EnumerateObject())
+            {
+                var propertyPath = JsonValues.Child(path, property.Name);
+                if (!seen.Add(property.Name))
+                {
+                    errors.Add(new ValidationError(propertyPath, $"'{property.Name}' is given more than once in the same object; keep one"));
+                }
+                FindDuplicates(property.Value, propertyPath, errors);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                FindDuplicates(item, JsonValues.Item(path, index++), errors);
+            }
         }
     }
 
