@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -8,6 +9,8 @@ namespace AiOrchestra.Engine.Workflows;
 internal static class JsonValues
 {
     private const int MaxQuotedLength = 40;
+
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>"a string (\"60\")", "a number (4.5)", "an object", "null": what a person sees in their file.</summary>
     public static string Describe(JsonNode? node) => node switch
@@ -26,8 +29,10 @@ internal static class JsonValues
         _ => "an unknown value",
     };
 
-    public static string Quote(string text) =>
-        text.Length <= MaxQuotedLength ? $"\"{text}\"" : $"\"{text[..MaxQuotedLength]}...\"";
+    /// <summary>The text as a JSON string, so a newline or quote inside shows as it would be written in the file.</summary>
+    public static string Quote(string text) => text.Length <= MaxQuotedLength
+        ? JsonSerializer.Serialize(text, Readable)
+        : JsonSerializer.Serialize(text[..MaxQuotedLength], Readable)[..^1] + "...\"";
 
     public static bool IsString(JsonNode? node, out string text)
     {

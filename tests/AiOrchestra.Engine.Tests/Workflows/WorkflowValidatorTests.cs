@@ -51,6 +51,22 @@ public class WorkflowValidatorTests
     }
 
     [Fact]
+    public void Invalid_values_are_quoted_as_they_would_be_written_in_the_file()
+    {
+        var workflow = Read(OneStep("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}}""")) with { WorkflowId = "two\nlines \"q\"" };
+
+        Assert.StartsWith("\"two\\nlines \\\"q\\\"\" is not a valid workflow id", Assert.Single(Validator.Validate(workflow)).Message);
+    }
+
+    [Fact]
+    public void Long_invalid_values_are_shortened_in_messages()
+    {
+        var workflow = Read(OneStep("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}}""")) with { WorkflowId = new string('X', 500) };
+
+        Assert.StartsWith($"\"{new string('X', 40)}...\" is not a valid workflow id", Assert.Single(Validator.Validate(workflow)).Message);
+    }
+
+    [Fact]
     public void A_workflow_id_of_65_characters_is_too_long()
     {
         var workflow = Read(OneStep("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}}""")) with { WorkflowId = new string('a', 65) };
