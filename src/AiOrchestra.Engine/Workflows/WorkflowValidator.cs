@@ -43,6 +43,30 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         return errors;
     }
 
+    /// <summary>
+    /// As <see cref="ValidateInputs(IReadOnlyDictionary{string, JsonNode?})"/>, and also refuses inputs the workflow
+    /// does not declare: nothing could refer to them, so they are almost always misspelt names.
+    /// </summary>
+    public static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var errors = new List<ValidationError>();
+        CheckValues(inputs, "input", errors);
+        if (errors.Count > 0 && errors[0].Path == "variables")
+        {
+            return errors;
+        }
+        foreach (var name in inputs.Keys.Where(name => !workflow.Variables.ContainsKey(name)))
+        {
+            var declared = workflow.Variables.Count == 0
+                ? "it declares no variables"
+                : $"its variables are: {string.Join(", ", workflow.Variables.Keys)}";
+            errors.Add(new(JsonValues.Child("variables", name), $"workflow '{workflow.WorkflowId}' has no variable {JsonValues.Quote(name)}{Spelling.DidYouMean(name, workflow.Variables.Keys)}; {declared}"));
+        }
+        return errors;
+    }
+
     private static void CheckValues(IReadOnlyDictionary<string, JsonNode?> values, string noun, List<ValidationError> errors)
     {
         if (values.Count > WorkflowLimits.MaxVariables)

@@ -441,4 +441,27 @@ public class WorkflowValidatorTests
 
         Assert.Empty(WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["deep"] = deep }));
     }
+
+    [Fact]
+    public void Inputs_the_workflow_does_not_declare_are_refused_with_a_suggestion()
+    {
+        var workflow = Read(OneStep("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{email_query}}"}}""", """{"email_query": "", "limit": 5}"""));
+        var inputs = new Dictionary<string, JsonNode?> { ["emial_query"] = "is:unread", ["limit"] = 3, ["colour"] = "red" };
+
+        Assert.Equal(
+        [
+            "variables.emial_query: workflow 'w' has no variable \"emial_query\" (did you mean 'email_query'?); its variables are: email_query, limit",
+            "variables.colour: workflow 'w' has no variable \"colour\"; its variables are: email_query, limit",
+        ], WorkflowValidator.ValidateInputs(workflow, inputs).Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Declared_inputs_within_the_limits_are_accepted_for_a_workflow()
+    {
+        var workflow = Read(OneStep("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{topic}}"}}""", """{"topic": ""}"""));
+
+        Assert.Empty(WorkflowValidator.ValidateInputs(workflow, new Dictionary<string, JsonNode?> { ["topic"] = "SOPs" }));
+        Assert.Contains("WorkflowLimits.MaxVariableValueBytes", Assert.Single(WorkflowValidator.ValidateInputs(
+            workflow, new Dictionary<string, JsonNode?> { ["topic"] = new string('x', 2 * 1024 * 1024) })).Message);
+    }
 }
