@@ -1,0 +1,85 @@
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Settings;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+
+namespace AiOrchestra.Web.Dashboard;
+
+public static class DashboardExtensions
+{
+    /// <summary>The authorization policy of every page: a signed-in user by the Identity cookie, never a bearer token.</summary>
+    public const string Policy = "pages";
+
+    /// <summary>
+    /// The web dashboard: Razor Pages behind the Identity cookie (the default scheme), sign-in with lockout and
+    /// password rules, Data Protection keys under <c>data/keys/</c>, and the stored integration secrets.
+    /// </summary>
+    public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<IdentityOptions>(options =>
+        {
+            options.Password.RequiredLength = 10;
+            options.Password.RequireNonAlphanumeric = false;
+            options.Lockout.MaxFailedAccessAttempts = 5;
+            options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            options.Lockout.AllowedForNewUsers = true;
+        });
+        new IdentityBuilder(typeof(AppUser), services).AddSignInManager();
+
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.LoginPath = "/Account/Login";
+            cookie.LogoutPath = "/Account/Logout";
+            cookie.AccessDeniedPath = "/Account/Login";
+            cookie.Cookie.Name = "AiOrchestra.Auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.SlidingExpiration = true;
+            // the API answers 401 itself; only pages are redirected to the login form
+            cookie.Events.OnRedirectToLogin = context =>
+            {
+                if (context.Request.Path.StartsWithSegments("/api"))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return Task.CompletedTask;
+                }
+                context.Response.Redirect(context.RedirectUri);
+                return Task.CompletedTask;
+            };
+        });
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
+            .RequireAuthenticatedUser());
+
+        services.AddDataProtection()
+            .SetApplicationName("AiOrchestra")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "data", "keys")));
+        services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
+
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.AuthorizeFolder("/", Policy);
+            options.Conventions.AllowAnonymousToPage("/Account/Login");
+            options.Conventions.AllowAnonymousToPage("/Account/Setup");
+        });
+        services.AddSingleton<SecretStore>();
+        services.AddSingleton<IntegrationSettings>();
+        services.AddSingleton<Markdown>();
+        services.AddSingleton<RunHtml>();
+        return builder;
+    }
+
+    /// <summary>The pages, static files from the top-level <c>wwwroot/</c>, and the live event stream of a run.</summary>
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
+        app.MapRunStream();
+        return app;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using Microsoft.AspNetCore.Html;
+
+namespace AiOrchestra.Web.Dashboard;
+
+/// <summary>What one step row of a run's timeline shows.</summary>
+public sealed record StepView(string StepId, string Status)
+{
+    public int Attempts { get; init; }
+    public long? DurationMs { get; init; }
+    public JsonNode? Output { get; init; }
+    public string? Error { get; init; }
+    public TokenUsage? Usage { get; init; }
+}
+
+/// <summary>
+/// The HTML of a run's timeline pieces, written once and used both by the run page and by the live stream
+/// (which sends the same pieces as htmx out-of-band swaps), so a live page and a reloaded page look the same.
+/// </summary>
+public sealed class RunHtml(Markdown markdown)
+{
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string StepElementId(string stepId) => "step-" + stepId;
+
+    public IHtmlContent StepRow(StepView step, bool outOfBand = false) => new HtmlString(StepRowText(step, outOfBand));
+
+    public string StepRowText(StepView step, bool outOfBand)
+    {
+        var html = new StringBuilder();
+        var id = StepElementId(step.StepId);
+        html.Append("<li id=\"").Append(E(id)).Append("\" class=\"step status-").Append(E(step.Status)).Append("\" data-status=\"")
+            .Append(E(step.Status)).Append('"');
+        if (outOfBand)
+        {
+            html.Append(" hx-swap-oob=\"true\"");
+        }
+        html.Append('>');
+        html.Append("<div class=\"step-head\"><span class=\"badge status-").Append(E(step.Status)).Append("\">").Append(E(step.Status))
+            .Append("</span> <strong>").Append(E(step.StepId)).Append("</strong>");
+        var meta = new List<string>();
+        if (step.Attempts > 1)
+        {
+            meta.Add($"{step.Attempts} attempts");
+        }
+        if (step.DurationMs is { } ms)
+        {
+            meta.Add(FormatDuration(ms));
+        }
+        if (step.Usage is { } usage)
+        {
+            meta.Add($"{usage.TotalTokens} tokens");
+        }
+        if (meta.Count > 0)
+        {
+            html.Append(" <span class=\"meta\">").Append(E(string.Join(" · ", meta))).Append("</span>");
+        }
+        html.Append("</div>");
+        if (step.DurationMs is { } duration)
+        {
+            html.Append("<div class=\"bar\" aria-hidden=\"true\"><span style=\"width:")
+                .Append(BarPercent(duration).ToString(CultureInfo.InvariantCulture)).Append("%\"></span></div>");
+        }
+        if (step.Status == "running")
+        {
+            html.Append("<div class=\"delta\" id=\"").Append(E(id)).Append("-delta\"></div>");
+        }
+        if (step.Error is { Length: > 0 } error)
+        {
+            html.Append("<p class=\"error\">").Append(E(error)).Append("</p>");
+        }
+        if (step.Output is not null)
+        {
+            html.Append("<div class=\"output\">").Append(OutputText(step.Output)).Append("</div>");
+        }
+        html.Append("</li>");
+        return html.ToString();
+    }
+
+    /// <summary>A text output is Markdown; any other JSON value is shown as indented JSON.</summary>
+    public IHtmlContent Output(JsonNode? output) => new HtmlString(OutputText(output));
+
+    private string OutputText(JsonNode? output)
+    {
+        if (output is JsonValue value && value.TryGetValue<string>(out var text))
+        {
+            return "<div class=\"markdown\">" + ToText(markdown.Render(text)) + "</div>";
+        }
+        return "<pre class=\"json\">" + E(output?.ToJsonString(Indented) ?? "null") + "</pre>";
+    }
+
+    public IHtmlContent RunStatus(string status) => new HtmlString(RunStatusText(status, outOfBand: false));
+
+    public static string RunStatusText(string status, bool outOfBand) =>
+        $"<span id=\"run-status\" class=\"badge status-{E(status)}\" data-status=\"{E(status)}\"{(outOfBand ? " hx-swap-oob=\"true\"" : "")}>{E(status)}</span>";
+
+    public static string DeltaText(string stepId, string delta) =>
+        $"<span hx-swap-oob=\"beforeend:#{E(StepElementId(stepId))}-delta\">{E(delta)}</span>";
+
+    public static string RunErrorText(string? error) =>
+        $"<p id=\"run-error\" class=\"error\" hx-swap-oob=\"true\">{E(error ?? "")}</p>";
+
+    /// <summary>Once finished, a run can no longer be cancelled: the cancel form goes away.</summary>
+    public static string FinishedActionsText() => "<div id=\"run-cancel\" hx-swap-oob=\"true\"></div>";
+
+    public static string FormatDuration(long ms) => ms < 1000
+        ? $"{ms} ms"
+        : (ms / 1000.0).ToString("0.0", CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>Log scale: 1 ms is a sliver, 100 s fills the bar; steps of very different lengths stay comparable.</summary>
+    internal static int BarPercent(long ms) => (int)Math.Clamp(Math.Log10(ms + 1) / 5 * 100, 2, 100);
+
+    private static string E(string text) => Encoder.Encode(text);
+
+    private static string ToText(IHtmlContent content)
+    {
+        using var writer = new StringWriter();
+        content.WriteTo(writer, HtmlEncoder.Default);
+        return writer.ToString();
+    }
+}

@@ -1,0 +1,64 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Runs;
+
+namespace AiOrchestra.Web.Dashboard;
+
+/// <summary>
+/// <c>GET /runs/{id}/live</c>: a run's events as HTML fragments for htmx's hx-sse extension. Every message is an
+/// unnamed event whose data holds out-of-band swaps (step rows, the run's status, streamed tokens), numbered with the
+/// run's event sequence so a reconnect (Last-Event-ID) continues where it stopped. After the run's final status comes
+/// the named event <c>done</c>, on which the page closes the stream.
+/// </summary>
+public static class RunStream
+{
+    public const string DoneEvent = "done";
+
+    public static IEndpointConventionBuilder MapRunStream(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/runs/{id}/live", (string id, HttpContext context, RunEvents events, RunHtml html, CancellationToken cancellationToken) =>
+            {
+                var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+                long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var after);
+                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, cancellationToken));
+            })
+            .RequireAuthorization(DashboardExtensions.Policy)
+            .ExcludeFromDescription();
+
+    private static async IAsyncEnumerable<SseItem<string>> Fragments(
+        IAsyncEnumerable<RunEvent> events, RunHtml html, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in events.WithCancellation(cancellationToken))
+        {
+            var id = item.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var data = item.Type switch
+            {
+                RunEvent.RunStarted => RunHtml.RunStatusText(item.Status ?? "running", outOfBand: true),
+                RunEvent.StepStarted or RunEvent.StepFinished when item.StepId is not null => html.StepRowText(
+                    new StepView(item.StepId, item.Status ?? "running")
+                    {
+                        Attempts = item.Attempt ?? 0,
+                        DurationMs = item.Type == RunEvent.StepFinished ? item.DurationMs : null,
+                        Output = item.Output,
+                        Error = item.Error,
+                        Usage = item.Usage,
+                    },
+                    outOfBand: true),
+                RunEvent.StepDelta when item.StepId is not null && item.Delta is not null => RunHtml.DeltaText(item.StepId, item.Delta),
+                RunEvent.RunFinished => RunHtml.RunStatusText(item.Status ?? "finished", outOfBand: true)
+                                        + RunHtml.RunErrorText(item.Error) + RunHtml.FinishedActionsText(),
+                _ => null,
+            };
+            if (data is not null)
+            {
+                yield return new SseItem<string>(data) { EventId = id };
+            }
+            if (item.Type == RunEvent.RunFinished)
+            {
+                yield return new SseItem<string>(item.Status ?? "", DoneEvent);
+                yield break;
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using AiOrchestra.Web.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Pages.Account;
+
+/// <summary>The one-time page that creates the first administrator; once anyone exists it is gone (404).</summary>
+public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, AppDbContext db, Examples examples) : PageModel
+{
+    private static readonly SemaphoreSlim Once = new(1, 1);
+
+    [BindProperty]
+    public string UserName { get; set; } = "";
+
+    [BindProperty]
+    public string Password { get; set; } = "";
+
+    [BindProperty]
+    public string Confirm { get; set; } = "";
+
+    public List<string> Errors { get; } = [];
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) =>
+        await db.Users.AnyAsync(cancellationToken) ? NotFound() : Page();
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        // two first visitors at once must not both become administrators
+        await Once.WaitAsync(cancellationToken);
+        try
+        {
+            if (await db.Users.AnyAsync(cancellationToken))
+            {
+                return NotFound();
+            }
+            if (string.IsNullOrWhiteSpace(UserName))
+            {
+                Errors.Add("Choose a user name.");
+            }
+            if (Password != Confirm)
+            {
+                Errors.Add("The two passwords differ; type the same password twice.");
+            }
+            if (Errors.Count > 0)
+            {
+                return Page();
+            }
+            var admin = new AppUser { UserName = UserName.Trim() };
+            var created = await users.CreateAsync(admin, Password);
+            if (!created.Succeeded)
+            {
+                Errors.AddRange(created.Errors.Select(e => e.Description));
+                return Page();
+            }
+            await examples.LoadForUserAsync(admin.Id, cancellationToken);
+            await signIn.SignInAsync(admin, isPersistent: true);
+            return Redirect("/");
+        }
+        finally
+        {
+            Once.Release();
+        }
+    }
+}

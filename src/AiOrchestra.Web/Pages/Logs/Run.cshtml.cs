@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Dashboard;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Workflows;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace AiOrchestra.Web.Pages.Logs;
+
+/// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
+public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue) : PageModel
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    [BindProperty(SupportsGet = true)]
+    public string Id { get; set; } = "";
+
+    public RunDetails Details { get; private set; } = null!;
+
+    /// <summary>Every step of the workflow version the run executes, those not reached yet as pending.</summary>
+    public IReadOnlyList<StepView> Steps { get; private set; } = [];
+
+    public string Inputs { get; private set; } = "";
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
+        if (details is null)
+        {
+            return NotFound();
+        }
+        Details = details;
+        Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Indented) ?? "{}";
+        var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
+        var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
+        var views = new List<StepView>();
+        foreach (var step in version?.Workflow.Steps ?? [])
+        {
+            views.Add(recorded.Remove(step.StepId, out var row) ? ToView(row) : new StepView(step.StepId, "pending"));
+        }
+        views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
+        Steps = views;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnGetDownloadAsync(CancellationToken cancellationToken)
+    {
+        var log = await runs.ExportAsync(User.OwnerId(), Id, cancellationToken);
+        return log is null
+            ? NotFound()
+            : File(Encoding.UTF8.GetBytes(log.ToJsonString(Indented)), "application/json", $"run-{Id}.json");
+    }
+
+    public async Task<IActionResult> OnPostRerunAsync(CancellationToken cancellationToken)
+    {
+        var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
+        if (details is null)
+        {
+            return NotFound();
+        }
+        var inputs = (JsonNode.Parse(details.Run.Inputs) as JsonObject ?? [])
+            .ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
+        var result = await queue.EnqueueAsync(User.OwnerId(), details.Run.WorkflowId, inputs, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return BadRequest(string.Join(Environment.NewLine, result.Errors));
+        }
+        return Redirect("/Logs/" + result.RunId);
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(CancellationToken cancellationToken)
+    {
+        var result = await queue.CancelAsync(User.OwnerId(), Id, cancellationToken);
+        return result == CancelResult.NotFound ? NotFound() : Redirect("/Logs/" + Id);
+    }
+
+    private static StepView ToView(RunStep step) => new(step.StepId, AppDbContext.StepStatusText(step.Status))
+    {
+        Attempts = step.Attempts,
+        DurationMs = step.FinishedAt is null ? null : step.DurationMs,
+        Output = step.Output is null ? null : JsonNode.Parse(step.Output),
+        Error = step.Error,
+        Usage = step.PromptTokens is null && step.CompletionTokens is null ? null : new TokenUsage(step.PromptTokens ?? 0, step.CompletionTokens ?? 0),
+    };
+}

@@ -1,0 +1,258 @@
+using System.Text;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Workflows;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace AiOrchestra.Web.Pages.Workflows;
+
+/// <summary>
+/// Creates and edits a workflow with the step editor (add, remove, reorder steps; type and action from the step
+/// catalog; parameter fields from the action's schema) or as raw JSON; shows each validation error by its field.
+/// </summary>
+public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? Id { get; set; }
+
+    [BindProperty]
+    public WorkflowForm Form { get; set; } = new();
+
+    /// <summary>Which editor button was pressed: save, refresh, add, remove-N, up-N, down-N.</summary>
+    [BindProperty]
+    public string? Command { get; set; }
+
+    [BindProperty]
+    public string? Json { get; set; }
+
+    public StepCatalog Catalog => catalog;
+
+    public bool IsNew => string.IsNullOrEmpty(Id);
+
+    public IReadOnlyList<ValidationError> Errors { get; private set; } = [];
+
+    public IReadOnlyList<WorkflowVersionSummary> Versions { get; private set; } = [];
+
+    public bool Saved { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(bool saved, CancellationToken cancellationToken)
+    {
+        if (!IsNew)
+        {
+            var stored = await store.GetAsync(User.OwnerId(), Id!, cancellationToken);
+            if (stored is null)
+            {
+                return NotFound();
+            }
+            Form = WorkflowForm.From(stored.Workflow);
+            Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
+        }
+        else
+        {
+            Form.Steps.Add(NewStep(0));
+        }
+        Saved = saved;
+        Json = CurrentJson();
+        return Page();
+    }
+
+    /// <summary>The workflow file of the current version, or of <paramref name="version"/>.</summary>
+    public async Task<IActionResult> OnGetExportAsync(int? version, CancellationToken cancellationToken)
+    {
+        var stored = version is { } number
+            ? await store.GetVersionAsync(User.OwnerId(), Id ?? "", number, cancellationToken)
+            : await store.GetAsync(User.OwnerId(), Id ?? "", cancellationToken);
+        if (stored is null)
+        {
+            return NotFound();
+        }
+        var name = version is null ? $"{Id}.json" : $"{Id}.v{version}.json";
+        return File(Encoding.UTF8.GetBytes(WorkflowJson.Serialize(stored.Workflow)), "application/json", name);
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!IsNew && await store.GetAsync(User.OwnerId(), Id!, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+        if (!IsNew)
+        {
+            // the id of a saved workflow is its name in the URL; a different id would be another workflow
+            Form.WorkflowId = Id!;
+        }
+        var command = Command ?? "save";
+        if (command == "save")
+        {
+            var (workflow, formErrors) = Form.ToWorkflow(catalog);
+            if (formErrors.Count > 0)
+            {
+                Errors = formErrors;
+            }
+            else
+            {
+                var result = await store.SaveAsync(User.OwnerId(), workflow, cancellationToken);
+                if (result.Succeeded)
+                {
+                    return Saved_(workflow.WorkflowId);
+                }
+                Errors = result.Errors;
+            }
+        }
+        else
+        {
+            ApplyEditorCommand(command);
+        }
+        return await EditorAsync(cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostJsonAsync(CancellationToken cancellationToken)
+    {
+        var parsed = WorkflowJson.Parse(Json ?? "");
+        if (parsed.Workflow is { } workflow)
+        {
+            if (!IsNew && workflow.WorkflowId != Id)
+            {
+                Errors = [new ValidationError("workflow_id", $"is '{workflow.WorkflowId}' but this page edits '{Id}'; keep the id, or import the file as a new workflow.")];
+            }
+            else
+            {
+                var result = await store.SaveAsync(User.OwnerId(), workflow, cancellationToken);
+                if (result.Succeeded)
+                {
+                    return Saved_(workflow.WorkflowId);
+                }
+                Errors = result.Errors;
+            }
+            Form = WorkflowForm.From(workflow);
+        }
+        else
+        {
+            Errors = parsed.Errors;
+        }
+        var json = Json;
+        var page = await EditorAsync(cancellationToken);
+        Json = json;
+        return page;
+    }
+
+    /// <summary>The errors of one field, by the validator's path (e.g. <c>steps[1].parameters.url</c>).</summary>
+    public IEnumerable<string> ErrorsAt(string path) => Errors.Where(e => e.Path == path).Select(e => e.Message);
+
+    /// <summary>Errors no field shows (they appear in the summary only).</summary>
+    public bool HasFieldFor(ValidationError error) => FieldPaths().Contains(error.Path);
+
+    public IEnumerable<StepParameter> FieldsOf(StepForm step)
+    {
+        var schema = catalog.FindAction(step.StepType, step.Action)?.Parameters ?? [];
+        var extra = step.Parameters.Keys.Where(name => schema.All(p => p.Name != name))
+            .Select(name => new StepParameter(name, ParameterType.Any, false, "Not a parameter of this action; clear it to remove it."));
+        return schema.Concat(extra);
+    }
+
+    private HashSet<string> FieldPaths()
+    {
+        var paths = new HashSet<string>(StringComparer.Ordinal) { "workflow_id", "name", "description", "variables" };
+        for (var i = 0; i < Form.Steps.Count; i++)
+        {
+            foreach (var field in new[] { "step_id", "step_type", "action", "on_error", "retry", "retry.max_attempts", "timeout_seconds" })
+            {
+                paths.Add($"steps[{i}].{field}");
+            }
+            foreach (var parameter in FieldsOf(Form.Steps[i]))
+            {
+                paths.Add($"steps[{i}].parameters.{parameter.Name}");
+            }
+        }
+        return paths;
+    }
+
+    private IActionResult Saved_(string workflowId)
+    {
+        var url = "/Workflows/Edit/" + Uri.EscapeDataString(workflowId) + "?saved=true";
+        if (Request.IsHtmx())
+        {
+            Response.Headers["HX-Redirect"] = url;
+            return new OkResult();
+        }
+        return Redirect(url);
+    }
+
+    private async Task<IActionResult> EditorAsync(CancellationToken cancellationToken)
+    {
+        if (!IsNew)
+        {
+            Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
+        }
+        Json ??= CurrentJson();
+        Response.VaryOnHtmx();
+        return Request.IsHtmx() ? Partial("_Editor", this) : Page();
+    }
+
+    private string CurrentJson()
+    {
+        var (workflow, _) = Form.ToWorkflow(catalog);
+        try
+        {
+            return WorkflowJson.Serialize(workflow);
+        }
+        catch (ArgumentException)
+        {
+            return "";
+        }
+    }
+
+    private void ApplyEditorCommand(string command)
+    {
+        var dash = command.LastIndexOf('-');
+        var index = dash > 0 && int.TryParse(command[(dash + 1)..], out var n) ? n : -1;
+        var verb = dash > 0 ? command[..dash] : command;
+        var steps = Form.Steps;
+        switch (verb)
+        {
+            case "add":
+                steps.Add(NewStep(steps.Count));
+                break;
+            case "remove" when index >= 0 && index < steps.Count:
+                steps.RemoveAt(index);
+                break;
+            case "up" when index > 0 && index < steps.Count:
+                (steps[index - 1], steps[index]) = (steps[index], steps[index - 1]);
+                break;
+            case "down" when index >= 0 && index < steps.Count - 1:
+                (steps[index + 1], steps[index]) = (steps[index], steps[index + 1]);
+                break;
+        }
+        // a changed type or action keeps only the parameters its schema knows, plus those already filled in
+        foreach (var step in steps)
+        {
+            var type = catalog.Find(step.StepType);
+            if (type is null)
+            {
+                continue;
+            }
+            if (type.Actions.All(a => a.Name != step.Action))
+            {
+                step.Action = type.Actions.FirstOrDefault()?.Name ?? "";
+            }
+            var known = FieldsOf(step).Select(p => p.Name).ToHashSet();
+            foreach (var empty in step.Parameters.Where(p => string.IsNullOrEmpty(p.Value) && !known.Contains(p.Key)).Select(p => p.Key).ToList())
+            {
+                step.Parameters.Remove(empty);
+            }
+        }
+    }
+
+    private StepForm NewStep(int index)
+    {
+        var type = catalog.Types.OrderBy(t => t.Name == "template" ? 0 : 1).ThenBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault();
+        var taken = Form.Steps.Select(s => s.StepId).ToHashSet();
+        var number = index + 1;
+        while (taken.Contains($"step{number}"))
+        {
+            number++;
+        }
+        return new StepForm { StepId = $"step{number}", StepType = type?.Name ?? "", Action = type?.Actions.FirstOrDefault()?.Name ?? "" };
+    }
+}

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
+
+namespace AiOrchestra.Web.Pages.Workflows;
+
+/// <summary>One step as the editor's fields hold it: parameters as text, typed by the action's schema when saved.</summary>
+public sealed class StepForm
+{
+    public string StepId { get; set; } = "";
+    public string StepType { get; set; } = "";
+    public string Action { get; set; } = "";
+    public Dictionary<string, string?> Parameters { get; set; } = [];
+    public string OnError { get; set; } = "abort";
+    public int? MaxAttempts { get; set; }
+    public int? TimeoutSeconds { get; set; }
+}
+
+/// <summary>The workflow editor's fields, and their conversion from and to a <see cref="Workflow"/>.</summary>
+public sealed class WorkflowForm
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public string WorkflowId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+
+    /// <summary>The default variables as a JSON object.</summary>
+    public string Variables { get; set; } = "{}";
+
+    public List<StepForm> Steps { get; set; } = [];
+
+    public static WorkflowForm From(Workflow workflow)
+    {
+        var variables = new JsonObject();
+        foreach (var (name, value) in workflow.Variables)
+        {
+            variables[name] = value?.DeepClone();
+        }
+        return new WorkflowForm
+        {
+            WorkflowId = workflow.WorkflowId,
+            Name = workflow.Name,
+            Description = workflow.Description,
+            Variables = variables.ToJsonString(Indented),
+            Steps = workflow.Steps.Select(step => new StepForm
+            {
+                StepId = step.StepId,
+                StepType = step.StepType,
+                Action = step.Action,
+                Parameters = step.Parameters.ToDictionary(p => p.Key, p => ToText(p.Value)),
+                OnError = step.OnError == OnError.Continue ? "continue" : "abort",
+                MaxAttempts = step.Retry?.MaxAttempts,
+                TimeoutSeconds = step.TimeoutSeconds,
+            }).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// The workflow the fields describe. A field that is not valid JSON where JSON is expected stays a string, so the
+    /// validator reports it against its path; a broken variables object is reported here.
+    /// </summary>
+    public (Workflow Workflow, IReadOnlyList<ValidationError> Errors) ToWorkflow(StepCatalog catalog)
+    {
+        var errors = new List<ValidationError>();
+        var variables = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        try
+        {
+            var parsed = string.IsNullOrWhiteSpace(Variables) ? new JsonObject() : JsonNode.Parse(Variables);
+            if (parsed is JsonObject items)
+            {
+                foreach (var (name, value) in items)
+                {
+                    variables[name] = value?.DeepClone();
+                }
+            }
+            else
+            {
+                errors.Add(new ValidationError("variables", "must be a JSON object such as {\"topic\": \"\"}."));
+            }
+        }
+        catch (JsonException e)
+        {
+            errors.Add(new ValidationError("variables", $"is not valid JSON ({e.Message}); write an object such as {{\"topic\": \"\"}}."));
+        }
+
+        var steps = Steps.Select(step =>
+        {
+            var schema = catalog.FindAction(step.StepType, step.Action)?.Parameters ?? [];
+            var parameters = new JsonObject();
+            foreach (var (name, text) in step.Parameters)
+            {
+                var type = schema.FirstOrDefault(p => p.Name == name)?.Type ?? ParameterType.Any;
+                if (FromText(text, type) is { } value)
+                {
+                    parameters[name] = value;
+                }
+            }
+            return new WorkflowStep
+            {
+                StepId = step.StepId.Trim(),
+                StepType = step.StepType,
+                Action = step.Action,
+                Parameters = parameters,
+                OnError = step.OnError == "continue" ? OnError.Continue : OnError.Abort,
+                Retry = step.MaxAttempts is > 1 ? new RetrySettings { MaxAttempts = step.MaxAttempts.Value } : null,
+                TimeoutSeconds = step.TimeoutSeconds,
+            };
+        }).ToList();
+
+        var workflow = new Workflow
+        {
+            WorkflowId = WorkflowId.Trim(),
+            Name = Name.Trim(),
+            Description = string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(),
+            Steps = steps,
+            Variables = variables,
+        };
+        return (workflow, errors);
+    }
+
+    /// <summary>A string parameter is edited as its text; any other value as JSON.</summary>
+    public static string? ToText(JsonNode? value) =>
+        value is JsonValue text && text.TryGetValue<string>(out var s) ? s : value?.ToJsonString(Indented);
+
+    private static JsonNode? FromText(string? text, ParameterType type)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        if (type == ParameterType.String)
+        {
+            return JsonValue.Create(text);
+        }
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            // not JSON: a template such as {{count}} or plain text, kept as written
+            return JsonValue.Create(text);
+        }
+    }
+}
