@@ -1,8 +1,10 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
-using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Dashboard;
 
@@ -17,9 +19,15 @@ public static class RunStream
     public const string DoneEvent = "done";
 
     public static IEndpointConventionBuilder MapRunStream(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/runs/{id}/live", (string id, HttpContext context, RunEvents events, RunHtml html, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/runs/{id}/live", async Task<Results<ServerSentEventsResult<string>, NotFound>> (
+                string id, HttpContext context, AppDbContext db, RunEvents events, RunHtml html, CancellationToken cancellationToken) =>
             {
                 var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+                // another user's run does not exist for this user: 404, not an empty stream
+                if (!await db.Runs.AnyAsync(r => r.Id == id && r.OwnerId == ownerId, cancellationToken))
+                {
+                    return TypedResults.NotFound();
+                }
                 long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var after);
                 return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, cancellationToken));
             })

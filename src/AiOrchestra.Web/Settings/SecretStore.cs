@@ -14,10 +14,11 @@ public sealed class SecretStore
     private readonly Lock _lock = new();
     private Dictionary<string, string>? _encrypted;
 
-    public SecretStore(IDataProtectionProvider protection, IHostEnvironment environment)
+    public SecretStore(IDataProtectionProvider protection, IHostEnvironment environment, IConfiguration configuration)
     {
         _protector = protection.CreateProtector("AiOrchestra.Settings.Secrets");
-        _file = Path.Combine(environment.ContentRootPath, "data", "secrets.json");
+        // Settings:SecretsFile moves the file (tests keep it in their temp folder)
+        _file = Path.Combine(environment.ContentRootPath, configuration["Settings:SecretsFile"] ?? Path.Combine("data", "secrets.json"));
     }
 
     /// <summary>The stored value of a configuration key such as <c>OpenAI:ApiKey</c>, or null when none is stored.</summary>

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Prompts;
+using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Workflows;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiOrchestra.Web.Tests.Dashboard;
+
+public sealed class AccessTests : IClassFixture<DashboardHost>
+{
+    private readonly DashboardHost _host;
+
+    public AccessTests(DashboardHost host) => _host = host;
+
+    [Fact]
+    public async Task Every_page_but_login_and_setup_redirects_an_anonymous_visitor_to_login()
+    {
+        var client = _host.Anonymous();
+        var pages = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<PageActionDescriptor>() is not null || e.RoutePattern.RawText == "/runs/{id}/live")
+            .Select(e => e.RoutePattern.RawText!)
+            .Distinct()
+            .ToList();
+        Assert.Contains("Workflows/Edit/{id?}", pages);
+
+        foreach (var pattern in pages.Where(p => !p.StartsWith("Account/Login", StringComparison.Ordinal) && !p.StartsWith("Account/Setup", StringComparison.Ordinal)))
+        {
+            var url = "/" + pattern.TrimStart('/').Replace("{id?}", "x").Replace("{id}", "x");
+            var response = await client.GetAsync(url);
+            Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{url} answered {response.StatusCode}");
+            Assert.StartsWith("/Account/Login", response.Headers.Location!.PathAndQuery.Replace("http://localhost", ""));
+        }
+    }
+
+    [Fact]
+    public async Task A_bearer_token_does_not_open_a_page()
+    {
+        var client = _host.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "anything");
+        var response = await client.GetAsync("/Workflows");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Another_users_workflow_prompt_and_run_are_not_found()
+    {
+        var alice = await _host.CreateUserAsync("alice-" + Guid.NewGuid().ToString("N")[..6]);
+        var bobName = "bob-" + Guid.NewGuid().ToString("N")[..6];
+        await _host.CreateUserAsync(bobName);
+        var workflow = new Workflow
+        {
+            WorkflowId = "private_flow",
+            Name = "Alice's",
+            Steps = [new WorkflowStep { StepId = "hello", StepType = "template", Action = "render", Parameters = new JsonObject { ["text"] = "hi" } }],
+        };
+        var saved = await _host.InScope<WorkflowSaveResult, WorkflowStore>(s => s.SaveAsync(alice, workflow, default));
+        Assert.True(saved.Succeeded, string.Join("; ", saved.Errors));
+        await _host.InScope<PromptSaveResult, PromptStore>(s => s.SaveAsync(alice,
+            new Engine.Prompts.PromptTemplate { TemplateId = "secret_prompt", Template = "Hi {{name}}" }, default));
+        var run = await _host.Services.GetRequiredService<RunQueue>().EnqueueAsync(alice, "private_flow", new Dictionary<string, JsonNode?>(), default);
+
+        var bob = await _host.SignedInAsync(bobName);
+        foreach (var url in new[]
+                 {
+                     "/Workflows/Edit/private_flow", "/Workflows/Edit/private_flow?handler=Export", "/Workflows/Delete/private_flow",
+                     "/Execute?workflow=private_flow", "/Prompts/Edit/secret_prompt", "/Prompts/Delete/secret_prompt",
+                     $"/Logs/{run.RunId}", $"/Logs/{run.RunId}?handler=Download", $"/runs/{run.RunId}/live",
+                 })
+        {
+            Assert.True((await bob.GetAsync(url)).StatusCode == HttpStatusCode.NotFound, url);
+        }
+        var delete = await bob.PostFormAsync("/Workflows/Delete/private_flow", [], formPage: "/Workflows");
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.NotNull(await _host.InScope<StoredWorkflow?, WorkflowStore>(s => s.GetAsync(alice, "private_flow", default)));
+
+        var list = await (await bob.GetAsync("/Workflows")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("private_flow", list);
+    }
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_token_is_rejected()
+    {
+        var name = "carol-" + Guid.NewGuid().ToString("N")[..6];
+        await _host.CreateUserAsync(name);
+        var client = await _host.SignedInAsync(name);
+        var response = await client.PostAsync("/Prompts/Edit", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["TemplateId"] = "forged", ["Template"] = "x",
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var prompts = await (await client.GetAsync("/Prompts")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("forged", prompts);
+    }
+
+    [Fact]
+    public async Task Repeated_wrong_passwords_lock_the_account()
+    {
+        var name = "dave-" + Guid.NewGuid().ToString("N")[..6];
+        await _host.CreateUserAsync(name);
+        var client = _host.Anonymous();
+        for (var i = 0; i < 5; i++)
+        {
+            var wrong = await client.PostFormAsync("/Account/Login", new() { ["UserName"] = name, ["Password"] = "wrong-password" });
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        }
+        var right = await client.PostFormAsync("/Account/Login", new() { ["UserName"] = name, ["Password"] = DashboardHost.Password });
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.Contains("locked", await right.Content.ReadAsStringAsync());
+    }
+}

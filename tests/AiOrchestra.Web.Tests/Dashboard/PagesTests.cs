@@ -1,0 +1,214 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using AiOrchestra.Web.Dashboard;
+using AiOrchestra.Web.Runs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiOrchestra.Web.Tests.Dashboard;
+
+public sealed class PagesTests : IClassFixture<DashboardHost>
+{
+    private const string Script = "<script>alert('x')</script>";
+    private const string Image = "<img src=x onerror=alert(1)>";
+    private readonly DashboardHost _host;
+
+    public PagesTests(DashboardHost host) => _host = host;
+
+    private async Task<(string OwnerId, HttpClient Client)> NewUserAsync()
+    {
+        var name = "user-" + Guid.NewGuid().ToString("N")[..8];
+        var id = await _host.CreateUserAsync(name);
+        return (id, await _host.SignedInAsync(name));
+    }
+
+    private static Dictionary<string, string> TemplateWorkflow(string id, string name, string text) => new()
+    {
+        ["Form.WorkflowId"] = id,
+        ["Form.Name"] = name,
+        ["Form.Variables"] = "{\"who\": \"world\"}",
+        ["Form.Steps[0].StepId"] = "greet",
+        ["Form.Steps[0].StepType"] = "template",
+        ["Form.Steps[0].Action"] = "render",
+        ["Form.Steps[0].Parameters[text]"] = text,
+        ["Command"] = "save",
+    };
+
+    [Fact]
+    public async Task A_validation_error_is_shown_beside_the_field_it_concerns()
+    {
+        var (_, client) = await NewUserAsync();
+        var fields = TemplateWorkflow("broken", "Broken", "");
+        var response = await client.PostFormAsync("/Workflows/Edit", fields);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = HtmlClient.Parse(await response.Content.ReadAsStringAsync());
+        var error = page.QuerySelector("[data-path='steps[0].parameters.text']");
+        Assert.NotNull(error);
+        Assert.Equal("s0-p-text", error!.ParentElement!.QuerySelector("textarea")!.Id);
+        Assert.Contains("s0-p-text-error", page.GetElementById("s0-p-text")!.GetAttribute("aria-describedby"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/Workflows/Edit/broken")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_step_editor_adds_moves_and_removes_steps_and_saves_a_new_version()
+    {
+        var (_, client) = await NewUserAsync();
+        var fields = TemplateWorkflow("editing", "Editing", "one");
+        fields["Command"] = "add";
+        var added = HtmlClient.Parse(await (await client.PostFormAsync("/Workflows/Edit", fields)).Content.ReadAsStringAsync());
+        Assert.Equal(2, added.QuerySelectorAll("li.step-editor").Length);
+        Assert.Equal("step2", added.GetElementById("s1-id")!.GetAttribute("value"));
+
+        fields["Form.Steps[1].StepId"] = "second";
+        fields["Form.Steps[1].StepType"] = "template";
+        fields["Form.Steps[1].Action"] = "render";
+        fields["Form.Steps[1].Parameters[text]"] = "two";
+        fields["Command"] = "up-1";
+        var moved = HtmlClient.Parse(await (await client.PostFormAsync("/Workflows/Edit", fields)).Content.ReadAsStringAsync());
+        Assert.Equal("second", moved.GetElementById("s0-id")!.GetAttribute("value"));
+        Assert.Equal("greet", moved.GetElementById("s1-id")!.GetAttribute("value"));
+
+        fields["Command"] = "save";
+        var saved = await client.PostFormAsync("/Workflows/Edit", fields);
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        fields["Command"] = "remove-1";
+        var removed = HtmlClient.Parse(await (await client.PostFormAsync("/Workflows/Edit/editing", fields, "/Workflows/Edit/editing")).Content.ReadAsStringAsync());
+        Assert.Single(removed.QuerySelectorAll("li.step-editor"));
+        fields.Remove("Form.Steps[1].StepId");
+        fields.Remove("Form.Steps[1].StepType");
+        fields.Remove("Form.Steps[1].Action");
+        fields.Remove("Form.Steps[1].Parameters[text]");
+        fields["Command"] = "save";
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostFormAsync("/Workflows/Edit/editing", fields)).StatusCode);
+
+        var edit = await client.GetDocumentAsync("/Workflows/Edit/editing");
+        Assert.Equal(2, edit.QuerySelectorAll("section table tbody tr").Length);
+        var export = await client.GetStringAsync("/Workflows/Edit/editing?handler=Export");
+        Assert.Contains("\"workflow_id\": \"editing\"", export);
+    }
+
+    [Fact]
+    public async Task Script_in_a_workflow_name_and_in_a_step_output_is_shown_as_text()
+    {
+        var (_, client) = await NewUserAsync();
+        var saved = await client.PostFormAsync("/Workflows/Edit", TemplateWorkflow("xss", Script, $"Hello {Script} {Image} [click](javascript:alert(1))"));
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+
+        var list = await client.GetDocumentAsync("/Workflows");
+        Assert.Contains(Script, list.QuerySelector("#workflow-list")!.TextContent);
+        Assert.Empty(list.QuerySelectorAll("main script"));
+
+        var run = await client.PostFormAsync("/Execute?workflow=xss", new() { ["Inputs[who]"] = "you" }, "/Execute?workflow=xss");
+        Assert.Equal(HttpStatusCode.Redirect, run.StatusCode);
+        var runUrl = run.Headers.Location!.OriginalString;
+        Assert.StartsWith("/Logs/", runUrl);
+        var runId = runUrl["/Logs/".Length..];
+
+        var stream = await client.GetStringAsync($"/runs/{runId}/live");
+        Assert.Contains("event: done", stream);
+
+        var detail = await client.GetDocumentAsync(runUrl);
+        var output = detail.QuerySelector("#step-greet .output")!;
+        Assert.Contains(Script, output.TextContent);
+        Assert.Contains(Image, output.TextContent);
+        Assert.Empty(detail.QuerySelectorAll("main script"));
+        Assert.Empty(detail.QuerySelectorAll("main img"));
+        Assert.Empty(detail.QuerySelectorAll("[onerror]"));
+        Assert.DoesNotContain(detail.QuerySelectorAll("main a"), a => (a.GetAttribute("href") ?? "").Contains("javascript", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("succeeded", detail.GetElementById("run-status")!.TextContent);
+    }
+
+    [Fact]
+    public async Task The_live_stream_replays_a_run_as_html_fragments_and_ends_with_done()
+    {
+        var (owner, client) = await NewUserAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostFormAsync("/Workflows/Edit", TemplateWorkflow("streamed", "Streamed", "Hi {{who}}"))).StatusCode);
+        var queued = await _host.Services.GetRequiredService<RunQueue>().EnqueueAsync(owner, "streamed", new Dictionary<string, JsonNode?> { ["who"] = "Ada" }, default);
+
+        var response = await client.GetAsync($"/runs/{queued.RunId}/live", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("id: 1", text);
+        Assert.Contains("hx-swap-oob", text);
+        Assert.Contains("id=\"step-greet\" class=\"step status-succeeded\"", text);
+        Assert.DoesNotContain("event: message", text);
+        Assert.EndsWith("event: done\ndata: succeeded\n\n", text.Replace("\r", ""));
+
+        var reconnect = new HttpRequestMessage(HttpMethod.Get, $"/runs/{queued.RunId}/live");
+        reconnect.Headers.Add("Last-Event-ID", "2");
+        var rest = await (await client.SendAsync(reconnect)).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("id: 1\n", rest.Replace("\r", ""));
+        Assert.Contains("event: done", rest);
+    }
+
+    [Fact]
+    public async Task A_prompt_preview_lists_its_variables_and_renders_markdown_safely()
+    {
+        var (_, client) = await NewUserAsync();
+        var saved = await client.PostFormAsync("/Prompts/Edit", new()
+        {
+            ["TemplateId"] = "greeting", ["Name"] = "Greeting", ["Template"] = "# Hello {{name}}\n\nAbout **{{topic}}**",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var edit = await client.GetDocumentAsync("/Prompts/Edit/greeting");
+        Assert.Equal("name, topic", edit.GetElementById("detected-variables")!.TextContent);
+
+        var preview = await client.PostFormAsync("/Prompts/Edit/greeting?handler=Preview", new()
+        {
+            ["TemplateId"] = "greeting", ["Template"] = "# Hello {{name}}\n\nAbout **{{topic}}**",
+            ["Samples[name]"] = Script, ["Samples[topic]"] = "tests",
+        }, "/Prompts/Edit/greeting");
+        var page = HtmlClient.Parse(await preview.Content.ReadAsStringAsync());
+        var rendered = page.GetElementById("preview")!;
+        Assert.Equal("Hello " + Script, rendered.QuerySelector("h1")!.TextContent);
+        Assert.Equal("tests", rendered.QuerySelector("strong")!.TextContent);
+        Assert.Empty(rendered.QuerySelectorAll("script"));
+    }
+
+    [Fact]
+    public async Task Home_shows_counts_and_a_chart_and_settings_mask_stored_secrets()
+    {
+        var (_, client) = await NewUserAsync();
+        var home = await client.GetDocumentAsync("/");
+        Assert.NotNull(home.QuerySelector("svg.chart"));
+        Assert.Equal(14, home.QuerySelectorAll("svg.chart rect.ok").Length);
+
+        var stored = await client.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = "Notion:Token", ["Value"] = "secret_notion_token_1234" }, "/Settings");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        var html = await stored.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("secret_notion_token", html);
+        Assert.Contains("••••••••1234", HtmlClient.Parse(html).GetElementById("integration-notion")!.TextContent);
+        Assert.Equal("secret_notion_token_1234", _host.Services.GetRequiredService<AiOrchestra.Web.Settings.IntegrationSettings>().Read("Notion:Token"));
+    }
+
+    [Theory]
+    [InlineData("[x](javascript:alert(1))")]
+    [InlineData("[x](JaVaScRiPt:alert(1))")]
+    [InlineData("[x](&#106;avascript:alert(1))")]
+    [InlineData("![x](data:text/html;base64,PHNjcmlwdD4=)")]
+    [InlineData("<a href=\"javascript:alert(1)\">x</a>")]
+    [InlineData("<script>alert(1)</script>")]
+    [InlineData("<img src=x onerror=alert(1)>")]
+    public void Markdown_never_yields_script_or_unsafe_links(string text)
+    {
+        var html = ToText(new Markdown().Render(text));
+        var document = HtmlClient.Parse(html);
+        Assert.Empty(document.QuerySelectorAll("script, img[onerror], [onerror]"));
+        Assert.DoesNotContain(document.QuerySelectorAll("[href], [src]"), e =>
+            (e.GetAttribute("href") ?? e.GetAttribute("src") ?? "").Contains(':', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Markdown_keeps_safe_links()
+    {
+        var html = ToText(new Markdown().Render("[docs](https://example.org/a?b=1) and <mailto:me@example.org>"));
+        Assert.Contains("href=\"https://example.org/a?b=1\"", html);
+        Assert.Contains("href=\"mailto:me@example.org\"", html);
+    }
+
+    private static string ToText(Microsoft.AspNetCore.Html.IHtmlContent content)
+    {
+        using var writer = new StringWriter();
+        content.WriteTo(writer, System.Text.Encodings.Web.HtmlEncoder.Default);
+        return writer.ToString();
+    }
+}
