@@ -15,8 +15,7 @@ public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageMo
     [BindProperty(SupportsGet = true, Name = "workflow")]
     public string? WorkflowId { get; set; }
 
-    [BindProperty]
-    public Dictionary<string, string?> Inputs { get; set; } = [];
+    public Dictionary<string, string?> Inputs { get; private set; } = [];
 
     public IReadOnlyList<WorkflowSummary> Workflows { get; private set; } = [];
 
@@ -43,6 +42,9 @@ public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageMo
         {
             return NotFound();
         }
+        // read the Inputs[name] fields only (model binding would fall back to every form field when there are none)
+        Inputs = Request.Form.Where(f => f.Key.StartsWith("Inputs[", StringComparison.Ordinal) && f.Key.EndsWith(']'))
+            .ToDictionary(f => f.Key["Inputs[".Length..^1], f => (string?)f.Value.ToString(), StringComparer.Ordinal);
         var inputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var (name, text) in Inputs)
         {

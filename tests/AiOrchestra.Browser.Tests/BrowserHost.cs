@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Template;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AiOrchestra.Browser.Tests;
+
+/// <summary>
+/// A step type the test controls: <c>gate</c> / <c>wait</c> reports that it waits, then finishes only when the test
+/// opens the gate of that name, so the browser can be watched while a run is in the middle.
+/// </summary>
+public sealed class GateStep : IStepType
+{
+    private readonly Dictionary<string, TaskCompletionSource> _gates = [];
+
+    public string Name => "gate";
+
+    public string Description => "Waits until the test opens the gate.";
+
+    public IReadOnlyList<StepAction> Actions { get; } =
+    [
+        new("wait", "Waits for the named gate.", [new StepParameter("name", ParameterType.String, true, "The gate's name.")]),
+    ];
+
+    public TaskCompletionSource Gate(string name)
+    {
+        lock (_gates)
+        {
+            if (!_gates.TryGetValue(name, out var gate))
+            {
+                gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _gates[name] = gate;
+            }
+            return gate;
+        }
+    }
+
+    public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var name = call.Parameters["name"]!.GetValue<string>();
+        call.Context.ReportDelta($"waiting on {name}");
+        await Gate(name).Task.WaitAsync(cancellationToken);
+        return JsonValue.Create($"gate **{name}** opened");
+    }
+}
+
+/// <summary>The real app on a real Kestrel port (not TestServer) with its own temporary SQLite file.</summary>
+public sealed class BrowserHost : WebApplicationFactory<Program>
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "aiorchestra-browser", Guid.NewGuid().ToString("N"));
+
+    public GateStep Gates { get; } = new();
+
+    public BrowserHost()
+    {
+        Directory.CreateDirectory(_folder);
+        UseKestrel(0);
+        StartServer();
+    }
+
+    public string BaseAddress => Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1");
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepositoryRoot);
+        builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(_folder, "browser.db")}");
+        builder.UseSetting("Settings:SecretsFile", Path.Combine(_folder, "secrets.json"));
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+        builder.ConfigureServices(services =>
+        {
+            if (!services.Any(s => s.ServiceType == typeof(IStepType) && s.ImplementationType == typeof(TemplateStep)))
+            {
+                services.AddSingleton<IStepType, TemplateStep>();
+            }
+            services.AddSingleton<IStepType>(Gates);
+            services.RemoveAll<IDataProtectionProvider>();
+            services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
+        });
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "AiOrchestra.sln")))
+        {
+            folder = folder.Parent;
+        }
+        return folder?.FullName ?? throw new InvalidOperationException("AiOrchestra.sln not found above the test's folder.");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // the host may still hold the file for a moment; the OS temp cleaner takes it
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using Microsoft.Playwright;
+
+namespace AiOrchestra.Browser.Tests;
+
+/// <summary>
+/// The dashboard in Debian's Chromium (never a downloaded browser): first-run setup, the step editor, a live run,
+/// the logs and a prompt preview, with a screenshot of each main page in the test output folder.
+/// </summary>
+public sealed class DashboardTests : IAsyncLifetime
+{
+    private readonly BrowserHost _host = new();
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+    private readonly string _screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_screenshots);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        await _host.DisposeAsync();
+    }
+
+    private Task Shot(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, name + ".png"), FullPage = true });
+
+    [Fact]
+    public async Task Setup_edit_run_live_logs_and_prompt_preview()
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        var expect = Assertions.Expect(page);
+
+        // first run: the one-time administrator page
+        await page.GotoAsync("/");
+        await expect.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/Setup"));
+        await page.GetByLabel("User name").FillAsync("admin");
+        await page.Locator("#password").FillAsync("Password123");
+        await page.GetByLabel("Password again").FillAsync("Password123");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
+        await expect.ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await Shot(page, "home");
+
+        // the step editor: a gate step, then a template step added with the editor
+        await page.GotoAsync("/Workflows");
+        await Shot(page, "workflows");
+        await page.GetByRole(AriaRole.Link, new() { Name = "New workflow" }).ClickAsync();
+        await page.GetByLabel("Workflow id").FillAsync("live_demo");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Live demo");
+        await page.Locator("#s0-id").FillAsync("first");
+        await page.Locator("#s0-type").SelectOptionAsync("gate");
+        await Assertions.Expect(page.Locator("#s0-p-name")).ToBeVisibleAsync();
+        await page.Locator("#s0-p-name").FillAsync("one");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a step" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#s1-id")).ToBeVisibleAsync();
+        await page.Locator("#s1-id").FillAsync("second");
+
+        // saving with a required field empty shows the error beside that field
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        var fieldError = page.Locator("#s1-p-text-error");
+        await Assertions.Expect(fieldError).ToBeVisibleAsync();
+        await Assertions.Expect(fieldError).ToHaveAttributeAsync("data-path", "steps[1].parameters.text");
+        await Shot(page, "workflow-validation");
+
+        await page.Locator("#s1-p-text").FillAsync("Done: {{first_output}}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await expect.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Workflows/Edit/live_demo"));
+        await Assertions.Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+        await Shot(page, "workflow-edit");
+
+        // run it and watch it live
+        await page.GetByRole(AriaRole.Link, new() { Name = "Run", Exact = true }).ClickAsync();
+        await Shot(page, "execute");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+        await expect.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Logs/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#step-first")).ToHaveAttributeAsync("data-status", "running");
+        await Assertions.Expect(page.Locator("#step-first-delta")).ToHaveTextAsync("waiting on one");
+        await Assertions.Expect(page.Locator("#step-second")).ToHaveAttributeAsync("data-status", "pending");
+        await page.EvaluateAsync("() => window.stillThisPage = true");
+        await Shot(page, "run-live");
+
+        _host.Gates.Gate("one").SetResult();
+        await Assertions.Expect(page.Locator("#step-first")).ToHaveAttributeAsync("data-status", "succeeded");
+        await Assertions.Expect(page.Locator("#step-second")).ToHaveAttributeAsync("data-status", "succeeded");
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("succeeded");
+        await Assertions.Expect(page.Locator("#step-second .output strong")).ToHaveTextAsync("one");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.stillThisPage === true"), "the page reloaded instead of updating live");
+        await Shot(page, "run-finished");
+        var runUrl = page.Url;
+
+        // the run in Logs
+        await page.GotoAsync("/Logs");
+        var row = page.Locator("tbody tr", new() { HasText = "live_demo" });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("succeeded");
+        await Shot(page, "logs");
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await expect.ToHaveURLAsync(runUrl);
+
+        // a prompt, its variables and its preview
+        await page.GotoAsync("/Prompts/Edit");
+        await page.GetByLabel("Prompt id").FillAsync("welcome");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Welcome");
+        await page.GetByLabel("Template").FillAsync("## Hello {{person}}\n\nWelcome to **{{place}}**.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await expect.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Prompts/Edit/welcome"));
+        await Assertions.Expect(page.Locator("#detected-variables")).ToHaveTextAsync("person, place");
+        await page.GetByLabel("Sample value for person").FillAsync("Ada <b>Lovelace</b>");
+        await page.GetByLabel("Sample value for place").FillAsync("the lab");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview with these values" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#preview h2")).ToHaveTextAsync("Hello Ada <b>Lovelace</b>");
+        await Assertions.Expect(page.Locator("#preview strong")).ToHaveTextAsync("the lab");
+        await Shot(page, "prompt-preview");
+        await page.GotoAsync("/Prompts");
+        await Shot(page, "prompts");
+        await page.GotoAsync("/Settings");
+        await Shot(page, "settings");
+    }
+}
