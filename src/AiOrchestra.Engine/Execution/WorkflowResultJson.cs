@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+
+namespace AiOrchestra.Engine.Execution;
+
+/// <summary>The run result in the seed's snake_case shape: {success, outputs, errors, steps}.</summary>
+public static class WorkflowResultJson
+{
+    public static JsonObject ToJson(WorkflowResult result) => new()
+    {
+        ["success"] = result.Success,
+        ["cancelled"] = result.Cancelled,
+        ["outputs"] = new JsonObject(result.Outputs.Select(o => KeyValuePair.Create(o.Key, o.Value?.DeepClone()))),
+        ["errors"] = new JsonArray(result.Errors.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
+        ["steps"] = new JsonArray(result.Steps.Select(s => (JsonNode?)StepToJson(s)).ToArray()),
+    };
+
+    public static JsonObject StepToJson(StepRecord step)
+    {
+        var json = new JsonObject
+        {
+            ["step_id"] = step.StepId,
+            ["status"] = StatusName(step.Status),
+            ["output"] = step.Output?.DeepClone(),
+            ["error"] = step.Error,
+            ["attempts"] = step.Attempts,
+            ["duration_ms"] = step.DurationMs,
+        };
+        if (step.Usage is { } usage)
+        {
+            json["usage"] = new JsonObject
+            {
+                ["prompt_tokens"] = usage.PromptTokens,
+                ["completion_tokens"] = usage.CompletionTokens,
+            };
+        }
+        return json;
+    }
+
+    /// <summary>Lower-case status names as the API, the log export and the pages show them.</summary>
+    public static string StatusName(StepStatus status) => status.ToString().ToLowerInvariant();
+}
