@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -10,6 +11,9 @@ namespace AiOrchestra.Engine.Templating;
 /// </summary>
 public sealed class Template
 {
+    // Rendered text goes into prompts, pages and files, not into a <script>: keep '&', '<' and accents as they are.
+    private static readonly JsonSerializerOptions TextJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly IReadOnlyList<object> _parts; // string literals and TemplateReferences, in order
 
     private Template(IReadOnlyList<object> parts, IReadOnlyList<TemplateReference> references)
@@ -154,7 +158,7 @@ public sealed class Template
     {
         null => "",
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => value.ToJsonString(),
+        _ => value.ToJsonString(TextJson),
     };
 
     private static bool Matches(string text, int at, string token) =>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace AiOrchestra.Engine.Templating;
@@ -108,6 +109,7 @@ public sealed class TemplateReference
         null => "null",
         JsonArray => "an array",
         JsonObject => "an object",
+        _ when value.GetValueKind() is JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => $"a {value.GetValueKind().ToString().ToLowerInvariant()}",
     };
 

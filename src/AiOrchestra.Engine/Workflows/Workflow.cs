@@ -12,6 +12,10 @@ public sealed record Workflow
 
     /// <summary>Default values of the run inputs, in the order the file declares them; a run's inputs override them.</summary>
     public IReadOnlyDictionary<string, JsonNode?> Variables { get; init; } = new Dictionary<string, JsonNode?>();
+
+    // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
+    internal bool NameWritten { get; init; }
+    internal bool VariablesWritten { get; init; }
 }
 
 /// <summary>One step: which step type and action to call, with which parameters, and how to handle failure.</summary>
@@ -31,6 +35,9 @@ public sealed record WorkflowStep
 
     /// <summary>Limit for one attempt of the step; null means no limit of its own.</summary>
     public int? TimeoutSeconds { get; init; }
+
+    internal bool ParametersWritten { get; init; }
+    internal bool OnErrorWritten { get; init; }
 }
 
 /// <summary>What a failed step does to the run: stop it (the default) or go on with the next step.</summary>
@@ -46,4 +53,8 @@ public sealed record RetrySettings
     public int MaxAttempts { get; init; } = 3;
     public int InitialDelayMs { get; init; } = 500;
     public int MaxDelayMs { get; init; } = 30_000;
+
+    internal bool MaxAttemptsWritten { get; init; }
+    internal bool InitialDelayWritten { get; init; }
+    internal bool MaxDelayWritten { get; init; }
 }

@@ -1,16 +1,223 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace AiOrchestra.Engine.Workflows;
 
 /// <summary>Reads and writes the seed-compatible JSON workflow format.</summary>
 public static class WorkflowJson
 {
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = WorkflowLimits.MaxDepth,
+        // Two "step_id"s in one step would silently keep the last one; make the author choose.
+        AllowDuplicateProperties = false,
+    };
+
+    private static readonly JsonWriterOptions IndentedWriter = new()
+    {
+        Indented = true,
+        NewLine = "\n",
+        // Workflow files are read by people, not embedded in HTML: keep quotes, '<', '&' and accents as typed.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly JsonWriterOptions CompactWriter = IndentedWriter with { Indented = false };
+
     /// <summary>
     /// Reads a workflow file. On any problem (malformed JSON, unknown fields, wrong types, size limits)
-    /// returns every error found and no workflow.
+    /// returns every error found and no workflow. Short spellings (id, type, params) read as the long ones.
     /// </summary>
-    public static WorkflowParseResult Parse(string json) => throw new NotImplementedException();
+    public static WorkflowParseResult Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var bytes = Encoding.UTF8.GetByteCount(json);
+        if (bytes > WorkflowLimits.MaxDocumentBytes)
+        {
+            return Failed($"the document is {JsonValues.Size(bytes)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxDocumentBytes)} (WorkflowLimits.MaxDocumentBytes); move long texts into prompt templates or run inputs");
+        }
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return Failed("the document is empty; a workflow is a JSON object such as {\"workflow_id\": \"my_workflow\", \"steps\": [...]}");
+        }
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json, documentOptions: DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            var duplicates = DuplicateProperties(json);
+            return duplicates.Count > 0 ? new WorkflowParseResult(null, duplicates) : Failed(DescribeSyntaxError(e));
+        }
+        return new WorkflowReader().Read(root);
+    }
 
-    /// <summary>Writes the workflow with the long spellings (workflow_id, step_id, step_type, parameters).</summary>
-    public static string Serialize(Workflow workflow, bool indented = true) => throw new NotImplementedException();
+    /// <summary>
+    /// Writes the workflow with the long spellings (workflow_id, step_id, step_type, parameters).
+    /// Optional fields are written when they differ from their default or were spelled out in the file read,
+    /// so a file written by this method reads and writes back to the same text.
+    /// </summary>
+    public static string Serialize(Workflow workflow, bool indented = true)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, indented ? IndentedWriter : CompactWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("workflow_id", workflow.WorkflowId);
+            if (workflow.NameWritten || workflow.Name.Length > 0)
+            {
+                writer.WriteString("name", workflow.Name);
+            }
+            if (workflow.Description is not null)
+            {
+                writer.WriteString("description", workflow.Description);
+            }
+            writer.WriteStartArray("steps");
+            foreach (var step in workflow.Steps)
+            {
+                WriteStep(writer, step);
+            }
+            writer.WriteEndArray();
+            if (workflow.VariablesWritten || workflow.Variables.Count > 0)
+            {
+                writer.WriteStartObject("variables");
+                foreach (var (name, value) in workflow.Variables)
+                {
+                    writer.WritePropertyName(name);
+                    WriteValue(writer, value);
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteStep(Utf8JsonWriter writer, WorkflowStep step)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("step_id", step.StepId);
+        writer.WriteString("step_type", step.StepType);
+        writer.WriteString("action", step.Action);
+        if (step.ParametersWritten || step.Parameters.Count > 0)
+        {
+            writer.WritePropertyName("parameters");
+            step.Parameters.WriteTo(writer);
+        }
+        if (step.OnErrorWritten || step.OnError != OnError.Abort)
+        {
+            writer.WriteString("on_error", step.OnError == OnError.Continue ? "continue" : "abort");
+        }
+        if (step.Retry is { } retry)
+        {
+            var defaults = new RetrySettings();
+            writer.WriteStartObject("retry");
+            if (retry.MaxAttemptsWritten || retry.MaxAttempts != defaults.MaxAttempts)
+            {
+                writer.WriteNumber("max_attempts", retry.MaxAttempts);
+            }
+            if (retry.InitialDelayWritten || retry.InitialDelayMs != defaults.InitialDelayMs)
+            {
+                writer.WriteNumber("initial_delay_ms", retry.InitialDelayMs);
+            }
+            if (retry.MaxDelayWritten || retry.MaxDelayMs != defaults.MaxDelayMs)
+            {
+                writer.WriteNumber("max_delay_ms", retry.MaxDelayMs);
+            }
+            writer.WriteEndObject();
+        }
+        if (step.TimeoutSeconds is { } timeout)
+        {
+            writer.WriteNumber("timeout_seconds", timeout);
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, JsonNode? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            value.WriteTo(writer);
+        }
+    }
+
+    /// <summary>
+    /// The reader refuses a property given twice but does not say where; a second pass, which allows them,
+    /// finds each one with its path. Only called for a document that already failed.
+    /// </summary>
+    private static List<ValidationError> DuplicateProperties(string json)
+    {
+        var errors = new List<ValidationError>();
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = WorkflowLimits.MaxDepth });
+            FindDuplicates(document.RootElement, "", errors);
+        }
+        catch (JsonException)
+        {
+            // Malformed for another reason too; the first error message says which.
+            errors.Clear();
+        }
+        return errors;
+    }
+
+    private static void FindDuplicates(JsonElement element, string path, List<ValidationError> errors)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in element.EnumerateObject())
+            {
+                var propertyPath = JsonValues.Child(path, property.Name);
+                if (!seen.Add(property.Name))
+                {
+                    errors.Add(new ValidationError(propertyPath, $"'{property.Name}' is given more than once in the same object; keep one"));
+                }
+                FindDuplicates(property.Value, propertyPath, errors);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                FindDuplicates(item, JsonValues.Item(path, index++), errors);
+            }
+        }
+    }
+
+    private static WorkflowParseResult Failed(string message) => new(null, [new ValidationError("", message)]);
+
+    private static string DescribeSyntaxError(JsonException e)
+    {
+        // JsonException counts lines and bytes from 0; editors count from 1.
+        var where = e.LineNumber is { } line
+            ? $"line {line + 1}, byte {(e.BytePositionInLine ?? 0) + 1}"
+            : "an unknown position";
+        var reason = e.Message;
+        var cut = reason.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = reason.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+        if (cut >= 0)
+        {
+            reason = reason[..cut].TrimEnd(' ', '|');
+        }
+        if (reason.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the document nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels (WorkflowLimits.MaxDepth) at {where}; flatten the nested values";
+        }
+        return $"the document is not valid JSON at {where}: {reason}";
+    }
 }
 
 /// <summary>Either a workflow or the list of errors that prevented reading one.</summary>

@@ -51,7 +51,7 @@ public static class WorkflowCommands
         {
             return 2;
         }
-        var inputErrors = WorkflowValidator.ValidateInputs(inputs);
+        var inputErrors = WorkflowValidator.ValidateInputs(workflow, inputs);
         if (inputErrors.Count > 0)
         {
             await PrintErrorsAsync(file, inputErrors, error);
