@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AiOrchestra.Web.Data;
+
+/// <summary>A user's prompt template, as the seed's PromptTemplate.</summary>
+public sealed class PromptRecord
+{
+    public long Id { get; set; }
+    public required string OwnerId { get; set; }
+    public required string TemplateId { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public required string Template { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    internal sealed class Configuration : IEntityTypeConfiguration<PromptRecord>
+    {
+        public void Configure(EntityTypeBuilder<PromptRecord> entity)
+        {
+            entity.ToTable("prompts");
+            entity.Property(p => p.TemplateId).HasMaxLength(64);
+            entity.Property(p => p.Name).HasMaxLength(200);
+            entity.HasIndex(p => new { p.OwnerId, p.TemplateId }).IsUnique();
+            entity.HasOne<AppUser>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace AiOrchestra.Web.Data;
+
+/// <summary>Where a run is: <c>queued -> running -> succeeded | failed | cancelled</c>. Stored as the lower-case name.</summary>
+public enum RunStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+public static class RunStatusExtensions
+{
+    public static bool IsFinished(this RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+
+    /// <summary>The stored and exported spelling: <c>queued</c>, <c>running</c>, ...</summary>
+    public static string ToText(this RunStatus status) => status switch
+    {
+        RunStatus.Queued => "queued",
+        RunStatus.Running => "running",
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+}

@@ -1,0 +1,38 @@
+using AiOrchestra.Engine.Execution;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AiOrchestra.Web.Data;
+
+/// <summary>One step of a run: written when it starts and again when it finishes.</summary>
+public sealed class RunStep
+{
+    public long Id { get; set; }
+    public required string RunId { get; set; }
+    public int Index { get; set; }
+    public required string StepId { get; set; }
+    public StepStatus Status { get; set; }
+
+    /// <summary>The step's output as JSON text; null until it finishes or when it produced nothing.</summary>
+    public string? Output { get; set; }
+
+    public string? Error { get; set; }
+    public int Attempts { get; set; }
+    public long DurationMs { get; set; }
+    public int? PromptTokens { get; set; }
+    public int? CompletionTokens { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    internal sealed class Configuration : IEntityTypeConfiguration<RunStep>
+    {
+        public void Configure(EntityTypeBuilder<RunStep> entity)
+        {
+            entity.ToTable("run_steps");
+            entity.Property(s => s.StepId).HasMaxLength(64);
+            entity.Property(s => s.Index).HasColumnName("step_index"); // "index" is an SQL keyword
+            entity.HasIndex(s => new { s.RunId, s.Index }).IsUnique();
+            entity.HasOne<Run>().WithMany(r => r.Steps).HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Web.Prompts;
+using AiOrchestra.Web.Workflows;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Data;
+
+public static class StoreExtensions
+{
+    public const string DefaultConnectionString = "Data Source=data/aiorchestra.db";
+
+    /// <summary>
+    /// The SQLite store (<c>ConnectionStrings:Default</c>, a relative file is under the content root), Identity's user
+    /// store, the workflow and prompt stores, and the start-up step that migrates, creates the admin and loads examples.
+    /// </summary>
+    public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
+    {
+        var connectionString = ResolveConnectionString(
+            builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString, builder.Environment.ContentRootPath);
+        var services = builder.Services;
+        services.AddPooledDbContextFactory<AppDbContext>(options => options
+            .UseSqlite(connectionString)
+            .AddInterceptors(new SqlitePragmas()));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>();
+        services.AddHealthChecks().AddDbContextCheck<AppDbContext>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WorkflowVersionCache>();
+        services.AddScoped<WorkflowStore>();
+        services.AddScoped<PromptStore>();
+        services.AddSingleton<IPromptLibrary, StoredPromptLibrary>();
+        services.AddSingleton<Examples>();
+        services.AddHostedService<StoreStartup>();
+        return builder;
+    }
+
+    /// <summary>A relative SQLite file is placed under the content root, not the process's working directory.</summary>
+    internal static string ResolveConnectionString(string connectionString, string contentRoot)
+    {
+        var settings = new SqliteConnectionStringBuilder(connectionString);
+        var file = settings.DataSource;
+        if (file.Length > 0 && file != ":memory:" && !file.StartsWith("file:", StringComparison.Ordinal) && !Path.IsPathRooted(file))
+        {
+            settings.DataSource = Path.GetFullPath(Path.Combine(contentRoot, file));
+        }
+        return settings.ToString();
+    }
+
+    /// <summary>Creates the folder of the SQLite file when there is none yet.</summary>
+    internal static void EnsureDataFolder(string? connectionString)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var folder = Path.IsPathRooted(file) ? Path.GetDirectoryName(file) : null;
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Data;
+
+/// <summary>
+/// Before anything else starts: applies the migrations, and when <c>Admin:UserName</c> and <c>Admin:Password</c>
+/// are set and there is no user yet, creates that administrator with the example workflows and prompts.
+/// </summary>
+internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration configuration, Examples examples, ILogger<StoreStartup> log)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
+        await db.Database.MigrateAsync(cancellationToken);
+
+        var userName = configuration["Admin:UserName"];
+        var password = configuration["Admin:Password"];
+        if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password) || await db.Users.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var admin = new AppUser { UserName = userName };
+        var created = await users.CreateAsync(admin, password);
+        if (!created.Succeeded)
+        {
+            throw new InvalidOperationException(
+                $"The administrator '{userName}' from Admin:UserName could not be created: "
+                + string.Join(" ", created.Errors.Select(e => e.Description)) + " Change Admin:Password (or Admin:UserName) and start again.");
+        }
+        log.LogInformation("Created the administrator {UserName}", userName);
+        await examples.LoadForUserAsync(admin.Id, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,109 @@
+using System.Text.RegularExpressions;
+using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Engine.Templating;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Prompts;
+
+/// <summary>A user's prompt templates; every query is scoped to the owner.</summary>
+public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
+{
+    /// <summary>Creates the prompt, or replaces the owner's prompt with the same id. A prompt with errors is not saved.</summary>
+    public async Task<PromptSaveResult> SaveAsync(string ownerId, PromptTemplate prompt, CancellationToken cancellationToken)
+    {
+        var errors = Validate(prompt);
+        if (errors.Count > 0)
+        {
+            return new PromptSaveResult(null, errors);
+        }
+
+        var now = time.GetUtcNow();
+        var record = await db.Prompts.FirstOrDefaultAsync(p => p.OwnerId == ownerId && p.TemplateId == prompt.TemplateId, cancellationToken);
+        if (record is null)
+        {
+            record = new PromptRecord { OwnerId = ownerId, TemplateId = prompt.TemplateId, Name = "", Template = "", CreatedAt = now };
+            db.Prompts.Add(record);
+        }
+        record.Name = prompt.Name;
+        record.Description = prompt.Description;
+        record.Template = prompt.Template;
+        record.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return new PromptSaveResult(ToStored(record), []);
+    }
+
+    public async Task<StoredPrompt?> GetAsync(string ownerId, string templateId, CancellationToken cancellationToken)
+    {
+        var record = await db.Prompts.AsNoTracking()
+            .FirstOrDefaultAsync(p => p.OwnerId == ownerId && p.TemplateId == templateId, cancellationToken);
+        return record is null ? null : ToStored(record);
+    }
+
+    public async Task<IReadOnlyList<StoredPrompt>> ListAsync(string ownerId, CancellationToken cancellationToken)
+    {
+        var records = await db.Prompts.AsNoTracking()
+            .Where(p => p.OwnerId == ownerId)
+            .OrderBy(p => p.TemplateId)
+            .ToListAsync(cancellationToken);
+        return records.Select(ToStored).ToList();
+    }
+
+    /// <summary>Deletes the owner's prompt; false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string ownerId, string templateId, CancellationToken cancellationToken) =>
+        await db.Prompts.Where(p => p.OwnerId == ownerId && p.TemplateId == templateId).ExecuteDeleteAsync(cancellationToken) > 0;
+
+    /// <summary>Every problem with the prompt at once, each naming its field.</summary>
+    public static IReadOnlyList<ValidationError> Validate(PromptTemplate prompt)
+    {
+        var errors = new List<ValidationError>();
+        if (!TemplateIdPattern().IsMatch(prompt.TemplateId))
+        {
+            errors.Add(new ValidationError("template_id", $"'{prompt.TemplateId}' is not a valid id: use 1 to 64 letters, digits, '_' or '-'."));
+        }
+        if (prompt.Name.Length > 200)
+        {
+            errors.Add(new ValidationError("name", "is longer than 200 characters; shorten it."));
+        }
+        if (string.IsNullOrWhiteSpace(prompt.Template))
+        {
+            errors.Add(new ValidationError("template", "is empty; write the prompt's text."));
+        }
+        else
+        {
+            try
+            {
+                Template.Parse(prompt.Template);
+            }
+            catch (TemplateException e)
+            {
+                errors.Add(new ValidationError("template", e.Message));
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>The variable names the template's <c>{{ }}</c> references use, in order of first appearance.</summary>
+    public static IReadOnlyList<string> FindVariables(string template)
+    {
+        try
+        {
+            return Template.Parse(template).References.Select(r => r.Name).Distinct(StringComparer.Ordinal).ToList();
+        }
+        catch (TemplateException)
+        {
+            return [];
+        }
+    }
+
+    private static StoredPrompt ToStored(PromptRecord record) => new(
+        new PromptTemplate { TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template },
+        FindVariables(record.Template),
+        record.CreatedAt,
+        record.UpdatedAt);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex TemplateIdPattern();
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>
+/// One thing that happened in a run, as subscribers see it. <see cref="Sequence"/> counts from 1 within the run
+/// (the SSE event id: a client reconnecting with Last-Event-ID gets what came after).
+/// </summary>
+public sealed record RunEvent
+{
+    public const string RunStarted = "run-started";
+    public const string StepStarted = "step-started";
+    public const string StepDelta = "step-delta";
+    public const string StepFinished = "step-finished";
+    public const string RunFinished = "run-finished";
+
+    public required string RunId { get; init; }
+    public required long Sequence { get; init; }
+
+    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
+    public required string Type { get; init; }
+
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The run's status on run events, the step's on step events: <c>running</c>, <c>succeeded</c>, ...</summary>
+    public string? Status { get; init; }
+
+    public string? WorkflowId { get; init; }
+    public string? StepId { get; init; }
+    public int? Index { get; init; }
+    public int? Attempt { get; init; }
+    public JsonNode? Output { get; init; }
+    public string? Error { get; init; }
+    public long? DurationMs { get; init; }
+    public TokenUsage? Usage { get; init; }
+
+    /// <summary>Streamed text of a step (LLM tokens) on <see cref="StepDelta"/>.</summary>
+    public string? Delta { get; init; }
+}

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>
+/// Live events of runs, fanned out in-process to the dashboard and the API. A subscriber gets the run's state so
+/// far, then the live tail, and the stream ends after <c>run-finished</c>. Active runs are served from memory;
+/// a finished run's events are kept a few seconds for reconnects, then rebuilt from the stored rows when asked.
+/// </summary>
+public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, RunFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string RunId, DateTimeOffset DropAt)> _finished = new();
+    private readonly object _sweeping = new();
+
+    /// <summary>Runs whose events are held in memory (active, or finished within the retention time).</summary>
+    public int HeldRunCount => _feeds.Count;
+
+    /// <summary>
+    /// The events of the owner's run after <paramref name="afterSequence"/>: first the state so far, then live
+    /// ones; the sequence ends after <c>run-finished</c>. Empty when the owner has no such run.
+    /// </summary>
+    public async IAsyncEnumerable<RunEvent> SubscribeAsync(
+        string ownerId, string runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Sweep();
+        var status = await FindStatusAsync(ownerId, runId, cancellationToken);
+        if (status is null)
+        {
+            yield break;
+        }
+
+        if (!_feeds.TryGetValue(runId, out var feed))
+        {
+            if (status.Value.IsFinished())
+            {
+                await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                {
+                    yield return item;
+                }
+                yield break;
+            }
+
+            // not started here yet: wait on a feed the worker will take when it starts the run
+            feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
+            var now = await FindStatusAsync(ownerId, runId, cancellationToken);
+            if (now is null || now.Value.IsFinished())
+            {
+                // it finished in between: the stored rows are complete (the worker writes before it publishes)
+                Retire(feed);
+                await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                {
+                    yield return item;
+                }
+                yield break;
+            }
+        }
+
+        var (history, live, subscription) = feed.Subscribe(afterSequence);
+        try
+        {
+            foreach (var item in history)
+            {
+                yield return item;
+            }
+            await foreach (var item in live.ReadAllAsync(cancellationToken))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            feed.Unsubscribe(subscription);
+            Retire(feed);
+        }
+    }
+
+    /// <summary>The worker starts publishing a run's events.</summary>
+    internal RunFeed Open(string runId)
+    {
+        Sweep();
+        while (true)
+        {
+            var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
+            if (feed.TryStart())
+            {
+                return feed;
+            }
+            _feeds.TryRemove(new KeyValuePair<string, RunFeed>(runId, feed));
+        }
+    }
+
+    /// <summary>The run has published run-finished: its events go after the retention time.</summary>
+    internal void Close(RunFeed feed)
+    {
+        var retention = TimeSpan.FromSeconds(options.Value.EventRetentionSeconds);
+        if (retention == TimeSpan.Zero)
+        {
+            _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
+            return;
+        }
+        _finished.Enqueue((feed.RunId, time.GetUtcNow() + retention));
+    }
+
+    /// <summary>A run cancelled before it started: tell anyone waiting on it.</summary>
+    internal void PublishCancelledBeforeStart(string runId)
+    {
+        if (_feeds.TryGetValue(runId, out var feed))
+        {
+            feed.Publish(sequence => new RunEvent
+            {
+                RunId = runId, Sequence = sequence, Type = RunEvent.RunFinished, Timestamp = time.GetUtcNow(),
+                Status = RunStatus.Cancelled.ToText(),
+            });
+            Close(feed);
+        }
+    }
+
+    private void Retire(RunFeed feed)
+    {
+        if (feed.TryRetire())
+        {
+            _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
+        }
+    }
+
+    private void Sweep()
+    {
+        if (_finished.IsEmpty || !Monitor.TryEnter(_sweeping))
+        {
+            return;
+        }
+        try
+        {
+            var now = time.GetUtcNow();
+            while (_finished.TryPeek(out var head) && head.DropAt <= now && _finished.TryDequeue(out head))
+            {
+                _feeds.TryRemove(head.RunId, out _);
+            }
+        }
+        finally
+        {
+            Monitor.Exit(_sweeping);
+        }
+    }
+
+    private async Task<RunStatus?> FindStatusAsync(string ownerId, string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var found = await db.Runs.AsNoTracking()
+            .Where(r => r.Id == runId && r.OwnerId == ownerId)
+            .Select(r => new { r.Status })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found?.Status;
+    }
+
+    /// <summary>A run's events rebuilt from its stored rows, numbered in the order they happened.</summary>
+    private async IAsyncEnumerable<RunEvent> ReplayAsync(string runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null)
+        {
+            yield break;
+        }
+        var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        foreach (var item in Rebuild(run, steps).Where(e => e.Sequence > afterSequence || e.Type == RunEvent.RunFinished))
+        {
+            yield return item;
+        }
+    }
+
+    internal static IEnumerable<RunEvent> Rebuild(Run run, IReadOnlyList<RunStep> steps)
+    {
+        long sequence = 0;
+        if (run.StartedAt is { } started)
+        {
+            yield return new RunEvent
+            {
+                RunId = run.Id, Sequence = ++sequence, Type = RunEvent.RunStarted, Timestamp = started,
+                Status = RunStatus.Running.ToText(), WorkflowId = run.WorkflowId,
+            };
+        }
+        foreach (var step in steps)
+        {
+            yield return new RunEvent
+            {
+                RunId = run.Id, Sequence = ++sequence, Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
+                Status = AppDbContext.StepStatusText(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+            };
+            if (step.FinishedAt is { } finished)
+            {
+                yield return StepFinishedEvent(run.Id, ++sequence, finished, step);
+            }
+        }
+        if (run.Status.IsFinished())
+        {
+            yield return new RunEvent
+            {
+                RunId = run.Id, Sequence = ++sequence, Type = RunEvent.RunFinished, Timestamp = run.FinishedAt ?? run.CreatedAt,
+                Status = run.Status.ToText(), WorkflowId = run.WorkflowId, Error = run.Error,
+            };
+        }
+    }
+
+    private static RunEvent StepFinishedEvent(string runId, long sequence, DateTimeOffset finished, RunStep step) => new()
+    {
+        RunId = runId, Sequence = sequence, Type = RunEvent.StepFinished, Timestamp = finished,
+        Status = AppDbContext.StepStatusText(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+        Output = step.Output is null ? null : JsonNode.Parse(step.Output), Error = step.Error, DurationMs = step.DurationMs,
+        Usage = step.PromptTokens is null && step.CompletionTokens is null ? null : new TokenUsage(step.PromptTokens ?? 0, step.CompletionTokens ?? 0),
+    };
+}

@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>
+/// The live events of one active run: everything published so far (for late subscribers) and the subscribers'
+/// queues. Publishing and subscribing take the same lock, so a subscriber sees every event exactly once.
+/// </summary>
+internal sealed class RunFeed(string runId)
+{
+    private readonly object _lock = new();
+    private readonly List<RunEvent> _events = [];
+    private readonly List<Channel<RunEvent>> _subscribers = [];
+    private long _sequence;
+    private bool _started;
+    private bool _retired;
+
+    public string RunId { get; } = runId;
+
+    public bool Finished { get; private set; }
+
+    /// <summary>The worker takes the feed for its run; false when a subscriber just retired it (take a new one).</summary>
+    public bool TryStart()
+    {
+        lock (_lock)
+        {
+            _started = !_retired;
+            return _started;
+        }
+    }
+
+    /// <summary>
+    /// A feed a subscriber opened for a run that has not started here is retired when its last subscriber leaves,
+    /// so waiting on runs that never start in this process leaves nothing behind.
+    /// </summary>
+    public bool TryRetire()
+    {
+        lock (_lock)
+        {
+            _retired = !_started && _subscribers.Count == 0 && _events.Count == 0;
+            return _retired;
+        }
+    }
+
+    /// <summary>Numbers the event, keeps it and hands it to every subscriber; nothing is published after run-finished.</summary>
+    public void Publish(Func<long, RunEvent> create)
+    {
+        lock (_lock)
+        {
+            if (Finished)
+            {
+                return;
+            }
+            var item = create(++_sequence);
+            _events.Add(item);
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryWrite(item);
+            }
+            if (item.Type == RunEvent.RunFinished)
+            {
+                Finished = true;
+                foreach (var subscriber in _subscribers)
+                {
+                    subscriber.Writer.TryComplete();
+                }
+                _subscribers.Clear();
+            }
+        }
+    }
+
+    /// <summary>The events after <paramref name="afterSequence"/> so far, and a queue of those still to come (completed at run-finished).</summary>
+    public (List<RunEvent> History, ChannelReader<RunEvent> Live, Channel<RunEvent> Subscription) Subscribe(long afterSequence)
+    {
+        var channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        lock (_lock)
+        {
+            var history = _events.Where(e => e.Sequence > afterSequence).ToList();
+            if (Finished)
+            {
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _subscribers.Add(channel);
+            }
+            return (history, channel.Reader, channel);
+        }
+    }
+
+    public void Unsubscribe(Channel<RunEvent> subscription)
+    {
+        lock (_lock)
+        {
+            _subscribers.Remove(subscription);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using AiOrchestra.Engine.Execution;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>Writes one run's progress through the run writer and publishes it live.</summary>
+internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, TimeProvider time) : IRunJournal
+{
+    public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        writer.StepStarted(runId, index, stepId, attempt, startedAt);
+        feed.Publish(sequence => new RunEvent
+        {
+            RunId = runId, Sequence = sequence, Type = RunEvent.StepStarted, Timestamp = startedAt,
+            Status = "running", StepId = stepId, Index = index, Attempt = attempt,
+        });
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask StepFinishedAsync(StepRecord step, CancellationToken cancellationToken)
+    {
+        // durable before the next step starts, even when the run is being cancelled
+        await writer.StepFinishedAsync(runId, step);
+        feed.Publish(sequence => StepFinishedEvent(runId, sequence, step));
+    }
+
+    public void StepDelta(string stepId, string text) =>
+        feed.Publish(sequence => new RunEvent
+        {
+            RunId = runId, Sequence = sequence, Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(), StepId = stepId, Delta = text,
+        });
+
+    internal static RunEvent StepFinishedEvent(string runId, long sequence, StepRecord step) => new()
+    {
+        RunId = runId, Sequence = sequence, Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
+        Status = Data.AppDbContext.StepStatusText(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+        Output = step.Output, Error = step.Error, DurationMs = step.DurationMs, Usage = step.Usage,
+    };
+}

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Web.Data;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>
+/// A run's log as the seed exported it: <c>{timestamp, workflow_id, execution_id, status, steps:[{step_id, status,
+/// output, duration_ms}]}</c>, with the attempts, errors, token usage and times as extra fields.
+/// </summary>
+public static class RunLog
+{
+    public static JsonObject Export(RunDetails details)
+    {
+        var run = details.Run;
+        var steps = new JsonArray();
+        foreach (var step in details.Steps)
+        {
+            steps.Add(new JsonObject
+            {
+                ["step_id"] = step.StepId,
+                ["status"] = AppDbContext.StepStatusText(step.Status),
+                ["output"] = step.Output is null ? null : JsonNode.Parse(step.Output),
+                ["duration_ms"] = step.DurationMs,
+                ["attempts"] = step.Attempts,
+                ["error"] = step.Error,
+                ["prompt_tokens"] = step.PromptTokens,
+                ["completion_tokens"] = step.CompletionTokens,
+                ["started_at"] = step.StartedAt,
+                ["finished_at"] = step.FinishedAt,
+            });
+        }
+        return new JsonObject
+        {
+            ["timestamp"] = run.FinishedAt ?? run.StartedAt ?? run.CreatedAt,
+            ["workflow_id"] = run.WorkflowId,
+            ["execution_id"] = run.Id,
+            ["status"] = run.Status.ToText(),
+            ["steps"] = steps,
+            ["workflow_version"] = run.WorkflowVersionNumber,
+            ["inputs"] = JsonNode.Parse(run.Inputs),
+            ["error"] = run.Error,
+            ["created_at"] = run.CreatedAt,
+            ["started_at"] = run.StartedAt,
+            ["finished_at"] = run.FinishedAt,
+        };
+    }
+}

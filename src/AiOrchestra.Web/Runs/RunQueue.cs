@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Workflows;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>
+/// Starts and cancels runs. A run is a committed row (<c>queued</c>) before <see cref="EnqueueAsync"/> returns;
+/// the worker is only woken, the database is what it reads.
+/// </summary>
+public sealed partial class RunQueue(
+    IDbContextFactory<AppDbContext> dbs,
+    RunWriter writer,
+    WorkflowVersionCache versions,
+    RunEvents events,
+    RunSignal signal,
+    RunCancellations cancellations,
+    TimeProvider time)
+{
+    private const int MaxInputBytes = 1024 * 1024;
+
+    private static readonly Func<AppDbContext, string, string, Task<CurrentVersion?>> FindCurrentVersion = EF.CompileAsyncQuery(
+        (AppDbContext db, string ownerId, string workflowId) => db.WorkflowVersions
+            .Where(v => v.Record!.OwnerId == ownerId && v.Record.WorkflowId == workflowId && v.Record.DeletedAt == null
+                        && v.Number == v.Record.CurrentVersion)
+            .Select(v => new CurrentVersion(v.Id, v.WorkflowRecordId, v.Number))
+            .FirstOrDefault());
+
+    /// <summary>
+    /// Queues a run of the owner's workflow (its current version) with <paramref name="inputs"/> overriding the
+    /// workflow's variables. Returns the run id once the run is stored, or the errors (nothing stored then).
+    /// </summary>
+    public async Task<EnqueueResult> EnqueueAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken)
+    {
+        CurrentVersion? current;
+        Workflow workflow;
+        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+        {
+            current = await FindCurrentVersion(db, ownerId, workflowId);
+            if (current is null)
+            {
+                return new EnqueueResult
+                {
+                    WorkflowNotFound = true,
+                    Errors = [new ValidationError("workflow_id", $"there is no workflow '{workflowId}'; save it first or check the id.")],
+                };
+            }
+            if (!versions.TryGet(current.VersionId, out workflow))
+            {
+                var definition = await db.WorkflowVersions.AsNoTracking()
+                    .Where(v => v.Id == current.VersionId).Select(v => v.Definition).SingleAsync(cancellationToken);
+                workflow = versions.GetOrParse(current.VersionId, definition);
+            }
+        }
+
+        var inputsJson = new JsonObject();
+        foreach (var (name, value) in inputs)
+        {
+            inputsJson[name] = value?.DeepClone();
+        }
+        var text = inputsJson.ToJsonString();
+        var errors = ValidateInputs(workflow, inputs, text.Length);
+        if (errors.Count > 0)
+        {
+            return new EnqueueResult { Errors = errors };
+        }
+
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()).ToString(),
+            OwnerId = ownerId,
+            WorkflowRecordId = current.RecordId,
+            WorkflowVersionId = current.VersionId,
+            WorkflowId = workflowId,
+            WorkflowVersionNumber = current.Number,
+            Status = RunStatus.Queued,
+            Inputs = text,
+            CreatedAt = time.GetUtcNow(),
+        };
+        // once handed to the writer the run will exist: wait for the commit even if the caller gives up
+        await writer.InsertRunAsync(run);
+        signal.Wake();
+        return new EnqueueResult { RunId = run.Id, Version = current.Number };
+    }
+
+    /// <summary>
+    /// Cancels the owner's run: a queued run is cancelled at once; a running one has its step in flight aborted
+    /// and ends as cancelled.
+    /// </summary>
+    public async Task<CancelResult> CancelAsync(string ownerId, string runId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await writer.CancelAsync(ownerId, runId, time.GetUtcNow());
+        switch (result)
+        {
+            case CancelResult.Cancelled:
+                events.PublishCancelledBeforeStart(runId);
+                break;
+            case CancelResult.CancelRequested:
+                cancellations.Cancel(runId);
+                break;
+        }
+        return result;
+    }
+
+    /// <summary>Every input must be one of the workflow's variables (a misspelt name would silently do nothing).</summary>
+    internal static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, int jsonLength)
+    {
+        var errors = new List<ValidationError>();
+        if (jsonLength > MaxInputBytes)
+        {
+            errors.Add(new ValidationError("inputs", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));
+        }
+        foreach (var name in inputs.Keys)
+        {
+            if (!NamePattern().IsMatch(name))
+            {
+                errors.Add(new ValidationError($"inputs.{name}", "is not a valid variable name: use letters, digits and '_'."));
+            }
+            else if (!workflow.Variables.ContainsKey(name))
+            {
+                var known = workflow.Variables.Count == 0 ? "it declares none" : "it declares " + string.Join(", ", workflow.Variables.Keys);
+                errors.Add(new ValidationError($"inputs.{name}", $"'{workflow.WorkflowId}' has no variable '{name}'; {known}."));
+            }
+        }
+        return errors;
+    }
+
+    private sealed record CurrentVersion(long VersionId, long RecordId, int Number);
+
+    [GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
+    private static partial Regex NamePattern();
+}

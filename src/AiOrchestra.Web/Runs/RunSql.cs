@@ -1,0 +1,209 @@
+using System.Data.Common;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Data;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>A run the worker has claimed: everything it needs to execute it without another query.</summary>
+internal sealed record ClaimedRun(string RunId, string OwnerId, long WorkflowVersionId, string Inputs, bool Resumed, bool CancelRequested);
+
+/// <summary>
+/// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
+/// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read (a PostgreSQL claim would add
+/// <c>FOR UPDATE SKIP LOCKED</c> to <see cref="ClaimQueued"/>).
+/// </summary>
+internal sealed class RunSql : IDisposable
+{
+    private readonly Statement _insertRun;
+    private readonly Statement _selectQueued;
+    private readonly Statement _selectRunningForeign;
+    private readonly Statement _selectRunningExpired;
+    private readonly Statement _claim;
+    private readonly Statement _stepStarted;
+    private readonly Statement _stepFinished;
+    private readonly Statement _finishRun;
+    private readonly Statement _renewLeases;
+    private readonly Statement _cancelQueued;
+    private readonly Statement _requestCancel;
+    private readonly Statement _selectStatus;
+    private readonly List<Statement> _all = [];
+
+    public RunSql(DbConnection connection)
+    {
+        Statement Prepare(string sql, params string[] parameters)
+        {
+            var statement = new Statement(connection, sql, parameters);
+            _all.Add(statement);
+            return statement;
+        }
+
+        _insertRun = Prepare(
+            """
+            INSERT INTO runs (id, owner_id, workflow_record_id, workflow_version_id, workflow_id, workflow_version_number,
+                              status, inputs, created_at, cancel_requested)
+            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @inputs, @now, @false)
+            """,
+            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@inputs", "@now", "@false");
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
+        _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
+        _selectRunningForeign = Prepare(
+            $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) ORDER BY id LIMIT @limit",
+            "@worker", "@limit");
+        _selectRunningExpired = Prepare(
+            $"{claimColumns} WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now) ORDER BY id LIMIT @limit",
+            "@now", "@limit");
+        _claim = Prepare(
+            """
+            UPDATE runs SET status = 'running', lease_owner = @worker, lease_expires_at = @until,
+                            started_at = COALESCE(started_at, @now)
+            WHERE id = @id
+            """,
+            "@worker", "@until", "@now", "@id");
+        _stepStarted = Prepare(
+            """
+            INSERT INTO run_steps (run_id, step_index, step_id, status, attempts, duration_ms, started_at)
+            VALUES (@run, @index, @step, 'running', @attempt, 0, @started)
+            ON CONFLICT (run_id, step_index) DO UPDATE SET status = 'running', attempts = excluded.attempts,
+                started_at = excluded.started_at, error = NULL
+            """,
+            "@run", "@index", "@step", "@attempt", "@started");
+        _stepFinished = Prepare(
+            """
+            INSERT INTO run_steps (run_id, step_index, step_id, status, output, error, attempts, duration_ms,
+                                   prompt_tokens, completion_tokens, started_at, finished_at)
+            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished)
+            ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output,
+                error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
+                prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+                started_at = excluded.started_at, finished_at = excluded.finished_at
+            """,
+            "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished");
+        _finishRun = Prepare(
+            """
+            UPDATE runs SET status = @status, error = @error, finished_at = @finished, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = @id AND status = 'running' AND lease_owner = @worker
+            """,
+            "@status", "@error", "@finished", "@id", "@worker");
+        _renewLeases = Prepare(
+            "UPDATE runs SET lease_expires_at = @until WHERE lease_owner = @worker AND status = 'running'",
+            "@until", "@worker");
+        _cancelQueued = Prepare(
+            "UPDATE runs SET status = 'cancelled', cancel_requested = @true, finished_at = @now WHERE id = @id AND owner_id = @owner AND status = 'queued'",
+            "@true", "@now", "@id", "@owner");
+        _requestCancel = Prepare(
+            "UPDATE runs SET cancel_requested = @true WHERE id = @id AND owner_id = @owner AND status = 'running'",
+            "@true", "@id", "@owner");
+        _selectStatus = Prepare("SELECT status FROM runs WHERE id = @id AND owner_id = @owner", "@id", "@owner");
+    }
+
+    /// <summary>Every statement takes part in the batch's transaction.</summary>
+    public void Use(DbTransaction? transaction)
+    {
+        foreach (var statement in _all)
+        {
+            statement.Command.Transaction = transaction;
+        }
+    }
+
+    public void InsertRun(Run run) => _insertRun.Execute(
+        run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
+        run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
+    /// <paramref name="recoverForeign"/>) or whose lease ran out, then queued runs in the order they were enqueued.
+    /// </summary>
+    public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until)
+    {
+        var candidates = new List<ClaimedRun>(limit);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var recover = recoverForeign ? _selectRunningForeign.Bind(worker, limit) : _selectRunningExpired.Bind(nowMs, limit);
+        Read(recover, candidates);
+        if (candidates.Count < limit)
+        {
+            Read(_selectQueued.Bind(limit - candidates.Count), candidates);
+        }
+        foreach (var run in candidates)
+        {
+            _claim.Execute(worker, until.ToUnixTimeMilliseconds(), nowMs, run.RunId);
+        }
+        return candidates;
+    }
+
+    public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
+        _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds());
+
+    public void StepFinished(string runId, StepRecord step, string? output) => _stepFinished.Execute(
+        runId, step.Index, step.StepId, AppDbContext.StepStatusText(step.Status), output, step.Error, step.Attempts, step.DurationMs,
+        step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds());
+
+    /// <summary>Records the run's outcome; false when this worker no longer holds the run.</summary>
+    public bool FinishRun(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
+        _finishRun.Execute(status.ToText(), error, finishedAt.ToUnixTimeMilliseconds(), runId, worker) > 0;
+
+    public void RenewLeases(string worker, DateTimeOffset until) => _renewLeases.Execute(until.ToUnixTimeMilliseconds(), worker);
+
+    public CancelResult Cancel(string ownerId, string runId, DateTimeOffset now)
+    {
+        if (_cancelQueued.Execute(true, now.ToUnixTimeMilliseconds(), runId, ownerId) > 0)
+        {
+            return CancelResult.Cancelled;
+        }
+        if (_requestCancel.Execute(true, runId, ownerId) > 0)
+        {
+            return CancelResult.CancelRequested;
+        }
+        return _selectStatus.Bind(runId, ownerId).ExecuteScalar() is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
+    }
+
+    private static void Read(DbCommand command, List<ClaimedRun> into)
+    {
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            into.Add(new ClaimedRun(
+                reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                Resumed: reader.GetString(4) == "running", CancelRequested: reader.GetBoolean(5)));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var statement in _all)
+        {
+            statement.Command.Dispose();
+        }
+    }
+
+    /// <summary>One command with positional parameters, reused for every execution.</summary>
+    private sealed class Statement
+    {
+        private readonly DbParameter[] _parameters;
+
+        public Statement(DbConnection connection, string sql, string[] names)
+        {
+            Command = connection.CreateCommand();
+            Command.CommandText = sql;
+            _parameters = new DbParameter[names.Length];
+            for (var i = 0; i < names.Length; i++)
+            {
+                _parameters[i] = Command.CreateParameter();
+                _parameters[i].ParameterName = names[i];
+                Command.Parameters.Add(_parameters[i]);
+            }
+        }
+
+        public DbCommand Command { get; }
+
+        public DbCommand Bind(params object?[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                _parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+            return Command;
+        }
+
+        public int Execute(params object?[] values) => Bind(values).ExecuteNonQuery();
+    }
+}

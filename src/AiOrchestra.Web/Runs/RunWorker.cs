@@ -1,0 +1,241 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AiOrchestra.Web.Runs;
+
+/// <summary>
+/// Executes queued runs, at most <c>Runs:Concurrency</c> at once. It claims runs in batches with a lease, runs
+/// each through the workflow executor with a journal that writes and publishes every step, and records each
+/// run's outcome — a run that throws is recorded as failed and never stops the loop. On start-up it first takes
+/// back the runs a previous process left <c>running</c> and resumes them after their last finished step.
+/// </summary>
+internal sealed class RunWorker(
+    RunWriter writer,
+    IDbContextFactory<AppDbContext> dbs,
+    WorkflowVersionCache versions,
+    WorkflowExecutor executor,
+    RunEvents events,
+    RunCancellations cancellations,
+    RunSignal signal,
+    IOptions<RunOptions> options,
+    TimeProvider time,
+    ILogger<RunWorker> log) : BackgroundService
+{
+    private const int MaxClaim = 256;
+
+    /// <summary>This process's name in the runs' lease_owner column.</summary>
+    public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var lease = TimeSpan.FromSeconds(settings.LeaseSeconds);
+        var slots = new SemaphoreSlim(settings.Concurrency, settings.Concurrency); // not disposed: a run ignoring the stop may release it late
+        using var renewal = time.CreateTimer(_ => writer.RenewLeases(WorkerId, time.GetUtcNow() + lease), null, lease / 3, lease / 3);
+
+        // in SQLite one process owns the file, so every run left running at start-up is an orphan of a previous process
+        var recoverForeign = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await slots.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var free = 1;
+            while (free < MaxClaim && slots.Wait(0))
+            {
+                free++;
+            }
+
+            List<ClaimedRun> claimed;
+            try
+            {
+                var now = time.GetUtcNow();
+                claimed = await writer.ClaimAsync(WorkerId, free, recoverForeign, now, now + lease);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Claiming queued runs failed; trying again shortly");
+                slots.Release(free);
+                await DelayAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                continue;
+            }
+
+            if (claimed.Count < free)
+            {
+                slots.Release(free - claimed.Count);
+                recoverForeign = false;
+            }
+            foreach (var run in claimed)
+            {
+                _ = ExecuteAndReleaseAsync(run, slots, stoppingToken);
+            }
+            if (claimed.Count == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(TimeSpan.FromSeconds(settings.PollSeconds), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        // stopping: the runs in flight see the token and stop; they stay running in the store and resume on the next
+        // start. Holding every slot means none is in flight any more.
+        for (var i = 0; i < settings.Concurrency; i++)
+        {
+            await slots.WaitAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task ExecuteAndReleaseAsync(ClaimedRun run, SemaphoreSlim slots, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await ExecuteRunAsync(run, stoppingToken);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Run {RunId} could not be recorded", run.RunId);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken)
+    {
+        var feed = events.Open(run.RunId);
+        using var userCancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, userCancel.Token);
+        cancellations.Register(run.RunId, userCancel);
+        if (run.CancelRequested)
+        {
+            await userCancel.CancelAsync();
+        }
+
+        RunStatus status;
+        string? error;
+        try
+        {
+            var workflow = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
+            var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
+            feed.Publish(sequence => new RunEvent
+            {
+                RunId = run.RunId, Sequence = sequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
+                Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
+            });
+            foreach (var step in finished)
+            {
+                feed.Publish(sequence => RunJournal.StepFinishedEvent(run.RunId, sequence, step));
+            }
+
+            var request = new RunRequest
+            {
+                RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
+            };
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel.Token);
+            (status, error) = result switch
+            {
+                { Cancelled: true } => (RunStatus.Cancelled, "Cancelled."),
+                { Success: true } => (RunStatus.Succeeded, null),
+                _ => (RunStatus.Failed, result.Errors.Count > 0 ? string.Join("\n", result.Errors) : "The run failed."),
+            };
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            (status, error) = (RunStatus.Cancelled, "Cancelled.");
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Run {RunId} failed", run.RunId);
+            (status, error) = (RunStatus.Failed, e.Message);
+        }
+        finally
+        {
+            cancellations.Unregister(run.RunId);
+        }
+
+        if (stoppingToken.IsCancellationRequested && !userCancel.IsCancellationRequested && status != RunStatus.Succeeded)
+        {
+            // the host is stopping, not the user: leave the run running so the next start resumes it
+            return;
+        }
+
+        var finishedAt = time.GetUtcNow();
+        if (await writer.FinishRunAsync(run.RunId, WorkerId, status, error, finishedAt))
+        {
+            feed.Publish(sequence => new RunEvent
+            {
+                RunId = run.RunId, Sequence = sequence, Type = RunEvent.RunFinished, Timestamp = finishedAt,
+                Status = status.ToText(), Error = error,
+            });
+            events.Close(feed);
+        }
+        else
+        {
+            log.LogWarning("Run {RunId} was taken over by another worker before it finished here", run.RunId);
+        }
+    }
+
+    private async Task<Workflow> LoadWorkflowAsync(long versionId, CancellationToken cancellationToken)
+    {
+        if (versions.TryGet(versionId, out var cached))
+        {
+            return cached;
+        }
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var definition = await db.WorkflowVersions.AsNoTracking().Where(v => v.Id == versionId).Select(v => v.Definition).SingleAsync(cancellationToken);
+        return versions.GetOrParse(versionId, definition);
+    }
+
+    private async Task<IReadOnlyList<StepRecord>> LoadFinishedStepsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var steps = await db.RunSteps.AsNoTracking()
+            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed))
+            .OrderBy(s => s.Index)
+            .ToListAsync(cancellationToken);
+        return steps.Select(s => new StepRecord
+        {
+            StepId = s.StepId, Index = s.Index, Status = s.Status, Output = s.Output is null ? null : JsonNode.Parse(s.Output),
+            Error = s.Error, Attempts = s.Attempts, DurationMs = s.DurationMs,
+            Usage = s.PromptTokens is null && s.CompletionTokens is null ? null : new TokenUsage(s.PromptTokens ?? 0, s.CompletionTokens ?? 0),
+            StartedAt = s.StartedAt ?? default, FinishedAt = s.FinishedAt ?? default,
+        }).ToList();
+    }
+
+    private static Dictionary<string, JsonNode?> ReadInputs(string json)
+    {
+        var inputs = JsonNode.Parse(json)?.AsObject() ?? [];
+        var values = inputs.ToList();
+        inputs.Clear(); // detach the values so the executor may bind them anywhere
+        return values.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using AiOrchestra.Engine.Workflows;
+
+namespace AiOrchestra.Web.Workflows;
+
+/// <summary>A workflow as saved: its current definition and which version that is.</summary>
+public sealed record StoredWorkflow(Workflow Workflow, int Version, long VersionId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>One line of a user's workflow list.</summary>
+public sealed record WorkflowSummary(string WorkflowId, string Name, string? Description, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>One saved version of a workflow (versions are immutable).</summary>
+public sealed record WorkflowVersionSummary(long VersionId, int Number, DateTimeOffset SavedAt);
+
+/// <summary>Either the saved workflow, or every reason it was not saved (nothing was written then).</summary>
+public sealed record WorkflowSaveResult(StoredWorkflow? Saved, IReadOnlyList<ValidationError> Errors)
+{
+    public bool Succeeded => Saved is not null;
+}

@@ -1,0 +1,100 @@
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Workflows;
+
+/// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
+public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TimeProvider time)
+{
+    /// <summary>
+    /// Validates and saves <paramref name="workflow"/> as a new version (creating the workflow on its first save).
+    /// A workflow with errors is not saved: the errors come back and nothing is written.
+    /// </summary>
+    public async Task<WorkflowSaveResult> SaveAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken)
+    {
+        var errors = validator.Validate(workflow);
+        if (errors.Count > 0)
+        {
+            return new WorkflowSaveResult(null, errors);
+        }
+
+        var now = time.GetUtcNow();
+        var record = await db.Workflows.FirstOrDefaultAsync(w => w.OwnerId == ownerId && w.WorkflowId == workflow.WorkflowId, cancellationToken);
+        if (record is null)
+        {
+            record = new WorkflowRecord { OwnerId = ownerId, WorkflowId = workflow.WorkflowId, Name = workflow.Name, CreatedAt = now };
+            db.Workflows.Add(record);
+        }
+        else if (record.DeletedAt is not null)
+        {
+            // saving a deleted workflow's id again brings it back; its version numbers go on
+            record.DeletedAt = null;
+            record.CreatedAt = now;
+        }
+
+        record.Name = workflow.Name;
+        record.Description = workflow.Description;
+        record.CurrentVersion++;
+        record.UpdatedAt = now;
+        var version = new WorkflowVersion { Number = record.CurrentVersion, Definition = WorkflowJson.Serialize(workflow, indented: false), SavedAt = now };
+        record.Versions.Add(version);
+
+        // one SaveChanges: the record and its new version commit together or not at all
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), []);
+    }
+
+    /// <summary>The workflow's current version, or null when the owner has no workflow with that id.</summary>
+    public async Task<StoredWorkflow?> GetAsync(string ownerId, string workflowId, CancellationToken cancellationToken)
+    {
+        var found = await db.WorkflowVersions.AsNoTracking()
+            .Where(v => v.Record!.OwnerId == ownerId && v.Record.WorkflowId == workflowId && v.Record.DeletedAt == null
+                        && v.Number == v.Record.CurrentVersion)
+            .Select(v => new { v.Id, v.Number, v.Definition, v.Record!.CreatedAt, v.Record.UpdatedAt })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found is null
+            ? null
+            : new StoredWorkflow(versions.GetOrParse(found.Id, found.Definition), found.Number, found.Id, found.CreatedAt, found.UpdatedAt);
+    }
+
+    /// <summary>One version of the owner's workflow by its number (deleted workflows' versions stay readable for their runs).</summary>
+    public async Task<StoredWorkflow?> GetVersionAsync(string ownerId, string workflowId, int number, CancellationToken cancellationToken)
+    {
+        var found = await db.WorkflowVersions.AsNoTracking()
+            .Where(v => v.Record!.OwnerId == ownerId && v.Record.WorkflowId == workflowId && v.Number == number)
+            .Select(v => new { v.Id, v.Number, v.Definition, v.Record!.CreatedAt, v.SavedAt })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found is null
+            ? null
+            : new StoredWorkflow(versions.GetOrParse(found.Id, found.Definition), found.Number, found.Id, found.CreatedAt, found.SavedAt);
+    }
+
+    public async Task<IReadOnlyList<WorkflowSummary>> ListAsync(string ownerId, CancellationToken cancellationToken) =>
+        await db.Workflows.AsNoTracking()
+            .Where(w => w.OwnerId == ownerId && w.DeletedAt == null)
+            .OrderBy(w => w.WorkflowId)
+            .Select(w => new WorkflowSummary(w.WorkflowId, w.Name, w.Description, w.CurrentVersion, w.CreatedAt, w.UpdatedAt))
+            .ToListAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<WorkflowVersionSummary>> ListVersionsAsync(string ownerId, string workflowId, CancellationToken cancellationToken) =>
+        await db.WorkflowVersions.AsNoTracking()
+            .Where(v => v.Record!.OwnerId == ownerId && v.Record.WorkflowId == workflowId && v.Record.DeletedAt == null)
+            .OrderByDescending(v => v.Number)
+            .Select(v => new WorkflowVersionSummary(v.Id, v.Number, v.SavedAt))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Deletes the workflow for its owner; false when there was none. Its runs keep their history and the versions
+    /// they ran, so the row is only marked deleted.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string ownerId, string workflowId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var changed = await db.Workflows
+            .Where(w => w.OwnerId == ownerId && w.WorkflowId == workflowId && w.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.DeletedAt, now), cancellationToken);
+        return changed > 0;
+    }
+}
