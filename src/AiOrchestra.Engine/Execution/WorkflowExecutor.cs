@@ -1,11 +1,289 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Templating;
+using AiOrchestra.Engine.Workflows;
+
 namespace AiOrchestra.Engine.Execution;
 
-/// <summary>Runs a workflow's steps in order, binding each output as <c>&lt;step_id&gt;_output</c>.</summary>
-public sealed class WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider)
+/// <summary>
+/// Runs a workflow's steps in order, binding each output as <c>&lt;step_id&gt;_output</c> (and as <c>&lt;step_id&gt;</c>).
+/// Parameters are rendered right before their step; transient failures are retried with backoff; each attempt
+/// may have a time limit; cancelling the run's token stops it between steps and aborts the step in flight.
+/// </summary>
+public sealed class WorkflowExecutor
 {
-    internal StepCatalog Catalog { get; } = catalog;
-    internal TimeProvider Time { get; } = timeProvider;
+    private readonly RetryDelay _retryDelay;
 
-    public Task<WorkflowResult> ExecuteAsync(RunRequest request, IRunJournal journal, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
+    public WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider)
+        : this(catalog, timeProvider, Random.Shared)
+    {
+    }
+
+    /// <param name="jitter">Source of retry jitter; tests pass a fixed one.</param>
+    public WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider, Random jitter)
+    {
+        Catalog = catalog;
+        Time = timeProvider;
+        _retryDelay = new RetryDelay(jitter);
+    }
+
+    internal StepCatalog Catalog { get; }
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Runs (or resumes) <paramref name="request"/>. Never throws for a step's failure: failures, time-outs and
+    /// cancellation are in the result. Journal calls are made without the run's token, so a cancelled run's
+    /// last step is still written down.
+    /// </summary>
+    public async Task<WorkflowResult> ExecuteAsync(RunRequest request, IRunJournal journal, CancellationToken cancellationToken)
+    {
+        var workflow = request.Workflow;
+        var scope = new Dictionary<string, JsonNode?>(workflow.Variables, StringComparer.Ordinal);
+        foreach (var (name, value) in request.Inputs)
+        {
+            scope[name] = value;
+        }
+
+        var alreadyFinished = new Dictionary<string, StepRecord>(StringComparer.Ordinal);
+        foreach (var record in request.FinishedSteps)
+        {
+            if (record.Status is StepStatus.Succeeded or StepStatus.Failed)
+            {
+                alreadyFinished[record.StepId] = record;
+            }
+        }
+
+        var steps = new List<StepRecord>();
+        var outputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        var failedStepIds = new HashSet<string>(StringComparer.Ordinal);
+        var aborted = false;
+        var cancelled = false;
+
+        for (var index = 0; index < workflow.Steps.Count && !aborted && !cancelled; index++)
+        {
+            var step = workflow.Steps[index];
+            if (!alreadyFinished.TryGetValue(step.StepId, out var record))
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    cancelled = true;
+                    errors.Add($"the run was cancelled before step '{step.StepId}'");
+                    break;
+                }
+                record = await RunStepAsync(request, step, index, scope, failedStepIds, journal, cancellationToken);
+                await journal.StepFinishedAsync(record, CancellationToken.None);
+            }
+            steps.Add(record);
+
+            switch (record.Status)
+            {
+                case StepStatus.Succeeded:
+                    scope[$"{step.StepId}_output"] = record.Output;
+                    scope[step.StepId] = record.Output;
+                    outputs[step.StepId] = record.Output;
+                    break;
+                case StepStatus.Cancelled:
+                    cancelled = true;
+                    errors.Add($"step '{step.StepId}' was cancelled");
+                    break;
+                default:
+                    errors.Add($"step '{step.StepId}' failed: {record.Error}");
+                    failedStepIds.Add(step.StepId);
+                    aborted = step.OnError == OnError.Abort;
+                    break;
+            }
+        }
+
+        return new WorkflowResult
+        {
+            // A failure the workflow chose to continue past (on_error: continue) is reported in Errors
+            // but does not fail the run, as continue-on-error does in GitHub Actions.
+            Success = !aborted && !cancelled,
+            Cancelled = cancelled,
+            Outputs = outputs,
+            Errors = errors,
+            Steps = steps,
+        };
+    }
+
+    private async Task<StepRecord> RunStepAsync(
+        RunRequest request,
+        WorkflowStep step,
+        int index,
+        Dictionary<string, JsonNode?> scope,
+        HashSet<string> failedStepIds,
+        IRunJournal journal,
+        CancellationToken cancellationToken)
+    {
+        var startedAt = Time.GetUtcNow();
+        var startTimestamp = Time.GetTimestamp();
+        await journal.StepStartedAsync(step.StepId, index, 1, startedAt, CancellationToken.None);
+
+        StepRecord Finish(StepStatus status, int attempts, JsonNode? output, string? error, TokenUsage? usage = null) => new()
+        {
+            StepId = step.StepId,
+            Index = index,
+            Status = status,
+            Output = output,
+            Error = error,
+            Attempts = attempts,
+            Usage = usage,
+            DurationMs = (long)Time.GetElapsedTime(startTimestamp).TotalMilliseconds,
+            StartedAt = startedAt,
+            FinishedAt = Time.GetUtcNow(),
+        };
+
+        var stepType = Catalog.Find(step.StepType);
+        if (stepType is null)
+        {
+            var installed = string.Join(", ", Catalog.Types.Select(t => t.Name).Order(StringComparer.Ordinal));
+            return Finish(StepStatus.Failed, 1, null, $"step type '{step.StepType}' is not installed (installed: {installed})");
+        }
+        if (!stepType.Actions.Any(a => a.Name == step.Action))
+        {
+            var actions = string.Join(", ", stepType.Actions.Select(a => a.Name));
+            return Finish(StepStatus.Failed, 1, null, $"step type '{step.StepType}' has no action '{step.Action}' (it has: {actions})");
+        }
+
+        JsonObject parameters;
+        try
+        {
+            parameters = RenderParameters(step, scope, failedStepIds);
+        }
+        catch (TemplateException e)
+        {
+            return Finish(StepStatus.Failed, 1, null, e.Message);
+        }
+
+        var maxAttempts = Math.Max(1, step.Retry?.MaxAttempts ?? 1);
+        for (var attempt = 1; ; attempt++)
+        {
+            if (attempt > 1)
+            {
+                await journal.StepStartedAsync(step.StepId, index, attempt, Time.GetUtcNow(), CancellationToken.None);
+            }
+            var context = new StepContext
+            {
+                RunId = request.RunId,
+                StepId = step.StepId,
+                Attempt = attempt,
+                OwnerId = request.OwnerId,
+                ReportDelta = text => journal.StepDelta(step.StepId, text),
+            };
+            // Each attempt gets its own copy so a step that changes its parameters cannot change the retry's.
+            var call = new StepCall(step.Action, parameters.DeepClone().AsObject(), context);
+            var outcome = await AttemptAsync(stepType, call, step.TimeoutSeconds, cancellationToken);
+
+            if (outcome.Cancelled)
+            {
+                return Finish(StepStatus.Cancelled, attempt, null, "the run was cancelled during this step", context.Usage);
+            }
+            if (outcome.Error is null)
+            {
+                return Finish(StepStatus.Succeeded, attempt, outcome.Output, null, context.Usage);
+            }
+            if (!outcome.Transient || attempt >= maxAttempts)
+            {
+                var error = attempt > 1 ? $"{outcome.Error} (after {attempt} attempts)" : outcome.Error;
+                return Finish(StepStatus.Failed, attempt, null, error, context.Usage);
+            }
+
+            var delay = _retryDelay.Next(step.Retry!, attempt, outcome.RetryAfter);
+            try
+            {
+                await Task.Delay(delay, Time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Finish(StepStatus.Cancelled, attempt, null,
+                    $"the run was cancelled while waiting to retry after: {outcome.Error}", context.Usage);
+            }
+        }
+    }
+
+    private async Task<AttemptOutcome> AttemptAsync(IStepType stepType, StepCall call, int? timeoutSeconds, CancellationToken runToken)
+    {
+        using var timeout = timeoutSeconds is > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds.Value), Time) : null;
+        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(runToken, timeout.Token);
+        var token = linked?.Token ?? runToken;
+        try
+        {
+            // WaitAsync ends the attempt on time-out or cancel even when a step type ignores its token.
+            var output = await stepType.ExecuteAsync(call, token).WaitAsync(token);
+            return new AttemptOutcome(output, null, false, null, false);
+        }
+        catch (Exception) when (runToken.IsCancellationRequested)
+        {
+            return new AttemptOutcome(null, null, false, null, true);
+        }
+        catch (Exception) when (timeout?.IsCancellationRequested == true)
+        {
+            return Failure($"timed out after {timeoutSeconds} s", transient: true);
+        }
+        catch (StepFailedException e)
+        {
+            return Failure(e.Message, e.Transient, e.RetryAfter);
+        }
+        catch (Exception e) when (e is TimeoutException or HttpRequestException)
+        {
+            return Failure(MessageOf(e), transient: true);
+        }
+        catch (OperationCanceledException e) when (e.InnerException is TimeoutException inner)
+        {
+            return Failure($"timed out: {MessageOf(inner)}", transient: true);
+        }
+        catch (Exception e)
+        {
+            return Failure(MessageOf(e), transient: false);
+        }
+    }
+
+    private static AttemptOutcome Failure(string error, bool transient, TimeSpan? retryAfter = null) =>
+        new(null, error, transient, retryAfter, false);
+
+    private static string MessageOf(Exception e) => string.IsNullOrWhiteSpace(e.Message) ? e.GetType().Name : e.Message;
+
+    /// <summary>Renders each parameter on its own so an error can name the parameter it is in.</summary>
+    private static JsonObject RenderParameters(WorkflowStep step, Dictionary<string, JsonNode?> scope, HashSet<string> failedStepIds)
+    {
+        var rendered = new JsonObject();
+        foreach (var (name, value) in step.Parameters)
+        {
+            try
+            {
+                rendered[name] = Template.RenderNode(value, scope);
+            }
+            catch (TemplateException e)
+            {
+                throw new TemplateException($"parameter '{name}': {ExplainRenderError(e, value, failedStepIds)}");
+            }
+        }
+        return rendered;
+    }
+
+    /// <summary>A reference to a step that failed earlier (on_error: continue) says so instead of "unknown variable".</summary>
+    private static string ExplainRenderError(TemplateException error, JsonNode? value, HashSet<string> failedStepIds)
+    {
+        if (failedStepIds.Count > 0)
+        {
+            try
+            {
+                foreach (var (_, reference) in Template.FindReferences(value, ""))
+                {
+                    var stepId = reference.Name.EndsWith("_output", StringComparison.Ordinal) ? reference.Name[..^"_output".Length] : reference.Name;
+                    if (failedStepIds.Contains(stepId))
+                    {
+                        return $"step '{stepId}' failed earlier, so '{{{{{reference.Text}}}}}' has no value";
+                    }
+                }
+            }
+            catch (TemplateException)
+            {
+                // The text itself does not parse; the original message already says why.
+            }
+        }
+        return error.Message;
+    }
+
+    private sealed record AttemptOutcome(JsonNode? Output, string? Error, bool Transient, TimeSpan? RetryAfter, bool Cancelled);
 }

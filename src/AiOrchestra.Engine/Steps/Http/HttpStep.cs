@@ -1,0 +1,293 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+
+namespace AiOrchestra.Engine.Steps.Http;
+
+/// <summary>
+/// <c>http</c> / <c>request</c>: calls any HTTP API and outputs <c>{status, headers, body, json}</c>.
+/// 408, 429, 5xx and network errors are transient (retried when the step allows, honouring Retry-After);
+/// other unexpected statuses fail at once. Errors never show request headers or the query string,
+/// which may carry credentials.
+/// </summary>
+public sealed class HttpStep : IStepType
+{
+    public const long DefaultMaxResponseBytes = 10 * 1024 * 1024;
+
+    private const int ExcerptLength = 200;
+
+    private readonly HttpClient _client;
+    private readonly TimeProvider _time;
+    private readonly long _maxResponseBytes;
+
+    /// <param name="client">From IHttpClientFactory in the host.</param>
+    /// <param name="timeProvider">Turns a Retry-After date into a wait; the system clock when null.</param>
+    /// <param name="maxResponseBytes">Largest response body read; a larger one fails the step.</param>
+    public HttpStep(HttpClient client, TimeProvider? timeProvider = null, long maxResponseBytes = DefaultMaxResponseBytes)
+    {
+        _client = client;
+        _time = timeProvider ?? TimeProvider.System;
+        _maxResponseBytes = maxResponseBytes;
+    }
+
+    public string Name => "http";
+
+    public string Description => "Calls any HTTP API.";
+
+    public IReadOnlyList<StepAction> Actions { get; } =
+    [
+        new("request", "Sends an HTTP request and outputs {status, headers, body, json}.",
+        [
+            new StepParameter("method", ParameterType.String, Required: false,
+                "HTTP method: GET (the default), POST, PUT, PATCH, DELETE, HEAD or OPTIONS."),
+            new StepParameter("url", ParameterType.String, Required: true, "The absolute http:// or https:// address to call."),
+            new StepParameter("headers", ParameterType.Object, Required: false,
+                "Request headers by name, e.g. {\"Authorization\": \"Bearer ...\"}; never shown in logs or errors.", Secret: true),
+            new StepParameter("body", ParameterType.Any, Required: false,
+                "The request body: an object or array is sent as JSON, text as plain text."),
+            new StepParameter("expect_status", ParameterType.Any, Required: false,
+                "The status code (or list of codes) that counts as success; by default any 2xx."),
+        ]),
+    ];
+
+    public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var parameters = call.Parameters;
+        var method = MethodOf(parameters.OptionalText("method") ?? "GET");
+        var url = UrlOf(parameters.RequiredText("url"));
+        var expected = ExpectedStatuses(parameters["expect_status"]);
+        // The query string is left out of every message: APIs often take keys there.
+        var label = $"{method} {url.GetLeftPart(UriPartial.Path)}";
+
+        using var request = new HttpRequestMessage(method, url) { Content = ContentOf(parameters["body"]) };
+        AddHeaders(request, parameters.OptionalObject("headers"));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new StepFailedException($"{label}: could not get a response: {e.Message}", transient: true, inner: e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StepFailedException($"{label}: no response within {_client.Timeout.TotalSeconds:0.#} s", transient: true, inner: e);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            var success = expected?.Contains(status) ?? status is >= 200 and < 300;
+            var body = await ReadBodyAsync(response, label, cancellationToken);
+
+            if (!success)
+            {
+                var transient = status is 408 or 429 or >= 500;
+                var expectation = expected is null ? "" : $" (expected {string.Join(" or ", expected)})";
+                var excerpt = body is null ? "" : Excerpt(body);
+                throw new StepFailedException(
+                    $"{label} returned {status}{(string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase)}{expectation}{(excerpt.Length > 0 ? ": " + excerpt : "")}",
+                    transient,
+                    transient ? RetryAfterOf(response) : null);
+            }
+            if (body is null)
+            {
+                throw new StepFailedException($"{label}: the response body is larger than {_maxResponseBytes / (1024.0 * 1024):0.##} MiB, the most this step reads");
+            }
+
+            return new JsonObject
+            {
+                ["status"] = status,
+                ["headers"] = HeadersOf(response),
+                ["body"] = body,
+                ["json"] = IsJson(response) ? TryParseJson(body) : null,
+            };
+        }
+    }
+
+    private static HttpMethod MethodOf(string text)
+    {
+        try
+        {
+            return new HttpMethod(text.Trim().ToUpperInvariant());
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new StepFailedException($"parameter 'method': '{text}' is not an HTTP method (use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS)");
+        }
+    }
+
+    private static Uri UrlOf(string text)
+    {
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var url))
+        {
+            throw new StepFailedException("parameter 'url' must be an absolute address starting with http:// or https://");
+        }
+        if (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new StepFailedException($"parameter 'url' must use http:// or https://, not '{url.Scheme}'");
+        }
+        return url;
+    }
+
+    private static IReadOnlyList<int>? ExpectedStatuses(JsonNode? value) => value switch
+    {
+        null => null,
+        JsonArray array when array.Count > 0 => array.Select(StatusCodeOf).ToList(),
+        JsonArray => throw InvalidExpectStatus(),
+        _ => [StatusCodeOf(value)],
+    };
+
+    private static int StatusCodeOf(JsonNode? value)
+    {
+        var code = value switch
+        {
+            JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var number) => number,
+            JsonValue v when v.GetValueKind() == JsonValueKind.String && int.TryParse(v.GetValue<string>(), out var number) => number,
+            _ => 0,
+        };
+        return code is >= 100 and <= 599 ? code : throw InvalidExpectStatus();
+    }
+
+    private static StepFailedException InvalidExpectStatus() =>
+        new("parameter 'expect_status' must be a status code such as 200, or a list of them such as [200, 201]");
+
+    private static HttpContent? ContentOf(JsonNode? body) => body switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => new StringContent(v.GetValue<string>(), Encoding.UTF8, "text/plain"),
+        _ => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+    };
+
+    private static void AddHeaders(HttpRequestMessage request, JsonObject? headers)
+    {
+        foreach (var (name, value) in headers ?? [])
+        {
+            var text = value switch
+            {
+                null => "",
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                JsonValue v => v.ToJsonString(),
+                _ => throw new StepFailedException($"header '{name}' must be text, not an object or array"),
+            };
+            if (request.Headers.TryAddWithoutValidation(name, text))
+            {
+                continue;
+            }
+            // Content headers (Content-Type, ...) belong to the body; a given one replaces the default.
+            if (request.Content is not null)
+            {
+                request.Content.Headers.Remove(name);
+                if (request.Content.Headers.TryAddWithoutValidation(name, text))
+                {
+                    continue;
+                }
+            }
+            throw new StepFailedException(request.Content is null && IsContentHeader(name)
+                ? $"header '{name}' describes a body, but the request has no 'body'"
+                : $"header '{name}' cannot be sent: check its name");
+        }
+    }
+
+    private static bool IsContentHeader(string name) =>
+        name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase) || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The body as text, or null when it is larger than the limit.</summary>
+    private async Task<string?> ReadBodyAsync(HttpResponseMessage response, string label, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > _maxResponseBytes)
+        {
+            return null;
+        }
+        using var buffer = new MemoryStream();
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > _maxResponseBytes)
+                {
+                    return null;
+                }
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            throw new StepFailedException($"{label}: the response broke off while reading its body: {e.Message}", transient: true, inner: e);
+        }
+        buffer.Position = 0;
+        using var reader = new StreamReader(buffer, EncodingOf(response), detectEncodingFromByteOrderMarks: true);
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
+
+    private static Encoding EncodingOf(HttpResponseMessage response)
+    {
+        var charset = response.Content.Headers.ContentType?.CharSet?.Trim('"');
+        if (string.IsNullOrEmpty(charset))
+        {
+            return Encoding.UTF8;
+        }
+        try
+        {
+            return Encoding.GetEncoding(charset);
+        }
+        catch (ArgumentException)
+        {
+            return Encoding.UTF8;
+        }
+    }
+
+    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+        if (header?.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+        return null;
+    }
+
+    private static JsonObject HeadersOf(HttpResponseMessage response)
+    {
+        var headers = new JsonObject();
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[name.ToLowerInvariant()] = string.Join(", ", values);
+        }
+        return headers;
+    }
+
+    private static bool IsJson(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType is { } type
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    private static JsonNode? TryParseJson(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Excerpt(string body)
+    {
+        var flat = string.Join(' ', body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= ExcerptLength ? flat : flat[..ExcerptLength] + "…";
+    }
+}
