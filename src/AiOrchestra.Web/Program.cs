@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Api;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
@@ -7,11 +8,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddStore();
 builder.AddSteps();
 builder.AddRuns();
+builder.AddApi();
 
 var app = builder.Build();
 
+app.MapApi();
 app.MapGet("/", () => "AI Orchestra");
-app.MapHealthChecks("/health");
 
 app.Run();
 
