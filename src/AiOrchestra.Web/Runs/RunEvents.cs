@@ -113,12 +113,12 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     {
         if (_feeds.TryGetValue(runId, out var feed))
         {
+            Close(feed);
             feed.Publish(sequence => new RunEvent
             {
                 RunId = runId, Sequence = sequence, Type = RunEvent.RunFinished, Timestamp = time.GetUtcNow(),
                 Status = RunStatus.Cancelled.ToText(),
             });
-            Close(feed);
         }
     }
 

@@ -113,18 +113,18 @@ public sealed partial class RunQueue(
         var errors = new List<ValidationError>();
         if (jsonLength > MaxInputBytes)
         {
-            errors.Add(new ValidationError("inputs", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));
+            errors.Add(new ValidationError("variables", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));
         }
         foreach (var name in inputs.Keys)
         {
             if (!NamePattern().IsMatch(name))
             {
-                errors.Add(new ValidationError($"inputs.{name}", "is not a valid variable name: use letters, digits and '_'."));
+                errors.Add(new ValidationError($"variables.{name}", "is not a valid variable name: use letters, digits and '_'."));
             }
             else if (!workflow.Variables.ContainsKey(name))
             {
                 var known = workflow.Variables.Count == 0 ? "it declares none" : "it declares " + string.Join(", ", workflow.Variables.Keys);
-                errors.Add(new ValidationError($"inputs.{name}", $"'{workflow.WorkflowId}' has no variable '{name}'; {known}."));
+                errors.Add(new ValidationError($"variables.{name}", $"'{workflow.WorkflowId}' has no variable '{name}'; {known}."));
             }
         }
         return errors;

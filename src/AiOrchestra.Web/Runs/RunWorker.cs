@@ -179,12 +179,13 @@ internal sealed class RunWorker(
         var finishedAt = time.GetUtcNow();
         if (await writer.FinishRunAsync(run.RunId, WorkerId, status, error, finishedAt))
         {
+            // closed first: a subscriber arriving now reads the finished run from the store
+            events.Close(feed);
             feed.Publish(sequence => new RunEvent
             {
                 RunId = run.RunId, Sequence = sequence, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
-            events.Close(feed);
         }
         else
         {

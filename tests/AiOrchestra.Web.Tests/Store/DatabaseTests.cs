@@ -1,0 +1,49 @@
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Prompts;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Tests.Store;
+
+public sealed class DatabaseTests : IDisposable
+{
+    private readonly TempDatabase _database = new();
+
+    public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task The_database_is_migrated_at_start_up_and_uses_the_write_ahead_log()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps());
+        host.CreateClient().Dispose();
+
+        var pending = await host.WithDbAsync(db => db.Database.GetPendingMigrationsAsync());
+        var journal = await host.WithDbAsync(db => db.Database.SqlQueryRaw<string>("PRAGMA journal_mode").ToListAsync());
+
+        Assert.Empty(pending);
+        Assert.Equal("wal", journal.Single());
+        Assert.True(File.Exists(Path.Combine(_database.Folder, "test.db")));
+    }
+
+    [Fact]
+    public void A_relative_database_file_is_placed_under_the_content_root()
+    {
+        var resolved = StoreExtensions.ResolveConnectionString("Data Source=data/app.db", "/srv/orchestra");
+
+        Assert.Equal("Data Source=/srv/orchestra/data/app.db", resolved);
+    }
+
+    [Fact]
+    public async Task A_configured_administrator_is_created_on_first_start_with_the_example_prompts()
+    {
+        var settings = new Dictionary<string, string?> { ["Admin:UserName"] = "admin", ["Admin:Password"] = "Correct-horse-battery-9" };
+        await using var host = new StoreHost(_database, new FakeSteps(), settings);
+        host.CreateClient().Dispose();
+
+        var admin = await host.WithDbAsync(db => db.Users.SingleAsync());
+        Assert.Equal("admin", admin.UserName);
+        var examples = Directory.GetFiles(Path.Combine(StoreHost.RepositoryRoot, "data", "examples", "prompts"), "*.json");
+        var prompts = await host.InScope<PromptStore, IReadOnlyList<StoredPrompt>>(s => s.ListAsync(admin.Id, CancellationToken.None));
+        Assert.Equal(examples.Length, prompts.Count);
+        Assert.NotEmpty(prompts);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Workflows;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiOrchestra.Web.Tests.Store;
+
+/// <summary>A temporary folder holding one test's SQLite file; deleted with the test.</summary>
+public sealed class TempDatabase : IDisposable
+{
+    public TempDatabase()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "aiorchestra-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+    }
+
+    public string Folder { get; }
+
+    public string ConnectionString => $"Data Source={Path.Combine(Folder, "test.db")}";
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a host still closing its file; the OS temp cleaner takes it
+        }
+    }
+}
+
+/// <summary>The real app (Program) on a test's own SQLite file, with fake step types and extra settings.</summary>
+public sealed class StoreHost : WebApplicationFactory<Program>
+{
+    private readonly TempDatabase _database;
+    private readonly FakeSteps _steps;
+    private readonly Dictionary<string, string?> _settings;
+
+    public StoreHost(TempDatabase database, FakeSteps steps, Dictionary<string, string?>? settings = null)
+    {
+        _database = database;
+        _steps = steps;
+        _settings = settings ?? [];
+    }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepositoryRoot);
+        builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
+        builder.UseSetting("Runs:EventRetentionSeconds", "0");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton(_steps);
+            services.AddSingleton<IStepType>(_steps);
+        });
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Runs <paramref name="action"/> with a scoped service (the stores are scoped, like a request's).</summary>
+    public async Task<TResult> InScope<TService, TResult>(Func<TService, Task<TResult>> action) where TService : notnull
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    public async Task<string> CreateUserAsync(string name)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = new AppUser { UserName = name };
+        var result = await users.CreateAsync(user);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(e => e.Description)));
+        return user.Id;
+    }
+
+    public async Task<StoredWorkflow> SaveAsync(string ownerId, Workflow workflow)
+    {
+        var result = await InScope<WorkflowStore, WorkflowSaveResult>(store => store.SaveAsync(ownerId, workflow, CancellationToken.None));
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return result.Saved!;
+    }
+
+    public async Task<string> EnqueueAsync(string ownerId, string workflowId, Dictionary<string, JsonNode?>? inputs = null)
+    {
+        var result = await Get<RunQueue>().EnqueueAsync(ownerId, workflowId, inputs ?? [], CancellationToken.None);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return result.RunId!;
+    }
+
+    public async Task<RunDetails> GetRunAsync(string ownerId, string runId) =>
+        (await InScope<RunStore, RunDetails?>(store => store.GetAsync(ownerId, runId, CancellationToken.None)))!;
+
+    /// <summary>Waits until the run is finished (the stream of its events ends) and returns it as stored.</summary>
+    public async Task<RunDetails> WaitForRunAsync(string ownerId, string runId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var _ in Get<RunEvents>().SubscribeAsync(ownerId, runId, 0, timeout.Token))
+        {
+        }
+        return await GetRunAsync(ownerId, runId);
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<AppDbContext, Task<T>> action)
+    {
+        await using var db = await Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await action(db);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "AiOrchestra.sln")))
+        {
+            folder = folder.Parent;
+        }
+        return folder?.FullName ?? throw new InvalidOperationException("AiOrchestra.sln not found above " + AppContext.BaseDirectory);
+    }
+}
