@@ -31,15 +31,43 @@ public sealed class SigningKey
         }
         if (File.Exists(file))
         {
-            return Convert.FromBase64String(File.ReadAllText(file).Trim());
+            return Read(file);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         var generated = RandomNumberGenerator.GetBytes(64);
-        File.WriteAllText(file, Convert.ToBase64String(generated));
+        // written aside and moved in place, so a second process starting at the same time reads a whole key or makes none
+        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temporary, Convert.ToBase64String(generated));
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        return generated;
+        try
+        {
+            File.Move(temporary, file, overwrite: false);
+            return generated;
+        }
+        catch (IOException) when (File.Exists(file))
+        {
+            File.Delete(temporary);
+            return Read(file);
+        }
+    }
+
+    private static byte[] Read(string file)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(File.ReadAllText(file).Trim());
+        }
+        catch (FormatException)
+        {
+            key = [];
+        }
+        return key.Length >= MinimumBytes
+            ? key
+            : throw new InvalidOperationException(
+                $"The signing key in {file} is damaged. Delete the file to have a new one generated (tokens issued so far stop working), or set Auth:SigningKey.");
     }
 }

@@ -30,8 +30,7 @@ public static class ExecuteApi
         }
         if (!queued.Succeeded)
         {
-            return ApiProblems.Invalid(queued.Errors.Select(e => e with { Path = e.Path.Replace("inputs", "variables", StringComparison.Ordinal) }),
-                "The run was not started; fix the fields listed under 'errors'.");
+            return ApiProblems.Invalid(queued.Errors, "The run was not started; fix the fields listed under 'errors'.");
         }
 
         var runId = queued.RunId!;
