@@ -31,7 +31,7 @@ internal sealed class BearerSecurityTransformer : IOpenApiDocumentTransformer
             .SelectMany(g => g.Items)
             .Where(d => d.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any(a => a.Policy == ApiAuthentication.Policy)
                         && !d.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any())
-            .Select(d => ("/" + d.RelativePath?.TrimStart('/'), d.HttpMethod))
+            .Select(d => ("/" + d.RelativePath?.Trim('/'), d.HttpMethod))
             .ToHashSet();
         var requirement = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, document)] = [] };
         foreach (var (path, item) in document.Paths)
