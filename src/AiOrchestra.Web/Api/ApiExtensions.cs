@@ -5,6 +5,7 @@ using AiOrchestra.Web.Api.Auth;
 using AiOrchestra.Web.Api.Prompts;
 using AiOrchestra.Web.Api.Runs;
 using AiOrchestra.Web.Api.Workflows;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
@@ -30,6 +31,9 @@ public static class ApiExtensions
         });
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
+        // a client's bad body is answered, not an error of ours: keep it out of the error log
+        services.Configure<ExceptionHandlerOptions>(options =>
+            options.SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException);
         builder.AddApiAuthentication();
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
         return builder;
