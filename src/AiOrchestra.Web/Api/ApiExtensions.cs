@@ -70,6 +70,8 @@ public static class ApiExtensions
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/api/docs", options => options
             .WithTitle("AI Orchestra API")
+            // the page must work offline: no fonts from Scalar's CDN
+            .DisableDefaultFonts()
             .WithOpenApiRoutePattern("/openapi/{documentName}.json"))
             .AllowAnonymous();
         return app;

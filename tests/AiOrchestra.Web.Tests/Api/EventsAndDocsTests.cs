@@ -99,8 +99,12 @@ public class EventsAndDocsTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Contains("<script", page);
         Assert.DoesNotContain("cdn.", page, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("src=\"http", page, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"withDefaultFonts\":false", page.Replace(" ", ""), StringComparison.OrdinalIgnoreCase);
         var script = await client.GetAsync("/api/docs/scalar.js");
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        // the page resolves the document against the site's root: it must be there
+        Assert.Contains("\"url\":\"openapi/v1.json\"", page.Replace(" ", ""));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/openapi/v1.json")).StatusCode);
     }
 
     [Fact]
