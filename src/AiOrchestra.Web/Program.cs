@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
@@ -16,10 +17,12 @@ if (command)
     return await builder.RunCommandAsync(args);
 }
 
+builder.AddApi();
+
 var app = builder.Build();
 
+app.MapApi();
 app.MapGet("/", () => "AI Orchestra");
-app.MapHealthChecks("/health");
 
 await app.RunAsync();
 return 0;
