@@ -190,18 +190,18 @@ public sealed class HttpStepInWorkflowTests(LocalHttpServer server) : IClassFixt
     {
         var time = new Execution.ObservedTimeProvider();
         var executor = new WorkflowExecutor(new StepCatalog([new HttpStep(_client, time)]), time, new Execution.FixedRandom(1.0));
-        var step = new Workflows.WorkflowStep
+        var step = new AiOrchestra.Engine.Workflows.WorkflowStep
         {
             StepId = "call",
             StepType = "http",
             Action = "request",
             Parameters = new JsonObject { ["url"] = server.Url("/status/503") },
-            Retry = new Workflows.RetrySettings { MaxAttempts = 2, InitialDelayMs = 100, MaxDelayMs = 100 },
+            Retry = new AiOrchestra.Engine.Workflows.RetrySettings { MaxAttempts = 2, InitialDelayMs = 100, MaxDelayMs = 100 },
         };
         var journal = new Execution.RecordingJournal();
 
         var running = executor.ExecuteAsync(
-            new RunRequest { RunId = "r", OwnerId = "o", Workflow = new Workflows.Workflow { WorkflowId = "wf", Steps = [step] } },
+            new RunRequest { RunId = "r", OwnerId = "o", Workflow = new AiOrchestra.Engine.Workflows.Workflow { WorkflowId = "wf", Steps = [step] } },
             journal, CancellationToken.None);
         await time.WaitForTimerAsync(TimeSpan.FromSeconds(7));
         Assert.Equal(["started call #0 attempt 1"], journal.Events);
