@@ -1,18 +1,30 @@
+using AiOrchestra.Web.Api;
+using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
-var builder = WebApplication.CreateBuilder(args);
+// `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
+var command = WorkflowCommands.IsCommand(args);
+var builder = WebApplication.CreateBuilder(command ? [] : args);
 
 builder.AddStore();
 builder.AddSteps();
 builder.AddRuns();
 
+if (command)
+{
+    return await builder.RunCommandAsync(args);
+}
+
+builder.AddApi();
+
 var app = builder.Build();
 
+app.MapApi();
 app.MapGet("/", () => "AI Orchestra");
-app.MapHealthChecks("/health");
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -170,8 +170,8 @@ public sealed class WorkflowExecutor
                 OwnerId = request.OwnerId,
                 ReportDelta = text => journal.StepDelta(step.StepId, text),
             };
-            // Each attempt gets its own copy so a step that changes its parameters cannot change the retry's.
-            var call = new StepCall(step.Action, parameters.DeepClone().AsObject(), context);
+            // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.
+            var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);
             var outcome = await AttemptAsync(stepType, call, step.TimeoutSeconds, cancellationToken);
 
             if (outcome.Cancelled)

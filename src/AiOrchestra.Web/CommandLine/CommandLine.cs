@@ -1,6 +1,8 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Workflows;
 
 namespace AiOrchestra.Web.CommandLine;
@@ -17,9 +19,31 @@ public static class WorkflowCommands
           AiOrchestra.Web run FILE [--var name=value]... run a workflow in-process, print the result JSON
         """;
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // terminal output, not HTML: keep quotes and accents readable
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "validate" or "run";
+
+    /// <summary>
+    /// Runs the command with the app's own step catalog and executor. Prompt templates come from
+    /// <c>data/examples/prompts/</c> (there is no user and no database here); logs go to standard error at Warning.
+    /// </summary>
+    public static async Task<int> RunCommandAsync(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var prompts = Path.Combine(builder.Environment.ContentRootPath, "data", "examples", "prompts");
+        builder.Services.AddSingleton<IPromptLibrary>(new PromptFolder(prompts));
+        await using var app = builder.Build();
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        return await RunAsync(app.Services, args, Console.Out, Console.Error, stop.Token);
+    }
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {

@@ -4,12 +4,14 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace AiOrchestra.Web.Data;
 
 /// <summary>
-/// The SQLite-specific settings, applied to every connection as it opens: write-ahead log (readers never block
-/// the writer), fsync only at checkpoints (a killed process loses nothing committed), and waiting on a busy lock.
+/// The SQLite-specific settings. The database file uses the write-ahead log (readers never block the writer); it
+/// is a property of the file, set once at start-up. Every connection, as it opens, fsyncs only at checkpoints (a
+/// killed process loses nothing committed), waits on a busy lock instead of failing, and enforces foreign keys.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    internal const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+    internal const string DatabaseSql = "PRAGMA journal_mode=WAL;";
+    internal const string Sql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -15,6 +15,7 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
+        await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
 
         var userName = configuration["Admin:UserName"];

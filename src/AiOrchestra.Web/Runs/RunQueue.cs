@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Workflows;
@@ -11,7 +10,7 @@ namespace AiOrchestra.Web.Runs;
 /// Starts and cancels runs. A run is a committed row (<c>queued</c>) before <see cref="EnqueueAsync"/> returns;
 /// the worker is only woken, the database is what it reads.
 /// </summary>
-public sealed partial class RunQueue(
+public sealed class RunQueue(
     IDbContextFactory<AppDbContext> dbs,
     RunWriter writer,
     WorkflowVersionCache versions,
@@ -107,31 +106,16 @@ public sealed partial class RunQueue(
         return result;
     }
 
-    /// <summary>Every input must be one of the workflow's variables (a misspelt name would silently do nothing).</summary>
+    /// <summary>The validator's checks (declared names, sizes, depth) and the size of the whole inputs document.</summary>
     internal static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, int jsonLength)
     {
-        var errors = new List<ValidationError>();
+        var errors = WorkflowValidator.ValidateInputs(workflow, inputs).ToList();
         if (jsonLength > MaxInputBytes)
         {
-            errors.Add(new ValidationError("inputs", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));
-        }
-        foreach (var name in inputs.Keys)
-        {
-            if (!NamePattern().IsMatch(name))
-            {
-                errors.Add(new ValidationError($"inputs.{name}", "is not a valid variable name: use letters, digits and '_'."));
-            }
-            else if (!workflow.Variables.ContainsKey(name))
-            {
-                var known = workflow.Variables.Count == 0 ? "it declares none" : "it declares " + string.Join(", ", workflow.Variables.Keys);
-                errors.Add(new ValidationError($"inputs.{name}", $"'{workflow.WorkflowId}' has no variable '{name}'; {known}."));
-            }
+            errors.Add(new ValidationError("variables", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));
         }
         return errors;
     }
 
     private sealed record CurrentVersion(long VersionId, long RecordId, int Number);
-
-    [GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
-    private static partial Regex NamePattern();
 }

@@ -47,16 +47,23 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWr
         return base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The loop has a thread of its own: every run waits on it, so it must not wait for a pool thread when the pool
+    /// is busy, and its SQLite calls (synchronous underneath) block nobody else.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void WriteLoop()
     {
-        await using var db = await dbs.CreateDbContextAsync(CancellationToken.None);
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
+        using var db = dbs.CreateDbContext();
+        db.Database.OpenConnection();
         var connection = db.Database.GetDbConnection();
         using var sql = new RunSql(connection);
         var batch = new List<Write>(MaxBatch);
 
         // runs until the channel is completed and drained, not until the token: pending writes are never dropped
-        while (await _writes.Reader.WaitToReadAsync(CancellationToken.None))
+        while (WaitForWrites())
         {
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
             {
@@ -65,6 +72,12 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWr
             Apply(connection, sql, batch);
             batch.Clear();
         }
+    }
+
+    private bool WaitForWrites()
+    {
+        var waiting = _writes.Reader.WaitToReadAsync(CancellationToken.None);
+        return waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
     }
 
     private void Apply(System.Data.Common.DbConnection connection, RunSql sql, List<Write> batch)

@@ -1,4 +1,7 @@
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Http;
+using AiOrchestra.Engine.Steps.Prompt;
+using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Engine.Workflows;
 
 namespace AiOrchestra.Web.Workflows;
@@ -15,6 +18,11 @@ public static class StepsExtensions
         services.AddSingleton<StepCatalog>();
         services.AddSingleton<WorkflowValidator>();
         services.AddSingleton<WorkflowExecutor>();
+        services.AddSingleton<IStepType, TemplateStep>();
+        services.AddSingleton<IStepType, PromptStep>();
+        services.AddHttpClient(nameof(HttpStep));
+        services.AddSingleton<IStepType>(sp => new HttpStep(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Prompts;
+using AiOrchestra.Web.Workflows;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Tests.Store;
@@ -45,5 +46,8 @@ public sealed class DatabaseTests : IDisposable
         var prompts = await host.InScope<PromptStore, IReadOnlyList<StoredPrompt>>(s => s.ListAsync(admin.Id, CancellationToken.None));
         Assert.Equal(examples.Length, prompts.Count);
         Assert.NotEmpty(prompts);
+        // the example that needs no API key uses installed step types, so it is there to run
+        var workflows = await host.InScope<WorkflowStore, IReadOnlyList<WorkflowSummary>>(s => s.ListAsync(admin.Id, CancellationToken.None));
+        Assert.Contains(workflows, w => w.WorkflowId == "offline_release_notes");
     }
 }

@@ -1,0 +1,83 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using System.Security.Claims;
+using AiOrchestra.Web.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+
+namespace AiOrchestra.Web.Api.Auth;
+
+/// <summary><c>/api/auth</c>: exchange a user name and password for a bearer token, and check a token.</summary>
+public static class AuthApi
+{
+    /// <summary>The original project's clients send <c>user_id</c>; newer ones send <c>username</c>.</summary>
+    public sealed record LoginRequest(string? Username, string? UserId, string? Password);
+
+    public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+
+    public sealed record VerifyResponse(bool Valid, string Username, DateTimeOffset ExpiresAt);
+
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/auth").WithTags("Auth");
+        group.MapPost("/login", LoginAsync)
+            .AllowAnonymous()
+            .RequireRateLimiting(ApiAuthentication.LoginRateLimit)
+            .WithSummary("Exchange a user name and password for a bearer token");
+        group.MapPost("/verify", Verify)
+            .RequireAuthorization(ApiAuthentication.Policy)
+            .WithSummary("Check the bearer token sent with the request");
+        return app;
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, UserManager<AppUser> users, TokenIssuer issuer)
+    {
+        var userName = request.Username ?? request.UserId;
+        if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(request.Password))
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrWhiteSpace(userName))
+            {
+                errors["username"] = ["Give the user name as 'username' (or 'user_id')."];
+            }
+            if (string.IsNullOrEmpty(request.Password))
+            {
+                errors["password"] = ["Give the password."];
+            }
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var user = await users.FindByNameAsync(userName);
+        if (user is null)
+        {
+            return WrongCredentials();
+        }
+        if (await users.IsLockedOutAsync(user))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Account locked",
+                detail: "This account is locked after repeated failed logins. Wait a few minutes, then try again.");
+        }
+        if (!await users.CheckPasswordAsync(user, request.Password))
+        {
+            await users.AccessFailedAsync(user);
+            return WrongCredentials();
+        }
+        await users.ResetAccessFailedCountAsync(user);
+
+        var (token, lifetime) = issuer.Issue(user.Id, user.UserName ?? userName);
+        return TypedResults.Ok(new TokenResponse(token, "bearer", (int)lifetime.TotalSeconds));
+    }
+
+    private static Ok<VerifyResponse> Verify(ClaimsPrincipal user)
+    {
+        var expires = long.Parse(user.FindFirstValue(JwtRegisteredClaimNames.Exp) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Ok(new VerifyResponse(true, user.Identity?.Name ?? "", DateTimeOffset.FromUnixTimeSeconds(expires)));
+    }
+
+    private static ProblemHttpResult WrongCredentials() => TypedResults.Problem(
+        statusCode: StatusCodes.Status401Unauthorized,
+        title: "Login failed",
+        detail: "Unknown user name or wrong password.");
+}

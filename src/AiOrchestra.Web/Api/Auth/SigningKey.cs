@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AiOrchestra.Web.Api.Auth;
+
+/// <summary>
+/// The HS256 key that signs API tokens: the configured <c>Auth:SigningKey</c>, or a random key generated on
+/// first start and kept in <c>data/signing-key</c> so tokens survive a restart. Never a key written in the code.
+/// </summary>
+public sealed class SigningKey
+{
+    private const int MinimumBytes = 32;
+
+    public SigningKey(AuthOptions options, string dataDirectory)
+    {
+        Key = new SymmetricSecurityKey(Load(options.SigningKey, Path.Combine(dataDirectory, "signing-key")));
+    }
+
+    public SymmetricSecurityKey Key { get; }
+
+    private static byte[] Load(string? configured, string file)
+    {
+        if (!string.IsNullOrEmpty(configured))
+        {
+            var bytes = Encoding.UTF8.GetBytes(configured);
+            return bytes.Length >= MinimumBytes
+                ? bytes
+                : throw new InvalidOperationException(
+                    $"Auth:SigningKey is {bytes.Length} bytes long; HS256 needs at least {MinimumBytes}. Set a longer key or remove it to have one generated under data/.");
+        }
+        if (File.Exists(file))
+        {
+            return Read(file);
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var generated = RandomNumberGenerator.GetBytes(64);
+        // written aside and moved in place, so a second process starting at the same time reads a whole key or makes none
+        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temporary, Convert.ToBase64String(generated));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        try
+        {
+            File.Move(temporary, file, overwrite: false);
+            return generated;
+        }
+        catch (IOException) when (File.Exists(file))
+        {
+            File.Delete(temporary);
+            return Read(file);
+        }
+    }
+
+    private static byte[] Read(string file)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(File.ReadAllText(file).Trim());
+        }
+        catch (FormatException)
+        {
+            key = [];
+        }
+        return key.Length >= MinimumBytes
+            ? key
+            : throw new InvalidOperationException(
+                $"The signing key in {file} is damaged. Delete the file to have a new one generated (tokens issued so far stop working), or set Auth:SigningKey.");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AiOrchestra.Web.Api.Auth;
+
+/// <summary>Issues the API's bearer tokens: HS256 JWTs naming the user, valid for <c>Auth:TokenMinutes</c>.</summary>
+public sealed class TokenIssuer(SigningKey signingKey, AuthOptions options, TimeProvider time)
+{
+    public const string Issuer = "ai-orchestra";
+    public const string Audience = "ai-orchestra-api";
+
+    public (string Token, TimeSpan Lifetime) Issue(string userId, string userName)
+    {
+        var lifetime = TimeSpan.FromMinutes(options.TokenMinutes);
+        var now = time.GetUtcNow().UtcDateTime;
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId), new Claim(JwtRegisteredClaimNames.Name, userName)]),
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            SigningCredentials = new SigningCredentials(signingKey.Key, SecurityAlgorithms.HmacSha256),
+        });
+        return (token, lifetime);
+    }
+
+    /// <summary>What the bearer handler accepts: our issuer and audience, HS256 only, signed with our key, not expired.</summary>
+    public static TokenValidationParameters ValidationParameters(SigningKey signingKey) => new()
+    {
+        ValidIssuer = Issuer,
+        ValidAudience = Audience,
+        IssuerSigningKey = signingKey.Key,
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidateLifetime = true,
+        ClockSkew = TimeSpan.FromSeconds(30),
+        NameClaimType = JwtRegisteredClaimNames.Name,
+    };
+}

@@ -1,0 +1,127 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Engine.Templating;
+using AiOrchestra.Web.Api.Auth;
+using AiOrchestra.Web.Prompts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiOrchestra.Web.Api.Prompts;
+
+/// <summary><c>/api/prompts</c>: the token's user's prompt templates, as the seed's PromptTemplate, and rendering them.</summary>
+public static class PromptsApi
+{
+    /// <summary>
+    /// A prompt as sent: <c>template_id</c> (or <c>id</c>), name, description, template. <c>variables</c> is accepted
+    /// for the seed's clients, but the variables are always those the template's <c>{{ }}</c> use.
+    /// </summary>
+    public sealed record PromptBody(string? TemplateId, string? Id, string? Name, string? Description, string? Template, IReadOnlyList<string>? Variables);
+
+    public sealed record PromptJson(
+        string TemplateId, string Name, string? Description, string Template, IReadOnlyList<string> Variables,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+    public sealed record RenderRequest(Dictionary<string, JsonNode?>? Variables);
+
+    public sealed record RenderResponse(string Rendered);
+
+    public static IEndpointRouteBuilder MapPromptsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/prompts").WithTags("Prompts").RequireAuthorization(ApiAuthentication.Policy);
+        group.MapGet("/", ListAsync).WithSummary("List your prompt templates");
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a prompt template");
+        group.MapPost("/", CreateAsync).WithSummary("Create a prompt template");
+        group.MapPut("/{id}", UpdateAsync).WithSummary("Replace a prompt template");
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a prompt template");
+        group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables");
+        return app;
+    }
+
+    private static async Task<Ok<List<PromptJson>>> ListAsync(ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await store.ListAsync(user.OwnerId(), cancellationToken)).Select(ToJson).ToList());
+
+    private static async Task<Results<Ok<PromptJson>, ProblemHttpResult>> GetAsync(
+        string id, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+    {
+        var prompt = await store.GetAsync(user.OwnerId(), id, cancellationToken);
+        return prompt is null ? NotFound(id) : TypedResults.Ok(ToJson(prompt));
+    }
+
+    private static async Task<Results<Created<PromptJson>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        PromptBody body, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+    {
+        var id = body.TemplateId ?? body.Id;
+        if (id is null)
+        {
+            return ApiProblems.Invalid("template_id", "is missing; give the prompt an id (1 to 64 letters, digits, '_' or '-').");
+        }
+        if (body.TemplateId is not null && body.Id is not null && body.TemplateId != body.Id)
+        {
+            return ApiProblems.Invalid("id", "differs from template_id; give one of them.");
+        }
+        var owner = user.OwnerId();
+        if (await store.GetAsync(owner, id, cancellationToken) is not null)
+        {
+            return ApiProblems.Conflict($"You already have a prompt '{id}'; change it with PUT /api/prompts/{id} or choose another template_id.");
+        }
+        var saved = await store.SaveAsync(owner, ToPrompt(id, body), cancellationToken);
+        return saved.Succeeded
+            ? TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!))
+            : ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'.");
+    }
+
+    private static async Task<Results<Ok<PromptJson>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, PromptBody body, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+    {
+        var given = body.TemplateId ?? body.Id;
+        if (given is not null && given != id)
+        {
+            return ApiProblems.Invalid("template_id", $"is '{given}' but the address names '{id}'; they must match.");
+        }
+        var owner = user.OwnerId();
+        if (await store.GetAsync(owner, id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+        var saved = await store.SaveAsync(owner, ToPrompt(id, body), cancellationToken);
+        return saved.Succeeded
+            ? TypedResults.Ok(ToJson(saved.Saved!))
+            : ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'.");
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string id, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+
+    private static async Task<Results<Ok<RenderResponse>, ValidationProblem, ProblemHttpResult>> RenderAsync(
+        string id, RenderRequest request, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+    {
+        var prompt = await store.GetAsync(user.OwnerId(), id, cancellationToken);
+        if (prompt is null)
+        {
+            return NotFound(id);
+        }
+        try
+        {
+            return TypedResults.Ok(new RenderResponse(prompt.Prompt.Render(request.Variables ?? [])));
+        }
+        catch (TemplateException e)
+        {
+            return ApiProblems.Invalid("variables", e.Message);
+        }
+    }
+
+    private static PromptTemplate ToPrompt(string id, PromptBody body) => new()
+    {
+        TemplateId = id,
+        Name = body.Name ?? "",
+        Description = body.Description,
+        Template = body.Template ?? "",
+    };
+
+    private static PromptJson ToJson(StoredPrompt stored) => new(
+        stored.Prompt.TemplateId, stored.Prompt.Name, stored.Prompt.Description, stored.Prompt.Template, stored.Variables,
+        stored.CreatedAt, stored.UpdatedAt);
+
+    private static ProblemHttpResult NotFound(string id) => ApiProblems.NotFound($"You have no prompt '{id}'. GET /api/prompts lists yours.");
+}

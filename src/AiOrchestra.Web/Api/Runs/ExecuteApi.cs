@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using AiOrchestra.Web.Api.Auth;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AiOrchestra.Web.Api.Runs;
+
+/// <summary><c>POST /api/workflows/execute</c>: queue a run, and by default wait a bounded time for its result.</summary>
+public static class ExecuteApi
+{
+    /// <summary>The seed's execute request; <c>wait</c> (default true) waits up to Api:ExecuteWaitSeconds.</summary>
+    public sealed record ExecuteRequest(string? WorkflowId, Dictionary<string, JsonNode?>? Variables, bool? Wait);
+
+    internal static async Task<Results<Ok<ExecuteResult>, Accepted<RunAccepted>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
+        ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunEvents events, RunStore runs, IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.WorkflowId))
+        {
+            return ApiProblems.Invalid("workflow_id", "is missing; give the id of the workflow to run.");
+        }
+        var owner = user.OwnerId();
+        var queued = await queue.EnqueueAsync(owner, request.WorkflowId, request.Variables ?? [], cancellationToken);
+        if (queued.WorkflowNotFound)
+        {
+            return Workflows.WorkflowsApi.NotFound(request.WorkflowId);
+        }
+        if (!queued.Succeeded)
+        {
+            return ApiProblems.Invalid(queued.Errors, "The run was not started; fix the fields listed under 'errors'.");
+        }
+
+        var runId = queued.RunId!;
+        var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
+        if (request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, cancellationToken))
+        {
+            var details = await runs.GetAsync(owner, runId, cancellationToken);
+            if (details is not null && details.Run.Status.IsFinished())
+            {
+                return TypedResults.Ok(RunJson.Executed(details));
+            }
+        }
+        var location = RunJson.Location(runId);
+        return TypedResults.Accepted(location, new RunAccepted(runId, "queued", location));
+    }
+
+    /// <summary>True when the run finished within <paramref name="wait"/>; the stored row is final by then.</summary>
+    private static async Task<bool> WaitForFinishAsync(RunEvents events, string owner, string runId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            await foreach (var item in events.SubscribeAsync(owner, runId, 0, timeout.Token))
+            {
+                if (item.Type == RunEvent.RunFinished)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Runs;
+
+namespace AiOrchestra.Web.Api.Runs;
+
+/// <summary>A run as the API shows it in lists.</summary>
+public sealed record RunSummary(
+    string RunId, string WorkflowId, int WorkflowVersion, string Status, string? Error,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>One step of a run.</summary>
+public sealed record RunStepJson(
+    string StepId, int Index, string Status, JsonNode? Output, string? Error, int Attempts, long DurationMs,
+    int? PromptTokens, int? CompletionTokens, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>A run with its inputs, outputs by step id, errors and steps.</summary>
+public sealed record RunDetail(
+    string RunId, string WorkflowId, int WorkflowVersion, string Status, bool Success, JsonNode? Inputs,
+    Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>The seed's execute result: <c>{run_id, success, outputs, errors, steps}</c>.</summary>
+public sealed record ExecuteResult(
+    string RunId, string Status, bool Success, Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps);
+
+/// <summary>A run that was queued and has not finished yet; follow <c>location</c>.</summary>
+public sealed record RunAccepted(string RunId, string Status, string Location);
+
+internal static class RunJson
+{
+    public static RunSummary Summary(Run run) => new(
+        run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
+
+    public static RunDetail Detail(RunDetails details)
+    {
+        var run = details.Run;
+        return new RunDetail(
+            run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Status == RunStatus.Succeeded,
+            JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(run), details.Steps.Select(Step).ToList(),
+            run.CreatedAt, run.StartedAt, run.FinishedAt);
+    }
+
+    public static ExecuteResult Executed(RunDetails details) => new(
+        details.Run.Id, details.Run.Status.ToText(), details.Run.Status == RunStatus.Succeeded,
+        Outputs(details.Steps), Errors(details.Run), details.Steps.Select(Step).ToList());
+
+    public static RunStepJson Step(RunStep step) => new(
+        step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status), Parse(step.Output), step.Error, step.Attempts, step.DurationMs,
+        step.PromptTokens, step.CompletionTokens, step.StartedAt, step.FinishedAt);
+
+    public static string Location(string runId) => $"/api/runs/{runId}";
+
+    /// <summary>Outputs by step id, as the seed's result: the steps that produced one.</summary>
+    private static Dictionary<string, JsonNode?> Outputs(IReadOnlyList<RunStep> steps) =>
+        steps.Where(s => s.Status == StepStatus.Succeeded).ToDictionary(s => s.StepId, s => Parse(s.Output), StringComparer.Ordinal);
+
+    /// <summary>The worker stores the run's errors one per line.</summary>
+    private static List<string> Errors(Run run) =>
+        run.Status is RunStatus.Failed or RunStatus.Cancelled && !string.IsNullOrEmpty(run.Error)
+            ? run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList()
+            : [];
+
+    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
+}

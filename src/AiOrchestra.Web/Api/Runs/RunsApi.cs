@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using AiOrchestra.Web.Api.Auth;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.Api.Runs;
+
+/// <summary><c>/api/runs</c>: the token's user's run history, live events, log export and cancel.</summary>
+public static class RunsApi
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 500;
+
+    public sealed record RunList(IReadOnlyList<RunSummary> Runs, int Offset, int Limit, bool HasMore);
+
+    public sealed record CancelResponse(string RunId, string Status);
+
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(ApiAuthentication.Policy);
+        group.MapGet("/", ListAsync).WithSummary("List your runs, newest first (filters: workflow_id, status, from, to)");
+        group.MapGet("/{id}", GetAsync).WithSummary("A run with its steps, outputs and errors");
+        group.MapGet("/{id}/events", EventsAsync)
+            .WithSummary("The run's events as Server-Sent Events: the state so far, then live, ending with run-finished (send Last-Event-ID to resume)")
+            .Produces<RunEvent>(contentType: "text/event-stream");
+        group.MapGet("/{id}/log", LogAsync).WithSummary("The run's log in the seed's export structure");
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued or running run");
+        return app;
+    }
+
+    private static async Task<Results<Ok<RunList>, ValidationProblem>> ListAsync(
+        ClaimsPrincipal user, AppDbContext db,
+        [FromQuery(Name = "workflow_id")] string? workflowId, string? status, DateTimeOffset? from, DateTimeOffset? to,
+        int? offset, int? limit, CancellationToken cancellationToken)
+    {
+        var take = limit ?? DefaultLimit;
+        var skip = offset ?? 0;
+        var errors = new List<Engine.Workflows.ValidationError>();
+        RunStatus? wanted = null;
+        if (status is not null)
+        {
+            wanted = Enum.GetValues<RunStatus>().Select(s => (RunStatus?)s).FirstOrDefault(s => s!.Value.ToText() == status);
+            if (wanted is null)
+            {
+                errors.Add(new("status", $"'{status}' is not a run status; use one of {string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToText()))}."));
+            }
+        }
+        if (take is < 1 or > MaxLimit)
+        {
+            errors.Add(new("limit", $"must be between 1 and {MaxLimit}."));
+        }
+        if (skip < 0)
+        {
+            errors.Add(new("offset", "must be 0 or more."));
+        }
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        var owner = user.OwnerId();
+        var query = db.Runs.AsNoTracking().Where(r => r.OwnerId == owner);
+        if (workflowId is not null)
+        {
+            query = query.Where(r => r.WorkflowId == workflowId);
+        }
+        if (wanted is { } s)
+        {
+            query = query.Where(r => r.Status == s);
+        }
+        if (from is { } start)
+        {
+            query = query.Where(r => r.CreatedAt >= start);
+        }
+        if (to is { } end)
+        {
+            query = query.Where(r => r.CreatedAt < end);
+        }
+        var page = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
+            .Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
+        var hasMore = page.Count > take;
+        return TypedResults.Ok(new RunList(page.Take(take).Select(RunJson.Summary).ToList(), skip, take, hasMore));
+    }
+
+    private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(
+        string id, ClaimsPrincipal user, RunStore runs, CancellationToken cancellationToken)
+    {
+        var details = await runs.GetAsync(user.OwnerId(), id, cancellationToken);
+        return details is null ? NotFound(id) : TypedResults.Ok(RunJson.Detail(details));
+    }
+
+    private static async Task<Results<Ok<JsonObject>, ProblemHttpResult>> LogAsync(
+        string id, ClaimsPrincipal user, RunStore runs, CancellationToken cancellationToken)
+    {
+        var log = await runs.ExportAsync(user.OwnerId(), id, cancellationToken);
+        return log is null ? NotFound(id) : TypedResults.Ok(log);
+    }
+
+    private static async Task<Results<ServerSentEventsResult<RunEvent>, ProblemHttpResult>> EventsAsync(
+        string id, ClaimsPrincipal user, AppDbContext db, RunEvents events,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken cancellationToken)
+    {
+        var owner = user.OwnerId();
+        if (!await db.Runs.AnyAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken))
+        {
+            return NotFound(id);
+        }
+        var after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : 0;
+        // the event type goes on each item: the eventType argument would wrap every item as JSON (dotnet/aspnetcore#64183)
+        return TypedResults.ServerSentEvents(Stream(events, owner, id, after, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<SseItem<RunEvent>> Stream(
+        RunEvents events, string owner, string runId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in events.SubscribeAsync(owner, runId, after, cancellationToken))
+        {
+            yield return new SseItem<RunEvent>(item, item.Type) { EventId = item.Sequence.ToString(CultureInfo.InvariantCulture) };
+        }
+    }
+
+    private static async Task<Results<Ok<CancelResponse>, Accepted<CancelResponse>, ProblemHttpResult>> CancelAsync(
+        string id, ClaimsPrincipal user, RunQueue queue, CancellationToken cancellationToken)
+    {
+        return await queue.CancelAsync(user.OwnerId(), id, cancellationToken) switch
+        {
+            CancelResult.Cancelled => TypedResults.Ok(new CancelResponse(id, RunStatus.Cancelled.ToText())),
+            CancelResult.CancelRequested => TypedResults.Accepted(RunJson.Location(id), new CancelResponse(id, "cancelling")),
+            CancelResult.AlreadyFinished => ApiProblems.Conflict($"Run '{id}' has already finished; there is nothing to cancel."),
+            _ => NotFound(id),
+        };
+    }
+
+    private static ProblemHttpResult NotFound(string id) => ApiProblems.NotFound($"You have no run '{id}'. GET /api/runs lists yours.");
+}

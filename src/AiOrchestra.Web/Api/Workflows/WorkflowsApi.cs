@@ -1,0 +1,134 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Api.Auth;
+using AiOrchestra.Web.Api.Runs;
+using AiOrchestra.Web.Workflows;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiOrchestra.Web.Api.Workflows;
+
+/// <summary>
+/// <c>/api/workflows</c>: the token's user's workflows. Bodies are the seed's workflow format itself, read by the
+/// engine's parser (short spellings, all errors with their paths); every save keeps a new version.
+/// </summary>
+public static class WorkflowsApi
+{
+    public sealed record WorkflowListItem(string WorkflowId, string Name, string? Description, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+    public static IEndpointRouteBuilder MapWorkflowsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/workflows").WithTags("Workflows").RequireAuthorization(ApiAuthentication.Policy);
+
+        group.MapGet("/", ListAsync).WithSummary("List your workflows");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("Get a workflow in the seed format (its version is in the ETag header)")
+            .Produces<WorkflowDocument>(contentType: "application/json");
+        group.MapPost("/", CreateAsync)
+            .WithSummary("Create a workflow from a seed-format document")
+            .Accepts<WorkflowDocument>("application/json")
+            .Produces<WorkflowDocument>(StatusCodes.Status201Created, "application/json");
+        group.MapPut("/{id}", UpdateAsync)
+            .WithSummary("Replace a workflow; the previous version is kept")
+            .Accepts<WorkflowDocument>("application/json")
+            .Produces<WorkflowDocument>(contentType: "application/json");
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workflow (its runs keep their history)");
+        group.MapPost("/execute", ExecuteApi.ExecuteAsync)
+            .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location");
+        return app;
+    }
+
+    private static async Task<Ok<List<WorkflowListItem>>> ListAsync(ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+    {
+        var workflows = await store.ListAsync(user.OwnerId(), cancellationToken);
+        return TypedResults.Ok(workflows.Select(w => new WorkflowListItem(w.WorkflowId, w.Name, w.Description, w.Version, w.CreatedAt, w.UpdatedAt)).ToList());
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetAsync(
+        string id, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(user.OwnerId(), id, cancellationToken);
+        if (stored is null)
+        {
+            return NotFound(id);
+        }
+        return Document(stored, response);
+    }
+
+    private static async Task<Results<Created<JsonNode>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+    {
+        var (workflow, problem, invalid) = await ReadAsync(request, cancellationToken);
+        if (workflow is null)
+        {
+            return problem is not null ? problem : invalid!;
+        }
+        var owner = user.OwnerId();
+        if (await store.GetAsync(owner, workflow.WorkflowId, cancellationToken) is not null)
+        {
+            return ApiProblems.Conflict($"You already have a workflow '{workflow.WorkflowId}'; change it with PUT /api/workflows/{workflow.WorkflowId} or choose another workflow_id.");
+        }
+        var saved = await store.SaveAsync(owner, workflow, cancellationToken);
+        if (!saved.Succeeded)
+        {
+            return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
+        }
+        request.HttpContext.Response.Headers.ETag = ETag(saved.Saved!.Version);
+        return TypedResults.Created($"/api/workflows/{workflow.WorkflowId}", JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!);
+    }
+
+    private static async Task<Results<Ok<JsonNode>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id, HttpRequest request, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+    {
+        var (workflow, problem, invalid) = await ReadAsync(request, cancellationToken);
+        if (workflow is null)
+        {
+            return problem is not null ? problem : invalid!;
+        }
+        if (workflow.WorkflowId != id)
+        {
+            return ApiProblems.Invalid("workflow_id", $"is '{workflow.WorkflowId}' but the address names '{id}'; they must match (to rename, create the new id and delete the old one).");
+        }
+        var owner = user.OwnerId();
+        if (await store.GetAsync(owner, id, cancellationToken) is null)
+        {
+            return NotFound(id);
+        }
+        var saved = await store.SaveAsync(owner, workflow, cancellationToken);
+        if (!saved.Succeeded)
+        {
+            return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
+        }
+        request.HttpContext.Response.Headers.ETag = ETag(saved.Saved!.Version);
+        return TypedResults.Ok(JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string id, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+
+    private static async Task<(Workflow? Workflow, ProblemHttpResult? Problem, ValidationProblem? Invalid)> ReadAsync(
+        HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (text, problem) = await JsonBody.ReadTextAsync(request, cancellationToken);
+        if (text is null)
+        {
+            return (null, problem, null);
+        }
+        var parsed = WorkflowJson.Parse(text);
+        return parsed.Succeeded
+            ? (parsed.Workflow, null, null)
+            : (null, null, ApiProblems.Invalid(parsed.Errors, "The workflow document has errors; nothing was saved."));
+    }
+
+    private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response)
+    {
+        response.Headers.ETag = ETag(stored.Version);
+        return TypedResults.Text(WorkflowJson.Serialize(stored.Workflow, indented: false), "application/json");
+    }
+
+    private static string ETag(int version) => $"\"{version}\"";
+
+    internal static ProblemHttpResult NotFound(string id) =>
+        ApiProblems.NotFound($"You have no workflow '{id}'. GET /api/workflows lists yours.");
+}

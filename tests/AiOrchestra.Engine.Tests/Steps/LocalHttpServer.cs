@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AiOrchestra.Engine.Tests.Steps;
+
+/// <summary>A real Kestrel server on 127.0.0.1 with a free port, answering the http step's tests.</summary>
+public sealed class LocalHttpServer : IAsyncLifetime
+{
+    /// <summary>The instant the 429 endpoint's Retry-After date points 30 s after.</summary>
+    public static readonly DateTimeOffset ClockForRetryDate = new(2030, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private WebApplication? _app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+
+        app.MapGet("/json", () => Results.Json(new { hello = "world", items = new[] { 1, 2 } }));
+        app.MapGet("/text", () => Results.Text("plain words", "text/plain"));
+        app.MapPost("/echo", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            return Results.Json(new
+            {
+                method = request.Method,
+                content_type = request.ContentType,
+                body = await reader.ReadToEndAsync(),
+                x_test = request.Headers["X-Test"].ToString(),
+            });
+        });
+        app.MapMethods("/echo", ["PUT", "DELETE"], (HttpRequest request) => Results.Json(new { method = request.Method }));
+        app.MapGet("/status/{code:int}", (int code, HttpResponse response) =>
+        {
+            if (code == 503)
+            {
+                response.Headers.RetryAfter = "7";
+            }
+            return Results.Text($"status {code}: the service says no", "text/plain", statusCode: code);
+        });
+        app.MapGet("/limited", (HttpResponse response) =>
+        {
+            response.Headers.RetryAfter = ClockForRetryDate.AddSeconds(30).ToString("R");
+            return Results.Text("slow down", statusCode: (int)HttpStatusCode.TooManyRequests);
+        });
+        app.MapGet("/big", () => Results.Text(new string('x', 5000)));
+
+        await app.StartAsync();
+        _app = app;
+        BaseAddress = new Uri(app.Urls.Single());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    public string Url(string path) => new Uri(BaseAddress, path).ToString();
+}

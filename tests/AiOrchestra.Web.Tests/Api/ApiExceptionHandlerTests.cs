@@ -1,0 +1,29 @@
+using AiOrchestra.Web.Api;
+using Microsoft.AspNetCore.Http;
+
+namespace AiOrchestra.Web.Tests.Api;
+
+public class ApiExceptionHandlerTests
+{
+    [Fact]
+    public void An_unexpected_error_is_a_generic_500_naming_nothing_inside()
+    {
+        var error = new InvalidOperationException("Data Source=/srv/secret.db; Password=hunter2");
+
+        var problem = ApiExceptionHandler.Describe(error);
+
+        Assert.Equal(StatusCodes.Status500InternalServerError, problem.Status);
+        Assert.DoesNotContain("hunter2", problem.Detail);
+        Assert.DoesNotContain("InvalidOperationException", problem.Detail);
+        Assert.Empty(problem.Extensions);
+    }
+
+    [Fact]
+    public void A_bad_request_keeps_its_status()
+    {
+        var problem = ApiExceptionHandler.Describe(new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge));
+
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, problem.Status);
+        Assert.Contains("1024 KiB", problem.Detail);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using AiOrchestra.Web.Api.Auth;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AiOrchestra.Web.Tests.Api;
+
+public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
+{
+    /// <summary>Open on purpose: login, and the docs page with its script (it holds no data; the document it shows is public).</summary>
+    private static bool IsOpenOnPurpose(string pattern) => pattern == "/api/auth/login" || pattern.StartsWith("/api/docs", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Every_api_route_but_login_and_docs_needs_a_token()
+    {
+        using var client = app.Anonymous();
+        var routes = app.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => ("/" + e.RoutePattern.RawText?.TrimStart('/')).StartsWith("/api", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (Method: m, Endpoint: e)))
+            .ToList();
+        Assert.Contains(routes, r => r.Endpoint.RoutePattern.RawText == "/api/runs/{id}/events");
+        Assert.True(routes.Count >= 20, $"only {routes.Count} API routes found");
+
+        foreach (var (method, endpoint) in routes)
+        {
+            var pattern = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
+            if (IsOpenOnPurpose(pattern))
+            {
+                continue;
+            }
+            var path = string.Join('/', pattern.Split('/').Select(part => part.StartsWith('{') ? "x" : part));
+            using var request = new HttpRequestMessage(new HttpMethod(method), path);
+            if (method is "POST" or "PUT")
+            {
+                request.Content = ApiFactory.Json("{}");
+            }
+            var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {pattern} answered {(int)response.StatusCode} without a token");
+        }
+    }
+
+    [Fact]
+    public async Task Verify_names_the_user_and_expiry()
+    {
+        using var client = await app.AdminAsync();
+
+        var response = await client.PostAsync("/api/auth/verify", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.True(body["valid"]!.GetValue<bool>());
+        Assert.Equal(ApiFactory.AdminUser, body["username"]!.GetValue<string>());
+        Assert.True(body["expires_at"]!.GetValue<DateTimeOffset>() > DateTimeOffset.UtcNow.AddMinutes(50));
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_401_and_repeated_failures_lock_the_account()
+    {
+        using var client = app.Anonymous();
+        using (var scope = app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.AppUser>>();
+            Assert.True((await users.CreateAsync(new Data.AppUser { UserName = "forgetful" }, ApiFactory.AdminPassword)).Succeeded);
+        }
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var wrong = await client.PostAsJsonAsync("/api/auth/login", new { username = "forgetful", password = "not-it" });
+            Assert.Equal("Login failed", (await wrong.ProblemAsync(HttpStatusCode.Unauthorized))["title"]!.GetValue<string>());
+        }
+        var right = await client.PostAsJsonAsync("/api/auth/login", new { username = "forgetful", password = ApiFactory.AdminPassword });
+
+        Assert.Equal("Account locked", (await right.ProblemAsync(HttpStatusCode.Unauthorized))["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Login_without_fields_lists_what_is_missing()
+    {
+        using var client = app.Anonymous();
+
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { });
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["username"]);
+        Assert.NotNull(problem["errors"]!["password"]);
+    }
+
+    public static TheoryData<string> BadTokens => ["expired", "tampered", "wrong key", "alg none", "no Bearer prefix", "other audience"];
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task A_bad_token_is_401(string kind)
+    {
+        var good = await app.LoginAsync();
+        var userId = new JsonWebToken(good).Subject;
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(ApiFactory.SigningKeyText));
+        var header = kind == "no Bearer prefix" ? null : "Bearer";
+        var token = kind switch
+        {
+            "expired" => Sign(key, userId, DateTime.UtcNow.AddHours(-2), DateTime.UtcNow.AddHours(-1)),
+            "tampered" => Tamper(good),
+            "wrong key" => Sign(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("another-key-that-is-also-long-enough-for-hs256")), userId),
+            "alg none" => Unsigned(good),
+            "other audience" => Sign(key, userId, audience: "someone-else"),
+            _ => good,
+        };
+        using var client = app.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/workflows");
+        request.Headers.TryAddWithoutValidation("Authorization", header is null ? token : $"{header} {token}");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var check = app.WithToken(good);
+        Assert.Equal(HttpStatusCode.OK, (await check.GetAsync("/api/workflows")).StatusCode);
+    }
+
+    private static string Sign(SecurityKey key, string userId, DateTime? notBefore = null, DateTime? expires = null, string audience = TokenIssuer.Audience) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = TokenIssuer.Issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("name", ApiFactory.AdminUser)]),
+            IssuedAt = notBefore ?? DateTime.UtcNow,
+            NotBefore = notBefore ?? DateTime.UtcNow,
+            Expires = expires ?? DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+        });
+
+    /// <summary>The same token with another user's id in the payload and the original signature.</summary>
+    private static string Tamper(string token)
+    {
+        var parts = token.Split('.');
+        var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1]));
+        var changed = payload.Replace(new JsonWebToken(token).Subject, "someone-else");
+        return $"{parts[0]}.{Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(changed))}.{parts[2]}";
+    }
+
+    private static string Unsigned(string token)
+    {
+        var parts = token.Split('.');
+        return $"{Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""")}.{parts[1]}.";
+    }
+}
+
+/// <summary>A low login rate limit, in its own app so other tests' logins do not count.</summary>
+public class LoginRateLimitTests(LoginRateLimitTests.LowLimit app) : IClassFixture<LoginRateLimitTests.LowLimit>
+{
+    public sealed class LowLimit : ApiFactory
+    {
+        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Auth:LoginAttemptsPerMinute"] = "3" };
+    }
+
+    [Fact]
+    public async Task Too_many_login_attempts_get_429()
+    {
+        using var client = app.Anonymous();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody", password = "x" })).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+    }
+}

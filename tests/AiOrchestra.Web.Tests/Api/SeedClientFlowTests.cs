@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace AiOrchestra.Web.Tests.Api;
+
+/// <summary>What the original project's client does: log in, list workflows, run one, use a prompt.</summary>
+public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
+{
+    // the seed's later short spellings (id, type, params) read as the long ones
+    private const string Greeting = """
+        {
+          "id": "greeting",
+          "name": "Greeting",
+          "steps": [
+            { "id": "hello", "type": "template", "action": "render", "params": { "text": "Hello, {{name}}!" } },
+            { "id": "shout", "type": "template", "action": "render", "params": { "text": "{{hello_output}} Welcome to {{place}}." } }
+          ],
+          "variables": { "name": "world", "place": "the orchestra" }
+        }
+        """;
+
+    [Fact]
+    public async Task Login_list_execute_and_read_outputs()
+    {
+        using var anonymous = app.Anonymous();
+        var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { user_id = ApiFactory.AdminUser, password = ApiFactory.AdminPassword });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var token = await login.JsonAsync();
+        Assert.Equal("bearer", token["token_type"]!.GetValue<string>());
+        Assert.Equal(60 * 60, token["expires_in"]!.GetValue<int>());
+        using var client = app.WithToken(token["access_token"]!.GetValue<string>());
+
+        var created = await client.PostAsync("/api/workflows", ApiFactory.Json(Greeting));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/workflows/greeting", created.Headers.Location?.OriginalString);
+        var list = await (await client.GetAsync("/api/workflows")).JsonAsync();
+        Assert.Contains(list.AsArray(), w => w!["workflow_id"]!.GetValue<string>() == "greeting" && w["version"]!.GetValue<int>() == 1);
+        var stored = await (await client.GetAsync("/api/workflows/greeting")).JsonAsync();
+        Assert.Equal("template", stored["steps"]![0]!["step_type"]!.GetValue<string>());
+
+        var run = await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "greeting", variables = new { name = "Ada" } });
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        var result = await run.JsonAsync();
+        Assert.True(result["success"]!.GetValue<bool>(), result.ToJsonString());
+        Assert.Equal("Hello, Ada!", result["outputs"]!["hello"]!.GetValue<string>());
+        Assert.Equal("Hello, Ada! Welcome to the orchestra.", result["outputs"]!["shout"]!.GetValue<string>());
+        Assert.Empty(result["errors"]!.AsArray());
+        Assert.Equal(["hello", "shout"], result["steps"]!.AsArray().Select(s => s!["step_id"]!.GetValue<string>()));
+
+        var runId = result["run_id"]!.GetValue<string>();
+        var detail = await (await client.GetAsync($"/api/runs/{runId}")).JsonAsync();
+        Assert.Equal("succeeded", detail["status"]!.GetValue<string>());
+        Assert.Equal("Ada", detail["inputs"]!["name"]!.GetValue<string>());
+        var log = await (await client.GetAsync($"/api/runs/{runId}/log")).JsonAsync();
+        Assert.Equal(runId, log["execution_id"]!.GetValue<string>());
+        Assert.Equal("greeting", log["workflow_id"]!.GetValue<string>());
+
+        var runs = await (await client.GetAsync("/api/runs?workflow_id=greeting&status=succeeded")).JsonAsync();
+        Assert.Contains(runs["runs"]!.AsArray(), r => r!["run_id"]!.GetValue<string>() == runId);
+        var none = await (await client.GetAsync("/api/runs?status=failed&workflow_id=greeting")).JsonAsync();
+        Assert.Empty(none["runs"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Execute_without_waiting_answers_202_with_the_run_location()
+    {
+        using var client = await app.AdminAsync();
+        await client.PostAsync("/api/workflows", ApiFactory.Json(Greeting.Replace("\"greeting\"", "\"greeting_later\"")));
+
+        var run = await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "greeting_later", wait = false });
+
+        Assert.Equal(HttpStatusCode.Accepted, run.StatusCode);
+        var runId = (await run.JsonAsync())["run_id"]!.GetValue<string>();
+        Assert.Equal($"/api/runs/{runId}", run.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(run.Headers.Location)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Update_keeps_a_new_version_and_delete_removes()
+    {
+        using var client = await app.AdminAsync();
+        var body = Greeting.Replace("\"greeting\"", "\"versioned\"");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/workflows", ApiFactory.Json(body))).StatusCode);
+        await (await client.PostAsync("/api/workflows", ApiFactory.Json(body))).ProblemAsync(HttpStatusCode.Conflict);
+
+        var updated = await client.PutAsync("/api/workflows/versioned", ApiFactory.Json(body.Replace("Greeting", "Greeting v2")));
+
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal("\"2\"", updated.Headers.ETag?.Tag);
+        var got = await client.GetAsync("/api/workflows/versioned");
+        Assert.Equal("Greeting v2", (await got.JsonAsync())["name"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/workflows/versioned")).StatusCode);
+        await (await client.GetAsync("/api/workflows/versioned")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Create_render_update_and_delete_a_prompt()
+    {
+        using var client = await app.AdminAsync();
+        var created = await client.PostAsJsonAsync("/api/prompts", new
+        {
+            id = "haiku",
+            name = "Haiku",
+            description = "A haiku on a topic",
+            template = "Write a haiku about {{topic}} in {{language}}.",
+            variables = new[] { "topic", "language" },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var prompt = await created.JsonAsync();
+        Assert.Equal("haiku", prompt["template_id"]!.GetValue<string>());
+        Assert.Equal(["topic", "language"], prompt["variables"]!.AsArray().Select(v => v!.GetValue<string>()));
+
+        var rendered = await client.PostAsJsonAsync("/api/prompts/haiku/render", new { variables = new { topic = "rain", language = "English" } });
+        Assert.Equal(HttpStatusCode.OK, rendered.StatusCode);
+        Assert.Equal("Write a haiku about rain in English.", (await rendered.JsonAsync())["rendered"]!.GetValue<string>());
+
+        var missing = await client.PostAsJsonAsync("/api/prompts/haiku/render", new { variables = new { topic = "rain" } });
+        var problem = await missing.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("language", problem["errors"]!["variables"]![0]!.GetValue<string>());
+
+        var updated = await client.PutAsJsonAsync("/api/prompts/haiku", new { template_id = "haiku", name = "Haiku", template = "A haiku about {{topic}}." });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal(["topic"], (await updated.JsonAsync())["variables"]!.AsArray().Select(v => v!.GetValue<string>()));
+        var list = await (await client.GetAsync("/api/prompts")).JsonAsync();
+        Assert.Contains(list.AsArray(), p => p!["template_id"]!.GetValue<string>() == "haiku");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/prompts/haiku")).StatusCode);
+        await (await client.GetAsync("/api/prompts/haiku")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+}
