@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
-using AiOrchestra.Engine.Steps.Template;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -76,10 +75,6 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.ConfigureServices(services =>
         {
-            if (!services.Any(s => s.ServiceType == typeof(IStepType) && s.ImplementationType == typeof(TemplateStep)))
-            {
-                services.AddSingleton<IStepType, TemplateStep>();
-            }
             services.AddSingleton<IStepType>(Gates);
             services.RemoveAll<IDataProtectionProvider>();
             services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();

@@ -1,7 +1,4 @@
 using System.Net;
-using AiOrchestra.Engine.Execution;
-using AiOrchestra.Engine.Steps.Prompt;
-using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Tests.Store;
 using AngleSharp.Html.Dom;
@@ -14,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Dashboard;
 
-/// <summary>The real app with the dashboard, on a test class's own SQLite file, with the template step type.</summary>
+/// <summary>The real app with the dashboard, on a test class's own SQLite file.</summary>
 public sealed class DashboardHost : WebApplicationFactory<Program>
 {
     public const string Password = "Password123";
@@ -28,8 +25,6 @@ public sealed class DashboardHost : WebApplicationFactory<Program>
         builder.UseSetting("Settings:SecretsFile", Path.Combine(_database.Folder, "secrets.json"));
         builder.ConfigureServices(services =>
         {
-            services.AddSingleton<IStepType, TemplateStep>();
-            services.AddSingleton<IStepType, PromptStep>();
             services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
         });
     }
