@@ -141,6 +141,29 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
+    public async Task A_run_downloads_as_its_json_log_and_runs_again_with_the_same_inputs()
+    {
+        var (_, client) = await NewUserAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostFormAsync("/Workflows/Edit", TemplateWorkflow("again", "Again", "Hi {{who}}"))).StatusCode);
+        var first = await client.PostFormAsync("/Execute?workflow=again", new() { ["Inputs[who]"] = "Grace" }, "/Execute?workflow=again");
+        var firstUrl = first.Headers.Location!.OriginalString;
+        await client.GetStringAsync(firstUrl.Replace("/Logs/", "/runs/") + "/live");
+
+        var again = await client.PostFormAsync(firstUrl + "?handler=Rerun", [], firstUrl);
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        var secondUrl = again.Headers.Location!.OriginalString;
+        Assert.NotEqual(firstUrl, secondUrl);
+        await client.GetStringAsync(secondUrl.Replace("/Logs/", "/runs/") + "/live");
+
+        var log = JsonNode.Parse(await client.GetStringAsync(secondUrl + "?handler=Download"))!;
+        Assert.Equal("again", log["workflow_id"]!.GetValue<string>());
+        Assert.Equal("succeeded", log["status"]!.GetValue<string>());
+        Assert.Equal("Hi Grace", log["steps"]![0]!["output"]!.GetValue<string>());
+        var logs = await client.GetDocumentAsync("/Logs?workflow=again&status=succeeded");
+        Assert.Equal(2, logs.QuerySelectorAll("tbody tr").Length);
+    }
+
+    [Fact]
     public async Task A_prompt_preview_lists_its_variables_and_renders_markdown_safely()
     {
         var (_, client) = await NewUserAsync();
