@@ -1,5 +1,6 @@
 using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
+using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
@@ -18,11 +19,12 @@ if (command)
 }
 
 builder.AddApi();
+builder.AddDashboard();
 
 var app = builder.Build();
 
 app.MapApi();
-app.MapGet("/", () => "AI Orchestra");
+app.MapDashboard();
 
 await app.RunAsync();
 return 0;
