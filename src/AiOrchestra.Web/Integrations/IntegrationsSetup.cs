@@ -1,0 +1,60 @@
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.OpenAI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace AiOrchestra.Web.Integrations;
+
+/// <summary>
+/// Host wiring for the integration step types (openai, github, notion, gmail): their options, credentials and one HTTP
+/// pipeline per provider — IHttpClientFactory with the standard resilience handler (retries with exponential backoff and
+/// jitter on 408/429/5xx and network errors honouring Retry-After, attempt and total timeouts, circuit breaker).
+/// </summary>
+public static class IntegrationsSetup
+{
+    public static WebApplicationBuilder AddIntegrations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddIntegrations(builder.Configuration);
+        return builder;
+    }
+
+    public static IServiceCollection AddIntegrations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => new IntegrationSecrets(configuration));
+
+        services.Configure<OpenAIOptions>(configuration.GetSection("OpenAI"));
+        // LLM answers take long: generous attempt and total timeouts (the step's timeout_seconds can be shorter).
+        AddProviderClient(services, configuration, OpenAIStep.HttpClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        services.AddSingleton<IStepType, OpenAIStep>();
+
+        return services;
+    }
+
+    /// <summary>
+    /// The named client for one provider. Defaults here, then <c>Integrations:Resilience</c>, then
+    /// <c>&lt;Section&gt;:Resilience</c> (both bind <see cref="HttpStandardResilienceOptions"/>, e.g.
+    /// <c>Integrations__Resilience__Retry__MaxRetryAttempts</c>).
+    /// </summary>
+    private static void AddProviderClient(
+        IServiceCollection services, IConfiguration configuration, string name, string section, TimeSpan attemptTimeout, TimeSpan totalTimeout)
+    {
+        var client = services.AddHttpClient(name)
+            // The pipeline owns the time limits; HttpClient's own 100 s default would cut long LLM answers.
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(() => new ResilienceOutcomeHandler());
+        client.AddStandardResilienceHandler()
+            .Configure(options =>
+            {
+                options.AttemptTimeout.Timeout = attemptTimeout;
+                options.TotalRequestTimeout.Timeout = totalTimeout;
+                // Polly requires the breaker's sampling window to be at least twice the attempt timeout.
+                options.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
+            })
+            .Configure(configuration.GetSection("Integrations:Resilience"))
+            .Configure(configuration.GetSection($"{section}:Resilience"));
+        // Inside the retry handler, so each attempt that actually goes out is counted.
+        client.AddHttpMessageHandler(() => new AttemptCountingHandler());
+    }
+}
