@@ -44,16 +44,22 @@ public static class IntegrationsSetup
             // The pipeline owns the time limits; HttpClient's own 100 s default would cut long LLM answers.
             .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler(() => new ResilienceOutcomeHandler());
-        client.AddStandardResilienceHandler()
+        var resilience = client.AddStandardResilienceHandler()
             .Configure(options =>
             {
                 options.AttemptTimeout.Timeout = attemptTimeout;
                 options.TotalRequestTimeout.Timeout = totalTimeout;
                 // Polly requires the breaker's sampling window to be at least twice the attempt timeout.
                 options.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
-            })
-            .Configure(configuration.GetSection("Integrations:Resilience"))
-            .Configure(configuration.GetSection($"{section}:Resilience"));
+            });
+        // The library refuses to bind an empty section, so only sections that are there are applied.
+        foreach (var overrides in new[] { configuration.GetSection("Integrations:Resilience"), configuration.GetSection($"{section}:Resilience") })
+        {
+            if (overrides.Exists())
+            {
+                resilience.Configure(overrides);
+            }
+        }
         // Inside the retry handler, so each attempt that actually goes out is counted.
         client.AddHttpMessageHandler(() => new AttemptCountingHandler());
     }
