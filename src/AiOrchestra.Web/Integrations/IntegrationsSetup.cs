@@ -1,4 +1,5 @@
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Engine.Steps.OpenAI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,6 +29,10 @@ public static class IntegrationsSetup
         // LLM answers take long: generous attempt and total timeouts (the step's timeout_seconds can be shorter).
         AddProviderClient(services, configuration, OpenAIStep.HttpClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
         services.AddSingleton<IStepType, OpenAIStep>();
+
+        services.Configure<GitHubOptions>(configuration.GetSection("GitHub"));
+        AddProviderClient(services, configuration, GitHubStep.HttpClientName, "GitHub", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
+        services.AddSingleton<IStepType, GitHubStep>();
 
         return services;
     }

@@ -87,7 +87,7 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
     public StepFailedException Failure(int status, string? reason, string body, TimeSpan? retryAfter)
     {
         var transient = status is 408 or 429 or >= 500;
-        var reasonText = string.IsNullOrEmpty(reason) ? ReasonOf(status) : reason;
+        var reasonText = ReasonOf(status) ?? reason ?? "";
         var message = $"{Name} answered {status} {reasonText}: {ErrorMessageOf(body)}";
         if (status is 401 or 403)
         {
@@ -116,8 +116,12 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
     private static string Requests(HttpAttempts attempts) =>
         attempts.Count > 1 ? $" (after {attempts.Count} HTTP requests)" : "";
 
-    private static string ReasonOf(int status) =>
-        Enum.IsDefined(typeof(HttpStatusCode), status) ? ((HttpStatusCode)status).ToString() : "";
+    /// <summary>The standard reason phrase ("Not Found"), the same whichever SDK reported the status.</summary>
+    private static string? ReasonOf(int status)
+    {
+        using var response = new HttpResponseMessage((HttpStatusCode)status);
+        return response.ReasonPhrase;
+    }
 
     /// <summary>
     /// The human part of a provider's error body: <c>error.message</c> (OpenAI, Google), <c>message</c> (GitHub, Notion),
