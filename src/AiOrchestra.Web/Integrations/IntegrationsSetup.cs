@@ -1,6 +1,7 @@
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.Notion;
 using AiOrchestra.Engine.Steps.OpenAI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
@@ -33,6 +34,10 @@ public static class IntegrationsSetup
         services.Configure<GitHubOptions>(configuration.GetSection("GitHub"));
         AddProviderClient(services, configuration, GitHubStep.HttpClientName, "GitHub", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
         services.AddSingleton<IStepType, GitHubStep>();
+
+        services.Configure<NotionOptions>(configuration.GetSection("Notion"));
+        AddProviderClient(services, configuration, NotionStep.HttpClientName, "Notion", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
+        services.AddSingleton<IStepType, NotionStep>();
 
         return services;
     }
