@@ -1,5 +1,6 @@
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.GitHub;
+using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Engine.Steps.Notion;
 using AiOrchestra.Engine.Steps.OpenAI;
@@ -38,6 +39,12 @@ public static class IntegrationsSetup
         services.Configure<NotionOptions>(configuration.GetSection("Notion"));
         AddProviderClient(services, configuration, NotionStep.HttpClientName, "Notion", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
         services.AddSingleton<IStepType, NotionStep>();
+
+        services.Configure<GmailOptions>(configuration.GetSection("Gmail"));
+        // One client for the API and its token endpoint: both are Google, both get the same pipeline.
+        AddProviderClient(services, configuration, GmailStep.HttpClientName, "Gmail", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
+        services.AddSingleton<GmailAccessToken>();
+        services.AddSingleton<IStepType, GmailStep>();
 
         return services;
     }

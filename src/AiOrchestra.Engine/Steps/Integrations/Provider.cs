@@ -30,7 +30,8 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
         }
         catch (StepFailedException e)
         {
-            throw Failed(e.Message + Requests(attempts), e.Transient, e.RetryAfter);
+            // The request count shows that a transient failure was retried; a permanent one was not retried at all.
+            throw Failed(e.Transient ? e.Message + Requests(attempts) : e.Message, e.Transient, e.RetryAfter);
         }
         catch (HttpRequestException e)
         {
