@@ -6,13 +6,13 @@ namespace AiOrchestra.Web.Tests.Integrations;
 
 public sealed class GitHubStepTests
 {
-    private const string IssueJson = """
+    internal const string IssueJson = """
         {"id": 1, "number": 42, "title": "Broken link", "state": "open", "body": "The link is broken.",
          "html_url": "https://github.com/octo/handbook/issues/42", "url": "https://api.github.com/repos/octo/handbook/issues/42",
          "labels": [{"id": 7, "name": "bug", "color": "d73a4a"}], "user": {"login": "octocat", "id": 1}}
         """;
 
-    private const string ChangeSetJson = """
+    internal const string ChangeSetJson = """
         {"content": {"name": "sop.md", "path": "docs/sop.md", "sha": "b2c3", "type": "file", "html_url": "https://github.com/octo/handbook/blob/main/docs/sop.md"},
          "commit": {"sha": "c0ffee", "message": "Add SOP", "html_url": "https://github.com/octo/handbook/commit/c0ffee"}}
         """;

@@ -30,7 +30,7 @@ public sealed class GmailStepTests
                "body": {"size": 50, "data": "{{{Base64Url(InvoiceHtml)}}}"} } }
             """;
 
-    private static Task Gmail(RecordedRequest request, HttpContext context) => request.Path switch
+    internal static Task Gmail(RecordedRequest request, HttpContext context) => request.Path switch
     {
         "/token" => FakeServer.Json(context, 200,
             $$$"""{"access_token": "{{{IntegrationHarness.GmailAccessToken}}}", "expires_in": 3599, "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/gmail.readonly"}"""),

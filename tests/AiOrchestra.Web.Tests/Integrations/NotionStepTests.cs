@@ -10,7 +10,7 @@ public sealed class NotionStepTests
     private static Task Error(HttpContext context, int status, string code, string message, params (string, string)[] headers) =>
         FakeServer.Json(context, status, $$"""{"object": "error", "status": {{status}}, "code": "{{code}}", "message": "{{message}}"}""", headers);
 
-    private static Task Ok(RecordedRequest request, HttpContext context) => request switch
+    internal static Task Ok(RecordedRequest request, HttpContext context) => request switch
     {
         { Method: "POST", Path: "/v1/pages" } => FakeServer.Json(context, 200, PageJson),
         { Method: "PATCH" } => FakeServer.Json(context, 200, """{"object": "list", "results": []}"""),

@@ -104,7 +104,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         {
             issue.Labels.Add(label);
         }
-        return async client => IssueOutput(await client.Issue.Create(owner, name, issue));
+        return async client => IssueOutput(Read(await client.Issue.Create(owner, name, issue)));
     }
 
     private static Func<GitHubClient, Task<JsonNode?>> UpdateIssue(JsonObject parameters)
@@ -119,7 +119,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
             "closed" or "close" => ItemState.Closed,
             var other => throw new StepFailedException($"parameter 'state' must be open or closed, not '{other}'"),
         };
-        return async client => IssueOutput(await client.Issue.Update(owner, name, number, update));
+        return async client => IssueOutput(Read(await client.Issue.Update(owner, name, number, update)));
     }
 
     private static Func<GitHubClient, Task<JsonNode?>> CreateFile(JsonObject parameters)
@@ -132,11 +132,11 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         return async client =>
         {
             var existingSha = await ExistingShaAsync(client, owner, name, path, branch);
-            RepositoryContentChangeSet change = existingSha is null
+            var change = Read(existingSha is null
                 ? await client.Repository.Content.CreateFile(owner, name, path,
                     branch is null ? new CreateFileRequest(message, content) : new CreateFileRequest(message, content, branch))
                 : await client.Repository.Content.UpdateFile(owner, name, path,
-                    branch is null ? new UpdateFileRequest(message, content, existingSha) : new UpdateFileRequest(message, content, existingSha, branch));
+                    branch is null ? new UpdateFileRequest(message, content, existingSha) : new UpdateFileRequest(message, content, existingSha, branch)));
             return new JsonObject
             {
                 ["path"] = change.Content?.Path ?? path,
@@ -184,7 +184,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         };
         return async client =>
         {
-            var repositories = await client.Repository.GetAllForCurrent(request, new ApiOptions { PageSize = limit, PageCount = 1 });
+            var repositories = Read(await client.Repository.GetAllForCurrent(request, new ApiOptions { PageSize = limit, PageCount = 1 }));
             return new JsonArray(repositories.Take(limit).Select(r => (JsonNode)new JsonObject
             {
                 ["full_name"] = r.FullName,
@@ -205,12 +205,16 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         var from = StepInput.Text(parameters, "from") is { Length: > 0 } given ? given.Trim() : null;
         return async client =>
         {
-            from ??= (await client.Repository.Get(owner, name)).DefaultBranch;
-            var source = await client.Git.Reference.Get(owner, name, $"heads/{from}");
-            var created = await client.Git.Reference.Create(owner, name, new NewReference($"refs/heads/{branch}", source.Object.Sha));
+            from ??= Read(await client.Repository.Get(owner, name)).DefaultBranch;
+            var source = Read(await client.Git.Reference.Get(owner, name, $"heads/{from}"));
+            var created = Read(await client.Git.Reference.Create(owner, name, new NewReference($"refs/heads/{branch}", Read(source.Object).Sha)));
             return new JsonObject { ["branch"] = branch, ["ref"] = created.Ref, ["sha"] = created.Object?.Sha ?? source.Object.Sha, ["from"] = from };
         };
     }
+
+    /// <summary>Octokit hands back null when the answer was not JSON (e.g. an HTML error page with status 200).</summary>
+    private static T Read<T>(T? value) where T : class =>
+        value ?? throw new JsonException("the answer was empty or not JSON");
 
     private static JsonObject IssueOutput(Issue issue) => new()
     {
@@ -219,7 +223,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         ["state"] = issue.State.StringValue,
         ["url"] = issue.HtmlUrl,
         ["api_url"] = issue.Url,
-        ["labels"] = new JsonArray(issue.Labels.Select(l => (JsonNode)JsonValue.Create(l.Name)!).ToArray()),
+        ["labels"] = new JsonArray((issue.Labels ?? []).Select(l => (JsonNode)JsonValue.Create(l.Name)!).ToArray()),
     };
 
     private static (string Owner, string Name) Repo(JsonObject parameters)

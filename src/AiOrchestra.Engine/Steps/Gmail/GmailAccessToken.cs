@@ -60,6 +60,7 @@ public sealed class GmailAccessToken(
             {
                 throw new Execution.StepFailedException("Gmail's token endpoint answered without an access_token");
             }
+            secrets.AddIssued(response.AccessToken);
             var lifetime = TimeSpan.FromSeconds(Math.Max(0, (response.ExpiresInSeconds ?? 3600) - 60));
             _current = (refreshToken, response.AccessToken, time.GetUtcNow() + lifetime);
             return response.AccessToken;

@@ -10,6 +10,9 @@ namespace AiOrchestra.Engine.Steps.Integrations;
 /// </summary>
 public sealed class IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null)
 {
+    // Credentials obtained at run time (OAuth access tokens) are masked like configured ones.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _issued = new(StringComparer.Ordinal);
+
     /// <summary>Every credential setting the integrations read.</summary>
     public static readonly IReadOnlyList<string> Keys =
         ["OpenAI:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
@@ -32,9 +35,22 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
         Find(key) ?? throw new StepFailedException(
             $"{key} is not set: set the environment variable {key.Replace(":", "__", StringComparison.Ordinal)} or save it on the Settings page");
 
+    /// <summary>Remembers a credential obtained at run time (an OAuth access token) so <see cref="Scrub"/> masks it too.</summary>
+    public void AddIssued(string value)
+    {
+        if (value.Length >= 6)
+        {
+            _issued.TryAdd(value, true);
+        }
+    }
+
     /// <summary><paramref name="text"/> with the value of every known secret replaced by a mask.</summary>
     public string Scrub(string text)
     {
+        foreach (var issued in _issued.Keys)
+        {
+            text = text.Replace(issued, Mask, StringComparison.Ordinal);
+        }
         foreach (var key in Keys)
         {
             // A very short value would mask ordinary words; real keys and tokens are long.
