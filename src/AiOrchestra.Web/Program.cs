@@ -2,6 +2,7 @@ using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(command ? [] : args);
 
 builder.AddStore();
 builder.AddSteps();
+builder.AddIntegrations();
 builder.AddRuns();
 
 if (command)

@@ -58,6 +58,9 @@ public sealed class StepContext
 
     /// <summary>Token usage reported by LLM steps, kept in the step log.</summary>
     public TokenUsage? Usage { get; set; }
+
+    /// <summary>HTTP requests this attempt sent to a provider, retries of the HTTP pipeline included (0 for offline steps).</summary>
+    public int HttpAttempts { get; set; }
 }
 
 public sealed record TokenUsage(int PromptTokens, int CompletionTokens)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Web.CommandLine;
+using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Tests.Store;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Builder;
@@ -100,6 +101,7 @@ public sealed class WorkflowCommandsTests : IDisposable
     {
         var builder = WebApplication.CreateBuilder();
         builder.AddSteps();
+        builder.AddIntegrations();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IPromptLibrary>(new PromptFolder(Path.Combine(Examples, "prompts")));
         await using var app = builder.Build();

@@ -1,0 +1,243 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Templating;
+using Microsoft.Extensions.Options;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace AiOrchestra.Engine.Steps.OpenAI;
+
+/// <summary>
+/// <c>openai</c>: chat completions through the official OpenAI library, streamed token by token, against OpenAI or any
+/// OpenAI-compatible server. The SDK sends through our HttpClient (one retry layer: the resilience pipeline).
+/// </summary>
+public sealed class OpenAIStep(
+    IHttpClientFactory httpClients,
+    IOptions<OpenAIOptions> options,
+    IntegrationSecrets secrets,
+    IPromptLibrary? prompts = null) : IStepType
+{
+    public const string HttpClientName = "openai";
+    private const string ApiKeySetting = "OpenAI:ApiKey";
+
+    private readonly Provider _provider = new("OpenAI", ApiKeySetting, secrets);
+
+    public string Name => "openai";
+
+    public string Description => "Ask an LLM (OpenAI or any OpenAI-compatible server); the answer streams in as it is written.";
+
+    public IReadOnlyList<StepAction> Actions { get; } =
+    [
+        new("generate_completion", "Answer one prompt.",
+        [
+            new("prompt", ParameterType.String, false, "The prompt text (or give template_id and variables)."),
+            new("template_id", ParameterType.String, false, "A stored prompt template to render instead of 'prompt'."),
+            new("variables", ParameterType.Object, false, "Values for the prompt template's variables."),
+            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("system", ParameterType.String, false, "System message: how the model should behave."),
+            new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
+            new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
+        ]),
+        new("chat_completion", "Continue a conversation.",
+        [
+            new("messages", ParameterType.Array, false, "The conversation: [{\"role\": \"system|user|assistant\", \"content\": \"...\"}] (or give 'prompt')."),
+            new("prompt", ParameterType.String, false, "A single user message, when there is no 'messages'."),
+            new("template_id", ParameterType.String, false, "A stored prompt template to render as the user message."),
+            new("variables", ParameterType.Object, false, "Values for the prompt template's variables."),
+            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("system", ParameterType.String, false, "System message put before the conversation."),
+            new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
+            new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
+        ]),
+        new("summarize", "Summarise a text.",
+        [
+            new("text", ParameterType.String, true, "The text to summarise."),
+            new("instructions", ParameterType.String, false, "How to summarise (length, focus, format)."),
+            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the summary."),
+        ]),
+    ];
+
+    public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var parameters = call.Parameters;
+        var messages = call.Action switch
+        {
+            "generate_completion" => await CompletionMessagesAsync(call, cancellationToken),
+            "chat_completion" => await ChatMessagesAsync(call, cancellationToken),
+            "summarize" => SummaryMessages(parameters),
+            _ => throw new StepFailedException($"openai has no action '{call.Action}'"),
+        };
+        var completion = new ChatCompletionOptions
+        {
+            Temperature = StepInput.Number(parameters, "temperature") is { } temperature ? (float)temperature : null,
+            MaxOutputTokenCount = StepInput.Integer(parameters, "max_tokens", min: 1),
+        };
+        var model = StepInput.Text(parameters, "model") is { Length: > 0 } named ? named : options.Value.Model;
+        var apiKey = secrets.Require(ApiKeySetting);
+
+        return await _provider.RunAsync(call.Context, () => StreamAsync(model, apiKey, messages, completion, call.Context, cancellationToken), cancellationToken);
+    }
+
+    private async Task<JsonNode?> StreamAsync(
+        string model, string apiKey, List<ChatMessage> messages, ChatCompletionOptions completion, StepContext context, CancellationToken cancellationToken)
+    {
+        var client = new ChatClient(model, new ApiKeyCredential(apiKey), ClientOptions());
+        var text = new StringBuilder();
+        try
+        {
+            await foreach (var update in client.CompleteChatStreamingAsync(messages, completion, cancellationToken).WithCancellation(cancellationToken))
+            {
+                foreach (var part in update.ContentUpdate)
+                {
+                    if (!string.IsNullOrEmpty(part.Text))
+                    {
+                        text.Append(part.Text);
+                        context.ReportDelta(part.Text);
+                    }
+                }
+                if (update.Usage is { } usage)
+                {
+                    context.Usage = new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount);
+                }
+            }
+        }
+        catch (ClientResultException e) when (e.Status > 0)
+        {
+            var response = e.GetRawResponse();
+            var body = response?.Content?.ToString() ?? "";
+            TimeSpan? retryAfter = null;
+            if (response is not null && response.Headers.TryGetValue("Retry-After", out var header)
+                && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(header, out var parsed))
+            {
+                retryAfter = Provider.RetryAfter(parsed);
+            }
+            throw _provider.Failure(e.Status, response?.ReasonPhrase, body, retryAfter);
+        }
+        catch (ClientResultException e)
+        {
+            // Status 0: no response at all (connection refused, DNS, reset).
+            throw new HttpRequestException(e.InnerException?.Message ?? e.Message, e);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is JsonException json)
+        {
+            throw json;
+        }
+        return JsonValue.Create(text.ToString());
+    }
+
+    private OpenAIClientOptions ClientOptions()
+    {
+        var baseUrl = options.Value.BaseUrl;
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var endpoint))
+        {
+            throw new StepFailedException($"OpenAI:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://api.openai.com/v1)");
+        }
+        return new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(HttpClientName)),
+            // The HttpClient's resilience handler retries; a second layer here would multiply the attempts.
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            // Time limits are the pipeline's (attempt and total) and the step's own timeout_seconds.
+            NetworkTimeout = TimeSpan.FromHours(1),
+        };
+    }
+
+    private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var messages = new List<ChatMessage>();
+        if (StepInput.Text(call.Parameters, "system") is { Length: > 0 } system)
+        {
+            messages.Add(new SystemChatMessage(system));
+        }
+        var prompt = await PromptAsync(call, cancellationToken)
+            ?? throw new StepFailedException("parameter 'prompt' is required (or give 'template_id' and 'variables')");
+        messages.Add(new UserChatMessage(prompt));
+        return messages;
+    }
+
+    private async Task<List<ChatMessage>> ChatMessagesAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var messages = new List<ChatMessage>();
+        if (StepInput.Text(call.Parameters, "system") is { Length: > 0 } system)
+        {
+            messages.Add(new SystemChatMessage(system));
+        }
+        if (StepInput.Array(call.Parameters, "messages") is { Count: > 0 } conversation)
+        {
+            for (var i = 0; i < conversation.Count; i++)
+            {
+                messages.Add(MessageAt(conversation, i));
+            }
+        }
+        else
+        {
+            var prompt = await PromptAsync(call, cancellationToken)
+                ?? throw new StepFailedException("parameter 'messages' is required (or give 'prompt', or 'template_id' and 'variables')");
+            messages.Add(new UserChatMessage(prompt));
+        }
+        return messages;
+    }
+
+    private static ChatMessage MessageAt(JsonArray conversation, int i)
+    {
+        if (conversation[i] is not JsonObject message
+            || StepInput.Text(message, "content") is not { } content)
+        {
+            throw new StepFailedException($"parameter 'messages[{i}]' must be an object with 'role' and 'content'");
+        }
+        return (StepInput.Text(message, "role") ?? "user") switch
+        {
+            "system" => new SystemChatMessage(content),
+            "user" => new UserChatMessage(content),
+            "assistant" => new AssistantChatMessage(content),
+            var role => throw new StepFailedException($"parameter 'messages[{i}].role' must be system, user or assistant, not '{role}'"),
+        };
+    }
+
+    private static List<ChatMessage> SummaryMessages(JsonObject parameters)
+    {
+        var text = StepInput.RequiredText(parameters, "text");
+        var instructions = StepInput.Text(parameters, "instructions") is { Length: > 0 } given
+            ? given
+            : "Summarise the following text clearly and concisely, keeping every important fact.";
+        return
+        [
+            new SystemChatMessage("You write faithful summaries. Use only facts from the text you are given."),
+            new UserChatMessage($"{instructions}\n\n{text}"),
+        ];
+    }
+
+    /// <summary>The prompt text: the 'prompt' parameter, or the stored template 'template_id' rendered with 'variables'.</summary>
+    private async Task<string?> PromptAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var parameters = call.Parameters;
+        if (StepInput.Text(parameters, "template_id") is not { Length: > 0 } templateId)
+        {
+            return StepInput.Text(parameters, "prompt") is { Length: > 0 } prompt ? prompt : null;
+        }
+        if (prompts is null)
+        {
+            throw new StepFailedException("parameter 'template_id': stored prompt templates are not available in this host");
+        }
+        var template = await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
+            ?? throw new StepFailedException($"parameter 'template_id': there is no prompt template '{templateId}'");
+        var variables = StepInput.Object(parameters, "variables") ?? [];
+        var scope = variables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        try
+        {
+            return template.Render(scope);
+        }
+        catch (TemplateException e)
+        {
+            throw new StepFailedException($"prompt template '{templateId}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using AiOrchestra.Web.Settings;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.GitHub;
+using AiOrchestra.Engine.Steps.Gmail;
+using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.Notion;
+using AiOrchestra.Engine.Steps.OpenAI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+
+namespace AiOrchestra.Web.Integrations;
+
+/// <summary>
+/// Host wiring for the integration step types (openai, github, notion, gmail): their options, credentials and one HTTP
+/// pipeline per provider — IHttpClientFactory with the standard resilience handler (retries with exponential backoff and
+/// jitter on 408/429/5xx and network errors honouring Retry-After, attempt and total timeouts, circuit breaker).
+/// </summary>
+public static class IntegrationsSetup
+{
+    public static WebApplicationBuilder AddIntegrations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddIntegrations(builder.Configuration);
+        return builder;
+    }
+
+    public static IServiceCollection AddIntegrations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
+        services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key)));
+
+        services.Configure<OpenAIOptions>(configuration.GetSection("OpenAI"));
+        // LLM answers take long: generous attempt and total timeouts (the step's timeout_seconds can be shorter).
+        AddProviderClient(services, configuration, OpenAIStep.HttpClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        services.AddSingleton<IStepType, OpenAIStep>();
+
+        services.Configure<GitHubOptions>(configuration.GetSection("GitHub"));
+        AddProviderClient(services, configuration, GitHubStep.HttpClientName, "GitHub", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
+        services.AddSingleton<IStepType, GitHubStep>();
+
+        services.Configure<NotionOptions>(configuration.GetSection("Notion"));
+        AddProviderClient(services, configuration, NotionStep.HttpClientName, "Notion", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
+        services.AddSingleton<IStepType, NotionStep>();
+
+        services.Configure<GmailOptions>(configuration.GetSection("Gmail"));
+        // One client for the API and its token endpoint: both are Google, both get the same pipeline.
+        AddProviderClient(services, configuration, GmailStep.HttpClientName, "Gmail", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
+        services.AddSingleton<GmailAccessToken>();
+        services.AddSingleton<IStepType, GmailStep>();
+
+        return services;
+    }
+
+    /// <summary>
+    /// The named client for one provider. Defaults here, then <c>Integrations:Resilience</c>, then
+    /// <c>&lt;Section&gt;:Resilience</c> (both bind <see cref="HttpStandardResilienceOptions"/>, e.g.
+    /// <c>Integrations__Resilience__Retry__MaxRetryAttempts</c>).
+    /// </summary>
+    private static void AddProviderClient(
+        IServiceCollection services, IConfiguration configuration, string name, string section, TimeSpan attemptTimeout, TimeSpan totalTimeout)
+    {
+        var client = services.AddHttpClient(name)
+            // The pipeline owns the time limits; HttpClient's own 100 s default would cut long LLM answers.
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(() => new ResilienceOutcomeHandler());
+        var resilience = client.AddStandardResilienceHandler()
+            .Configure(options =>
+            {
+                options.AttemptTimeout.Timeout = attemptTimeout;
+                options.TotalRequestTimeout.Timeout = totalTimeout;
+                // Polly requires the breaker's sampling window to be at least twice the attempt timeout.
+                options.CircuitBreaker.SamplingDuration = attemptTimeout * 2;
+            });
+        // The library refuses to bind an empty section, so only sections that are there are applied.
+        foreach (var overrides in new[] { configuration.GetSection("Integrations:Resilience"), configuration.GetSection($"{section}:Resilience") })
+        {
+            if (overrides.Exists())
+            {
+                resilience.Configure(overrides);
+            }
+        }
+        // Inside the retry handler, so each attempt that actually goes out is counted.
+        client.AddHttpMessageHandler(() => new AttemptCountingHandler());
+    }
+}
