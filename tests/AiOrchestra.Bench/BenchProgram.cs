@@ -32,6 +32,10 @@ internal static class BenchProgram
         // 3. latency first: it is the one the first seconds after start spoil
         Console.WriteLine("Latency at 100 runs/s offered...");
         var (warm, measured) = await bench.LatencyAsync(100, TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(quick ? 3 : 20));
+        if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1")
+        {
+            Console.WriteLine("warm-up latencies (ms): " + string.Join(" ", warm.Select(l => l.ToString("0", CultureInfo.InvariantCulture))));
+        }
         var p99 = Percentiles.Of(measured, 99);
         rows.Add(Row.Info("Enqueue → run-finished, p50 (100 runs/s offered, open loop, after warm-up)", Row.Format(Percentiles.Of(measured, 50), "ms")));
         rows.Add(Row.Check($"Enqueue → run-finished, p99 ({measured.Count} runs)", p99, "ms", "< 50 ms", p99 < 50));

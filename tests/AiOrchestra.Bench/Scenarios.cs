@@ -100,6 +100,7 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
         var start = Stopwatch.GetTimestamp();
 
         // the schedule has a thread of its own, so a busy thread pool delays runs (measured) but not their start times
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var scheduler = new Thread(() =>
         {
             for (var i = 0; i < total; i++)
@@ -113,9 +114,10 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
                 var index = i;
                 pending[i] = Task.Run(async () => latencies[index] = await OneRunAsync(due));
             }
+            scheduled.SetResult();
         }) { Name = "open-loop schedule", IsBackground = true };
         scheduler.Start();
-        await Task.Run(scheduler.Join);
+        await scheduled.Task; // not Join on a pool thread: the bench must not take a pool thread from the app it measures
         await Task.WhenAll(pending);
         return (latencies[..warmUpCount].ToList(), latencies[warmUpCount..].ToList());
     }
