@@ -62,7 +62,8 @@ internal sealed class AppHost : IAsyncDisposable
             {
                 capture.Exited.TrySetException(e.InnerException ?? e);
             }
-        }) { Name = "app entry point", IsBackground = true };
+        })
+        { Name = "app entry point", IsBackground = true };
         thread.Start();
 
         var built = await Task.WhenAny(capture.Built.Task, capture.Exited.Task);

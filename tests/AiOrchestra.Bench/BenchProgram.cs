@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,api]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// </summary>
 internal static class BenchProgram
@@ -17,6 +17,9 @@ internal static class BenchProgram
         var outIndex = Array.IndexOf(args, "--out");
         var outFile = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : null;
         var scale = quick ? 0.05 : 1.0;
+        var onlyIndex = Array.IndexOf(args, "--only");
+        var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : null;
+        bool Measures(string name) => only is null || only.Contains(name);
         var rows = new List<Row>();
         var repoRoot = FindRepoRoot();
 
@@ -30,67 +33,78 @@ internal static class BenchProgram
         var bench = await Scenarios.PrepareAsync(app, stub.Address);
 
         // 3. latency first: it is the one the first seconds after start spoil
-        Console.WriteLine("Latency at 100 runs/s offered...");
-        var (warm, measured) = await bench.LatencyAsync(100, TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(quick ? 3 : 20));
-        if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1")
+        if (Measures("latency"))
         {
-            Console.WriteLine("warm-up latencies (ms): " + string.Join(" ", warm.Select(l => l.ToString("0", CultureInfo.InvariantCulture))));
+            Console.WriteLine("Latency at 100 runs/s offered...");
+            var (warm, measured) = await bench.LatencyAsync(100, TimeSpan.FromSeconds(quick ? 1 : 3), TimeSpan.FromSeconds(quick ? 3 : 20));
+            var p99 = Percentiles.Of(measured, 99);
+            rows.Add(Row.Info("Enqueue → run-finished, p50 (100 runs/s offered, open loop, after warm-up)", Row.Format(Percentiles.Of(measured, 50), "ms")));
+            rows.Add(Row.Check($"Enqueue → run-finished, p99 ({measured.Count} runs)", p99, "ms", "< 50 ms", p99 < 50));
+            rows.Add(Row.Info($"Same, during the warm-up right after start (p99 / max, {warm.Count} runs)",
+                $"{Row.Format(Percentiles.Of(warm, 99), "ms")} / {Row.Format(warm.Count == 0 ? double.NaN : warm.Max(), "ms")}"));
         }
-        var p99 = Percentiles.Of(measured, 99);
-        rows.Add(Row.Info("Enqueue → run-finished, p50 (100 runs/s offered, open loop, after warm-up)", Row.Format(Percentiles.Of(measured, 50), "ms")));
-        rows.Add(Row.Check($"Enqueue → run-finished, p99 ({measured.Count} runs)", p99, "ms", "< 50 ms", p99 < 50));
-        rows.Add(Row.Info($"Same, during the warm-up right after start (p99 / max, {warm.Count} runs)",
-            $"{Row.Format(Percentiles.Of(warm, 99), "ms")} / {Row.Format(warm.Count == 0 ? double.NaN : warm.Max(), "ms")}"));
 
         // 1. offline throughput
-        Console.WriteLine("Offline workflow throughput...");
-        var offlineCount = (int)(20_000 * scale);
-        var offline = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, offlineCount);
-        rows.Add(Row.Check($"3-step offline workflow (template steps), {offlineCount:N0} runs, every run and step stored", offline, "runs/s", "≥ 1,000 runs/s", offline >= 1000));
+        if (Measures("offline"))
+        {
+            Console.WriteLine("Offline workflow throughput...");
+            var offlineCount = (int)(20_000 * scale);
+            var offline = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, offlineCount);
+            rows.Add(Row.Check($"3-step offline workflow (template steps), {offlineCount:N0} runs, every run and step stored", offline, "runs/s", "≥ 1,000 runs/s", offline >= 1000));
+        }
 
         // 2. http throughput, after a short warm-up of the http path
-        Console.WriteLine("HTTP workflow throughput...");
-        await bench.ThroughputAsync(Scenarios.HttpWorkflow, quick ? 100 : 500);
-        var httpCount = (int)(10_000 * scale);
-        var http = await bench.ThroughputAsync(Scenarios.HttpWorkflow, httpCount);
-        rows.Add(Row.Check($"3-step workflow of http steps to a local stub, {httpCount:N0} runs, every run and step stored", http, "runs/s", "≥ 500 runs/s", http >= 500));
+        if (Measures("http"))
+        {
+            Console.WriteLine("HTTP workflow throughput...");
+            await bench.ThroughputAsync(Scenarios.HttpWorkflow, quick ? 100 : 500);
+            var httpCount = (int)(10_000 * scale);
+            var http = await bench.ThroughputAsync(Scenarios.HttpWorkflow, httpCount);
+            rows.Add(Row.Check($"3-step workflow of http steps to a local stub, {httpCount:N0} runs, every run and step stored", http, "runs/s", "≥ 500 runs/s", http >= 500));
+        }
 
         // 4. memory over many runs
-        Console.WriteLine("Memory over many runs...");
-        var memoryCount = (int)(100_000 * scale);
-        var checkpoints = new[] { memoryCount / 10, memoryCount / 2, memoryCount };
-        var resident = new SortedDictionary<int, double>();
-        var peakReset = Memory.ResetPeak();
-        var peakSampled = Memory.ResidentMb();
-        using var sampler = new Timer(_ => peakSampled = Math.Max(peakSampled, Memory.ResidentMb()), null, 0, 100);
-        var memoryRate = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, memoryCount, finished: done =>
+        if (Measures("memory"))
         {
-            if (checkpoints.Contains(done))
+            Console.WriteLine("Memory over many runs...");
+            var memoryCount = (int)(100_000 * scale);
+            var checkpoints = new[] { memoryCount / 10, memoryCount / 2, memoryCount };
+            var resident = new SortedDictionary<int, double>();
+            var peakReset = Memory.ResetPeak();
+            var peakSampled = Memory.ResidentMb();
+            using var sampler = new Timer(_ => peakSampled = Math.Max(peakSampled, Memory.ResidentMb()), null, 0, 100);
+            var memoryRate = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, memoryCount, finished: done =>
             {
-                resident[done] = Memory.ResidentMb();
-            }
-        });
-        await sampler.DisposeAsync();
-        var peak = peakReset ? Memory.PeakMb() ?? peakSampled : peakSampled;
-        rows.Add(Row.Check($"Peak resident memory during {memoryCount:N0} runs ({(peakReset ? "VmHWM" : "sampled RSS")}, at {memoryRate:N0} runs/s)", peak, "MB", "< 300 MB", peak < 300));
-        var first = resident[checkpoints[0]];
-        var last = resident[checkpoints[^1]];
-        var flat = last <= first * 1.15 + 10;
-        rows.Add(new Row(
-            "Resident memory after " + string.Join(" / ", checkpoints.Select(c => c.ToString("N0", CultureInfo.InvariantCulture))) + " runs",
-            string.Join(" / ", checkpoints.Select(c => Row.Format(resident[c], "MB"))),
-            "flat (last ≤ first + 15 % + 10 MB)", flat ? "met" : "MISSED"));
+                if (checkpoints.Contains(done))
+                {
+                    resident[done] = Memory.ResidentMb();
+                }
+            });
+            await sampler.DisposeAsync();
+            var peak = peakReset ? Memory.PeakMb() ?? peakSampled : peakSampled;
+            rows.Add(Row.Check($"Peak resident memory during {memoryCount:N0} runs ({(peakReset ? "VmHWM" : "sampled RSS")}, at {memoryRate:N0} runs/s)", peak, "MB", "< 300 MB", peak < 300));
+            var first = resident[checkpoints[0]];
+            var last = resident[checkpoints[^1]];
+            var flat = last <= first * 1.15 + 10;
+            rows.Add(new Row(
+                "Resident memory after " + string.Join(" / ", checkpoints.Select(c => c.ToString("N0", CultureInfo.InvariantCulture))) + " runs",
+                string.Join(" / ", checkpoints.Select(c => Row.Format(resident[c], "MB"))),
+                "flat (last ≤ first + 15 % + 10 MB)", flat ? "met" : "MISSED"));
+        }
 
         // 5. API under 50 concurrent clients, with every run above stored
-        var stored = bench.CountRuns();
-        foreach (var path in new[] { "/api/workflows", "/api/runs" })
+        if (Measures("api"))
         {
-            Console.WriteLine($"API {path}...");
-            var (latencies, perSecond) = await bench.ApiAsync(path, 50, TimeSpan.FromSeconds(quick ? 0.5 : 2), TimeSpan.FromSeconds(quick ? 1 : 10));
-            var apiP99 = Percentiles.Of(latencies, 99);
-            rows.Add(Row.Info($"GET {path}, 50 clients, {stored:N0} runs stored: p50 / requests/s",
-                $"{Row.Format(Percentiles.Of(latencies, 50), "ms")} / {Row.Format(perSecond, "req/s")}"));
-            rows.Add(Row.Check($"GET {path}, 50 clients: p99", apiP99, "ms", "< 20 ms", apiP99 < 20));
+            var stored = bench.CountRuns();
+            foreach (var path in new[] { "/api/workflows", "/api/runs" })
+            {
+                Console.WriteLine($"API {path}...");
+                var (latencies, perSecond) = await bench.ApiAsync(path, 50, TimeSpan.FromSeconds(quick ? 0.5 : 2), TimeSpan.FromSeconds(quick ? 1 : 10));
+                var apiP99 = Percentiles.Of(latencies, 99);
+                rows.Add(Row.Info($"GET {path}, 50 clients, {stored:N0} runs stored: p50 / requests/s",
+                    $"{Row.Format(Percentiles.Of(latencies, 50), "ms")} / {Row.Format(perSecond, "req/s")}"));
+                rows.Add(Row.Check($"GET {path}, 50 clients: p99", apiP99, "ms", "< 20 ms", apiP99 < 20));
+            }
         }
 
         // 6. the Logs page: measured once the dashboard has one

@@ -115,7 +115,8 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
                 pending[i] = Task.Run(async () => latencies[index] = await OneRunAsync(due));
             }
             scheduled.SetResult();
-        }) { Name = "open-loop schedule", IsBackground = true };
+        })
+        { Name = "open-loop schedule", IsBackground = true };
         scheduler.Start();
         await scheduled.Task; // not Join on a pool thread: the bench must not take a pool thread from the app it measures
         await Task.WhenAll(pending);
