@@ -11,7 +11,8 @@ namespace AiOrchestra.Web.Runs;
 /// <summary>
 /// Live events of runs, fanned out in-process to the dashboard and the API. A subscriber gets the run's state so
 /// far, then the live tail, and the stream ends after <c>run-finished</c>. Active runs are served from memory;
-/// a finished run's events are kept a few seconds for reconnects, then rebuilt from the stored rows when asked.
+/// a finished run's events are kept a few seconds for its subscribers' reconnects, then rebuilt from the stored
+/// rows when asked.
 /// </summary>
 public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunOptions> options, TimeProvider time)
 {
@@ -96,11 +97,15 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         }
     }
 
-    /// <summary>The run has published run-finished: its events go after the retention time.</summary>
+    /// <summary>
+    /// The run is about to publish run-finished: its events go after the retention time, or at once when nobody
+    /// subscribed to them. Only a subscriber can come back with a Last-Event-ID; anyone else gets the finished run
+    /// from the store. Keeping every run's events would hold seconds' worth of runs in memory at full load.
+    /// </summary>
     internal void Close(RunFeed feed)
     {
         var retention = TimeSpan.FromSeconds(options.Value.EventRetentionSeconds);
-        if (retention == TimeSpan.Zero)
+        if (retention == TimeSpan.Zero || !feed.HadSubscribers)
         {
             _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
             return;

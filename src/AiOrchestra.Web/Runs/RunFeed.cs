@@ -14,10 +14,23 @@ internal sealed class RunFeed(string runId)
     private long _sequence;
     private bool _started;
     private bool _retired;
+    private bool _subscribed;
 
     public string RunId { get; } = runId;
 
     public bool Finished { get; private set; }
+
+    /// <summary>Someone has subscribed to this run's events (and may reconnect with a Last-Event-ID).</summary>
+    public bool HadSubscribers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscribed;
+            }
+        }
+    }
 
     /// <summary>The worker takes the feed for its run; false when a subscriber just retired it (take a new one).</summary>
     public bool TryStart()
@@ -75,6 +88,7 @@ internal sealed class RunFeed(string runId)
         var channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         lock (_lock)
         {
+            _subscribed = true;
             var history = _events.Where(e => e.Sequence > afterSequence).ToList();
             if (Finished)
             {

@@ -19,7 +19,7 @@ public sealed class RunOptions
     [Range(1, 3600)]
     public int PollSeconds { get; set; } = 5;
 
-    /// <summary>How long a finished run's live events stay in memory for subscribers that reconnect.</summary>
+    /// <summary>How long a finished run's live events stay in memory for subscribers that reconnect (runs nobody subscribed to are not kept).</summary>
     [Range(0, 3600)]
     public int EventRetentionSeconds { get; set; } = 10;
 }

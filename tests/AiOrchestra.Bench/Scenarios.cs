@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Runs;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Bench;
+
+/// <summary>The measurements, each against the running app: runs go in through <see cref="RunQueue"/> as the API's execute does.</summary>
+internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, string databaseFile)
+{
+    public const string OfflineWorkflow = "bench_offline";
+    public const string HttpWorkflow = "bench_http";
+
+    private static readonly Dictionary<string, JsonNode?> NoInputs = [];
+
+    private readonly RunQueue _queue = app.Services.GetRequiredService<RunQueue>();
+    private readonly RunEvents _events = app.Services.GetRequiredService<RunEvents>();
+
+    public static async Task<Scenarios> PrepareAsync(AppHost app, Uri stub)
+    {
+        var api = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = app.Address };
+        var login = await api.PostAsJsonAsync("/api/auth/login", new { username = AppHost.UserName, password = AppHost.Password });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonObject>())!["access_token"]!.GetValue<string>();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        await CreateAsync(api, OfflineWorkflowJson());
+        await CreateAsync(api, HttpWorkflowJson(stub));
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByNameAsync(AppHost.UserName)
+            ?? throw new InvalidOperationException("The bench user was not created.");
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+        return new Scenarios(app, user.Id, api, file);
+    }
+
+    /// <summary>Runs <paramref name="count"/> runs with at most <paramref name="window"/> unfinished at once; returns runs/s.</summary>
+    public async Task<double> ThroughputAsync(string workflowId, int count, int window = 2048, Action<int>? finished = null)
+    {
+        using var db = OpenReader();
+        var stopwatch = Stopwatch.StartNew();
+        var enqueued = 0;
+        var nextReport = 0;
+        while (enqueued < count)
+        {
+            var unfinished = CountUnfinished(db);
+            ReportFinished(enqueued - unfinished);
+            var room = Math.Min(window - unfinished, count - enqueued);
+            if (room < Math.Min(64, count - enqueued))
+            {
+                await Task.Delay(2);
+                continue;
+            }
+            var chunk = Math.Min(room, 256);
+            var results = await Task.WhenAll(Enumerable.Range(0, chunk).Select(_ => _queue.EnqueueAsync(ownerId, workflowId, NoInputs, CancellationToken.None)));
+            if (results.FirstOrDefault(r => r.RunId is null) is { } refused)
+            {
+                throw new InvalidOperationException($"Enqueue refused: {string.Join("; ", refused.Errors)}");
+            }
+            enqueued += chunk;
+        }
+        while (CountUnfinished(db) is var left && left > 0)
+        {
+            ReportFinished(count - left);
+            await Task.Delay(2);
+        }
+        stopwatch.Stop();
+        ReportFinished(count);
+        return count / stopwatch.Elapsed.TotalSeconds;
+
+        void ReportFinished(int done)
+        {
+            while (finished is not null && done >= nextReport)
+            {
+                finished(nextReport);
+                nextReport += Math.Max(1, count / 100);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Open loop: a run is started every 1/<paramref name="perSecond"/> s whatever happened to the others, and each
+    /// latency counts from when its run was due (so a stall is not hidden by starting fewer runs), to when its
+    /// subscriber receives run-finished. Returns the latencies of the warm-up and of the measured part in ms.
+    /// </summary>
+    public async Task<(List<double> WarmUp, List<double> Measured)> LatencyAsync(int perSecond, TimeSpan warmUp, TimeSpan measured)
+    {
+        var total = (int)((warmUp + measured).TotalSeconds * perSecond);
+        var warmUpCount = (int)(warmUp.TotalSeconds * perSecond);
+        var latencies = new double[total];
+        var pending = new Task[total];
+        var interval = Stopwatch.Frequency / (double)perSecond;
+        var start = Stopwatch.GetTimestamp();
+
+        // the schedule has a thread of its own, so a busy thread pool delays runs (measured) but not their start times
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scheduler = new Thread(() =>
+        {
+            for (var i = 0; i < total; i++)
+            {
+                var due = start + (long)(i * interval);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero)
+                {
+                    Thread.Sleep(wait);
+                }
+                var index = i;
+                pending[i] = Task.Run(async () => latencies[index] = await OneRunAsync(due));
+            }
+            scheduled.SetResult();
+        })
+        { Name = "open-loop schedule", IsBackground = true };
+        scheduler.Start();
+        await scheduled.Task; // not Join on a pool thread: the bench must not take a pool thread from the app it measures
+        await Task.WhenAll(pending);
+        return (latencies[..warmUpCount].ToList(), latencies[warmUpCount..].ToList());
+    }
+
+    private async Task<double> OneRunAsync(long due)
+    {
+        var result = await _queue.EnqueueAsync(ownerId, OfflineWorkflow, NoInputs, CancellationToken.None);
+        var runId = result.RunId ?? throw new InvalidOperationException($"Enqueue refused: {string.Join("; ", result.Errors)}");
+        await foreach (var item in _events.SubscribeAsync(ownerId, runId, 0, CancellationToken.None))
+        {
+            if (item.Type == RunEvent.RunFinished)
+            {
+                return Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+            }
+        }
+        throw new InvalidOperationException($"Run {runId}'s events ended without run-finished.");
+    }
+
+    /// <summary><paramref name="clients"/> clients each sending GET <paramref name="path"/> back to back; latencies in ms and requests/s.</summary>
+    public async Task<(List<double> Latencies, double PerSecond)> ApiAsync(string path, int clients, TimeSpan warmUp, TimeSpan measured)
+    {
+        var bag = new ConcurrentBag<List<double>>();
+        var measuring = false;
+        var stop = false;
+        var count = 0L;
+        async Task Client()
+        {
+            var mine = new List<double>();
+            while (!Volatile.Read(ref stop))
+            {
+                var began = Stopwatch.GetTimestamp();
+                using var response = await api.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+                var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                response.EnsureSuccessStatusCode();
+                if (Volatile.Read(ref measuring))
+                {
+                    mine.Add(elapsed);
+                    Interlocked.Increment(ref count);
+                }
+            }
+            bag.Add(mine);
+        }
+
+        var running = Enumerable.Range(0, clients).Select(_ => Task.Run(Client)).ToList();
+        await Task.Delay(warmUp);
+        Volatile.Write(ref measuring, true);
+        var stopwatch = Stopwatch.StartNew();
+        await Task.Delay(measured);
+        Volatile.Write(ref measuring, false);
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        var requests = Interlocked.Read(ref count);
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(running);
+        return (bag.SelectMany(l => l).ToList(), requests / seconds);
+    }
+
+    /// <summary>Runs of a workflow that did not succeed (every bench run should).</summary>
+    public long CountNotSucceeded(string workflowId)
+    {
+        using var db = OpenReader();
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM runs WHERE workflow_id = $workflow AND status <> 'succeeded'";
+        command.Parameters.AddWithValue("$workflow", workflowId);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public long CountRuns()
+    {
+        using var db = OpenReader();
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM runs";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static int CountUnfinished(SqliteConnection db)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM runs WHERE status IN ('queued', 'running')";
+        return (int)(long)command.ExecuteScalar()!;
+    }
+
+    private static async Task CreateAsync(HttpClient api, string workflowJson)
+    {
+        using var response = await api.PostAsync("/api/workflows", new StringContent(workflowJson, System.Text.Encoding.UTF8, "application/json"));
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Saving a bench workflow failed ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>Three template steps, each using the one before.</summary>
+    private static string OfflineWorkflowJson() => """
+        {
+          "workflow_id": "bench_offline",
+          "name": "Bench: three template steps",
+          "steps": [
+            { "step_id": "greeting", "step_type": "template", "action": "render", "parameters": { "text": "Hello {{name}}, this is run number one of many." } },
+            { "step_id": "summary", "step_type": "template", "action": "render", "parameters": { "text": "Summary: {{greeting_output}} ({{topic}})" } },
+            { "step_id": "page", "step_type": "template", "action": "render", "parameters": { "text": "# {{topic}}\n\n{{summary_output}}\n" } }
+          ],
+          "variables": { "name": "bench", "topic": "throughput" }
+        }
+        """;
+
+    /// <summary>The design's comparison workflow: chat completion, then a page made of its answer, then a response.</summary>
+    private static string HttpWorkflowJson(Uri stub) => $$"""
+        {
+          "workflow_id": "bench_http",
+          "name": "Bench: three http steps against a local stub",
+          "steps": [
+            { "step_id": "chat", "step_type": "http", "action": "request", "parameters": {
+                "method": "POST", "url": "{{stub}}v1/chat/completions",
+                "body": { "model": "stub", "messages": [ { "role": "user", "content": "Summarise {{"{{topic}}"}}" } ] } } },
+            { "step_id": "page", "step_type": "http", "action": "request", "parameters": {
+                "method": "POST", "url": "{{stub}}v1/pages",
+                "body": { "title": "{{"{{topic}}"}}", "content": "{{"{{chat_output.json.choices[0].message.content}}"}}" } } },
+            { "step_id": "respond", "step_type": "http", "action": "request", "parameters": {
+                "method": "GET", "url": "{{stub}}v1/respond?id={{"{{page_output.json.id}}"}}" } }
+          ],
+          "variables": { "topic": "throughput" }
+        }
+        """;
+}
