@@ -40,6 +40,8 @@ internal sealed class AppHost : IAsyncDisposable
         [
             "--urls", "http://127.0.0.1:0",
             "--contentRoot", repoRoot,
+            // the entry assembly is the bench's: name the app so Razor Pages finds its compiled pages
+            "--applicationName", typeof(Web.Runs.RunQueue).Assembly.GetName().Name!,
             "--ConnectionStrings:Default", $"Data Source={Path.Combine(dataFolder, "bench.db")}",
             "--Admin:UserName", UserName,
             "--Admin:Password", Password,

@@ -175,6 +175,42 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
         return (bag.SelectMany(l => l).ToList(), requests / seconds);
     }
 
+    /// <summary>
+    /// Logs in through the dashboard's form (cookie), then requests the Logs page's first page one at a time;
+    /// returns each request's time from send to the last byte of the HTML.
+    /// </summary>
+    public async Task<List<double>> LogsPageAsync(int warmUp, int measured)
+    {
+        using var browser = new HttpClient(new SocketsHttpHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = app.Address,
+        };
+        var form = await browser.GetStringAsync("/Account/Login");
+        var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var login = await browser.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["UserName"] = AppHost.UserName, ["Password"] = AppHost.Password, ["__RequestVerificationToken"] = token,
+        }));
+        if ((int)login.StatusCode is not (302 or 303))
+        {
+            throw new InvalidOperationException($"The dashboard login failed ({(int)login.StatusCode}); the Logs page cannot be measured.");
+        }
+
+        var latencies = new List<double>(measured);
+        for (var i = 0; i < warmUp + measured; i++)
+        {
+            var began = Stopwatch.GetTimestamp();
+            using var response = await browser.GetAsync("/Logs", HttpCompletionOption.ResponseContentRead);
+            var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+            response.EnsureSuccessStatusCode();
+            if (i >= warmUp)
+            {
+                latencies.Add(elapsed);
+            }
+        }
+        return latencies;
+    }
+
     /// <summary>Runs of a workflow that did not succeed (every bench run should).</summary>
     public long CountNotSucceeded(string workflowId)
     {
