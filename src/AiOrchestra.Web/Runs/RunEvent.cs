@@ -4,11 +4,24 @@ using AiOrchestra.Engine.Execution;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>
-/// One thing that happened in a run, as subscribers see it. <see cref="Sequence"/> counts from 1 within the run
-/// (the SSE event id: a client reconnecting with Last-Event-ID gets what came after).
+/// One thing that happened in a run, as subscribers see it. <see cref="Sequence"/> is the SSE event id: a client
+/// reconnecting with Last-Event-ID gets what came after it.
 /// </summary>
 public sealed record RunEvent
 {
+    // Ids follow the run's shape, not the order of arrival, so events published live and events rebuilt from the
+    // stored rows carry the same ids: run-started 1, step i started 2i+2, step i finished 2i+3, run-finished after
+    // the last step that started. Retries and streamed text of a step share its started id: a client that
+    // reconnects may miss some streamed text, never a step.
+
+    public static long RunStartedSequence => 1;
+
+    public static long StepStartedSequence(int index) => 2 + 2L * index;
+
+    public static long StepFinishedSequence(int index) => 3 + 2L * index;
+
+    public static long RunFinishedSequence(int stepsStarted) => 2 + 2L * stepsStarted;
+
     public const string RunStarted = "run-started";
     public const string StepStarted = "step-started";
     public const string StepDelta = "step-delta";

@@ -119,9 +119,9 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         if (_feeds.TryGetValue(runId, out var feed))
         {
             Close(feed);
-            feed.Publish(sequence => new RunEvent
+            feed.Publish(new RunEvent
             {
-                RunId = runId, Sequence = sequence, Type = RunEvent.RunFinished, Timestamp = time.GetUtcNow(),
+                RunId = runId, Sequence = RunEvent.RunFinishedSequence(0), Type = RunEvent.RunFinished, Timestamp = time.GetUtcNow(),
                 Status = RunStatus.Cancelled.ToText(),
             });
         }
@@ -165,7 +165,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         return found?.Status;
     }
 
-    /// <summary>A run's events rebuilt from its stored rows, numbered in the order they happened.</summary>
+    /// <summary>A run's events rebuilt from its stored rows, with the ids they had live.</summary>
     private async IAsyncEnumerable<RunEvent> ReplayAsync(string runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
@@ -183,12 +183,11 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
 
     internal static IEnumerable<RunEvent> Rebuild(Run run, IReadOnlyList<RunStep> steps)
     {
-        long sequence = 0;
         if (run.StartedAt is { } started)
         {
             yield return new RunEvent
             {
-                RunId = run.Id, Sequence = ++sequence, Type = RunEvent.RunStarted, Timestamp = started,
+                RunId = run.Id, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = started,
                 Status = RunStatus.Running.ToText(), WorkflowId = run.WorkflowId,
             };
         }
@@ -196,27 +195,27 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         {
             yield return new RunEvent
             {
-                RunId = run.Id, Sequence = ++sequence, Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
+                RunId = run.Id, Sequence = RunEvent.StepStartedSequence(step.Index), Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
                 Status = AppDbContext.StepStatusText(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
             };
             if (step.FinishedAt is { } finished)
             {
-                yield return StepFinishedEvent(run.Id, ++sequence, finished, step);
+                yield return StepFinishedEvent(run.Id, finished, step);
             }
         }
         if (run.Status.IsFinished())
         {
             yield return new RunEvent
             {
-                RunId = run.Id, Sequence = ++sequence, Type = RunEvent.RunFinished, Timestamp = run.FinishedAt ?? run.CreatedAt,
+                RunId = run.Id, Sequence = RunEvent.RunFinishedSequence(steps.Count == 0 ? 0 : steps.Max(s => s.Index) + 1), Type = RunEvent.RunFinished, Timestamp = run.FinishedAt ?? run.CreatedAt,
                 Status = run.Status.ToText(), WorkflowId = run.WorkflowId, Error = run.Error,
             };
         }
     }
 
-    private static RunEvent StepFinishedEvent(string runId, long sequence, DateTimeOffset finished, RunStep step) => new()
+    private static RunEvent StepFinishedEvent(string runId, DateTimeOffset finished, RunStep step) => new()
     {
-        RunId = runId, Sequence = sequence, Type = RunEvent.StepFinished, Timestamp = finished,
+        RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = finished,
         Status = AppDbContext.StepStatusText(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
         Output = step.Output is null ? null : JsonNode.Parse(step.Output), Error = step.Error, DurationMs = step.DurationMs,
         Usage = step.PromptTokens is null && step.CompletionTokens is null ? null : new TokenUsage(step.PromptTokens ?? 0, step.CompletionTokens ?? 0),

@@ -11,7 +11,7 @@ internal sealed class RunFeed(string runId)
     private readonly object _lock = new();
     private readonly List<RunEvent> _events = [];
     private readonly List<Channel<RunEvent>> _subscribers = [];
-    private long _sequence;
+    private int _stepsStarted;
     private bool _started;
     private bool _retired;
     private bool _subscribed;
@@ -55,8 +55,23 @@ internal sealed class RunFeed(string runId)
         }
     }
 
-    /// <summary>Numbers the event, keeps it and hands it to every subscriber; nothing is published after run-finished.</summary>
-    public void Publish(Func<long, RunEvent> create)
+    /// <summary>
+    /// How many of the run's steps have started or finished here, counting finished steps a resumed run replays:
+    /// what <see cref="RunEvent.RunFinishedSequence"/> needs.
+    /// </summary>
+    public int StepsStarted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stepsStarted;
+            }
+        }
+    }
+
+    /// <summary>Keeps the event and hands it to every subscriber; nothing is published after run-finished.</summary>
+    public void Publish(RunEvent item)
     {
         lock (_lock)
         {
@@ -64,7 +79,10 @@ internal sealed class RunFeed(string runId)
             {
                 return;
             }
-            var item = create(++_sequence);
+            if (item.Index is { } index)
+            {
+                _stepsStarted = Math.Max(_stepsStarted, index + 1);
+            }
             _events.Add(item);
             foreach (var subscriber in _subscribers)
             {

@@ -5,12 +5,16 @@ namespace AiOrchestra.Web.Runs;
 /// <summary>Writes one run's progress through the run writer and publishes it live.</summary>
 internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, TimeProvider time) : IRunJournal
 {
+    // steps run one at a time: streamed text belongs to the step that started last
+    private int _currentIndex;
+
     public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
+        _currentIndex = index;
         writer.StepStarted(runId, index, stepId, attempt, startedAt);
-        feed.Publish(sequence => new RunEvent
+        feed.Publish(new RunEvent
         {
-            RunId = runId, Sequence = sequence, Type = RunEvent.StepStarted, Timestamp = startedAt,
+            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.StepStarted, Timestamp = startedAt,
             Status = "running", StepId = stepId, Index = index, Attempt = attempt,
         });
         return ValueTask.CompletedTask;
@@ -20,18 +24,19 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
     {
         // durable before the next step starts, even when the run is being cancelled
         await writer.StepFinishedAsync(runId, step);
-        feed.Publish(sequence => StepFinishedEvent(runId, sequence, step));
+        feed.Publish(StepFinishedEvent(runId, step));
     }
 
     public void StepDelta(string stepId, string text) =>
-        feed.Publish(sequence => new RunEvent
+        feed.Publish(new RunEvent
         {
-            RunId = runId, Sequence = sequence, Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(), StepId = stepId, Delta = text,
+            RunId = runId, Sequence = RunEvent.StepStartedSequence(_currentIndex), Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(),
+            StepId = stepId, Delta = text,
         });
 
-    internal static RunEvent StepFinishedEvent(string runId, long sequence, StepRecord step) => new()
+    internal static RunEvent StepFinishedEvent(string runId, StepRecord step) => new()
     {
-        RunId = runId, Sequence = sequence, Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
+        RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
         Status = Data.AppDbContext.StepStatusText(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
         Output = step.Output, Error = step.Error, DurationMs = step.DurationMs, Usage = step.Usage,
     };

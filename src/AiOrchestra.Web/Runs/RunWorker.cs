@@ -123,32 +123,45 @@ internal sealed class RunWorker(
         using var userCancel = new CancellationTokenSource();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, userCancel.Token);
         cancellations.Register(run.RunId, userCancel);
-        if (run.CancelRequested)
+        try
         {
-            await userCancel.CancelAsync();
+            if (run.CancelRequested)
+            {
+                await userCancel.CancelAsync();
+            }
+            await ExecuteAndFinishAsync(run, feed, userCancel, cancel.Token, stoppingToken);
         }
+        finally
+        {
+            // only now: a cancel arriving before the finish is committed must find the run, not linger as an early cancel
+            cancellations.Unregister(run.RunId);
+        }
+    }
 
+    private async Task ExecuteAndFinishAsync(
+        ClaimedRun run, RunFeed feed, CancellationTokenSource userCancel, CancellationToken cancel, CancellationToken stoppingToken)
+    {
         RunStatus status;
         string? error;
         try
         {
             var workflow = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
-            feed.Publish(sequence => new RunEvent
+            feed.Publish(new RunEvent
             {
-                RunId = run.RunId, Sequence = sequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
+                RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
                 Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
             });
             foreach (var step in finished)
             {
-                feed.Publish(sequence => RunJournal.StepFinishedEvent(run.RunId, sequence, step));
+                feed.Publish(RunJournal.StepFinishedEvent(run.RunId, step));
             }
 
             var request = new RunRequest
             {
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel.Token);
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel);
             (status, error) = result switch
             {
                 { Cancelled: true } => (RunStatus.Cancelled, "Cancelled."),
@@ -165,10 +178,6 @@ internal sealed class RunWorker(
             log.LogError(e, "Run {RunId} failed", run.RunId);
             (status, error) = (RunStatus.Failed, e.Message);
         }
-        finally
-        {
-            cancellations.Unregister(run.RunId);
-        }
 
         if (stoppingToken.IsCancellationRequested && !userCancel.IsCancellationRequested && status != RunStatus.Succeeded)
         {
@@ -181,14 +190,15 @@ internal sealed class RunWorker(
         {
             // closed first: a subscriber arriving now reads the finished run from the store
             events.Close(feed);
-            feed.Publish(sequence => new RunEvent
+            feed.Publish(new RunEvent
             {
-                RunId = run.RunId, Sequence = sequence, Type = RunEvent.RunFinished, Timestamp = finishedAt,
+                RunId = run.RunId, Sequence = RunEvent.RunFinishedSequence(feed.StepsStarted), Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
         }
         else
         {
+            events.Close(feed);
             log.LogWarning("Run {RunId} was taken over by another worker before it finished here", run.RunId);
         }
     }

@@ -5,12 +5,15 @@ namespace AiOrchestra.Web.Workflows;
 
 /// <summary>
 /// Parsed workflow versions by version id. Versions never change once written, so a cached one is never stale;
-/// the cache is emptied when it grows past its bound, which keeps memory flat.
+/// the cache is emptied when it grows past its bounds (entries, or characters of definitions: one workflow may be
+/// 1 MiB), which keeps memory flat.
 /// </summary>
 public sealed class WorkflowVersionCache
 {
     private const int MaxEntries = 2048;
+    private const long MaxCharacters = 16 * 1024 * 1024;
     private readonly ConcurrentDictionary<long, Workflow> _versions = new();
+    private long _characters;
 
     public Workflow GetOrParse(long versionId, string definition)
     {
@@ -19,9 +22,10 @@ public sealed class WorkflowVersionCache
             return cached;
         }
         var workflow = Parse(definition);
-        if (_versions.Count >= MaxEntries)
+        if (_versions.Count >= MaxEntries || Interlocked.Add(ref _characters, definition.Length) > MaxCharacters)
         {
             _versions.Clear();
+            Interlocked.Exchange(ref _characters, definition.Length);
         }
         _versions[versionId] = workflow;
         return workflow;

@@ -1,3 +1,4 @@
+using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Tests.Store;
 
@@ -74,5 +75,36 @@ public sealed class RunEventsTests : IDisposable
             replay.Select(e => e.Type));
         Assert.Equal("2", replay[4].Output!.GetValue<string>());
         Assert.Equal("succeeded", replay[^1].Status);
+    }
+
+    [Fact]
+    public async Task Event_ids_are_the_same_live_and_rebuilt_so_a_reconnect_after_a_retried_step_misses_nothing()
+    {
+        await using var host = new StoreHost(_database, _steps);
+        var owner = await host.CreateUserAsync("ada");
+        var flaky = FakeSteps.Step("one", "flaky", "1") with { Retry = new RetrySettings { MaxAttempts = 2, InitialDelayMs = 1, MaxDelayMs = 1 } };
+        await host.SaveAsync(owner, FakeSteps.Workflow("retried", FakeSteps.Step("zero", "block", "0"), flaky, FakeSteps.Step("two", "echo", "2")));
+        var runId = await host.EnqueueAsync(owner, "retried");
+        await _steps.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // held at step zero, so the retry happens live
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var live = new List<RunEvent>();
+        await foreach (var item in host.Get<RunEvents>().SubscribeAsync(owner, runId, 0, timeout.Token))
+        {
+            live.Add(item);
+            if (item is { Type: RunEvent.StepStarted, StepId: "zero" })
+            {
+                _steps.Release();
+            }
+        }
+        Assert.Equal(2, live.Count(e => e is { Type: RunEvent.StepStarted, StepId: "one" })); // the retry was published
+
+        var afterStepOne = live.Single(e => e is { Type: RunEvent.StepFinished, StepId: "one" }).Sequence;
+        var replayed = await host.Get<RunEvents>().SubscribeAsync(owner, runId, afterStepOne, timeout.Token).ToListAsync(timeout.Token);
+
+        Assert.Equal([RunEvent.StepStarted, RunEvent.StepFinished, RunEvent.RunFinished], replayed.Select(e => e.Type));
+        Assert.Equal(["two", "two", null], replayed.Select(e => e.StepId));
+        var liveIds = live.Where(e => e.Type != RunEvent.StepStarted || e.Attempt == 1).ToDictionary(e => (e.Type, e.StepId), e => e.Sequence);
+        Assert.All(replayed, e => Assert.Equal(liveIds[(e.Type, e.StepId)], e.Sequence));
     }
 }

@@ -25,6 +25,7 @@ public sealed class FakeSteps : IStepType
         new("echo", "Returns its text", [new StepParameter("text", ParameterType.String, true, "what to return")]),
         new("block", "Waits until released, then returns its text", [new StepParameter("text", ParameterType.String, true, "what to return")]),
         new("fail", "Fails with its text", [new StepParameter("text", ParameterType.String, true, "the error")]),
+        new("flaky", "Fails transiently on its first call, then returns its text", [new StepParameter("text", ParameterType.String, true, "what to return")]),
     ];
 
     /// <summary>Completed each time a <c>block</c> step starts waiting.</summary>
@@ -50,7 +51,7 @@ public sealed class FakeSteps : IStepType
 
     public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
     {
-        _calls.AddOrUpdate($"{call.Context.RunId}/{call.Context.StepId}", 1, (_, n) => n + 1);
+        var calls = _calls.AddOrUpdate($"{call.Context.RunId}/{call.Context.StepId}", 1, (_, n) => n + 1);
         var running = Interlocked.Increment(ref _running);
         try
         {
@@ -68,6 +69,8 @@ public sealed class FakeSteps : IStepType
                     return text;
                 case "fail":
                     throw new StepFailedException(text);
+                case "flaky" when calls == 1:
+                    throw new StepFailedException("busy, try again", transient: true);
                 default:
                     await Task.Yield();
                     return text;
