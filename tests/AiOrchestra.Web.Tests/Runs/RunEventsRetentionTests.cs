@@ -43,10 +43,19 @@ public sealed class RunEventsRetentionTests : IDisposable
     {
         await using var host = new StoreHost(_database, _steps, KeepAMinute);
         var owner = await host.CreateUserAsync("ada");
-        await host.SaveAsync(owner, FakeSteps.Workflow("two", FakeSteps.Step("one", "echo", "1"), FakeSteps.Step("two", "echo", "2")));
+        await host.SaveAsync(owner, FakeSteps.Workflow("two", FakeSteps.Step("one", "block", "1"), FakeSteps.Step("two", "echo", "2")));
         var runId = await host.EnqueueAsync(owner, "two");
+        await _steps.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // subscribed while the run is live, not after
 
-        var seen = await host.Get<RunEvents>().SubscribeAsync(owner, runId, 0, CancellationToken.None).ToListAsync();
+        var seen = new List<RunEvent>();
+        await foreach (var item in host.Get<RunEvents>().SubscribeAsync(owner, runId, 0, CancellationToken.None))
+        {
+            seen.Add(item);
+            if (seen.Count == 1)
+            {
+                _steps.Release();
+            }
+        }
         Assert.Equal(1, host.Get<RunEvents>().HeldRunCount);
 
         var again = await host.Get<RunEvents>().SubscribeAsync(owner, runId, seen[^2].Sequence, CancellationToken.None).ToListAsync();
