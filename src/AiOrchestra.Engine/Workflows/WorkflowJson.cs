@@ -36,7 +36,7 @@ public static class WorkflowJson
         var bytes = Encoding.UTF8.GetByteCount(json);
         if (bytes > WorkflowLimits.MaxDocumentBytes)
         {
-            return Failed($"the document is {JsonValues.Size(bytes)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxDocumentBytes)} (WorkflowLimits.MaxDocumentBytes); move long texts into prompt templates or run inputs");
+            return Failed($"the document is {JsonValues.Size(bytes)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxDocumentBytes)}; move long texts into prompt templates or run inputs");
         }
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -214,7 +214,7 @@ public static class WorkflowJson
         }
         if (reason.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
-            return $"the document nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels (WorkflowLimits.MaxDepth) at {where}; flatten the nested values";
+            return $"the document nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels at {where}; flatten the nested values";
         }
         return $"the document is not valid JSON at {where}: {reason}";
     }

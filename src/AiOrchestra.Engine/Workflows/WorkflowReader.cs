@@ -75,7 +75,7 @@ internal sealed class WorkflowReader
         }
         if (array.Count > WorkflowLimits.MaxSteps)
         {
-            Error(found.Path, $"the workflow has {array.Count} steps, over the limit of {WorkflowLimits.MaxSteps} (WorkflowLimits.MaxSteps); split it into smaller workflows");
+            Error(found.Path, $"the workflow has {array.Count} steps, over the limit of {WorkflowLimits.MaxSteps}; split it into smaller workflows");
             return steps;
         }
         for (var index = 0; index < array.Count; index++)

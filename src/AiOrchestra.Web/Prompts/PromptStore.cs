@@ -85,12 +85,12 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
         return errors;
     }
 
-    /// <summary>The variable names the template's <c>{{ }}</c> references use, in order of first appearance.</summary>
-    public static IReadOnlyList<string> FindVariables(string template)
+    /// <summary>The prompt's variables (the engine's detection); none while its text does not parse, which validation reports.</summary>
+    public static IReadOnlyList<string> VariablesOf(PromptTemplate prompt)
     {
         try
         {
-            return Template.Parse(template).References.Select(r => r.Name).Distinct(StringComparer.Ordinal).ToList();
+            return prompt.Variables;
         }
         catch (TemplateException)
         {
@@ -98,11 +98,11 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
         }
     }
 
-    private static StoredPrompt ToStored(PromptRecord record) => new(
-        new PromptTemplate { TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template },
-        FindVariables(record.Template),
-        record.CreatedAt,
-        record.UpdatedAt);
+    private static StoredPrompt ToStored(PromptRecord record)
+    {
+        var prompt = new PromptTemplate { TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template };
+        return new StoredPrompt(prompt, VariablesOf(prompt), record.CreatedAt, record.UpdatedAt);
+    }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex TemplateIdPattern();

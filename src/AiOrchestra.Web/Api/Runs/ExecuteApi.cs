@@ -35,16 +35,16 @@ public static class ExecuteApi
 
         var runId = queued.RunId!;
         var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
-        if (request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, cancellationToken))
+        var waited = request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, cancellationToken);
+        var details = await runs.GetAsync(owner, runId, cancellationToken);
+        if (waited && details is not null && details.Run.Status.IsFinished())
         {
-            var details = await runs.GetAsync(owner, runId, cancellationToken);
-            if (details is not null && details.Run.Status.IsFinished())
-            {
-                return TypedResults.Ok(RunJson.Executed(details));
-            }
+            return TypedResults.Ok(RunJson.Executed(details));
         }
+        // the status as stored now: a run the worker already picked up says "running", not "queued"
+        var status = details?.Run.Status.ToText() ?? "queued";
         var location = RunJson.Location(runId);
-        return TypedResults.Accepted(location, new RunAccepted(runId, "queued", location));
+        return TypedResults.Accepted(location, new RunAccepted(runId, status, location));
     }
 
     /// <summary>True when the run finished within <paramref name="wait"/>; the stored row is final by then.</summary>
