@@ -16,7 +16,7 @@ public static class ExecuteApi
 
     internal static async Task<Results<Ok<ExecuteResult>, Accepted<RunAccepted>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
         ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunEvents events, RunStore runs, IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.WorkflowId))
         {
@@ -35,7 +35,7 @@ public static class ExecuteApi
 
         var runId = queued.RunId!;
         var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
-        var waited = request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, cancellationToken);
+        var waited = request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, time, cancellationToken);
         var details = await runs.GetAsync(owner, runId, cancellationToken);
         if (waited && details is not null && details.Run.Status.IsFinished())
         {
@@ -48,13 +48,14 @@ public static class ExecuteApi
     }
 
     /// <summary>True when the run finished within <paramref name="wait"/>; the stored row is final by then.</summary>
-    private static async Task<bool> WaitForFinishAsync(RunEvents events, string owner, string runId, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<bool> WaitForFinishAsync(
+        RunEvents events, string owner, string runId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(wait);
+        using var timeout = new CancellationTokenSource(wait, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await foreach (var item in events.SubscribeAsync(owner, runId, 0, timeout.Token))
+            await foreach (var item in events.SubscribeAsync(owner, runId, 0, waiting.Token))
             {
                 if (item.Type == RunEvent.RunFinished)
                 {
