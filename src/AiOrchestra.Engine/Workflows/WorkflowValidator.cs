@@ -31,6 +31,32 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     }
 
     /// <summary>
+    /// Every error of a file at once: the reader's, then the validator's on the workflow read (best effort). A
+    /// validator error at or below a path the reader already reported is left out: the reader's is the cause.
+    /// </summary>
+    public IReadOnlyList<ValidationError> Validate(WorkflowParseResult parsed)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        if (parsed.Workflow is null)
+        {
+            return parsed.Errors;
+        }
+        var errors = parsed.Errors.ToList();
+        foreach (var error in Validate(parsed.Workflow))
+        {
+            if (!parsed.Errors.Any(e => Covers(e.Path, error.Path)))
+            {
+                errors.Add(error);
+            }
+        }
+        return errors;
+    }
+
+    private static bool Covers(string readerPath, string path) =>
+        path == readerPath
+        || (readerPath.Length > 0 && path.StartsWith(readerPath, StringComparison.Ordinal) && path[readerPath.Length] is '.' or '[');
+
+    /// <summary>
     /// Checks a run's inputs before the run is queued: valid names, at most <see cref="WorkflowLimits.MaxVariables"/>
     /// of them, each value within <see cref="WorkflowLimits.MaxVariableValueBytes"/> and <see cref="WorkflowLimits.MaxDepth"/>.
     /// Paths are <c>variables.&lt;name&gt;</c>, as in the body of a run request.

@@ -465,3 +465,59 @@ public class WorkflowValidatorTests
             workflow, new Dictionary<string, JsonNode?> { ["topic"] = new string('x', 2 * 1024 * 1024) })).Message);
     }
 }
+
+public class ReaderAndValidatorErrorsTests
+{
+    private static readonly WorkflowValidator Validator = new(FakeSteps.Catalog);
+
+    [Fact]
+    public void One_unknown_field_does_not_hide_the_other_errors()
+    {
+        var parsed = WorkflowJson.Parse("""
+            {"workflow_id": "Bad Id", "colour": "red", "steps": [
+              {"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{unclosed"}},
+              {"step_id": "b", "step_type": "no_such_type", "action": "render", "parameters": {}},
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{nope}}"}}]}
+            """);
+
+        var errors = Validator.Validate(parsed);
+
+        Assert.False(parsed.Succeeded);
+        var paths = errors.Select(e => e.Path).ToList();
+        Assert.Equal("colour", paths[0]);
+        Assert.Contains("workflow_id", paths);
+        Assert.Contains("steps[0].parameters.text", paths);
+        Assert.Contains("steps[1].step_type", paths);
+        Assert.Contains(errors, e => e.Path == "steps[2].parameters.text" && e.Message.Contains("'nope'", StringComparison.Ordinal));
+        Assert.Equal(errors.Count, errors.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_step_that_cannot_be_read_keeps_its_place_and_is_reported_once()
+    {
+        var parsed = WorkflowJson.Parse("""
+            {"workflow_id": "w", "steps": [
+              "not a step",
+              {"step_id": "b", "action": "render"},
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{missing}}"}, "timeout_seconds": "soon"}]}
+            """);
+
+        var errors = Validator.Validate(parsed).Select(e => e.ToString()).ToList();
+
+        Assert.False(parsed.Succeeded);
+        Assert.Equal(3, parsed.Workflow!.Steps.Count);
+        Assert.Single(errors, e => e.StartsWith("steps[0]", StringComparison.Ordinal));
+        Assert.Single(errors, e => e.StartsWith("steps[1].step_type:", StringComparison.Ordinal));
+        Assert.Single(errors, e => e.StartsWith("steps[2].timeout_seconds:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("steps[2].parameters.text:", StringComparison.Ordinal) && e.Contains("'missing'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Malformed_json_gives_only_its_own_error()
+    {
+        var parsed = WorkflowJson.Parse("""{"workflow_id": "w", """);
+
+        Assert.Null(parsed.Workflow);
+        Assert.Single(Validator.Validate(parsed));
+    }
+}

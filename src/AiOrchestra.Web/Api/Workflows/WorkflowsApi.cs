@@ -57,9 +57,9 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Created<JsonNode>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, WorkflowStore store, WorkflowValidator validator, CancellationToken cancellationToken)
     {
-        var (workflow, problem, invalid) = await ReadAsync(request, cancellationToken);
+        var (workflow, problem, invalid) = await ReadAsync(request, validator, cancellationToken);
         if (workflow is null)
         {
             return problem is not null ? problem : invalid!;
@@ -79,9 +79,9 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Ok<JsonNode>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, WorkflowStore store, WorkflowValidator validator, CancellationToken cancellationToken)
     {
-        var (workflow, problem, invalid) = await ReadAsync(request, cancellationToken);
+        var (workflow, problem, invalid) = await ReadAsync(request, validator, cancellationToken);
         if (workflow is null)
         {
             return problem is not null ? problem : invalid!;
@@ -119,7 +119,7 @@ public static class WorkflowsApi
         await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     private static async Task<(Workflow? Workflow, ProblemHttpResult? Problem, ValidationProblem? Invalid)> ReadAsync(
-        HttpRequest request, CancellationToken cancellationToken)
+        HttpRequest request, WorkflowValidator validator, CancellationToken cancellationToken)
     {
         var (text, problem) = await JsonBody.ReadTextAsync(request, cancellationToken);
         if (text is null)
@@ -129,7 +129,8 @@ public static class WorkflowsApi
         var parsed = WorkflowJson.Parse(text);
         return parsed.Succeeded
             ? (parsed.Workflow, null, null)
-            : (null, null, ApiProblems.Invalid(parsed.Errors, "The workflow document has errors; nothing was saved."));
+            // the reader's errors and the validator's on what could be read, all at once
+            : (null, null, ApiProblems.Invalid(validator.Validate(parsed), "The workflow document has errors; nothing was saved."));
     }
 
     private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response)
