@@ -36,6 +36,13 @@ public static class WorkflowResultJson
         return json;
     }
 
+    /// <summary>
+    /// The run-level sentence for a step that did not succeed, as a result's <c>errors</c> lists it:
+    /// <c>step 'a' failed: …</c> or <c>step 'a' was cancelled</c>.
+    /// </summary>
+    public static string StepError(string stepId, StepStatus status, string? error) =>
+        status == StepStatus.Cancelled ? $"step '{stepId}' was cancelled" : $"step '{stepId}' failed: {error}";
+
     /// <summary>Lower-case status names as the API, the log export and the pages show them.</summary>
     public static string StatusName(StepStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -27,8 +27,11 @@ public static class WorkflowJson
     private static readonly JsonWriterOptions CompactWriter = IndentedWriter with { Indented = false };
 
     /// <summary>
-    /// Reads a workflow file. On any problem (malformed JSON, unknown fields, wrong types, size limits)
-    /// returns every error found and no workflow. Short spellings (id, type, params) read as the long ones.
+    /// Reads a workflow file, returning every shape error found (unknown fields, wrong types, missing fields).
+    /// When the document is a JSON object within the limits, a best-effort workflow comes back even with errors
+    /// (unknown fields skipped, defaults for unreadable optional fields, empty text for missing ones), so
+    /// <see cref="WorkflowValidator.Validate(WorkflowParseResult)"/> can report the rest too; malformed JSON or a
+    /// document over the limits gives no workflow. Short spellings (id, type, params) read as the long ones.
     /// </summary>
     public static WorkflowParseResult Parse(string json)
     {
@@ -36,7 +39,7 @@ public static class WorkflowJson
         var bytes = Encoding.UTF8.GetByteCount(json);
         if (bytes > WorkflowLimits.MaxDocumentBytes)
         {
-            return Failed($"the document is {JsonValues.Size(bytes)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxDocumentBytes)} (WorkflowLimits.MaxDocumentBytes); move long texts into prompt templates or run inputs");
+            return Failed($"the document is {JsonValues.Size(bytes)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxDocumentBytes)}; move long texts into prompt templates or run inputs");
         }
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -214,14 +217,18 @@ public static class WorkflowJson
         }
         if (reason.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
-            return $"the document nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels (WorkflowLimits.MaxDepth) at {where}; flatten the nested values";
+            return $"the document nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels at {where}; flatten the nested values";
         }
         return $"the document is not valid JSON at {where}: {reason}";
     }
 }
 
-/// <summary>Either a workflow or the list of errors that prevented reading one.</summary>
+/// <summary>
+/// The workflow read (best effort when there are errors; null when nothing could be read) and the reader's errors.
+/// Only a result without errors may be saved or run.
+/// </summary>
 public sealed record WorkflowParseResult(Workflow? Workflow, IReadOnlyList<ValidationError> Errors)
 {
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Workflow))]
     public bool Succeeded => Workflow is not null && Errors.Count == 0;
 }

@@ -2,7 +2,7 @@ namespace AiOrchestra.Engine.Workflows;
 
 /// <summary>
 /// Upper bounds on what a workflow file and a run's inputs may hold. They keep one careless or hostile
-/// document from exhausting memory or the database; every error that names a limit names the constant too.
+/// document from exhausting memory or the database; errors name the limit's value, not the constant.
 /// </summary>
 public static class WorkflowLimits
 {

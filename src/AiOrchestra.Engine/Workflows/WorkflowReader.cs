@@ -41,13 +41,11 @@ internal sealed class WorkflowReader
         var description = OptionalString(fields, "description");
         var steps = ReadSteps(fields);
         var variables = ReadVariables(fields);
-        if (_errors.Count > 0 || workflowId is null)
-        {
-            return Result(null);
-        }
+        // best effort: what could be read, with empty text where a field was missing, so the validator can still
+        // report everything else; the result does not succeed while the reader has errors
         return Result(new Workflow
         {
-            WorkflowId = workflowId,
+            WorkflowId = workflowId ?? "",
             Name = name ?? "",
             Description = description,
             Steps = steps,
@@ -57,8 +55,7 @@ internal sealed class WorkflowReader
         });
     }
 
-    private WorkflowParseResult Result(Workflow? workflow) =>
-        new(_errors.Count == 0 ? workflow : null, _errors);
+    private WorkflowParseResult Result(Workflow? workflow) => new(workflow, _errors);
 
     private List<WorkflowStep> ReadSteps(Dictionary<string, (JsonNode? Value, string Path)> fields)
     {
@@ -75,26 +72,23 @@ internal sealed class WorkflowReader
         }
         if (array.Count > WorkflowLimits.MaxSteps)
         {
-            Error(found.Path, $"the workflow has {array.Count} steps, over the limit of {WorkflowLimits.MaxSteps} (WorkflowLimits.MaxSteps); split it into smaller workflows");
+            Error(found.Path, $"the workflow has {array.Count} steps, over the limit of {WorkflowLimits.MaxSteps}; split it into smaller workflows");
             return steps;
         }
         for (var index = 0; index < array.Count; index++)
         {
-            var step = ReadStep(array[index], JsonValues.Item(found.Path, index));
-            if (step is not null)
-            {
-                steps.Add(step);
-            }
+            // every element keeps its place, so the validator's paths (steps[3]) match the file
+            steps.Add(ReadStep(array[index], JsonValues.Item(found.Path, index)));
         }
         return steps;
     }
 
-    private WorkflowStep? ReadStep(JsonNode? node, string path)
+    private WorkflowStep ReadStep(JsonNode? node, string path)
     {
         if (node is not JsonObject obj)
         {
             Error(path, $"expected a step object such as {{\"step_id\": \"ask\", \"step_type\": \"openai\", \"action\": \"generate_completion\"}}, got {JsonValues.Describe(node)}");
-            return null;
+            return new WorkflowStep { StepId = "", StepType = "", Action = "" };
         }
         var fields = ReadFields(obj, path, "a step", StepFields);
         var stepId = RequiredString(fields, path, "step_id", "give the step an id, e.g. \"step_id\": \"summarize\"; later steps read its output as {{summarize_output}}");
@@ -104,15 +98,11 @@ internal sealed class WorkflowReader
         var onError = ReadOnError(fields);
         var retry = ReadRetry(fields);
         var timeout = OptionalInt(fields, "timeout_seconds", "a whole number of seconds");
-        if (stepId is null || stepType is null || action is null)
-        {
-            return null;
-        }
         return new WorkflowStep
         {
-            StepId = stepId,
-            StepType = stepType,
-            Action = action,
+            StepId = stepId ?? "",
+            StepType = stepType ?? "",
+            Action = action ?? "",
             Parameters = parameters ?? [],
             OnError = onError ?? OnError.Abort,
             Retry = retry,

@@ -31,6 +31,32 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     }
 
     /// <summary>
+    /// Every error of a file at once: the reader's, then the validator's on the workflow read (best effort). A
+    /// validator error at or below a path the reader already reported is left out: the reader's is the cause.
+    /// </summary>
+    public IReadOnlyList<ValidationError> Validate(WorkflowParseResult parsed)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        if (parsed.Workflow is null)
+        {
+            return parsed.Errors;
+        }
+        var errors = parsed.Errors.ToList();
+        foreach (var error in Validate(parsed.Workflow))
+        {
+            if (!parsed.Errors.Any(e => Covers(e.Path, error.Path)))
+            {
+                errors.Add(error);
+            }
+        }
+        return errors;
+    }
+
+    private static bool Covers(string readerPath, string path) =>
+        path == readerPath
+        || (readerPath.Length > 0 && path.StartsWith(readerPath, StringComparison.Ordinal) && path[readerPath.Length] is '.' or '[');
+
+    /// <summary>
     /// Checks a run's inputs before the run is queued: valid names, at most <see cref="WorkflowLimits.MaxVariables"/>
     /// of them, each value within <see cref="WorkflowLimits.MaxVariableValueBytes"/> and <see cref="WorkflowLimits.MaxDepth"/>.
     /// Paths are <c>variables.&lt;name&gt;</c>, as in the body of a run request.
@@ -71,7 +97,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     {
         if (values.Count > WorkflowLimits.MaxVariables)
         {
-            errors.Add(new("variables", $"{values.Count} {noun}s given, over the limit of {WorkflowLimits.MaxVariables} (WorkflowLimits.MaxVariables); pass related values together as one object"));
+            errors.Add(new("variables", $"{values.Count} {noun}s given, over the limit of {WorkflowLimits.MaxVariables}; pass related values together as one object"));
             return;
         }
         foreach (var (name, value) in values)
@@ -83,13 +109,13 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             }
             if (DeeperThan(value, WorkflowLimits.MaxDepth))
             {
-                errors.Add(new(path, $"the value nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels (WorkflowLimits.MaxDepth); flatten it"));
+                errors.Add(new(path, $"the value nests objects and arrays deeper than {WorkflowLimits.MaxDepth} levels; flatten it"));
                 continue;
             }
             var size = SizeOf(value);
             if (size > WorkflowLimits.MaxVariableValueBytes)
             {
-                errors.Add(new(path, $"the value is {JsonValues.Size(size)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxVariableValueBytes)} per {noun} (WorkflowLimits.MaxVariableValueBytes); pass large content by reference, e.g. a URL the workflow fetches with an http step"));
+                errors.Add(new(path, $"the value is {JsonValues.Size(size)}, over the limit of {JsonValues.Size(WorkflowLimits.MaxVariableValueBytes)} per {noun}; pass large content by reference, e.g. a URL the workflow fetches with an http step"));
             }
         }
     }
@@ -104,7 +130,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         }
         if (steps.Count > WorkflowLimits.MaxSteps)
         {
-            errors.Add(new("steps", $"the workflow has {steps.Count} steps, over the limit of {WorkflowLimits.MaxSteps} (WorkflowLimits.MaxSteps); split it into smaller workflows"));
+            errors.Add(new("steps", $"the workflow has {steps.Count} steps, over the limit of {WorkflowLimits.MaxSteps}; split it into smaller workflows"));
             return;
         }
         // The first step with an id is the one its output name refers to; later duplicates are errors.
@@ -260,7 +286,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     {
         if (step.TimeoutSeconds is { } timeout && timeout is < 1 or > WorkflowLimits.MaxTimeoutSeconds)
         {
-            errors.Add(new(path + ".timeout_seconds", $"must be between 1 and {WorkflowLimits.MaxTimeoutSeconds} seconds (WorkflowLimits.MaxTimeoutSeconds), got {timeout}"));
+            errors.Add(new(path + ".timeout_seconds", $"must be between 1 and {WorkflowLimits.MaxTimeoutSeconds} seconds, got {timeout}"));
         }
         if (step.Retry is not { } retry)
         {
@@ -269,14 +295,14 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         var retryPath = path + ".retry";
         if (retry.MaxAttempts is < 1 or > WorkflowLimits.MaxRetryAttempts)
         {
-            errors.Add(new(retryPath + ".max_attempts", $"must be between 1 and {WorkflowLimits.MaxRetryAttempts} (WorkflowLimits.MaxRetryAttempts), got {retry.MaxAttempts}; 1 means no retry"));
+            errors.Add(new(retryPath + ".max_attempts", $"must be between 1 and {WorkflowLimits.MaxRetryAttempts}, got {retry.MaxAttempts}; 1 means no retry"));
         }
         var delaysValid = true;
         foreach (var (field, delay) in new[] { ("initial_delay_ms", retry.InitialDelayMs), ("max_delay_ms", retry.MaxDelayMs) })
         {
             if (delay is < 0 or > WorkflowLimits.MaxRetryDelayMs)
             {
-                errors.Add(new($"{retryPath}.{field}", $"must be between 0 and {WorkflowLimits.MaxRetryDelayMs} milliseconds (WorkflowLimits.MaxRetryDelayMs), got {delay}"));
+                errors.Add(new($"{retryPath}.{field}", $"must be between 0 and {WorkflowLimits.MaxRetryDelayMs} milliseconds, got {delay}"));
                 delaysValid = false;
             }
         }

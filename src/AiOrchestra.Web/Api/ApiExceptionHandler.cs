@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -8,7 +9,7 @@ namespace AiOrchestra.Web.Api;
 /// Turns what escapes an <c>/api</c> endpoint into problem details: a bad body gets its own status and a sentence
 /// saying what to fix; anything else is a generic 500 that names no exception, stack frame or secret.
 /// </summary>
-internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> log) : IExceptionHandler
+internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -36,12 +37,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             Title = "Missing body",
             Detail = "This endpoint reads a JSON object from the request body; send one with 'Content-Type: application/json'.",
         },
-        BadHttpRequestException bad => new ProblemDetails
-        {
-            Status = bad.StatusCode,
-            Title = "Bad request",
-            Detail = bad.Message,
-        },
+        BadHttpRequestException bad => BadRequest(bad),
         _ => new ProblemDetails
         {
             Status = StatusCodes.Status500InternalServerError,
@@ -49,6 +45,31 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
             Detail = "The server could not handle this request; the error is in its log. Try again, and report it if it keeps happening.",
         },
     };
+
+    /// <summary>
+    /// Any other request the framework could not bind. Its message names .NET types (<c>Nullable&lt;int&gt; limit</c>),
+    /// so only the parameter's name and the value sent are taken from it.
+    /// </summary>
+    private static ProblemDetails BadRequest(BadHttpRequestException bad)
+    {
+        var problem = new ProblemDetails { Status = bad.StatusCode, Title = "Bad request" };
+        var binding = FailedBinding().Match(bad.Message);
+        if (binding.Success)
+        {
+            var name = binding.Groups["name"].Value;
+            var message = $"'{binding.Groups["value"].Value}' is not a valid value; check its format.";
+            problem.Detail = $"{name}: {message}";
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [name] = [message] };
+        }
+        else
+        {
+            problem.Detail = "The request could not be read; check its parameters, headers and body against the API documentation at /api/docs.";
+        }
+        return problem;
+    }
+
+    [GeneratedRegex("^Failed to bind parameter \"(?:[^\"]* )?(?<name>[^\" ]+)\" from \"(?<value>[^\"]*)\"")]
+    private static partial Regex FailedBinding();
 
     internal static ProblemDetails TooLarge() => new()
     {

@@ -97,7 +97,8 @@ public static class WorkflowCommands
     private static async Task<Workflow?> ReadValidAsync(string file, StepCatalog catalog, TextWriter error, CancellationToken cancellationToken)
     {
         var parsed = WorkflowJson.Parse(await File.ReadAllTextAsync(file, cancellationToken));
-        var errors = parsed.Workflow is null ? parsed.Errors : new WorkflowValidator(catalog).Validate(parsed.Workflow);
+        // the reader's errors and the validator's on what could be read, all at once
+        var errors = new WorkflowValidator(catalog).Validate(parsed);
         if (errors.Count > 0)
         {
             await PrintErrorsAsync(file, errors, error);

@@ -34,7 +34,7 @@ public sealed class Examples(IServiceScopeFactory scopes, IHostEnvironment envir
         foreach (var file in Files("workflows"))
         {
             var parsed = WorkflowJson.Parse(await File.ReadAllTextAsync(file, cancellationToken));
-            if (parsed.Workflow is null)
+            if (!parsed.Succeeded)
             {
                 Report(file, parsed.Errors);
                 continue;

@@ -3,6 +3,7 @@ using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Prompts;
@@ -10,29 +11,57 @@ namespace AiOrchestra.Web.Prompts;
 /// <summary>A user's prompt templates; every query is scoped to the owner.</summary>
 public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
 {
+    private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
+
     /// <summary>Creates the prompt, or replaces the owner's prompt with the same id. A prompt with errors is not saved.</summary>
-    public async Task<PromptSaveResult> SaveAsync(string ownerId, PromptTemplate prompt, CancellationToken cancellationToken)
+    public Task<PromptSaveResult> SaveAsync(string ownerId, PromptTemplate prompt, CancellationToken cancellationToken) =>
+        SaveAsync(ownerId, prompt, SaveMode.CreateOrReplace, cancellationToken);
+
+    /// <summary>As <see cref="SaveAsync(string, PromptTemplate, CancellationToken)"/>, allowing only what <paramref name="mode"/> says.</summary>
+    public async Task<PromptSaveResult> SaveAsync(string ownerId, PromptTemplate prompt, SaveMode mode, CancellationToken cancellationToken)
     {
         var errors = Validate(prompt);
         if (errors.Count > 0)
         {
-            return new PromptSaveResult(null, errors);
+            return new PromptSaveResult(null, errors, SaveOutcome.Invalid);
         }
 
-        var now = time.GetUtcNow();
-        var record = await db.Prompts.FirstOrDefaultAsync(p => p.OwnerId == ownerId && p.TemplateId == prompt.TemplateId, cancellationToken);
-        if (record is null)
+        try
         {
-            record = new PromptRecord { OwnerId = ownerId, TemplateId = prompt.TemplateId, Name = "", Template = "", CreatedAt = now };
-            db.Prompts.Add(record);
+            // SQLite's BEGIN IMMEDIATE: the existence check and the write cannot interleave with another save
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            var record = await db.Prompts.FirstOrDefaultAsync(p => p.OwnerId == ownerId && p.TemplateId == prompt.TemplateId, cancellationToken);
+            if (mode == SaveMode.Create && record is not null)
+            {
+                return PromptSaveResult.Refused(SaveOutcome.AlreadyExists);
+            }
+            if (mode == SaveMode.Replace && record is null)
+            {
+                return PromptSaveResult.Refused(SaveOutcome.NotFound);
+            }
+            if (record is null)
+            {
+                record = new PromptRecord { OwnerId = ownerId, TemplateId = prompt.TemplateId, Name = "", Template = "", CreatedAt = now };
+                db.Prompts.Add(record);
+            }
+            record.Name = prompt.Name;
+            record.Description = prompt.Description;
+            record.Template = prompt.Template;
+            record.UpdatedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new PromptSaveResult(ToStored(record), [], SaveOutcome.Saved);
         }
-        record.Name = prompt.Name;
-        record.Description = prompt.Description;
-        record.Template = prompt.Template;
-        record.UpdatedAt = now;
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        return new PromptSaveResult(ToStored(record), []);
+        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
+        {
+            // another save of the same id committed first; nothing of this one was written
+            return PromptSaveResult.Refused(SaveOutcome.ChangedConcurrently);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     public async Task<StoredPrompt?> GetAsync(string ownerId, string templateId, CancellationToken cancellationToken)
@@ -85,12 +114,12 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
         return errors;
     }
 
-    /// <summary>The variable names the template's <c>{{ }}</c> references use, in order of first appearance.</summary>
-    public static IReadOnlyList<string> FindVariables(string template)
+    /// <summary>The prompt's variables (the engine's detection); none while its text does not parse, which validation reports.</summary>
+    public static IReadOnlyList<string> VariablesOf(PromptTemplate prompt)
     {
         try
         {
-            return Template.Parse(template).References.Select(r => r.Name).Distinct(StringComparer.Ordinal).ToList();
+            return prompt.Variables;
         }
         catch (TemplateException)
         {
@@ -98,11 +127,11 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
         }
     }
 
-    private static StoredPrompt ToStored(PromptRecord record) => new(
-        new PromptTemplate { TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template },
-        FindVariables(record.Template),
-        record.CreatedAt,
-        record.UpdatedAt);
+    private static StoredPrompt ToStored(PromptRecord record)
+    {
+        var prompt = new PromptTemplate { TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template };
+        return new StoredPrompt(prompt, VariablesOf(prompt), record.CreatedAt, record.UpdatedAt);
+    }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex TemplateIdPattern();

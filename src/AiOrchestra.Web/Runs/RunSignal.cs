@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>Wakes the worker when a run is enqueued. It carries no state: the database says what is queued.</summary>
-public sealed class RunSignal
+public sealed class RunSignal(TimeProvider time)
 {
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -16,11 +16,11 @@ public sealed class RunSignal
         {
             return;
         }
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            await _signal.Reader.WaitToReadAsync(timer.Token);
+            await _signal.Reader.WaitToReadAsync(waiting.Token);
             _signal.Reader.TryRead(out _);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

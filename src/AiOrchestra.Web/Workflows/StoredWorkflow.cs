@@ -1,4 +1,5 @@
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
 
 namespace AiOrchestra.Web.Workflows;
 
@@ -11,8 +12,13 @@ public sealed record WorkflowSummary(string WorkflowId, string Name, string? Des
 /// <summary>One saved version of a workflow (versions are immutable).</summary>
 public sealed record WorkflowVersionSummary(long VersionId, int Number, DateTimeOffset SavedAt);
 
-/// <summary>Either the saved workflow, or every reason it was not saved (nothing was written then).</summary>
-public sealed record WorkflowSaveResult(StoredWorkflow? Saved, IReadOnlyList<ValidationError> Errors)
+/// <summary>Either the saved workflow, or why it was not saved (nothing was written then): its errors, or the outcome.</summary>
+public sealed record WorkflowSaveResult(StoredWorkflow? Saved, IReadOnlyList<ValidationError> Errors, SaveOutcome Outcome)
 {
     public bool Succeeded => Saved is not null;
+
+    /// <summary>The current version when the outcome is <see cref="SaveOutcome.VersionChanged"/>.</summary>
+    public int? CurrentVersion { get; init; }
+
+    internal static WorkflowSaveResult Refused(SaveOutcome outcome) => new(null, [], outcome);
 }

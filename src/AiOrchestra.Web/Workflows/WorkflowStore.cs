@@ -1,5 +1,6 @@
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Workflows;
@@ -7,43 +8,82 @@ namespace AiOrchestra.Web.Workflows;
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
 public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TimeProvider time)
 {
+    private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
+
     /// <summary>
     /// Validates and saves <paramref name="workflow"/> as a new version (creating the workflow on its first save).
     /// A workflow with errors is not saved: the errors come back and nothing is written.
     /// </summary>
-    public async Task<WorkflowSaveResult> SaveAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken)
+    public Task<WorkflowSaveResult> SaveAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken) =>
+        SaveAsync(ownerId, workflow, SaveMode.CreateOrReplace, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SaveAsync(string, Workflow, CancellationToken)"/>, allowing only what <paramref name="mode"/> says
+    /// and, when <paramref name="expectedVersion"/> is given, only over that version. Saves of the same workflow at the
+    /// same time are taken one after the other: each gets its own new version (the last one is current).
+    /// </summary>
+    public async Task<WorkflowSaveResult> SaveAsync(
+        string ownerId, Workflow workflow, SaveMode mode, int? expectedVersion, CancellationToken cancellationToken)
     {
         var errors = validator.Validate(workflow);
         if (errors.Count > 0)
         {
-            return new WorkflowSaveResult(null, errors);
+            return new WorkflowSaveResult(null, errors, SaveOutcome.Invalid);
         }
 
-        var now = time.GetUtcNow();
-        var record = await db.Workflows.FirstOrDefaultAsync(w => w.OwnerId == ownerId && w.WorkflowId == workflow.WorkflowId, cancellationToken);
-        if (record is null)
+        try
         {
-            record = new WorkflowRecord { OwnerId = ownerId, WorkflowId = workflow.WorkflowId, Name = workflow.Name, CreatedAt = now };
-            db.Workflows.Add(record);
+            // SQLite's BEGIN IMMEDIATE: concurrent saves queue for the write lock here, so reading the current
+            // version and writing the next one cannot interleave with another save
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            var record = await db.Workflows.FirstOrDefaultAsync(w => w.OwnerId == ownerId && w.WorkflowId == workflow.WorkflowId, cancellationToken);
+            var exists = record is { DeletedAt: null };
+            if (mode == SaveMode.Create && exists)
+            {
+                return WorkflowSaveResult.Refused(SaveOutcome.AlreadyExists);
+            }
+            if (mode == SaveMode.Replace && !exists)
+            {
+                return WorkflowSaveResult.Refused(SaveOutcome.NotFound);
+            }
+            if (expectedVersion is { } expected && exists && record!.CurrentVersion != expected)
+            {
+                return WorkflowSaveResult.Refused(SaveOutcome.VersionChanged) with { CurrentVersion = record.CurrentVersion };
+            }
+            if (record is null)
+            {
+                record = new WorkflowRecord { OwnerId = ownerId, WorkflowId = workflow.WorkflowId, Name = workflow.Name, CreatedAt = now };
+                db.Workflows.Add(record);
+            }
+            else if (record.DeletedAt is not null)
+            {
+                // saving a deleted workflow's id again brings it back; its version numbers go on
+                record.DeletedAt = null;
+                record.CreatedAt = now;
+            }
+
+            record.Name = workflow.Name;
+            record.Description = workflow.Description;
+            record.CurrentVersion++;
+            record.UpdatedAt = now;
+            var version = new WorkflowVersion { Number = record.CurrentVersion, Definition = WorkflowJson.Serialize(workflow, indented: false), SavedAt = now };
+            record.Versions.Add(version);
+
+            // the record and its new version commit together or not at all
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), [], SaveOutcome.Saved);
         }
-        else if (record.DeletedAt is not null)
+        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
         {
-            // saving a deleted workflow's id again brings it back; its version numbers go on
-            record.DeletedAt = null;
-            record.CreatedAt = now;
+            // another save of the same id committed first (a unique index caught it); nothing of this one was written
+            return WorkflowSaveResult.Refused(SaveOutcome.ChangedConcurrently);
         }
-
-        record.Name = workflow.Name;
-        record.Description = workflow.Description;
-        record.CurrentVersion++;
-        record.UpdatedAt = now;
-        var version = new WorkflowVersion { Number = record.CurrentVersion, Definition = WorkflowJson.Serialize(workflow, indented: false), SavedAt = now };
-        record.Versions.Add(version);
-
-        // one SaveChanges: the record and its new version commit together or not at all
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), []);
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     /// <summary>The workflow's current version, or null when the owner has no workflow with that id.</summary>

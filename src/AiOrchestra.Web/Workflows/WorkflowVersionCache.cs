@@ -36,7 +36,7 @@ public sealed class WorkflowVersionCache
     internal static Workflow Parse(string definition)
     {
         var parsed = WorkflowJson.Parse(definition);
-        return parsed.Workflow ?? throw new InvalidOperationException(
+        return parsed.Succeeded ? parsed.Workflow! : throw new InvalidOperationException(
             "A stored workflow version no longer reads: " + string.Join("; ", parsed.Errors));
     }
 }

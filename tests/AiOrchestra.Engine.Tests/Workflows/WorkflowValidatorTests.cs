@@ -88,7 +88,7 @@ public class WorkflowValidatorTests
         var workflow = new Workflow { WorkflowId = "w", Steps = Enumerable.Range(0, 101).Select(i => step with { StepId = $"s{i}" }).ToList() };
 
         Assert.Equal(
-            ["steps: the workflow has 101 steps, over the limit of 100 (WorkflowLimits.MaxSteps); split it into smaller workflows"],
+            ["steps: the workflow has 101 steps, over the limit of 100; split it into smaller workflows"],
             Validator.Validate(workflow).Select(e => e.ToString()));
     }
 
@@ -318,12 +318,12 @@ public class WorkflowValidatorTests
     }
 
     [Theory]
-    [InlineData("\"timeout_seconds\": 0", "steps[0].timeout_seconds: must be between 1 and 3600 seconds (WorkflowLimits.MaxTimeoutSeconds), got 0")]
-    [InlineData("\"timeout_seconds\": 3601", "steps[0].timeout_seconds: must be between 1 and 3600 seconds (WorkflowLimits.MaxTimeoutSeconds), got 3601")]
-    [InlineData("\"retry\": {\"max_attempts\": 0}", "steps[0].retry.max_attempts: must be between 1 and 10 (WorkflowLimits.MaxRetryAttempts), got 0; 1 means no retry")]
-    [InlineData("\"retry\": {\"max_attempts\": 11}", "steps[0].retry.max_attempts: must be between 1 and 10 (WorkflowLimits.MaxRetryAttempts), got 11; 1 means no retry")]
-    [InlineData("\"retry\": {\"initial_delay_ms\": -1}", "steps[0].retry.initial_delay_ms: must be between 0 and 300000 milliseconds (WorkflowLimits.MaxRetryDelayMs), got -1")]
-    [InlineData("\"retry\": {\"max_delay_ms\": 300001}", "steps[0].retry.max_delay_ms: must be between 0 and 300000 milliseconds (WorkflowLimits.MaxRetryDelayMs), got 300001")]
+    [InlineData("\"timeout_seconds\": 0", "steps[0].timeout_seconds: must be between 1 and 3600 seconds, got 0")]
+    [InlineData("\"timeout_seconds\": 3601", "steps[0].timeout_seconds: must be between 1 and 3600 seconds, got 3601")]
+    [InlineData("\"retry\": {\"max_attempts\": 0}", "steps[0].retry.max_attempts: must be between 1 and 10, got 0; 1 means no retry")]
+    [InlineData("\"retry\": {\"max_attempts\": 11}", "steps[0].retry.max_attempts: must be between 1 and 10, got 11; 1 means no retry")]
+    [InlineData("\"retry\": {\"initial_delay_ms\": -1}", "steps[0].retry.initial_delay_ms: must be between 0 and 300000 milliseconds, got -1")]
+    [InlineData("\"retry\": {\"max_delay_ms\": 300001}", "steps[0].retry.max_delay_ms: must be between 0 and 300000 milliseconds, got 300001")]
     [InlineData("\"retry\": {\"initial_delay_ms\": 2000, \"max_delay_ms\": 1000}", "steps[0].retry.max_delay_ms: is 1000, shorter than initial_delay_ms (2000); make it at least 2000")]
     public void Retry_and_timeout_must_be_sane(string settings, string error)
     {
@@ -375,7 +375,7 @@ public class WorkflowValidatorTests
         var inputs = new Dictionary<string, JsonNode?> { ["document"] = new string('x', 5 * 1024 * 1024) };
 
         Assert.Equal(
-            ["variables.document: the value is 5.0 MiB, over the limit of 1.0 MiB per input (WorkflowLimits.MaxVariableValueBytes); pass large content by reference, e.g. a URL the workflow fetches with an http step"],
+            ["variables.document: the value is 5.0 MiB, over the limit of 1.0 MiB per input; pass large content by reference, e.g. a URL the workflow fetches with an http step"],
             WorkflowValidator.ValidateInputs(inputs).Select(e => e.ToString()));
     }
 
@@ -391,7 +391,7 @@ public class WorkflowValidatorTests
         var error = Assert.Single(WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["items"] = items }));
 
         Assert.Equal("variables.items", error.Path);
-        Assert.Contains("WorkflowLimits.MaxVariableValueBytes", error.Message);
+        Assert.Contains("over the limit of 1.0 MiB per input;", error.Message);
     }
 
     [Fact]
@@ -412,7 +412,7 @@ public class WorkflowValidatorTests
         var inputs = Enumerable.Range(0, 101).ToDictionary(i => $"v{i}", i => (JsonNode?)i);
 
         Assert.Equal(
-            ["variables: 101 inputs given, over the limit of 100 (WorkflowLimits.MaxVariables); pass related values together as one object"],
+            ["variables: 101 inputs given, over the limit of 100; pass related values together as one object"],
             WorkflowValidator.ValidateInputs(inputs).Select(e => e.ToString()));
     }
 
@@ -426,7 +426,7 @@ public class WorkflowValidatorTests
         }
 
         Assert.Equal(
-            ["variables.deep: the value nests objects and arrays deeper than 64 levels (WorkflowLimits.MaxDepth); flatten it"],
+            ["variables.deep: the value nests objects and arrays deeper than 64 levels; flatten it"],
             WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["deep"] = deep }).Select(e => e.ToString()));
     }
 
@@ -461,7 +461,63 @@ public class WorkflowValidatorTests
         var workflow = Read(OneStep("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{topic}}"}}""", """{"topic": ""}"""));
 
         Assert.Empty(WorkflowValidator.ValidateInputs(workflow, new Dictionary<string, JsonNode?> { ["topic"] = "SOPs" }));
-        Assert.Contains("WorkflowLimits.MaxVariableValueBytes", Assert.Single(WorkflowValidator.ValidateInputs(
+        Assert.Contains("over the limit of 1.0 MiB per input;", Assert.Single(WorkflowValidator.ValidateInputs(
             workflow, new Dictionary<string, JsonNode?> { ["topic"] = new string('x', 2 * 1024 * 1024) })).Message);
+    }
+}
+
+public class ReaderAndValidatorErrorsTests
+{
+    private static readonly WorkflowValidator Validator = new(FakeSteps.Catalog);
+
+    [Fact]
+    public void One_unknown_field_does_not_hide_the_other_errors()
+    {
+        var parsed = WorkflowJson.Parse("""
+            {"workflow_id": "Bad Id", "colour": "red", "steps": [
+              {"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{unclosed"}},
+              {"step_id": "b", "step_type": "no_such_type", "action": "render", "parameters": {}},
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{nope}}"}}]}
+            """);
+
+        var errors = Validator.Validate(parsed);
+
+        Assert.False(parsed.Succeeded);
+        var paths = errors.Select(e => e.Path).ToList();
+        Assert.Equal("colour", paths[0]);
+        Assert.Contains("workflow_id", paths);
+        Assert.Contains("steps[0].parameters.text", paths);
+        Assert.Contains("steps[1].step_type", paths);
+        Assert.Contains(errors, e => e.Path == "steps[2].parameters.text" && e.Message.Contains("'nope'", StringComparison.Ordinal));
+        Assert.Equal(errors.Count, errors.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_step_that_cannot_be_read_keeps_its_place_and_is_reported_once()
+    {
+        var parsed = WorkflowJson.Parse("""
+            {"workflow_id": "w", "steps": [
+              "not a step",
+              {"step_id": "b", "action": "render"},
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{missing}}"}, "timeout_seconds": "soon"}]}
+            """);
+
+        var errors = Validator.Validate(parsed).Select(e => e.ToString()).ToList();
+
+        Assert.False(parsed.Succeeded);
+        Assert.Equal(3, parsed.Workflow!.Steps.Count);
+        Assert.Single(errors, e => e.StartsWith("steps[0]", StringComparison.Ordinal));
+        Assert.Single(errors, e => e.StartsWith("steps[1].step_type:", StringComparison.Ordinal));
+        Assert.Single(errors, e => e.StartsWith("steps[2].timeout_seconds:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("steps[2].parameters.text:", StringComparison.Ordinal) && e.Contains("'missing'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Malformed_json_gives_only_its_own_error()
+    {
+        var parsed = WorkflowJson.Parse("""{"workflow_id": "w", """);
+
+        Assert.Null(parsed.Workflow);
+        Assert.Single(Validator.Validate(parsed));
     }
 }

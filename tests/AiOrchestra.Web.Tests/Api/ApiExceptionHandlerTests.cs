@@ -26,4 +26,23 @@ public class ApiExceptionHandlerTests
         Assert.Equal(StatusCodes.Status413PayloadTooLarge, problem.Status);
         Assert.Contains("1024 KiB", problem.Detail);
     }
+
+    [Fact]
+    public void A_binding_failure_names_the_parameter_and_value_but_no_type()
+    {
+        var problem = ApiExceptionHandler.Describe(new BadHttpRequestException("Failed to bind parameter \"Nullable<int> limit\" from \"abc\"."));
+
+        Assert.Equal(StatusCodes.Status400BadRequest, problem.Status);
+        Assert.Equal("limit: 'abc' is not a valid value; check its format.", problem.Detail);
+        Assert.DoesNotContain("Nullable", System.Text.Json.JsonSerializer.Serialize(problem));
+    }
+
+    [Fact]
+    public void Any_other_bad_request_does_not_echo_the_framework_message()
+    {
+        var problem = ApiExceptionHandler.Describe(new BadHttpRequestException("Required parameter \"LoginRequest request\" was not provided from query string."));
+
+        Assert.Equal(StatusCodes.Status400BadRequest, problem.Status);
+        Assert.DoesNotContain("LoginRequest", problem.Detail);
+    }
 }

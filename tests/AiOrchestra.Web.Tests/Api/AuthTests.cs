@@ -61,7 +61,7 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
     }
 
     [Fact]
-    public async Task Wrong_password_is_401_and_repeated_failures_lock_the_account()
+    public async Task Wrong_password_locked_account_and_unknown_user_get_the_same_answer()
     {
         using var client = app.Anonymous();
         using (var scope = app.Services.CreateScope())
@@ -69,16 +69,27 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
             var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.AppUser>>();
             Assert.True((await users.CreateAsync(new Data.AppUser { UserName = "forgetful" }, ApiFactory.AdminPassword)).Succeeded);
         }
+        var unknown = await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody-here", password = "not-it" });
+        var expected = Answer(await unknown.ProblemAsync(HttpStatusCode.Unauthorized));
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var wrong = await client.PostAsJsonAsync("/api/auth/login", new { username = "forgetful", password = "not-it" });
-            Assert.Equal("Login failed", (await wrong.ProblemAsync(HttpStatusCode.Unauthorized))["title"]!.GetValue<string>());
+            Assert.Equal(expected, Answer(await wrong.ProblemAsync(HttpStatusCode.Unauthorized)));
         }
+        // locked now: even the right password is refused, with the same answer as a name that does not exist
         var right = await client.PostAsJsonAsync("/api/auth/login", new { username = "forgetful", password = ApiFactory.AdminPassword });
 
-        Assert.Equal("Account locked", (await right.ProblemAsync(HttpStatusCode.Unauthorized))["title"]!.GetValue<string>());
+        Assert.Equal(expected, Answer(await right.ProblemAsync(HttpStatusCode.Unauthorized)));
+        using (var scope = app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.AppUser>>();
+            Assert.True(await users.IsLockedOutAsync((await users.FindByNameAsync("forgetful"))!));
+        }
     }
+
+    private static (int, string, string) Answer(System.Text.Json.Nodes.JsonNode problem) =>
+        (problem["status"]!.GetValue<int>(), problem["title"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
 
     [Fact]
     public async Task Login_without_fields_lists_what_is_missing()

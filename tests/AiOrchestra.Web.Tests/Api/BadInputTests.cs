@@ -161,4 +161,24 @@ public class BadInputTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.DoesNotContain("p", prompts);
         Assert.DoesNotContain("big", prompts);
     }
+
+    [Fact]
+    public async Task An_unknown_field_does_not_hide_the_other_errors_of_a_workflow()
+    {
+        using var client = await app.AdminAsync();
+        const string Document = """
+            {"workflow_id": "Bad Id", "colour": "red", "steps": [
+              {"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{unclosed"}},
+              {"step_id": "b", "step_type": "tempalte", "action": "render", "parameters": {}},
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{nope}}"}}
+            ]}
+            """;
+
+        var created = await client.PostAsync("/api/workflows", ApiFactory.Json(Document));
+
+        var errors = (await created.ProblemAsync(System.Net.HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        string[] expected = ["colour", "steps[0].parameters.text", "steps[1].step_type", "steps[2].parameters.text", "workflow_id"];
+        Assert.Equal(expected, errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("'nope'", errors["steps[2].parameters.text"]![0]!.GetValue<string>());
+    }
 }

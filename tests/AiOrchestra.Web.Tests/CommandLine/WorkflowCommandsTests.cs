@@ -41,6 +41,28 @@ public sealed class WorkflowCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_with_an_unknown_field_still_prints_the_validator_errors()
+    {
+        var file = Write("""
+            {"workflow_id": "Bad Id", "colour": "red", "steps": [
+              {"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{unclosed"}},
+              {"step_id": "b", "step_type": "tempalte", "action": "render", "parameters": {}},
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{nope}}"}}
+            ]}
+            """);
+
+        var (exit, _, error) = await RunAsync("validate", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("colour: unknown field 'colour'", error);
+        Assert.Contains("workflow_id:", error);
+        Assert.Contains("steps[0].parameters.text:", error);
+        Assert.Contains("steps[1].step_type:", error);
+        Assert.Contains("steps[2].parameters.text: unknown variable 'nope'", error);
+        Assert.Contains("5 error(s).", error);
+    }
+
+    [Fact]
     public async Task Validate_prints_every_error_with_its_path_and_exits_one()
     {
         var file = Write("""

@@ -49,6 +49,24 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
+    public async Task Raw_json_with_an_unknown_field_shows_the_validator_errors_too()
+    {
+        var (_, client) = await NewUserAsync();
+        const string Document = """
+            {"workflow_id": "raw_json", "colour": "red", "steps": [
+              {"step_id": "c", "step_type": "template", "action": "render", "parameters": {"text": "{{nope}}"}}]}
+            """;
+
+        var response = await client.PostFormAsync("/Workflows/Edit?handler=Json", new() { ["Json"] = Document }, "/Workflows/Edit");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = HtmlClient.Parse(await response.Content.ReadAsStringAsync()).Body!.TextContent;
+        Assert.Contains("unknown field 'colour'", text);
+        Assert.Contains("unknown variable 'nope'", text);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/Workflows/Edit/raw_json")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_step_editor_adds_moves_and_removes_steps_and_saves_a_new_version()
     {
         var (_, client) = await NewUserAsync();

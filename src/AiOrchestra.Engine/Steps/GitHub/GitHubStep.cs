@@ -13,12 +13,12 @@ namespace AiOrchestra.Engine.Steps.GitHub;
 /// <c>github</c>: issues, files, branches and repositories through Octokit. Octokit sends through the handler chain
 /// of our named HttpClient (IHttpMessageHandlerFactory), so the same resilience pipeline applies.
 /// </summary>
-public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<GitHubOptions> options, IntegrationSecrets secrets) : IStepType
+public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<GitHubOptions> options, IntegrationSecrets secrets, TimeProvider? time = null) : IStepType
 {
     public const string HttpClientName = "github";
     private const string TokenSetting = "GitHub:Token";
 
-    private readonly Provider _provider = new("GitHub", TokenSetting, secrets);
+    private readonly Provider _provider = new("GitHub", TokenSetting, secrets, time);
 
     public string Name => "github";
 
@@ -278,7 +278,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         if (e.HttpResponse?.Headers is { } headers && headers.TryGetValue("Retry-After", out var header)
             && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(header, out var parsed))
         {
-            retryAfter = Provider.RetryAfter(parsed);
+            retryAfter = _provider.RetryAfter(parsed);
         }
         return _provider.Failure((int)e.StatusCode, null, new JsonObject { ["message"] = message }.ToJsonString(), retryAfter);
     }

@@ -7,12 +7,12 @@ using Microsoft.Extensions.Options;
 namespace AiOrchestra.Engine.Steps.Gmail;
 
 /// <summary><c>gmail</c>: list, search and read the configured account's mail on the Gmail REST API (v1), with OAuth 2.0.</summary>
-public sealed class GmailStep(IHttpClientFactory httpClients, IOptions<GmailOptions> options, IntegrationSecrets secrets, GmailAccessToken accessToken)
+public sealed class GmailStep(IHttpClientFactory httpClients, IOptions<GmailOptions> options, IntegrationSecrets secrets, GmailAccessToken accessToken, TimeProvider? time = null)
     : IStepType
 {
     public const string HttpClientName = "gmail";
 
-    private readonly Provider _provider = new("Gmail", "Gmail:RefreshToken", secrets);
+    private readonly Provider _provider = new("Gmail", "Gmail:RefreshToken", secrets, time);
 
     public string Name => "gmail";
 

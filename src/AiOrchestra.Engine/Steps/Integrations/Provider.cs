@@ -11,8 +11,10 @@ namespace AiOrchestra.Engine.Steps.Integrations;
 /// Runs the step's calls and turns every way they can fail into a <see cref="StepFailedException"/> a person can act on,
 /// scrubbed of secrets.
 /// </summary>
-public sealed class Provider(string name, string credentialKey, IntegrationSecrets secrets)
+public sealed class Provider(string name, string credentialKey, IntegrationSecrets secrets, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public string Name { get; } = name;
 
     public string CredentialKey { get; } = credentialKey;
@@ -97,7 +99,8 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
         return Failed(message, transient, transient ? retryAfter : null);
     }
 
-    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
+    /// <summary>How long a Retry-After header asks to wait; a date is measured from the injected clock.</summary>
+    public TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
     {
         if (header?.Delta is { } delta)
         {
@@ -105,7 +108,7 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
         }
         if (header?.Date is { } date)
         {
-            var wait = date - DateTimeOffset.UtcNow;
+            var wait = date - _time.GetUtcNow();
             return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
         }
         return null;

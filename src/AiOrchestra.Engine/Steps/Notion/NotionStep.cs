@@ -12,13 +12,13 @@ namespace AiOrchestra.Engine.Steps.Notion;
 /// <c>notion</c>: pages from Markdown, appending content, search and database queries, on Notion's REST API.
 /// Notion takes at most 100 blocks per request: a page is created with the first 100 and the rest is appended in batches.
 /// </summary>
-public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOptions> options, IntegrationSecrets secrets) : IStepType
+public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOptions> options, IntegrationSecrets secrets, TimeProvider? time = null) : IStepType
 {
     public const string HttpClientName = "notion";
     public const int MaxBlocksPerRequest = 100;
     private const string TokenSetting = "Notion:Token";
 
-    private readonly Provider _provider = new("Notion", TokenSetting, secrets);
+    private readonly Provider _provider = new("Notion", TokenSetting, secrets, time);
 
     public string Name => "notion";
 

@@ -21,12 +21,13 @@ public sealed class OpenAIStep(
     IHttpClientFactory httpClients,
     IOptions<OpenAIOptions> options,
     IntegrationSecrets secrets,
-    IPromptLibrary? prompts = null) : IStepType
+    IPromptLibrary? prompts = null,
+    TimeProvider? time = null) : IStepType
 {
     public const string HttpClientName = "openai";
     private const string ApiKeySetting = "OpenAI:ApiKey";
 
-    private readonly Provider _provider = new("OpenAI", ApiKeySetting, secrets);
+    private readonly Provider _provider = new("OpenAI", ApiKeySetting, secrets, time);
 
     public string Name => "openai";
 
@@ -116,7 +117,7 @@ public sealed class OpenAIStep(
             if (response is not null && response.Headers.TryGetValue("Retry-After", out var header)
                 && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(header, out var parsed))
             {
-                retryAfter = Provider.RetryAfter(parsed);
+                retryAfter = _provider.RetryAfter(parsed);
             }
             throw _provider.Failure(e.Status, response?.ReasonPhrase, body, retryAfter);
         }

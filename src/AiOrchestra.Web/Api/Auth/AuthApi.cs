@@ -47,17 +47,18 @@ public static class AuthApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        // Unknown, locked and wrong-password logins get the same answer after the same work (one password hash
+        // check), so the answer does not tell which user names exist.
         var user = await users.FindByNameAsync(userName);
         if (user is null)
         {
+            VerifyAgainstDummy(users, request.Password);
             return WrongCredentials();
         }
         if (await users.IsLockedOutAsync(user))
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status401Unauthorized,
-                title: "Account locked",
-                detail: "This account is locked after repeated failed logins. Wait a few minutes, then try again.");
+            await users.CheckPasswordAsync(user, request.Password);
+            return WrongCredentials();
         }
         if (!await users.CheckPasswordAsync(user, request.Password))
         {
@@ -79,5 +80,15 @@ public static class AuthApi
     private static ProblemHttpResult WrongCredentials() => TypedResults.Problem(
         statusCode: StatusCodes.Status401Unauthorized,
         title: "Login failed",
-        detail: "Unknown user name or wrong password.");
+        detail: "Unknown user name or wrong password. After repeated failures an account is locked for a few minutes; wait, then try again.");
+
+    private static readonly AppUser DummyUser = new() { UserName = "dummy" };
+    private static string? _dummyHash;
+
+    /// <summary>A password check against a fixed hash, costing what a real user's check costs.</summary>
+    private static void VerifyAgainstDummy(UserManager<AppUser> users, string password)
+    {
+        var hash = _dummyHash ??= users.PasswordHasher.HashPassword(DummyUser, Guid.NewGuid().ToString("N"));
+        users.PasswordHasher.VerifyHashedPassword(DummyUser, hash, password);
+    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Web.Api.Auth;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Prompts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -59,15 +60,14 @@ public static class PromptsApi
         {
             return ApiProblems.Invalid("id", "differs from template_id; give one of them.");
         }
-        var owner = user.OwnerId();
-        if (await store.GetAsync(owner, id, cancellationToken) is not null)
+        var saved = await store.SaveAsync(user.OwnerId(), ToPrompt(id, body), SaveMode.Create, cancellationToken);
+        return saved.Outcome switch
         {
-            return ApiProblems.Conflict($"You already have a prompt '{id}'; change it with PUT /api/prompts/{id} or choose another template_id.");
-        }
-        var saved = await store.SaveAsync(owner, ToPrompt(id, body), cancellationToken);
-        return saved.Succeeded
-            ? TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!))
-            : ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'.");
+            SaveOutcome.Saved => TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!)),
+            SaveOutcome.AlreadyExists => ApiProblems.Conflict($"You already have a prompt '{id}'; change it with PUT /api/prompts/{id} or choose another template_id."),
+            SaveOutcome.ChangedConcurrently => ChangedConcurrently(id),
+            _ => ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'."),
+        };
     }
 
     private static async Task<Results<Ok<PromptJson>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
@@ -78,15 +78,14 @@ public static class PromptsApi
         {
             return ApiProblems.Invalid("template_id", $"is '{given}' but the address names '{id}'; they must match.");
         }
-        var owner = user.OwnerId();
-        if (await store.GetAsync(owner, id, cancellationToken) is null)
+        var saved = await store.SaveAsync(user.OwnerId(), ToPrompt(id, body), SaveMode.Replace, cancellationToken);
+        return saved.Outcome switch
         {
-            return NotFound(id);
-        }
-        var saved = await store.SaveAsync(owner, ToPrompt(id, body), cancellationToken);
-        return saved.Succeeded
-            ? TypedResults.Ok(ToJson(saved.Saved!))
-            : ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'.");
+            SaveOutcome.Saved => TypedResults.Ok(ToJson(saved.Saved!)),
+            SaveOutcome.NotFound => NotFound(id),
+            SaveOutcome.ChangedConcurrently => ChangedConcurrently(id),
+            _ => ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'."),
+        };
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -122,6 +121,9 @@ public static class PromptsApi
     private static PromptJson ToJson(StoredPrompt stored) => new(
         stored.Prompt.TemplateId, stored.Prompt.Name, stored.Prompt.Description, stored.Prompt.Template, stored.Variables,
         stored.CreatedAt, stored.UpdatedAt);
+
+    private static ProblemHttpResult ChangedConcurrently(string id) =>
+        ApiProblems.Conflict($"Prompt '{id}' was changed concurrently by another request; GET it and retry.");
 
     private static ProblemHttpResult NotFound(string id) => ApiProblems.NotFound($"You have no prompt '{id}'. GET /api/prompts lists yours.");
 }

@@ -16,7 +16,7 @@ public static class ExecuteApi
 
     internal static async Task<Results<Ok<ExecuteResult>, Accepted<RunAccepted>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
         ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunEvents events, RunStore runs, IOptions<ApiOptions> options,
-        CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.WorkflowId))
         {
@@ -35,26 +35,27 @@ public static class ExecuteApi
 
         var runId = queued.RunId!;
         var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
-        if (request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, cancellationToken))
+        var waited = request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, time, cancellationToken);
+        var details = await runs.GetAsync(owner, runId, cancellationToken);
+        if (waited && details is not null && details.Run.Status.IsFinished())
         {
-            var details = await runs.GetAsync(owner, runId, cancellationToken);
-            if (details is not null && details.Run.Status.IsFinished())
-            {
-                return TypedResults.Ok(RunJson.Executed(details));
-            }
+            return TypedResults.Ok(RunJson.Executed(details));
         }
+        // the status as stored now: a run the worker already picked up says "running", not "queued"
+        var status = details?.Run.Status.ToText() ?? "queued";
         var location = RunJson.Location(runId);
-        return TypedResults.Accepted(location, new RunAccepted(runId, "queued", location));
+        return TypedResults.Accepted(location, new RunAccepted(runId, status, location));
     }
 
     /// <summary>True when the run finished within <paramref name="wait"/>; the stored row is final by then.</summary>
-    private static async Task<bool> WaitForFinishAsync(RunEvents events, string owner, string runId, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<bool> WaitForFinishAsync(
+        RunEvents events, string owner, string runId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(wait);
+        using var timeout = new CancellationTokenSource(wait, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await foreach (var item in events.SubscribeAsync(owner, runId, 0, timeout.Token))
+            await foreach (var item in events.SubscribeAsync(owner, runId, 0, waiting.Token))
             {
                 if (item.Type == RunEvent.RunFinished)
                 {

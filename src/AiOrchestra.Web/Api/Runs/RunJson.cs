@@ -38,13 +38,13 @@ internal static class RunJson
         var run = details.Run;
         return new RunDetail(
             run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Status == RunStatus.Succeeded,
-            JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(run), details.Steps.Select(Step).ToList(),
+            JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
             run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
 
     public static ExecuteResult Executed(RunDetails details) => new(
         details.Run.Id, details.Run.Status.ToText(), details.Run.Status == RunStatus.Succeeded,
-        Outputs(details.Steps), Errors(details.Run), details.Steps.Select(Step).ToList());
+        Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList());
 
     public static RunStepJson Step(RunStep step) => new(
         step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status), Parse(step.Output), step.Error, step.Attempts, step.DurationMs,
@@ -56,11 +56,24 @@ internal static class RunJson
     private static Dictionary<string, JsonNode?> Outputs(IReadOnlyList<RunStep> steps) =>
         steps.Where(s => s.Status == StepStatus.Succeeded).ToDictionary(s => s.StepId, s => Parse(s.Output), StringComparer.Ordinal);
 
-    /// <summary>The worker stores the run's errors one per line.</summary>
-    private static List<string> Errors(Run run) =>
-        run.Status is RunStatus.Failed or RunStatus.Cancelled && !string.IsNullOrEmpty(run.Error)
-            ? run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList()
-            : [];
+    /// <summary>
+    /// Every step that failed or was cancelled, in the executor's words, including failures the workflow continued
+    /// past (on_error: continue); then the run's own error lines (stored one per line) that no step accounts for.
+    /// </summary>
+    private static List<string> Errors(RunDetails details)
+    {
+        var errors = details.Steps
+            .Where(s => s.Status is StepStatus.Failed or StepStatus.Cancelled)
+            .OrderBy(s => s.Index)
+            .Select(s => WorkflowResultJson.StepError(s.StepId, s.Status, s.Error))
+            .ToList();
+        var run = details.Run;
+        if (run.Status is RunStatus.Failed or RunStatus.Cancelled && !string.IsNullOrEmpty(run.Error))
+        {
+            errors.AddRange(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !errors.Contains(line)));
+        }
+        return errors;
+    }
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 }

@@ -13,7 +13,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Api.Runs;
 
 /// <summary><c>/api/runs</c>: the token's user's run history, live events, log export and cancel.</summary>
-public static class RunsApi
+public static partial class RunsApi
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
@@ -35,13 +35,12 @@ public static class RunsApi
         return app;
     }
 
+    // The filters are read as text so a bad value gets a sentence naming the field, not the framework's binding error.
     private static async Task<Results<Ok<RunList>, ValidationProblem>> ListAsync(
         ClaimsPrincipal user, AppDbContext db,
-        [FromQuery(Name = "workflow_id")] string? workflowId, string? status, DateTimeOffset? from, DateTimeOffset? to,
-        int? offset, int? limit, CancellationToken cancellationToken)
+        [FromQuery(Name = "workflow_id")] string? workflowId, string? status, string? from, string? to,
+        string? offset, string? limit, CancellationToken cancellationToken)
     {
-        var take = limit ?? DefaultLimit;
-        var skip = offset ?? 0;
         var errors = new List<Engine.Workflows.ValidationError>();
         RunStatus? wanted = null;
         if (status is not null)
@@ -52,6 +51,10 @@ public static class RunsApi
                 errors.Add(new("status", $"'{status}' is not a run status; use one of {string.Join(", ", Enum.GetValues<RunStatus>().Select(s => s.ToText()))}."));
             }
         }
+        var start = Date("from", from, errors);
+        var end = Date("to", to, errors);
+        var take = Number("limit", limit, DefaultLimit, errors);
+        var skip = Number("offset", offset, 0, errors);
         if (take is < 1 or > MaxLimit)
         {
             errors.Add(new("limit", $"must be between 1 and {MaxLimit}."));
@@ -75,13 +78,13 @@ public static class RunsApi
         {
             query = query.Where(r => r.Status == s);
         }
-        if (from is { } start)
+        if (start is { } after)
         {
-            query = query.Where(r => r.CreatedAt >= start);
+            query = query.Where(r => r.CreatedAt >= after);
         }
-        if (to is { } end)
+        if (end is { } before)
         {
-            query = query.Where(r => r.CreatedAt < end);
+            query = query.Where(r => r.CreatedAt < before);
         }
         var page = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
@@ -137,6 +140,39 @@ public static class RunsApi
             _ => NotFound(id),
         };
     }
+
+    /// <summary>An ISO 8601 date or date and time (UTC unless it gives an offset); null when not given or not valid.</summary>
+    private static DateTimeOffset? Date(string field, string? text, List<Engine.Workflows.ValidationError> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (IsoDatePrefix().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        {
+            return date;
+        }
+        errors.Add(new(field, $"'{text}' is not an ISO 8601 date; write e.g. 2025-01-31 or 2025-01-31T08:00:00Z."));
+        return null;
+    }
+
+    private static int Number(string field, string? text, int missing, List<Engine.Workflows.ValidationError> errors)
+    {
+        if (text is null)
+        {
+            return missing;
+        }
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        {
+            return number;
+        }
+        errors.Add(new(field, $"'{text}' is not a whole number."));
+        return missing;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}")]
+    private static partial System.Text.RegularExpressions.Regex IsoDatePrefix();
 
     private static ProblemHttpResult NotFound(string id) => ApiProblems.NotFound($"You have no run '{id}'. GET /api/runs lists yours.");
 }

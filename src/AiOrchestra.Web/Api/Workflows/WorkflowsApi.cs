@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Api.Auth;
 using AiOrchestra.Web.Api.Runs;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -29,7 +30,7 @@ public static class WorkflowsApi
             .Accepts<WorkflowDocument>("application/json")
             .Produces<WorkflowDocument>(StatusCodes.Status201Created, "application/json");
         group.MapPut("/{id}", UpdateAsync)
-            .WithSummary("Replace a workflow; the previous version is kept")
+            .WithSummary("Replace a workflow; the previous version is kept (send If-Match with the ETag to refuse replacing a newer version: 412)")
             .Accepts<WorkflowDocument>("application/json")
             .Produces<WorkflowDocument>(contentType: "application/json");
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workflow (its runs keep their history)");
@@ -56,48 +57,58 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<Created<JsonNode>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, WorkflowStore store, WorkflowValidator validator, CancellationToken cancellationToken)
     {
-        var (workflow, problem, invalid) = await ReadAsync(request, cancellationToken);
+        var (workflow, problem, invalid) = await ReadAsync(request, validator, cancellationToken);
         if (workflow is null)
         {
             return problem is not null ? problem : invalid!;
         }
-        var owner = user.OwnerId();
-        if (await store.GetAsync(owner, workflow.WorkflowId, cancellationToken) is not null)
+        var saved = await store.SaveAsync(user.OwnerId(), workflow, SaveMode.Create, null, cancellationToken);
+        switch (saved.Outcome)
         {
-            return ApiProblems.Conflict($"You already have a workflow '{workflow.WorkflowId}'; change it with PUT /api/workflows/{workflow.WorkflowId} or choose another workflow_id.");
-        }
-        var saved = await store.SaveAsync(owner, workflow, cancellationToken);
-        if (!saved.Succeeded)
-        {
-            return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
+            case SaveOutcome.AlreadyExists:
+                return ApiProblems.Conflict($"You already have a workflow '{workflow.WorkflowId}'; change it with PUT /api/workflows/{workflow.WorkflowId} or choose another workflow_id.");
+            case SaveOutcome.ChangedConcurrently:
+                return ChangedConcurrently(workflow.WorkflowId);
+            case SaveOutcome.Invalid:
+                return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
         }
         request.HttpContext.Response.Headers.ETag = ETag(saved.Saved!.Version);
         return TypedResults.Created($"/api/workflows/{workflow.WorkflowId}", JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!);
     }
 
     private static async Task<Results<Ok<JsonNode>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, WorkflowStore store, WorkflowValidator validator, CancellationToken cancellationToken)
     {
-        var (workflow, problem, invalid) = await ReadAsync(request, cancellationToken);
+        var (workflow, problem, invalid) = await ReadAsync(request, validator, cancellationToken);
         if (workflow is null)
         {
             return problem is not null ? problem : invalid!;
+        }
+        var (expected, matchable) = IfMatch(request);
+        if (!matchable)
+        {
+            return ApiProblems.Invalid("If-Match", "must be the ETag a GET of this workflow answered, e.g. \"3\", or *.");
         }
         if (workflow.WorkflowId != id)
         {
             return ApiProblems.Invalid("workflow_id", $"is '{workflow.WorkflowId}' but the address names '{id}'; they must match (to rename, create the new id and delete the old one).");
         }
-        var owner = user.OwnerId();
-        if (await store.GetAsync(owner, id, cancellationToken) is null)
+        var saved = await store.SaveAsync(user.OwnerId(), workflow, SaveMode.Replace, expected, cancellationToken);
+        switch (saved.Outcome)
         {
-            return NotFound(id);
-        }
-        var saved = await store.SaveAsync(owner, workflow, cancellationToken);
-        if (!saved.Succeeded)
-        {
-            return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
+            case SaveOutcome.NotFound:
+                return NotFound(id);
+            case SaveOutcome.VersionChanged:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status412PreconditionFailed,
+                    title: "Version changed",
+                    detail: $"Workflow '{id}' is at version {saved.CurrentVersion} now, not the one If-Match names; GET it, apply your change to it and retry with its ETag.");
+            case SaveOutcome.ChangedConcurrently:
+                return ChangedConcurrently(id);
+            case SaveOutcome.Invalid:
+                return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
         }
         request.HttpContext.Response.Headers.ETag = ETag(saved.Saved!.Version);
         return TypedResults.Ok(JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!);
@@ -108,7 +119,7 @@ public static class WorkflowsApi
         await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     private static async Task<(Workflow? Workflow, ProblemHttpResult? Problem, ValidationProblem? Invalid)> ReadAsync(
-        HttpRequest request, CancellationToken cancellationToken)
+        HttpRequest request, WorkflowValidator validator, CancellationToken cancellationToken)
     {
         var (text, problem) = await JsonBody.ReadTextAsync(request, cancellationToken);
         if (text is null)
@@ -118,7 +129,8 @@ public static class WorkflowsApi
         var parsed = WorkflowJson.Parse(text);
         return parsed.Succeeded
             ? (parsed.Workflow, null, null)
-            : (null, null, ApiProblems.Invalid(parsed.Errors, "The workflow document has errors; nothing was saved."));
+            // the reader's errors and the validator's on what could be read, all at once
+            : (null, null, ApiProblems.Invalid(validator.Validate(parsed), "The workflow document has errors; nothing was saved."));
     }
 
     private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response)
@@ -128,6 +140,27 @@ public static class WorkflowsApi
     }
 
     private static string ETag(int version) => $"\"{version}\"";
+
+    /// <summary>
+    /// The version an If-Match header names (<c>"3"</c> or <c>W/"3"</c>); none for no header or <c>*</c> (PUT only
+    /// replaces an existing workflow anyway). Without it, saves at the same time each become a version, the last current.
+    /// </summary>
+    private static (int? Version, bool Valid) IfMatch(HttpRequest request)
+    {
+        var header = request.Headers.IfMatch.ToString().Trim();
+        if (header.Length == 0 || header == "*")
+        {
+            return (null, true);
+        }
+        var tag = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
+        return tag.Length > 2 && tag[0] == '"' && tag[^1] == '"'
+               && int.TryParse(tag[1..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+            ? (version, true)
+            : (null, false);
+    }
+
+    private static ProblemHttpResult ChangedConcurrently(string id) =>
+        ApiProblems.Conflict($"Workflow '{id}' was changed concurrently by another request; GET it and retry.");
 
     internal static ProblemHttpResult NotFound(string id) =>
         ApiProblems.NotFound($"You have no workflow '{id}'. GET /api/workflows lists yours.");

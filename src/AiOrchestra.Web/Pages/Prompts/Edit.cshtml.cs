@@ -32,7 +32,7 @@ public sealed class EditModel(PromptStore store) : PageModel
     public bool IsNew => string.IsNullOrEmpty(Id);
     public bool Saved { get; private set; }
     public IReadOnlyList<ValidationError> Errors { get; private set; } = [];
-    public IReadOnlyList<string> Variables => PromptStore.FindVariables(Template);
+    public IReadOnlyList<string> Variables => PromptStore.VariablesOf(new PromptTemplate { TemplateId = Id ?? "", Template = Template });
     public string? Preview { get; private set; }
     public string? PreviewError { get; private set; }
 

@@ -11,7 +11,7 @@ namespace AiOrchestra.Web.Pages.Workflows;
 /// Creates and edits a workflow with the step editor (add, remove, reorder steps; type and action from the step
 /// catalog; parameter fields from the action's schema) or as raw JSON; shows each validation error by its field.
 /// </summary>
-public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageModel
+public sealed class EditModel(WorkflowStore store, StepCatalog catalog, WorkflowValidator validator) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Id { get; set; }
@@ -110,7 +110,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageMo
     public async Task<IActionResult> OnPostJsonAsync(CancellationToken cancellationToken)
     {
         var parsed = WorkflowJson.Parse(Json ?? "");
-        if (parsed.Workflow is { } workflow)
+        if (parsed is { Succeeded: true, Workflow: { } workflow })
         {
             if (!IsNew && workflow.WorkflowId != Id)
             {
@@ -129,7 +129,8 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageMo
         }
         else
         {
-            Errors = parsed.Errors;
+            // the reader's errors and the validator's, all at once
+            Errors = validator.Validate(parsed);
         }
         var json = Json;
         var page = await EditorAsync(cancellationToken);

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AiOrchestra.Web.Pages.Workflows;
 
-public sealed class IndexModel(WorkflowStore store) : PageModel
+public sealed class IndexModel(WorkflowStore store, WorkflowValidator validator) : PageModel
 {
     private const long MaxImportBytes = 1024 * 1024;
 
@@ -37,16 +37,17 @@ public sealed class IndexModel(WorkflowStore store) : PageModel
         {
             using var reader = new StreamReader(file.OpenReadStream());
             var parsed = WorkflowJson.Parse(await reader.ReadToEndAsync(cancellationToken));
-            if (parsed.Workflow is null)
+            if (!parsed.Succeeded)
             {
-                ImportErrors = parsed.Errors;
+                // the reader's errors and the validator's, all at once
+                ImportErrors = validator.Validate(parsed);
             }
             else
             {
-                var saved = await store.SaveAsync(User.OwnerId(), parsed.Workflow, cancellationToken);
+                var saved = await store.SaveAsync(User.OwnerId(), parsed.Workflow!, cancellationToken);
                 if (saved.Succeeded)
                 {
-                    return Redirect("/Workflows/Edit/" + Uri.EscapeDataString(parsed.Workflow.WorkflowId));
+                    return Redirect("/Workflows/Edit/" + Uri.EscapeDataString(parsed.Workflow!.WorkflowId));
                 }
                 ImportErrors = saved.Errors;
             }
