@@ -17,8 +17,10 @@ public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets
     {
     }
 
-    public IActionResult OnPostSave(string key, string value)
+    public IActionResult OnPostSave(string key)
     {
+        // read from the form, not bound as an argument: MVC's trace log writes handler arguments out
+        var value = Request.Form["Value"].ToString();
         if (!IntegrationSettings.IsKnownKey(key))
         {
             return BadRequest($"'{key}' is not an integration setting.");
