@@ -54,11 +54,19 @@ public sealed class SecretLeakTests
         await Run("generate_sop_to_github", succeeds: true);
         Assert.Equal($"Bearer {IntegrationHarness.NotionToken}", fakes.Received.Last(r => r.Path == "/v1/pages").Header("Authorization"));
 
-        // every provider refuses the credentials and repeats them: OpenAI's key, Gmail's client secret and refresh token
+        // every provider refuses the credentials and repeats them: OpenAI's key, Gmail's client secret and refresh token;
+        // in runs and in the Settings page's connection tests
         respond = (request, context) => Echo(401, request, context);
         await Run("simple_ai_completion", succeeds: false);
         var refused = await Run("email_to_notion", succeeds: false);
         Assert.Contains("[secret]", refused["errors"]!.ToJsonString());
+        foreach (var integration in new[] { "openai", "github", "notion", "gmail" })
+        {
+            var tested = await browser.PostFormAsync("/Settings?handler=Test", new() { ["Integration"] = integration }, formPage: "/Settings");
+            var page = await tested.Content.ReadAsStringAsync();
+            Assert.Contains("Failed: ", page);
+            seen.Add(page);
+        }
 
         // OpenAI and Gmail answer, Notion and GitHub refuse their tokens and repeat them
         respond = (request, context) => IsOpenAIOrGmail(request) ? ExampleWorkflowsTests.Providers(request, context) : Echo(401, request, context);
