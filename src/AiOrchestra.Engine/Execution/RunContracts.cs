@@ -20,6 +20,7 @@ public sealed record StepRecord
     public required StepStatus Status { get; init; }
     public JsonNode? Output { get; init; }
     public string? Error { get; init; }
+    /// <summary>Calls the step made: each attempt counts its HTTP requests (retries of the HTTP pipeline included), at least one.</summary>
     public int Attempts { get; init; }
     public long DurationMs { get; init; }
     public TokenUsage? Usage { get; init; }

@@ -156,6 +156,9 @@ public sealed class WorkflowExecutor
         }
 
         var maxAttempts = Math.Max(1, step.Retry?.MaxAttempts ?? 1);
+        // The step's recorded attempts are the calls it made: an integration's HTTP pipeline may retry inside one
+        // step attempt (a 429 then a success is two), an offline step is one call per attempt.
+        var calls = 0;
         for (var attempt = 1; ; attempt++)
         {
             if (attempt > 1)
@@ -173,19 +176,20 @@ public sealed class WorkflowExecutor
             // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.
             var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);
             var outcome = await AttemptAsync(stepType, call, step.TimeoutSeconds, cancellationToken);
+            calls += Math.Max(1, context.HttpAttempts);
 
             if (outcome.Cancelled)
             {
-                return Finish(StepStatus.Cancelled, attempt, null, "the run was cancelled during this step", context.Usage);
+                return Finish(StepStatus.Cancelled, calls, null, "the run was cancelled during this step", context.Usage);
             }
             if (outcome.Error is null)
             {
-                return Finish(StepStatus.Succeeded, attempt, outcome.Output, null, context.Usage);
+                return Finish(StepStatus.Succeeded, calls, outcome.Output, null, context.Usage);
             }
             if (!outcome.Transient || attempt >= maxAttempts)
             {
                 var error = attempt > 1 ? $"{outcome.Error} (after {attempt} attempts)" : outcome.Error;
-                return Finish(StepStatus.Failed, attempt, null, error, context.Usage);
+                return Finish(StepStatus.Failed, calls, null, error, context.Usage);
             }
 
             var delay = _retryDelay.Next(step.Retry!, attempt, outcome.RetryAfter);
@@ -195,7 +199,7 @@ public sealed class WorkflowExecutor
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return Finish(StepStatus.Cancelled, attempt, null,
+                return Finish(StepStatus.Cancelled, calls, null,
                     $"the run was cancelled while waiting to retry after: {outcome.Error}", context.Usage);
             }
         }

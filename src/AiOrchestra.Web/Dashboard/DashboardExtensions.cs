@@ -67,6 +67,7 @@ public static class DashboardExtensions
         });
         services.AddSingleton<SecretStore>();
         services.AddSingleton<IntegrationSettings>();
+        services.AddSingleton<GmailAuthorization>();
         services.AddSingleton<Markdown>();
         services.AddSingleton<RunHtml>();
         return builder;

@@ -48,6 +48,12 @@ public static class IntegrationsSetup
         services.AddSingleton<GmailAccessToken>();
         services.AddSingleton<IStepType, GmailStep>();
 
+        // the Settings page's "Test connection", through the same clients and credentials as the steps
+        services.AddSingleton<IIntegrationCheck, OpenAIConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, GitHubConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, NotionConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, GmailConnectionCheck>();
+
         return services;
     }
 

@@ -98,6 +98,30 @@ public sealed class WorkflowExecutorTests
     }
 
     [Fact]
+    public async Task Attempts_count_every_http_request_of_every_attempt()
+    {
+        // attempt 1: the HTTP pipeline tried twice and gave up; attempt 2: a 429 then a success
+        var step = new FakeStep("remote", call =>
+        {
+            call.Context.HttpAttempts = 2;
+            return call.Context.Attempt == 1 ? throw new StepFailedException("503 Service Unavailable", transient: true) : "ok";
+        });
+        var offline = new FakeStep("offline", _ => "done");
+        var retry = new RetrySettings { MaxAttempts = 2, InitialDelayMs = 50, MaxDelayMs = 50 };
+
+        var running = Executor(step, offline).ExecuteAsync(Run(Step("a", "remote", retry: retry), Step("b", "offline")), _journal, CancellationToken.None);
+        await _time.WaitForTimerAsync(TimeSpan.FromMilliseconds(50));
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        var result = await running;
+
+        Assert.True(result.Success);
+        Assert.Equal(2, step.Calls);
+        Assert.Equal(4, result.Steps[0].Attempts);
+        Assert.Equal(1, result.Steps[1].Attempts);
+        Assert.Equal(4, _journal.Finished[0].Attempts);
+    }
+
+    [Fact]
     public async Task A_servers_retry_after_wins_over_a_shorter_backoff()
     {
         var step = new FakeStep("limited", call => call.Context.Attempt == 1

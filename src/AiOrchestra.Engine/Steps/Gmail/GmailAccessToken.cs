@@ -32,7 +32,7 @@ public sealed class GmailAccessToken(
             {
                 return current.AccessToken;
             }
-            var flow = new AuthorizationCodeFlow(new AuthorizationCodeFlow.Initializer("https://accounts.google.com/o/oauth2/v2/auth", options.Value.TokenUrl)
+            var flow = new AuthorizationCodeFlow(new AuthorizationCodeFlow.Initializer(options.Value.AuthorizationUrl, options.Value.TokenUrl)
             {
                 ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = clientSecret },
                 HttpClientFactory = new PipelineClientFactory(handlers),

@@ -11,4 +11,13 @@ public sealed class GmailOptions
 
     /// <summary>OAuth 2.0 token endpoint the refresh token is exchanged at.</summary>
     public string TokenUrl { get; set; } = "https://oauth2.googleapis.com/token";
+
+    /// <summary>OAuth 2.0 authorization endpoint the Settings page sends the browser to, to obtain a refresh token.</summary>
+    public string AuthorizationUrl { get; set; } = "https://accounts.google.com/o/oauth2/v2/auth";
+
+    /// <summary>
+    /// The address Google sends the browser back to (<c>…/Settings/GmailCallback</c>), as registered with the OAuth
+    /// client; when empty it is built from the request (set it behind a reverse proxy).
+    /// </summary>
+    public string? RedirectUrl { get; set; }
 }

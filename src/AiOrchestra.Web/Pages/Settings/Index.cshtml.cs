@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
-public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks) : PageModel
+public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail) : PageModel
 {
     public IntegrationSettings Settings => settings;
 
@@ -13,12 +14,33 @@ public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets
     public string? TestedIntegration { get; private set; }
     public string? TestResult { get; private set; }
 
-    public void OnGet()
+    /// <param name="authorized">Set by the Gmail callback once the refresh token is stored.</param>
+    public void OnGet(string? authorized)
     {
+        if (authorized == "gmail")
+        {
+            Message = settings.SourceOf("Gmail:RefreshToken") == SecretSource.Environment
+                ? "Gmail is authorized and its refresh token is stored; the one from the environment is still the one used."
+                : "Gmail is authorized: its refresh token is stored encrypted.";
+        }
     }
 
-    public IActionResult OnPostSave(string key, string value)
+    /// <summary>Sends the browser to Google to grant read-only Gmail access (the answer comes back to GmailCallback).</summary>
+    public IActionResult OnPostAuthorizeGmail()
     {
+        var (url, problem) = gmail.Start(User.FindFirstValue(ClaimTypes.NameIdentifier)!, gmail.RedirectUrl(Request));
+        if (url is null)
+        {
+            Message = problem;
+            return Page();
+        }
+        return Redirect(url);
+    }
+
+    public IActionResult OnPostSave(string key)
+    {
+        // read from the form, not bound as an argument: MVC's trace log writes handler arguments out
+        var value = Request.Form["Value"].ToString();
         if (!IntegrationSettings.IsKnownKey(key))
         {
             return BadRequest($"'{key}' is not an integration setting.");
