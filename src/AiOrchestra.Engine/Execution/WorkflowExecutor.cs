@@ -84,10 +84,10 @@ public sealed class WorkflowExecutor
                     break;
                 case StepStatus.Cancelled:
                     cancelled = true;
-                    errors.Add($"step '{step.StepId}' was cancelled");
+                    errors.Add(WorkflowResultJson.StepError(step.StepId, record.Status, record.Error));
                     break;
                 default:
-                    errors.Add($"step '{step.StepId}' failed: {record.Error}");
+                    errors.Add(WorkflowResultJson.StepError(step.StepId, record.Status, record.Error));
                     failedStepIds.Add(step.StepId);
                     aborted = step.OnError == OnError.Abort;
                     break;
