@@ -43,6 +43,7 @@ internal sealed class AppHost : IAsyncDisposable
             // the entry assembly is the bench's: name the app so Razor Pages finds its compiled pages
             "--applicationName", typeof(Web.Runs.RunQueue).Assembly.GetName().Name!,
             "--ConnectionStrings:Default", $"Data Source={Path.Combine(dataFolder, "bench.db")}",
+            "--DataFolder", dataFolder,
             "--Admin:UserName", UserName,
             "--Admin:Password", Password,
             // a key of our own: the generated one would be written into the repository's data/ folder

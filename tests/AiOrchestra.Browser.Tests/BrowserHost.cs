@@ -71,7 +71,7 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(RepositoryRoot);
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(_folder, "browser.db")}");
-        builder.UseSetting("Settings:SecretsFile", Path.Combine(_folder, "secrets.json"));
+        builder.UseSetting("DataFolder", _folder);
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.ConfigureServices(services =>
         {

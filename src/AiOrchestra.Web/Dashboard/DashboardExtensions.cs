@@ -56,7 +56,7 @@ public static class DashboardExtensions
 
         services.AddDataProtection()
             .SetApplicationName("AiOrchestra")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "data", "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(AppData.Folder(builder.Configuration, builder.Environment), "keys")));
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
 
         services.AddRazorPages(options =>

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Data;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -17,8 +18,7 @@ public sealed class SecretStore
     public SecretStore(IDataProtectionProvider protection, IHostEnvironment environment, IConfiguration configuration)
     {
         _protector = protection.CreateProtector("AiOrchestra.Settings.Secrets");
-        // Settings:SecretsFile moves the file (tests keep it in their temp folder)
-        _file = Path.Combine(environment.ContentRootPath, configuration["Settings:SecretsFile"] ?? Path.Combine("data", "secrets.json"));
+        _file = Path.Combine(AppData.Folder(configuration, environment), "secrets.json");
     }
 
     /// <summary>The stored value of a configuration key such as <c>OpenAI:ApiKey</c>, or null when none is stored.</summary>

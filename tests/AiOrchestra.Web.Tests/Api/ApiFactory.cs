@@ -41,6 +41,7 @@ public class ApiFactory : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(RepositoryRoot());
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={DatabaseFile}");
+        builder.UseSetting("DataFolder", _folder);
         builder.UseSetting("Admin:UserName", AdminUser);
         builder.UseSetting("Admin:Password", AdminPassword);
         builder.UseSetting("Auth:SigningKey", SigningKeyText);

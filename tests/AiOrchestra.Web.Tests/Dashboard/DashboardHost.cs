@@ -22,7 +22,7 @@ public sealed class DashboardHost : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(StoreHost.RepositoryRoot);
         builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
-        builder.UseSetting("Settings:SecretsFile", Path.Combine(_database.Folder, "secrets.json"));
+        builder.UseSetting("DataFolder", _database.Folder);
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();

@@ -42,7 +42,7 @@ internal sealed class IntegrationApp(string fakeUrl, IReadOnlyDictionary<string,
                 ["Gmail:TokenUrl"] = fakeUrl + "/token",
                 ["Integrations:Resilience:Retry:Delay"] = "00:00:00.001",
                 ["Integrations:Resilience:Retry:MaxRetryAttempts"] = "2",
-                ["Settings:SecretsFile"] = Path.Combine(Folder, "secrets.json"),
+                ["DataFolder"] = Folder,
             };
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {

@@ -59,6 +59,7 @@ public sealed class StoreHost : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(RepositoryRoot);
         builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
+        builder.UseSetting("DataFolder", _database.Folder);
         builder.UseSetting("Runs:EventRetentionSeconds", "0");
         foreach (var (key, value) in _settings)
         {

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Data;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -20,7 +21,7 @@ public static class ApiAuthentication
         {
             throw new InvalidOperationException($"Auth:TokenMinutes is {options.TokenMinutes}; use a lifetime between 1 minute and 30 days.");
         }
-        var signingKey = new SigningKey(options, Path.Combine(builder.Environment.ContentRootPath, "data"));
+        var signingKey = new SigningKey(options, AppData.Folder(builder.Configuration, builder.Environment));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(signingKey);
         builder.Services.AddSingleton<TokenIssuer>();
