@@ -224,7 +224,8 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageMo
                 (steps[index + 1], steps[index]) = (steps[index], steps[index + 1]);
                 break;
         }
-        // a changed type or action keeps only the parameters its schema knows, plus those already filled in
+        // a changed type or action keeps the parameters its schema knows, plus those already filled in (shown as extra
+        // fields to clear); an empty field of the previous action goes
         foreach (var step in steps)
         {
             var type = catalog.Find(step.StepType);
@@ -236,7 +237,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageMo
             {
                 step.Action = type.Actions.FirstOrDefault()?.Name ?? "";
             }
-            var known = FieldsOf(step).Select(p => p.Name).ToHashSet();
+            var known = catalog.FindAction(step.StepType, step.Action)?.Parameters.Select(p => p.Name).ToHashSet() ?? [];
             foreach (var empty in step.Parameters.Where(p => string.IsNullOrEmpty(p.Value) && !known.Contains(p.Key)).Select(p => p.Key).ToList())
             {
                 step.Parameters.Remove(empty);
