@@ -36,6 +36,12 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageMo
 
     public bool Saved { get; private set; }
 
+    /// <summary>
+    /// The element that takes keyboard focus after a step command: the new step's id, or the moved or next step's
+    /// button (htmx focuses the <c>autofocus</c> element of the swapped editor).
+    /// </summary>
+    public string? FocusId { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(bool saved, CancellationToken cancellationToken)
     {
         if (!IsNew)
@@ -213,15 +219,19 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog) : PageMo
         {
             case "add":
                 steps.Add(NewStep(steps.Count));
+                FocusId = $"s{steps.Count - 1}-id";
                 break;
             case "remove" when index >= 0 && index < steps.Count:
                 steps.RemoveAt(index);
+                FocusId = steps.Count == 0 ? "cmd-add" : $"cmd-remove-{Math.Min(index, steps.Count - 1)}";
                 break;
             case "up" when index > 0 && index < steps.Count:
                 (steps[index - 1], steps[index]) = (steps[index], steps[index - 1]);
+                FocusId = index - 1 == 0 ? "cmd-down-0" : $"cmd-up-{index - 1}";
                 break;
             case "down" when index >= 0 && index < steps.Count - 1:
                 (steps[index + 1], steps[index]) = (steps[index], steps[index + 1]);
+                FocusId = index + 1 == steps.Count - 1 ? $"cmd-up-{index + 1}" : $"cmd-down-{index + 1}";
                 break;
         }
         // a changed type or action keeps the parameters its schema knows, plus those already filled in (shown as extra
