@@ -194,4 +194,27 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("li.step-editor")).ToHaveCountAsync(0);
         await ExpectFocus(page, "cmd-add");
     }
+
+    [Fact]
+    public async Task On_a_phone_chart_labels_are_readable_and_log_cells_name_their_column()
+    {
+        var page = await SignedInPageAsync();
+        await page.SetViewportSizeAsync(360, 740);
+        await page.GotoAsync("/");
+        var labelHeight = await page.EvaluateAsync<double>("() => document.querySelector('svg.chart text').getBoundingClientRect().height");
+        Assert.True(labelHeight >= 9, $"chart labels are {labelHeight:0.0} px high on a phone");
+
+        await page.GotoAsync("/Workflows/Edit");
+        await page.GetByLabel("Workflow id").FillAsync("phone_demo");
+        await page.Locator("#s0-p-text").FillAsync("hi");
+        await page.Locator("#cmd-save").ClickAsync();
+        await Assertions.Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+        await page.GotoAsync("/Execute?workflow=phone_demo");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("succeeded");
+        await page.GotoAsync("/Logs");
+        var label = await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('tbody td:nth-child(3)'), '::before').content");
+        Assert.Equal("\"Status: \"", label);
+        await Shot(page, "logs-phone");
+    }
 }

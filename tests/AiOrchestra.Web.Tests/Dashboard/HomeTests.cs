@@ -32,5 +32,29 @@ public sealed class HomeTests : IClassFixture<DashboardHost>
         var cards = home.QuerySelectorAll(".card").Select(c => c.TextContent.Trim()).ToList();
         Assert.Contains("2 runs", cards);
         Assert.Contains("100% succeeded of finished runs", cards);
+        // on a phone the column headings are hidden: each cell names its column
+        Assert.Equal(["Workflow", "Status", "Started"], home.QuerySelectorAll("tbody tr")[0].QuerySelectorAll("td").Select(td => td.GetAttribute("data-label")));
+        var logs = await client.GetDocumentAsync("/Logs");
+        Assert.Equal(["Run", "Workflow", "Status", "Created", "Duration"], logs.QuerySelectorAll("tbody tr")[0].QuerySelectorAll("td").Select(td => td.GetAttribute("data-label")));
+    }
+}
+
+/// <summary>The layout's favicon is served, so browsers do not ask for a missing /favicon.ico.</summary>
+public sealed class FaviconTests : IClassFixture<DashboardHost>
+{
+    private readonly DashboardHost _host;
+
+    public FaviconTests(DashboardHost host) => _host = host;
+
+    [Fact]
+    public async Task The_layout_links_a_favicon_that_is_served()
+    {
+        await _host.CreateUserAsync("icon");
+        var client = await _host.SignedInAsync("icon");
+        var page = await client.GetDocumentAsync("/Logs");
+        var href = page.QuerySelector("link[rel=icon]")!.GetAttribute("href")!;
+        var icon = await client.GetAsync(href);
+        Assert.Equal(System.Net.HttpStatusCode.OK, icon.StatusCode);
+        Assert.Equal("image/svg+xml", icon.Content.Headers.ContentType?.MediaType);
     }
 }
