@@ -217,4 +217,16 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Equal("\"Status: \"", label);
         await Shot(page, "logs-phone");
     }
+
+    [Fact]
+    public async Task The_workflow_search_puts_its_query_in_the_address_so_a_reload_keeps_it()
+    {
+        var page = await SignedInPageAsync();
+        await page.GotoAsync("/Workflows");
+        await page.Locator("#q").FillAsync("offline");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Workflows\\?q=offline$"));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#q")).ToHaveValueAsync("offline");
+        await Assertions.Expect(page.Locator("#workflow-list")).ToContainTextAsync("offline_release_notes");
+    }
 }
