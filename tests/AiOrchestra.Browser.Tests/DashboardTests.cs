@@ -132,4 +132,101 @@ public sealed class DashboardTests : IAsyncLifetime
         await page.GotoAsync("/Settings");
         await Shot(page, "settings");
     }
+
+    private async Task<IPage> SignedInPageAsync()
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/Account/Setup");
+        await page.GetByLabel("User name").FillAsync("admin");
+        await page.Locator("#password").FillAsync("Password123");
+        await page.GetByLabel("Password again").FillAsync("Password123");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        return page;
+    }
+
+    private static Task<string> FocusedId(IPage page) => page.EvaluateAsync<string>("() => document.activeElement ? document.activeElement.id : ''");
+
+    private static async Task ExpectFocus(IPage page, string id)
+    {
+        await Assertions.Expect(page.Locator("#" + id)).ToBeFocusedAsync();
+        Assert.Equal(id, await FocusedId(page));
+    }
+
+    [Fact]
+    public async Task The_step_editor_keeps_keyboard_focus_through_its_commands()
+    {
+        var page = await SignedInPageAsync();
+        await page.GotoAsync("/Workflows/Edit");
+        await page.GetByLabel("Workflow id").FillAsync("focus_demo");
+
+        // Add a step: the new step's id takes the focus, ready to type
+        await page.Locator("#cmd-add").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#s1-id")).ToBeVisibleAsync();
+        await ExpectFocus(page, "s1-id");
+        await page.Locator("#s1-id").FillAsync("second");
+
+        // ↑ on the second step: the focus follows the step to the top (where ↓ is its enabled button)
+        await page.Locator("#cmd-up-1").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#s0-id")).ToHaveValueAsync("second");
+        await ExpectFocus(page, "cmd-down-0");
+
+        // ↓ back down with the keyboard: the focus follows again
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#s1-id")).ToHaveValueAsync("second");
+        await ExpectFocus(page, "cmd-up-1");
+
+        // changing the type with the keyboard redraws the fields and leaves the focus on the type
+        await page.Locator("#s1-type").FocusAsync();
+        await page.Locator("#s1-type").SelectOptionAsync("http");
+        await Assertions.Expect(page.Locator("#s1-p-url")).ToBeVisibleAsync();
+        await ExpectFocus(page, "s1-type");
+
+        // Remove: the focus lands on the remaining step's Remove button, then on Add a step when none is left
+        await page.Locator("#cmd-remove-1").ClickAsync();
+        await Assertions.Expect(page.Locator("li.step-editor")).ToHaveCountAsync(1);
+        await ExpectFocus(page, "cmd-remove-0");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("li.step-editor")).ToHaveCountAsync(0);
+        await ExpectFocus(page, "cmd-add");
+    }
+
+    [Fact]
+    public async Task On_a_phone_chart_labels_are_readable_and_log_cells_name_their_column()
+    {
+        var page = await SignedInPageAsync();
+        await page.SetViewportSizeAsync(360, 740);
+        await page.GotoAsync("/");
+        var labelHeight = await page.EvaluateAsync<double>("() => document.querySelector('svg.chart text').getBoundingClientRect().height");
+        Assert.True(labelHeight >= 9, $"chart labels are {labelHeight:0.0} px high on a phone");
+
+        await page.GotoAsync("/Workflows/Edit");
+        await page.GetByLabel("Workflow id").FillAsync("phone_demo");
+        await page.Locator("#s0-p-text").FillAsync("hi");
+        await page.Locator("#cmd-save").ClickAsync();
+        await Assertions.Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+        await page.GotoAsync("/Execute?workflow=phone_demo");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("succeeded");
+        await page.GotoAsync("/Logs");
+        var label = await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('tbody td:nth-child(3)'), '::before').content");
+        Assert.Equal("\"Status: \"", label);
+        await Shot(page, "logs-phone");
+    }
+
+    [Fact]
+    public async Task The_workflow_search_puts_its_query_in_the_address_so_a_reload_keeps_it()
+    {
+        var page = await SignedInPageAsync();
+        await page.GotoAsync("/Workflows");
+        await page.Locator("#q").FillAsync("offline");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Workflows\\?q=offline$"));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#q")).ToHaveValueAsync("offline");
+        await Assertions.Expect(page.Locator("#workflow-list")).ToContainTextAsync("offline_release_notes");
+    }
 }

@@ -10,6 +10,31 @@ document.documentElement.classList.remove('no-js');
         }
     });
 
+    // A failed request leaves the page as it was (see htmx-config noSwap) and says so in the banner.
+    function showRequestError(text) {
+        var banner = document.getElementById('request-error');
+        if (banner) {
+            banner.textContent = text;
+            banner.hidden = false;
+        }
+    }
+    document.addEventListener('htmx:response:error', function (event) {
+        var response = event.detail && event.detail.ctx && event.detail.ctx.response;
+        var status = response ? response.status : 0;
+        showRequestError(status >= 500
+            ? 'The server failed to handle that (error ' + status + '); your changes are still here. Try again.'
+            : 'The server refused that (error ' + status + '); reload the page and try again.');
+    });
+    document.addEventListener('htmx:error', function () {
+        showRequestError('The server could not be reached; your changes are still here. Try again.');
+    });
+    document.addEventListener('htmx:before:request', function () {
+        var banner = document.getElementById('request-error');
+        if (banner) {
+            banner.hidden = true;
+        }
+    });
+
     // Changing a step's type or action redraws its parameter fields from the catalog.
     document.addEventListener('change', function (event) {
         var select = event.target;

@@ -25,7 +25,8 @@ public sealed record StepView(string StepId, string Status)
 public sealed class RunHtml(Markdown markdown)
 {
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // relaxed: quotes and < stay readable in the JSON text, which is HTML-encoded before it reaches the page
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string StepElementId(string stepId) => "step-" + stepId;
 

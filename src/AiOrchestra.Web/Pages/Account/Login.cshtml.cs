@@ -8,11 +8,12 @@ namespace AiOrchestra.Web.Pages.Account;
 
 public sealed class LoginModel(SignInManager<AppUser> signIn, AppDbContext db) : PageModel
 {
+    // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
-    public string UserName { get; set; } = "";
+    public string UserName { get; set => field = value ?? ""; } = "";
 
     [BindProperty]
-    public string Password { get; set; } = "";
+    public string Password { get; set => field = value ?? ""; } = "";
 
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -31,6 +32,11 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, AppDbContext db) :
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (string.IsNullOrWhiteSpace(UserName) || Password.Length == 0)
+        {
+            Message = "Type your user name and your password.";
+            return Page();
+        }
         var result = await signIn.PasswordSignInAsync(UserName, Password, isPersistent: true, lockoutOnFailure: true);
         if (result.Succeeded)
         {

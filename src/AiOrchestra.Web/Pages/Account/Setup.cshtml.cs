@@ -11,14 +11,15 @@ public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser
 {
     private static readonly SemaphoreSlim Once = new(1, 1);
 
+    // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
-    public string UserName { get; set; } = "";
+    public string UserName { get; set => field = value ?? ""; } = "";
 
     [BindProperty]
-    public string Password { get; set; } = "";
+    public string Password { get; set => field = value ?? ""; } = "";
 
     [BindProperty]
-    public string Confirm { get; set; } = "";
+    public string Confirm { get; set => field = value ?? ""; } = "";
 
     public List<string> Errors { get; } = [];
 
@@ -39,7 +40,11 @@ public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser
             {
                 Errors.Add("Choose a user name.");
             }
-            if (Password != Confirm)
+            if (Password.Length == 0)
+            {
+                Errors.Add("Choose a password.");
+            }
+            else if (Password != Confirm)
             {
                 Errors.Add("The two passwords differ; type the same password twice.");
             }

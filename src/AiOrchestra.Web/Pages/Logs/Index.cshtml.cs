@@ -5,6 +5,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Pages.Logs;
 
+/// <summary>What one row of the run history shows (a run without its inputs and error text).</summary>
+public sealed record RunRow(string Id, string WorkflowId, int WorkflowVersionNumber, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
 /// <summary>The user's runs, newest first, a page at a time, filtered by workflow, status and date.</summary>
 public sealed class IndexModel(AppDbContext db) : PageModel
 {
@@ -25,7 +28,7 @@ public sealed class IndexModel(AppDbContext db) : PageModel
     [BindProperty(SupportsGet = true, Name = "page")]
     public int PageNumber { get; set; } = 1;
 
-    public IReadOnlyList<Run> Runs { get; private set; } = [];
+    public IReadOnlyList<RunRow> Runs { get; private set; } = [];
     public IReadOnlyList<string> WorkflowIds { get; private set; } = [];
     public bool HasMore { get; private set; }
 
@@ -55,8 +58,12 @@ public sealed class IndexModel(AppDbContext db) : PageModel
             var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             runs = runs.Where(r => r.CreatedAt < end);
         }
+        // newest first along the (owner, [workflow | status,] created_at desc) indexes, one page plus one row to know
+        // whether there is more; no count of all runs, and only the columns a row shows
         var page = await runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .Skip((PageNumber - 1) * PageSize).Take(PageSize + 1).ToListAsync(cancellationToken);
+            .Skip((PageNumber - 1) * PageSize).Take(PageSize + 1)
+            .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.CreatedAt, r.StartedAt, r.FinishedAt))
+            .ToListAsync(cancellationToken);
         HasMore = page.Count > PageSize;
         Runs = page.Take(PageSize).ToList();
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
@@ -15,6 +16,9 @@ namespace AiOrchestra.Web.Pages.Logs;
 public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    // relaxed: quotes and < stay readable in the inputs, which Razor HTML-encodes before they reach the page
+    private static readonly JsonSerializerOptions Readable = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [BindProperty(SupportsGet = true)]
     public string Id { get; set; } = "";
@@ -34,7 +38,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
             return NotFound();
         }
         Details = details;
-        Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Indented) ?? "{}";
+        Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();

@@ -14,17 +14,18 @@ public sealed class EditModel(PromptStore store) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Id { get; set; }
 
+    // model binding turns an empty field into null; "" lets the store report the field as missing
     [BindProperty]
-    public string TemplateId { get; set; } = "";
+    public string TemplateId { get; set => field = value ?? ""; } = "";
 
     [BindProperty]
-    public string Name { get; set; } = "";
+    public string Name { get; set => field = value ?? ""; } = "";
 
     [BindProperty]
     public string? Description { get; set; }
 
     [BindProperty]
-    public string Template { get; set; } = "";
+    public string Template { get; set => field = value ?? ""; } = "";
 
     [BindProperty]
     public Dictionary<string, string?> Samples { get; set; } = [];

@@ -36,6 +36,12 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
 
     public bool Saved { get; private set; }
 
+    /// <summary>
+    /// The element that takes keyboard focus after a step command: the new step's id, or the moved or next step's
+    /// button (htmx focuses the <c>autofocus</c> element of the swapped editor).
+    /// </summary>
+    public string? FocusId { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(bool saved, CancellationToken cancellationToken)
     {
         if (!IsNew)
@@ -214,18 +220,23 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
         {
             case "add":
                 steps.Add(NewStep(steps.Count));
+                FocusId = $"s{steps.Count - 1}-id";
                 break;
             case "remove" when index >= 0 && index < steps.Count:
                 steps.RemoveAt(index);
+                FocusId = steps.Count == 0 ? "cmd-add" : $"cmd-remove-{Math.Min(index, steps.Count - 1)}";
                 break;
             case "up" when index > 0 && index < steps.Count:
                 (steps[index - 1], steps[index]) = (steps[index], steps[index - 1]);
+                FocusId = index - 1 == 0 ? "cmd-down-0" : $"cmd-up-{index - 1}";
                 break;
             case "down" when index >= 0 && index < steps.Count - 1:
                 (steps[index + 1], steps[index]) = (steps[index], steps[index + 1]);
+                FocusId = index + 1 == steps.Count - 1 ? $"cmd-up-{index + 1}" : $"cmd-down-{index + 1}";
                 break;
         }
-        // a changed type or action keeps only the parameters its schema knows, plus those already filled in
+        // a changed type or action keeps the parameters its schema knows, plus those already filled in (shown as extra
+        // fields to clear); an empty field of the previous action goes
         foreach (var step in steps)
         {
             var type = catalog.Find(step.StepType);
@@ -237,7 +248,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             {
                 step.Action = type.Actions.FirstOrDefault()?.Name ?? "";
             }
-            var known = FieldsOf(step).Select(p => p.Name).ToHashSet();
+            var known = catalog.FindAction(step.StepType, step.Action)?.Parameters.Select(p => p.Name).ToHashSet() ?? [];
             foreach (var empty in step.Parameters.Where(p => string.IsNullOrEmpty(p.Value) && !known.Contains(p.Key)).Select(p => p.Key).ToList())
             {
                 step.Parameters.Remove(empty);

@@ -6,30 +6,32 @@ using AiOrchestra.Engine.Workflows;
 namespace AiOrchestra.Web.Pages.Workflows;
 
 /// <summary>One step as the editor's fields hold it: parameters as text, typed by the action's schema when saved.</summary>
+/// <remarks>Model binding turns an empty field into null; the setters keep it "" so the validator reports it by field.</remarks>
 public sealed class StepForm
 {
-    public string StepId { get; set; } = "";
-    public string StepType { get; set; } = "";
-    public string Action { get; set; } = "";
+    public string StepId { get; set => field = value ?? ""; } = "";
+    public string StepType { get; set => field = value ?? ""; } = "";
+    public string Action { get; set => field = value ?? ""; } = "";
     public Dictionary<string, string?> Parameters { get; set; } = [];
-    public string OnError { get; set; } = "abort";
+    public string OnError { get; set => field = value ?? "abort"; } = "abort";
     public int? MaxAttempts { get; set; }
     public int? TimeoutSeconds { get; set; }
 }
 
 /// <summary>The workflow editor's fields, and their conversion from and to a <see cref="Workflow"/>.</summary>
+/// <remarks>Model binding turns an empty field into null; the setters keep it "" so the validator reports it by field.</remarks>
 public sealed class WorkflowForm
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public string WorkflowId { get; set; } = "";
-    public string Name { get; set; } = "";
+    public string WorkflowId { get; set => field = value ?? ""; } = "";
+    public string Name { get; set => field = value ?? ""; } = "";
     public string? Description { get; set; }
 
     /// <summary>The default variables as a JSON object.</summary>
-    public string Variables { get; set; } = "{}";
+    public string Variables { get; set => field = value ?? ""; } = "{}";
 
-    public List<StepForm> Steps { get; set; } = [];
+    public List<StepForm> Steps { get; set => field = value ?? []; } = [];
 
     public static WorkflowForm From(Workflow workflow)
     {
