@@ -99,7 +99,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
     private static Func<GitHubClient, Task<JsonNode?>> CreateIssue(JsonObject parameters)
     {
         var (owner, name) = Repo(parameters);
-        var issue = new NewIssue(StepInput.RequiredText(parameters, "title")) { Body = StepInput.Text(parameters, "body") };
+        var issue = new NewIssue(StepParameters.RequiredText(parameters, "title")) { Body = StepParameters.Text(parameters, "body") };
         foreach (var label in Labels(parameters))
         {
             issue.Labels.Add(label);
@@ -110,9 +110,9 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
     private static Func<GitHubClient, Task<JsonNode?>> UpdateIssue(JsonObject parameters)
     {
         var (owner, name) = Repo(parameters);
-        var number = StepInput.Integer(parameters, "number", min: 1) ?? throw new StepFailedException("parameter 'number' is required");
-        var update = new IssueUpdate { Title = StepInput.Text(parameters, "title"), Body = StepInput.Text(parameters, "body") };
-        update.State = StepInput.Text(parameters, "state")?.Trim().ToLowerInvariant() switch
+        var number = StepParameters.Integer(parameters, "number", min: 1) ?? throw new StepFailedException("parameter 'number' is required");
+        var update = new IssueUpdate { Title = StepParameters.Text(parameters, "title"), Body = StepParameters.Text(parameters, "body") };
+        update.State = StepParameters.Text(parameters, "state")?.Trim().ToLowerInvariant() switch
         {
             null or "" => null,
             "open" => ItemState.Open,
@@ -125,10 +125,10 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
     private static Func<GitHubClient, Task<JsonNode?>> CreateFile(JsonObject parameters)
     {
         var (owner, name) = Repo(parameters);
-        var path = StepInput.RequiredText(parameters, "path").Trim('/');
-        var content = StepInput.Text(parameters, "content") ?? throw new StepFailedException("parameter 'content' is required");
-        var message = StepInput.Text(parameters, "message") is { Length: > 0 } given ? given : $"Update {path}";
-        var branch = StepInput.Text(parameters, "branch") is { Length: > 0 } named ? named : null;
+        var path = StepParameters.RequiredText(parameters, "path").Trim('/');
+        var content = StepParameters.Text(parameters, "content") ?? throw new StepFailedException("parameter 'content' is required");
+        var message = StepParameters.Text(parameters, "message") is { Length: > 0 } given ? given : $"Update {path}";
+        var branch = StepParameters.Text(parameters, "branch") is { Length: > 0 } named ? named : null;
         return async client =>
         {
             var existingSha = await ExistingShaAsync(client, owner, name, path, branch);
@@ -171,10 +171,10 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
 
     private static Func<GitHubClient, Task<JsonNode?>> ListRepos(JsonObject parameters)
     {
-        var limit = StepInput.Integer(parameters, "limit", min: 1, max: 100) ?? 30;
+        var limit = StepParameters.Integer(parameters, "limit", min: 1, max: 100) ?? 30;
         var request = new RepositoryRequest
         {
-            Visibility = StepInput.Text(parameters, "visibility")?.Trim().ToLowerInvariant() switch
+            Visibility = StepParameters.Text(parameters, "visibility")?.Trim().ToLowerInvariant() switch
             {
                 null or "" or "all" => RepositoryRequestVisibility.All,
                 "public" => RepositoryRequestVisibility.Public,
@@ -201,8 +201,8 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
     private static Func<GitHubClient, Task<JsonNode?>> CreateBranch(JsonObject parameters)
     {
         var (owner, name) = Repo(parameters);
-        var branch = StepInput.RequiredText(parameters, "branch").Trim();
-        var from = StepInput.Text(parameters, "from") is { Length: > 0 } given ? given.Trim() : null;
+        var branch = StepParameters.RequiredText(parameters, "branch").Trim();
+        var from = StepParameters.Text(parameters, "from") is { Length: > 0 } given ? given.Trim() : null;
         return async client =>
         {
             from ??= Read(await client.Repository.Get(owner, name)).DefaultBranch;
@@ -228,7 +228,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
 
     private static (string Owner, string Name) Repo(JsonObject parameters)
     {
-        var repo = StepInput.RequiredText(parameters, "repo").Trim();
+        var repo = StepParameters.RequiredText(parameters, "repo").Trim();
         var parts = repo.Split('/');
         if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
         {
@@ -239,11 +239,11 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
 
     private static IEnumerable<string> Labels(JsonObject parameters)
     {
-        var labels = StepInput.Array(parameters, "labels");
+        var labels = StepParameters.Array(parameters, "labels");
         if (labels is null)
         {
             // A comma-separated text is a common way to write a few labels.
-            return StepInput.Text(parameters, "labels")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            return StepParameters.Text(parameters, "labels")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         }
         return labels.Select((label, i) => label is JsonValue v && v.GetValueKind() == JsonValueKind.String
             ? v.GetValue<string>()

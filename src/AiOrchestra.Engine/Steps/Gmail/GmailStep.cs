@@ -43,9 +43,9 @@ public sealed class GmailStep(IHttpClientFactory httpClients, IOptions<GmailOpti
         var parameters = call.Parameters;
         Func<HttpClient, Task<JsonNode?>> action = call.Action switch
         {
-            "list_messages" => List(StepInput.Text(parameters, "query"), StepInput.Integer(parameters, "max_results", 1, 100) ?? 10, withBodies: false, cancellationToken),
-            "search" => List(StepInput.RequiredText(parameters, "query"), StepInput.Integer(parameters, "max_results", 1, 100) ?? 10, withBodies: true, cancellationToken),
-            "get_message" => Get(StepInput.RequiredText(parameters, "id").Trim(), cancellationToken),
+            "list_messages" => List(StepParameters.Text(parameters, "query"), StepParameters.Integer(parameters, "max_results", 1, 100) ?? 10, withBodies: false, cancellationToken),
+            "search" => List(StepParameters.RequiredText(parameters, "query"), StepParameters.Integer(parameters, "max_results", 1, 100) ?? 10, withBodies: true, cancellationToken),
+            "get_message" => Get(StepParameters.RequiredText(parameters, "id").Trim(), cancellationToken),
             _ => throw new StepFailedException($"gmail has no action '{call.Action}'"),
         };
         foreach (var key in new[] { "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken" })

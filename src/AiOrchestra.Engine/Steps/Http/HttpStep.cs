@@ -54,14 +54,14 @@ public sealed class HttpStep : IStepType
     public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
     {
         var parameters = call.Parameters;
-        var method = MethodOf(parameters.OptionalText("method") ?? "GET");
-        var url = UrlOf(parameters.RequiredText("url"));
+        var method = MethodOf(StepParameters.Text(parameters, "method") ?? "GET");
+        var url = UrlOf(StepParameters.RequiredText(parameters, "url"));
         var expected = ExpectedStatuses(parameters["expect_status"]);
         // The query string is left out of every message: APIs often take keys there.
         var label = $"{method} {url.GetLeftPart(UriPartial.Path)}";
 
         using var request = new HttpRequestMessage(method, url) { Content = ContentOf(parameters["body"]) };
-        AddHeaders(request, parameters.OptionalObject("headers"));
+        AddHeaders(request, StepParameters.Object(parameters, "headers"));
 
         HttpResponseMessage response;
         try

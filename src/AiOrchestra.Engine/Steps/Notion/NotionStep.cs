@@ -78,14 +78,14 @@ public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOp
 
     private Func<HttpClient, Task<JsonNode?>> CreatePage(JsonObject parameters, CancellationToken cancellationToken)
     {
-        var pageId = StepInput.Text(parameters, "parent_page_id") is { Length: > 0 } page ? page.Trim() : null;
-        var databaseId = StepInput.Text(parameters, "database_id") is { Length: > 0 } database ? database.Trim() : null;
+        var pageId = StepParameters.Text(parameters, "parent_page_id") is { Length: > 0 } page ? page.Trim() : null;
+        var databaseId = StepParameters.Text(parameters, "database_id") is { Length: > 0 } database ? database.Trim() : null;
         if ((pageId is null) == (databaseId is null))
         {
             throw new StepFailedException("give either parameter 'parent_page_id' or parameter 'database_id' (exactly one)");
         }
-        var title = StepInput.RequiredText(parameters, "title");
-        var blocks = NotionMarkdown.ToBlocks(StepInput.Text(parameters, "content") ?? "");
+        var title = StepParameters.RequiredText(parameters, "title");
+        var blocks = NotionMarkdown.ToBlocks(StepParameters.Text(parameters, "content") ?? "");
         return async http =>
         {
             // A database names its title property itself ("Name", "Task", ...): ask for it rather than guess.
@@ -105,8 +105,8 @@ public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOp
 
     private Func<HttpClient, Task<JsonNode?>> AppendContent(JsonObject parameters, CancellationToken cancellationToken)
     {
-        var pageId = StepInput.RequiredText(parameters, "page_id").Trim();
-        var blocks = NotionMarkdown.ToBlocks(StepInput.RequiredText(parameters, "content"));
+        var pageId = StepParameters.RequiredText(parameters, "page_id").Trim();
+        var blocks = NotionMarkdown.ToBlocks(StepParameters.RequiredText(parameters, "content"));
         return async http =>
         {
             await AppendAsync(http, pageId, blocks, 0, cancellationToken);
@@ -116,7 +116,7 @@ public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOp
 
     private Func<HttpClient, Task<JsonNode?>> Search(JsonObject parameters, CancellationToken cancellationToken)
     {
-        var query = StepInput.Text(parameters, "query") ?? "";
+        var query = StepParameters.Text(parameters, "query") ?? "";
         return async http =>
         {
             var found = await SendAsync(http, HttpMethod.Post, "v1/search", new JsonObject { ["query"] = query, ["page_size"] = 100 }, cancellationToken);
@@ -126,8 +126,8 @@ public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOp
 
     private Func<HttpClient, Task<JsonNode?>> QueryDatabase(JsonObject parameters, CancellationToken cancellationToken)
     {
-        var databaseId = StepInput.RequiredText(parameters, "database_id").Trim();
-        var filter = StepInput.Object(parameters, "filter");
+        var databaseId = StepParameters.RequiredText(parameters, "database_id").Trim();
+        var filter = StepParameters.Object(parameters, "filter");
         return async http =>
         {
             var body = new JsonObject { ["page_size"] = 100 };

@@ -77,10 +77,10 @@ public sealed class OpenAIStep(
         };
         var completion = new ChatCompletionOptions
         {
-            Temperature = StepInput.Number(parameters, "temperature") is { } temperature ? (float)temperature : null,
-            MaxOutputTokenCount = StepInput.Integer(parameters, "max_tokens", min: 1),
+            Temperature = StepParameters.Number(parameters, "temperature") is { } temperature ? (float)temperature : null,
+            MaxOutputTokenCount = StepParameters.Integer(parameters, "max_tokens", min: 1),
         };
-        var model = StepInput.Text(parameters, "model") is { Length: > 0 } named ? named : options.Value.Model;
+        var model = StepParameters.Text(parameters, "model") is { Length: > 0 } named ? named : options.Value.Model;
         var apiKey = secrets.Require(ApiKeySetting);
 
         return await _provider.RunAsync(call.Context, () => StreamAsync(model, apiKey, messages, completion, call.Context, cancellationToken), cancellationToken);
@@ -154,7 +154,7 @@ public sealed class OpenAIStep(
     private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
-        if (StepInput.Text(call.Parameters, "system") is { Length: > 0 } system)
+        if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
         {
             messages.Add(new SystemChatMessage(system));
         }
@@ -167,11 +167,11 @@ public sealed class OpenAIStep(
     private async Task<List<ChatMessage>> ChatMessagesAsync(StepCall call, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
-        if (StepInput.Text(call.Parameters, "system") is { Length: > 0 } system)
+        if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
         {
             messages.Add(new SystemChatMessage(system));
         }
-        if (StepInput.Array(call.Parameters, "messages") is { Count: > 0 } conversation)
+        if (StepParameters.Array(call.Parameters, "messages") is { Count: > 0 } conversation)
         {
             for (var i = 0; i < conversation.Count; i++)
             {
@@ -190,11 +190,11 @@ public sealed class OpenAIStep(
     private static ChatMessage MessageAt(JsonArray conversation, int i)
     {
         if (conversation[i] is not JsonObject message
-            || StepInput.Text(message, "content") is not { } content)
+            || StepParameters.Text(message, "content") is not { } content)
         {
             throw new StepFailedException($"parameter 'messages[{i}]' must be an object with 'role' and 'content'");
         }
-        return (StepInput.Text(message, "role") ?? "user") switch
+        return (StepParameters.Text(message, "role") ?? "user") switch
         {
             "system" => new SystemChatMessage(content),
             "user" => new UserChatMessage(content),
@@ -205,8 +205,8 @@ public sealed class OpenAIStep(
 
     private static List<ChatMessage> SummaryMessages(JsonObject parameters)
     {
-        var text = StepInput.RequiredText(parameters, "text");
-        var instructions = StepInput.Text(parameters, "instructions") is { Length: > 0 } given
+        var text = StepParameters.RequiredText(parameters, "text");
+        var instructions = StepParameters.Text(parameters, "instructions") is { Length: > 0 } given
             ? given
             : "Summarise the following text clearly and concisely, keeping every important fact.";
         return
@@ -220,9 +220,9 @@ public sealed class OpenAIStep(
     private async Task<string?> PromptAsync(StepCall call, CancellationToken cancellationToken)
     {
         var parameters = call.Parameters;
-        if (StepInput.Text(parameters, "template_id") is not { Length: > 0 } templateId)
+        if (StepParameters.Text(parameters, "template_id") is not { Length: > 0 } templateId)
         {
-            return StepInput.Text(parameters, "prompt") is { Length: > 0 } prompt ? prompt : null;
+            return StepParameters.Text(parameters, "prompt") is { Length: > 0 } prompt ? prompt : null;
         }
         if (prompts is null)
         {
@@ -230,7 +230,7 @@ public sealed class OpenAIStep(
         }
         var template = await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
             ?? throw new StepFailedException($"parameter 'template_id': there is no prompt template '{templateId}'");
-        var variables = StepInput.Object(parameters, "variables") ?? [];
+        var variables = StepParameters.Object(parameters, "variables") ?? [];
         var scope = variables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         try
         {

@@ -24,8 +24,8 @@ public sealed class PromptStep(IPromptLibrary library) : IStepType
 
     public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
     {
-        var templateId = call.Parameters.RequiredText("template_id");
-        var variables = call.Parameters.OptionalObject("variables");
+        var templateId = StepParameters.RequiredText(call.Parameters, "template_id");
+        var variables = StepParameters.Object(call.Parameters, "variables");
         var prompt = await library.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
             ?? throw new StepFailedException($"prompt template '{templateId}' was not found");
 
