@@ -123,9 +123,25 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#detected-variables")).ToHaveTextAsync("person, place");
         await page.GetByLabel("Sample value for person").FillAsync("Ada <b>Lovelace</b>");
         await page.GetByLabel("Sample value for place").FillAsync("the lab");
+        // the preview button posts the preview only: the form around it (which saves through htmx) stays unsent
+        var posts = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST")
+            {
+                lock (posts)
+                {
+                    posts.Add(new Uri(request.Url).PathAndQuery);
+                }
+            }
+        };
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview with these values" }).ClickAsync();
         await Assertions.Expect(page.Locator("#preview h2")).ToHaveTextAsync("Hello Ada <b>Lovelace</b>");
         await Assertions.Expect(page.Locator("#preview strong")).ToHaveTextAsync("the lab");
+        lock (posts)
+        {
+            Assert.Equal(["/Prompts/Edit/welcome?handler=Preview"], posts);
+        }
         await Shot(page, "prompt-preview");
         await page.GotoAsync("/Prompts");
         await Shot(page, "prompts");
@@ -228,5 +244,50 @@ public sealed class DashboardTests : IAsyncLifetime
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#q")).ToHaveValueAsync("offline");
         await Assertions.Expect(page.Locator("#workflow-list")).ToContainTextAsync("offline_release_notes");
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_run_from_its_page_turns_it_cancelled_live()
+    {
+        var page = await SignedInPageAsync();
+        await page.GotoAsync("/Workflows/Edit");
+        await page.GetByLabel("Workflow id").FillAsync("cancel_demo");
+        await page.Locator("#s0-id").FillAsync("hold");
+        await page.Locator("#s0-type").SelectOptionAsync("gate");
+        await Assertions.Expect(page.Locator("#s0-p-name")).ToBeVisibleAsync();
+        await page.Locator("#s0-p-name").FillAsync("never-opened");
+        await page.Locator("#cmd-save").ClickAsync();
+        await Assertions.Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+
+        // the run and cancel forms post through htmx (the HX-Request header), not as plain form posts
+        var posts = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST")
+            {
+                lock (posts)
+                {
+                    posts.Add($"{new Uri(request.Url).PathAndQuery} htmx={request.Headers.ContainsKey("hx-request")}");
+                }
+            }
+        };
+        await page.GotoAsync("/Execute?workflow=cancel_demo");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Logs/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#step-hold-delta")).ToHaveTextAsync("waiting on never-opened");
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("running");
+        await page.EvaluateAsync("() => window.stillThisPage = true");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("cancelled");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel run" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#run-cancel")).ToBeEmptyAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => window.stillThisPage === true"), "the page reloaded instead of updating in place");
+        var runPath = new Uri(page.Url).AbsolutePath;
+        lock (posts)
+        {
+            Assert.Equal(["/Execute?workflow=cancel_demo htmx=True", runPath + "?handler=Cancel htmx=True"], posts);
+        }
+        await Shot(page, "run-cancelled");
     }
 }

@@ -24,6 +24,7 @@ public static class StoreExtensions
             .AddInterceptors(new SqlitePragmas()));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>();
+        services.AddScoped<Account.PasswordCheck>();
         services.AddHealthChecks().AddDbContextCheck<AppDbContext>();
 
         services.AddSingleton(TimeProvider.System);

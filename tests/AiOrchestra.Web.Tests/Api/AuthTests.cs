@@ -71,6 +71,8 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
         }
         var unknown = await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody-here", password = "not-it" });
         var expected = Answer(await unknown.ProblemAsync(HttpStatusCode.Unauthorized));
+        // the login page says the same (one shared check)
+        Assert.Equal("Wrong user name or password. After 5 failed attempts an account is locked for 5 minutes.", expected.Item3);
 
         for (var attempt = 0; attempt < 5; attempt++)
         {

@@ -96,19 +96,53 @@ public sealed class AccessTests : IClassFixture<DashboardHost>
         Assert.DoesNotContain("forged", prompts);
     }
 
+    private static async Task<string?> LoginMessageAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return HtmlClient.Parse(await response.Content.ReadAsStringAsync()).QuerySelector("main [role=alert]")?.TextContent.Trim();
+    }
+
     [Fact]
-    public async Task Repeated_wrong_passwords_lock_the_account()
+    public async Task Unknown_user_wrong_password_and_locked_account_get_the_same_login_message()
     {
         var name = "dave-" + Guid.NewGuid().ToString("N")[..6];
         await _host.CreateUserAsync(name);
         var client = _host.Anonymous();
+        const string Expected = "Wrong user name or password. After 5 failed attempts an account is locked for 5 minutes.";
+
+        var unknown = await client.PostFormAsync("/Account/Login", new() { ["UserName"] = "nobody-" + name, ["Password"] = "wrong-password" });
+        Assert.Equal(Expected, await LoginMessageAsync(unknown));
         for (var i = 0; i < 5; i++)
         {
             var wrong = await client.PostFormAsync("/Account/Login", new() { ["UserName"] = name, ["Password"] = "wrong-password" });
-            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+            Assert.Equal(Expected, await LoginMessageAsync(wrong));
         }
+
+        // locked now: the right password is refused with the very same message
         var right = await client.PostFormAsync("/Account/Login", new() { ["UserName"] = name, ["Password"] = DashboardHost.Password });
-        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
-        Assert.Contains("locked", await right.Content.ReadAsStringAsync());
+        Assert.Equal(Expected, await LoginMessageAsync(right));
+        Assert.False(right.Headers.Contains("Set-Cookie") && right.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith("AiOrchestra.Auth=", StringComparison.Ordinal)));
+        var locked = await _host.InScope<bool, Microsoft.AspNetCore.Identity.UserManager<Data.AppUser>>(async users =>
+            await users.IsLockedOutAsync((await users.FindByNameAsync(name))!));
+        Assert.True(locked);
+    }
+
+    [Fact]
+    public async Task A_right_password_signs_in_and_clears_earlier_failures()
+    {
+        var name = "erin-" + Guid.NewGuid().ToString("N")[..6];
+        await _host.CreateUserAsync(name);
+        var client = _host.Anonymous();
+        for (var i = 0; i < 4; i++)
+        {
+            await client.PostFormAsync("/Account/Login", new() { ["UserName"] = name, ["Password"] = "wrong-password" });
+        }
+        var right = await client.PostFormAsync("/Account/Login?ReturnUrl=%2FLogs", new() { ["UserName"] = name, ["Password"] = DashboardHost.Password, ["ReturnUrl"] = "/Logs" }, "/Account/Login");
+        Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+        Assert.Equal("/Logs", right.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/Logs")).StatusCode);
+        var failures = await _host.InScope<int, Microsoft.AspNetCore.Identity.UserManager<Data.AppUser>>(async users =>
+            await users.GetAccessFailedCountAsync((await users.FindByNameAsync(name))!));
+        Assert.Equal(0, failures);
     }
 }

@@ -80,12 +80,24 @@ public static class HtmlClient
     public static IHtmlDocument Parse(string html) => Parser.ParseDocument(html);
 
     /// <summary>Fetches the form page for its antiforgery token and posts the fields with it, as the browser does.</summary>
-    public static async Task<HttpResponseMessage> PostFormAsync(this HttpClient client, string url, Dictionary<string, string> fields, string? formPage = null)
+    public static async Task<HttpResponseMessage> PostFormAsync(this HttpClient client, string url, Dictionary<string, string> fields, string? formPage = null) =>
+        await client.PostFormAsync(url, fields, formPage, htmx: false);
+
+    /// <summary>As <see cref="PostFormAsync(HttpClient, string, Dictionary{string, string}, string?)"/>, sent as htmx sends a form (HX-Request).</summary>
+    public static async Task<HttpResponseMessage> PostHtmxAsync(this HttpClient client, string url, Dictionary<string, string> fields, string? formPage = null) =>
+        await client.PostFormAsync(url, fields, formPage, htmx: true);
+
+    private static async Task<HttpResponseMessage> PostFormAsync(this HttpClient client, string url, Dictionary<string, string> fields, string? formPage, bool htmx)
     {
         var page = await client.GetDocumentAsync(formPage ?? url.Split('?')[0]);
         var token = page.QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
                     ?? page.QuerySelector("meta[name=request-verification-token]")!.GetAttribute("content")!;
         var body = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token };
-        return await client.PostAsync(url, new FormUrlEncodedContent(body));
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(body) };
+        if (htmx)
+        {
+            request.Headers.Add("HX-Request", "true");
+        }
+        return await client.SendAsync(request);
     }
 }

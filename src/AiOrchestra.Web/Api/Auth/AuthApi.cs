@@ -1,8 +1,7 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using System.Security.Claims;
-using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Account;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 
 namespace AiOrchestra.Web.Api.Auth;
 
@@ -30,7 +29,7 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, UserManager<AppUser> users, TokenIssuer issuer)
+        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer)
     {
         var userName = request.Username ?? request.UserId;
         if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(request.Password))
@@ -47,25 +46,12 @@ public static class AuthApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        // Unknown, locked and wrong-password logins get the same answer after the same work (one password hash
-        // check), so the answer does not tell which user names exist.
-        var user = await users.FindByNameAsync(userName);
+        // unknown, locked and wrong-password logins get the same answer after the same work
+        var user = await passwords.CheckAsync(userName, request.Password);
         if (user is null)
         {
-            VerifyAgainstDummy(users, request.Password);
-            return WrongCredentials();
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Login failed", detail: passwords.FailureMessage);
         }
-        if (await users.IsLockedOutAsync(user))
-        {
-            await users.CheckPasswordAsync(user, request.Password);
-            return WrongCredentials();
-        }
-        if (!await users.CheckPasswordAsync(user, request.Password))
-        {
-            await users.AccessFailedAsync(user);
-            return WrongCredentials();
-        }
-        await users.ResetAccessFailedCountAsync(user);
 
         var (token, lifetime) = issuer.Issue(user.Id, user.UserName ?? userName);
         return TypedResults.Ok(new TokenResponse(token, "bearer", (int)lifetime.TotalSeconds));
@@ -75,20 +61,5 @@ public static class AuthApi
     {
         var expires = long.Parse(user.FindFirstValue(JwtRegisteredClaimNames.Exp) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Ok(new VerifyResponse(true, user.Identity?.Name ?? "", DateTimeOffset.FromUnixTimeSeconds(expires)));
-    }
-
-    private static ProblemHttpResult WrongCredentials() => TypedResults.Problem(
-        statusCode: StatusCodes.Status401Unauthorized,
-        title: "Login failed",
-        detail: "Unknown user name or wrong password. After repeated failures an account is locked for a few minutes; wait, then try again.");
-
-    private static readonly AppUser DummyUser = new() { UserName = "dummy" };
-    private static string? _dummyHash;
-
-    /// <summary>A password check against a fixed hash, costing what a real user's check costs.</summary>
-    private static void VerifyAgainstDummy(UserManager<AppUser> users, string password)
-    {
-        var hash = _dummyHash ??= users.PasswordHasher.HashPassword(DummyUser, Guid.NewGuid().ToString("N"));
-        users.PasswordHasher.VerifyHashedPassword(DummyUser, hash, password);
     }
 }

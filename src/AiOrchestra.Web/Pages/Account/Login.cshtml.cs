@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Pages.Account;
 
-public sealed class LoginModel(SignInManager<AppUser> signIn, AppDbContext db) : PageModel
+public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck passwords, AppDbContext db) : PageModel
 {
     // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
@@ -37,15 +38,14 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, AppDbContext db) :
             Message = "Type your user name and your password.";
             return Page();
         }
-        var result = await signIn.PasswordSignInAsync(UserName, Password, isPersistent: true, lockoutOnFailure: true);
-        if (result.Succeeded)
+        // the same message for an unknown name, a wrong password and a locked account: the page does not tell which names exist
+        var user = await passwords.CheckAsync(UserName, Password);
+        if (user is null)
         {
-            return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
+            Message = passwords.FailureMessage;
+            return Page();
         }
-        Message = result.IsLockedOut
-            ? "Too many failed attempts: this account is locked for a few minutes. Try again later."
-            : "The user name or password is wrong.";
-        Response.StatusCode = StatusCodes.Status200OK;
-        return Page();
+        await signIn.SignInAsync(user, isPersistent: true);
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

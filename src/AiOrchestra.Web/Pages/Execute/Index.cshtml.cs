@@ -54,9 +54,10 @@ public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageMo
         if (!result.Succeeded)
         {
             Errors = result.Errors;
-            return Page();
+            Response.VaryOnHtmx();
+            return Request.IsHtmx() ? Partial("_RunForm", this) : Page();
         }
-        return Redirect("/Logs/" + result.RunId);
+        return this.NavigateTo("/Logs/" + result.RunId);
     }
 
     /// <summary>An input keeps the kind of its default: text for a text default, otherwise JSON when it reads as JSON.</summary>

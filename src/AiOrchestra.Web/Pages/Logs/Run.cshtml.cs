@@ -73,13 +73,27 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         {
             return BadRequest(string.Join(Environment.NewLine, result.Errors));
         }
-        return Redirect("/Logs/" + result.RunId);
+        return this.NavigateTo("/Logs/" + result.RunId);
     }
 
+    /// <summary>
+    /// htmx gets the cancel area back in place (the page's live stream then brings the cancelled status and clears
+    /// it); a plain form post goes back to the run's page.
+    /// </summary>
     public async Task<IActionResult> OnPostCancelAsync(CancellationToken cancellationToken)
     {
         var result = await queue.CancelAsync(User.OwnerId(), Id, cancellationToken);
-        return result == CancelResult.NotFound ? NotFound() : Redirect("/Logs/" + Id);
+        if (result == CancelResult.NotFound)
+        {
+            return NotFound();
+        }
+        Response.VaryOnHtmx();
+        if (!Request.IsHtmx())
+        {
+            return Redirect("/Logs/" + Id);
+        }
+        var note = result == CancelResult.CancelRequested ? "<p class=\"hint\" role=\"status\">Cancelling…</p>" : "";
+        return Content($"<div id=\"run-cancel\">{note}</div>", "text/html; charset=utf-8");
     }
 
     private static StepView ToView(RunStep step) => new(step.StepId, AppDbContext.StepStatusText(step.Status))

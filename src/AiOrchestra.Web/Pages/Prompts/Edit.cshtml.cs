@@ -70,9 +70,10 @@ public sealed class EditModel(PromptStore store) : PageModel
         if (!result.Succeeded)
         {
             Errors = result.Errors;
-            return Page();
+            Response.VaryOnHtmx();
+            return Request.IsHtmx() ? Partial("_Form", this) : Page();
         }
-        return Redirect("/Prompts/Edit/" + Uri.EscapeDataString(prompt.TemplateId) + "?saved=true");
+        return this.NavigateTo("/Prompts/Edit/" + Uri.EscapeDataString(prompt.TemplateId) + "?saved=true");
     }
 
     public IActionResult OnPostPreview()

@@ -175,16 +175,8 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
         return paths;
     }
 
-    private IActionResult Saved_(string workflowId)
-    {
-        var url = "/Workflows/Edit/" + Uri.EscapeDataString(workflowId) + "?saved=true";
-        if (Request.IsHtmx())
-        {
-            Response.Headers["HX-Redirect"] = url;
-            return new OkResult();
-        }
-        return Redirect(url);
-    }
+    private IActionResult Saved_(string workflowId) =>
+        this.NavigateTo("/Workflows/Edit/" + Uri.EscapeDataString(workflowId) + "?saved=true");
 
     private async Task<IActionResult> EditorAsync(CancellationToken cancellationToken)
     {
