@@ -84,9 +84,9 @@ public static class RunsApi
             query = query.Where(r => r.CreatedAt < end);
         }
         var page = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .Skip(skip).Take(take + 1).ToListAsync(cancellationToken);
+            .Skip(skip).Take(take + 1).Select(RunJson.SummaryColumns).ToListAsync(cancellationToken);
         var hasMore = page.Count > take;
-        return TypedResults.Ok(new RunList(page.Take(take).Select(RunJson.Summary).ToList(), skip, take, hasMore));
+        return TypedResults.Ok(new RunList(page.Take(take).ToList(), skip, take, hasMore));
     }
 
     private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(
