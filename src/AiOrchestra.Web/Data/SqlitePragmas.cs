@@ -1,29 +1,49 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace AiOrchestra.Web.Data;
 
 /// <summary>
 /// The SQLite-specific settings. The database file uses the write-ahead log (readers never block the writer); it
-/// is a property of the file, set once at start-up. Every connection, as it opens, fsyncs only at checkpoints (a
-/// killed process loses nothing committed), waits on a busy lock instead of failing, and enforces foreign keys.
+/// is a property of the file, set once at start-up. Every connection fsyncs only at checkpoints (a killed process
+/// loses nothing committed), waits on a busy lock instead of failing, and enforces foreign keys.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     internal const string DatabaseSql = "PRAGMA journal_mode=WAL;";
     internal const string Sql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
 
+    // The settings belong to the native connection, which the SQLite pool keeps open across opens: set them once per
+    // native connection, not on every open (that was a three-statement command before every API request's query).
+    private readonly ConditionalWeakTable<object, object> _configured = [];
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Sql;
-        command.ExecuteNonQuery();
+        if (IsNew(connection, out var handle))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql;
+            command.ExecuteNonQuery();
+            _configured.TryAdd(handle, handle);
+        }
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (IsNew(connection, out var handle))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Sql;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            _configured.TryAdd(handle, handle);
+        }
+    }
+
+    private bool IsNew(DbConnection connection, out object handle)
+    {
+        handle = (object?)(connection as SqliteConnection)?.Handle ?? connection;
+        return !_configured.TryGetValue(handle, out _);
     }
 }

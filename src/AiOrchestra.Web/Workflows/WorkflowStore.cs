@@ -111,12 +111,15 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
             : new StoredWorkflow(versions.GetOrParse(found.Id, found.Definition), found.Number, found.Id, found.CreatedAt, found.SavedAt);
     }
 
-    public async Task<IReadOnlyList<WorkflowSummary>> ListAsync(string ownerId, CancellationToken cancellationToken) =>
-        await db.Workflows.AsNoTracking()
+    // compiled once: GET /api/workflows is a hot path, and a LINQ query is hashed and looked up in EF's cache on every call
+    private static readonly Func<AppDbContext, string, IAsyncEnumerable<WorkflowSummary>> Summaries = EF.CompileAsyncQuery(
+        (AppDbContext db, string ownerId) => db.Workflows.AsNoTracking()
             .Where(w => w.OwnerId == ownerId && w.DeletedAt == null)
             .OrderBy(w => w.WorkflowId)
-            .Select(w => new WorkflowSummary(w.WorkflowId, w.Name, w.Description, w.CurrentVersion, w.CreatedAt, w.UpdatedAt))
-            .ToListAsync(cancellationToken);
+            .Select(w => new WorkflowSummary(w.WorkflowId, w.Name, w.Description, w.CurrentVersion, w.CreatedAt, w.UpdatedAt)));
+
+    public async Task<IReadOnlyList<WorkflowSummary>> ListAsync(string ownerId, CancellationToken cancellationToken) =>
+        await Summaries(db, ownerId).ToListAsync(cancellationToken);
 
     public async Task<IReadOnlyList<WorkflowVersionSummary>> ListVersionsAsync(string ownerId, string workflowId, CancellationToken cancellationToken) =>
         await db.WorkflowVersions.AsNoTracking()

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
@@ -30,7 +31,8 @@ public sealed record RunAccepted(string RunId, string Status, string Location);
 
 internal static class RunJson
 {
-    public static RunSummary Summary(Run run) => new(
+    /// <summary>A run as a list shows it, as a query projection: only the columns it shows are read, not each run's inputs or lease.</summary>
+    public static readonly Expression<Func<Run, RunSummary>> SummaryColumns = run => new RunSummary(
         run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
 
     public static RunDetail Detail(RunDetails details)
