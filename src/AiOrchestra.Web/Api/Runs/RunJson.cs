@@ -32,7 +32,7 @@ public sealed record RunAccepted(string RunId, string Status, string Location);
 internal static class RunJson
 {
     /// <summary>A run as a list shows it, as a query projection: only the columns it shows are read, not each run's inputs or lease.</summary>
-    public static readonly Expression<Func<Run, RunSummary>> SummaryColumns = run => new RunSummary(
+    public static RunSummary Summary(RunRow run) => new(
         run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
 
     public static RunDetail Detail(RunDetails details)

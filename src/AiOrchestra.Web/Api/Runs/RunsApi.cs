@@ -35,15 +35,9 @@ public static partial class RunsApi
         return app;
     }
 
-    // the unfiltered list (the usual request) compiled once: EF would otherwise hash and look up the LINQ query on every call
-    private static readonly Func<AppDbContext, string, int, int, IAsyncEnumerable<RunSummary>> AllRuns = EF.CompileAsyncQuery(
-        (AppDbContext db, string owner, int skip, int take) => db.Runs.AsNoTracking().Where(r => r.OwnerId == owner)
-            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .Skip(skip).Take(take).Select(RunJson.SummaryColumns));
-
     // The filters are read as text so a bad value gets a sentence naming the field, not the framework's binding error.
     private static async Task<Results<Ok<RunList>, ValidationProblem>> ListAsync(
-        ClaimsPrincipal user, AppDbContext db,
+        ClaimsPrincipal user, RunStore runs,
         [FromQuery(Name = "workflow_id")] string? workflowId, string? status, string? from, string? to,
         string? offset, string? limit, CancellationToken cancellationToken)
     {
@@ -74,30 +68,9 @@ public static partial class RunsApi
             return ApiProblems.Invalid(errors);
         }
 
-        var owner = user.OwnerId();
-        var query = db.Runs.AsNoTracking().Where(r => r.OwnerId == owner);
-        if (workflowId is not null)
-        {
-            query = query.Where(r => r.WorkflowId == workflowId);
-        }
-        if (wanted is { } s)
-        {
-            query = query.Where(r => r.Status == s);
-        }
-        if (start is { } after)
-        {
-            query = query.Where(r => r.CreatedAt >= after);
-        }
-        if (end is { } before)
-        {
-            query = query.Where(r => r.CreatedAt < before);
-        }
-        var page = workflowId is null && wanted is null && from is null && to is null
-            ? await AllRuns(db, owner, skip, take + 1).ToListAsync(cancellationToken)
-            : await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-                .Skip(skip).Take(take + 1).Select(RunJson.SummaryColumns).ToListAsync(cancellationToken);
-        var hasMore = page.Count > take;
-        return TypedResults.Ok(new RunList(page.Take(take).ToList(), skip, take, hasMore));
+        var filter = new RunFilter { WorkflowId = workflowId, Status = wanted, From = start, To = end, Skip = skip, Take = take };
+        var page = await runs.ListAsync(user.OwnerId(), filter, cancellationToken);
+        return TypedResults.Ok(new RunList(page.Runs.Select(RunJson.Summary).ToList(), skip, take, page.HasMore));
     }
 
     private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(
