@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
