@@ -130,7 +130,9 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
 
         var response = await client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var problem = await response.ProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("/api/auth/login", problem["detail"]!.GetValue<string>());
+        Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString());
         using var check = app.WithToken(good);
         Assert.Equal(HttpStatusCode.OK, (await check.GetAsync("/api/workflows")).StatusCode);
     }
@@ -182,5 +184,7 @@ public class LoginRateLimitTests(LoginRateLimitTests.LowLimit app) : IClassFixtu
         }
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+        var problem = await (await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody", password = "x" })).ProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("wait a minute", problem["detail"]!.GetValue<string>());
     }
 }

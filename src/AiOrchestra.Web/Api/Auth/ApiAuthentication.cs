@@ -31,6 +31,7 @@ public static class ApiAuthentication
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = TokenIssuer.ValidationParameters(signingKey);
+                jwt.Events = new JwtBearerEvents { OnChallenge = ChallengeAsync };
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy
@@ -40,10 +41,36 @@ public static class ApiAuthentication
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, _) => await WriteProblemAsync(
+                context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many login attempts",
+                $"At most {options.LoginAttemptsPerMinute} login attempts a minute are accepted from one address; wait a minute, then try again.");
             limiter.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         return builder;
+    }
+
+    /// <summary>The 401 of an /api route carries a problem body saying what to send, like every other API error.</summary>
+    private static Task ChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var invalid = context.AuthenticateFailure is not null;
+        context.Response.Headers.WWWAuthenticate = invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
+        return WriteProblemAsync(
+            context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
+            invalid
+                ? "The bearer token is expired or not valid here; get a new one from POST /api/auth/login."
+                : "Send a bearer token: get one from POST /api/auth/login, then send the header 'Authorization: Bearer <access_token>'.");
+    }
+
+    private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
     }
 }
