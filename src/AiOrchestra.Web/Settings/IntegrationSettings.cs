@@ -1,3 +1,5 @@
+using AiOrchestra.Engine.Steps.Integrations;
+
 namespace AiOrchestra.Web.Settings;
 
 /// <summary>Where an integration's secret comes from.</summary>
@@ -26,11 +28,13 @@ public interface IIntegrationCheck
 }
 
 /// <summary>
-/// The integrations' secrets: configuration (environment variables, appsettings) wins over a value stored from
-/// the Settings page. Integrations read their secrets through <see cref="Read"/>.
+/// What the Settings page shows of the integrations' secrets. Values are read through <see cref="IntegrationSecrets"/>,
+/// the same way the steps read them: configuration (environment variables, appsettings) wins over a value stored from
+/// the Settings page.
 /// </summary>
-public sealed class IntegrationSettings(IConfiguration configuration, SecretStore secrets)
+public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore store)
 {
+    /// <summary>The integrations with their secrets' labels; the keys are exactly <see cref="IntegrationSecrets.Keys"/>.</summary>
     public static readonly IReadOnlyList<Integration> All =
     [
         new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")]),
@@ -39,25 +43,18 @@ public sealed class IntegrationSettings(IConfiguration configuration, SecretStor
         new("gmail", "Gmail", [new("Gmail:ClientId", "OAuth client id"), new("Gmail:ClientSecret", "OAuth client secret"), new("Gmail:RefreshToken", "Refresh token")]),
     ];
 
-    public static bool IsKnownKey(string key) => All.Any(i => i.Secrets.Any(s => s.Key == key));
-
-    /// <summary>The value of a secret such as <c>OpenAI:ApiKey</c>: from configuration first, else the stored one, else null.</summary>
-    public string? Read(string key)
-    {
-        var configured = configuration[key];
-        return string.IsNullOrEmpty(configured) ? secrets.Get(key) : configured;
-    }
+    public static bool IsKnownKey(string key) => IntegrationSecrets.Keys.Contains(key);
 
     public SecretSource SourceOf(string key) =>
-        !string.IsNullOrEmpty(configuration[key]) ? SecretSource.Environment
-        : secrets.Has(key) ? SecretSource.Stored
+        secrets.FromConfiguration(key) is not null ? SecretSource.Environment
+        : store.Has(key) ? SecretSource.Stored
         : SecretSource.Missing;
 
     /// <summary>A secret shown masked: its last four characters at most, and only when it is long enough to keep the rest hidden.</summary>
     public string Masked(string key)
     {
-        var value = Read(key);
-        if (string.IsNullOrEmpty(value))
+        var value = secrets.Find(key);
+        if (value is null)
         {
             return "";
         }

@@ -218,7 +218,7 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
         var html = await stored.Content.ReadAsStringAsync();
         Assert.DoesNotContain("secret_notion_token", html);
         Assert.Contains("••••••••1234", HtmlClient.Parse(html).GetElementById("integration-notion")!.TextContent);
-        Assert.Equal("secret_notion_token_1234", _host.Services.GetRequiredService<AiOrchestra.Web.Settings.IntegrationSettings>().Read("Notion:Token"));
+        Assert.Equal("secret_notion_token_1234", _host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().Find("Notion:Token"));
     }
 
     [Theory]

@@ -20,15 +20,15 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
     private const string Mask = "[secret]";
 
     /// <summary>The value of <paramref name="key"/> (e.g. <c>Notion:Token</c>), or null when it is set nowhere.</summary>
-    public string? Find(string key)
-    {
-        var value = configuration[key];
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            value = storedValue?.Invoke(key);
-        }
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-    }
+    public string? Find(string key) => FromConfiguration(key) ?? Usable(storedValue?.Invoke(key));
+
+    /// <summary>
+    /// The value configuration (environment variables, appsettings) gives <paramref name="key"/>, or null when it gives
+    /// none or only whitespace, in which case the stored value is the one used.
+    /// </summary>
+    public string? FromConfiguration(string key) => Usable(configuration[key]);
+
+    private static string? Usable(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>The value of <paramref name="key"/>; fails the step before anything is called when it is not set.</summary>
     public string Require(string key) =>
