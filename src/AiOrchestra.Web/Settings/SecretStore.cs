@@ -15,6 +15,9 @@ public sealed class SecretStore
     private readonly Lock _lock = new();
     private Dictionary<string, string>? _encrypted;
 
+    // Written only under _lock, so a value being decrypted cannot outlive the Set or Remove that replaces it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _decrypted = new(StringComparer.Ordinal);
+
     public SecretStore(IDataProtectionProvider protection, IHostEnvironment environment, IConfiguration configuration)
     {
         _protector = protection.CreateProtector("AiOrchestra.Settings.Secrets");
@@ -24,22 +27,37 @@ public sealed class SecretStore
     /// <summary>The stored value of a configuration key such as <c>OpenAI:ApiKey</c>, or null when none is stored.</summary>
     public string? Get(string key)
     {
+        // Every step failure scrubs its error text of all secrets: decrypt each once, not on every read.
+        if (_decrypted.TryGetValue(key, out var known))
+        {
+            return known;
+        }
         lock (_lock)
         {
-            var secrets = Load();
-            if (!secrets.TryGetValue(key, out var cipher))
+            if (_decrypted.TryGetValue(key, out known))
             {
-                return null;
+                return known;
             }
-            try
-            {
-                return _protector.Unprotect(cipher);
-            }
-            catch (System.Security.Cryptography.CryptographicException)
-            {
-                // the keys under data/keys/ were replaced: the stored value can no longer be read and must be set again
-                return null;
-            }
+            var value = Decrypt(key);
+            _decrypted[key] = value;
+            return value;
+        }
+    }
+
+    private string? Decrypt(string key)
+    {
+        if (!Load().TryGetValue(key, out var cipher))
+        {
+            return null;
+        }
+        try
+        {
+            return _protector.Unprotect(cipher);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // the keys under data/keys/ were replaced: the stored value can no longer be read and must be set again
+            return null;
         }
     }
 
@@ -59,6 +77,7 @@ public sealed class SecretStore
             var secrets = Load();
             secrets[key] = _protector.Protect(value);
             Save(secrets);
+            _decrypted[key] = value;
         }
     }
 
@@ -71,6 +90,7 @@ public sealed class SecretStore
             {
                 Save(secrets);
             }
+            _decrypted.TryRemove(key, out _);
         }
     }
 
