@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using AiOrchestra.Engine.Steps.Integrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
@@ -13,7 +12,7 @@ public class ProviderTests
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var provider = new Provider("Example", "Example:Token", new IntegrationSecrets(new ConfigurationBuilder().Build()), time);
 
-        Assert.Equal(TimeSpan.FromSeconds(30), provider.RetryAfter(new RetryConditionHeaderValue(time.GetUtcNow().AddSeconds(30))));
-        Assert.Equal(TimeSpan.Zero, provider.RetryAfter(new RetryConditionHeaderValue(time.GetUtcNow().AddSeconds(-5))));
+        Assert.Equal(TimeSpan.FromSeconds(30), provider.RetryAfter(time.GetUtcNow().AddSeconds(30).ToString("R")));
+        Assert.Equal(TimeSpan.Zero, provider.RetryAfter(time.GetUtcNow().AddSeconds(-5).ToString("R")));
     }
 }

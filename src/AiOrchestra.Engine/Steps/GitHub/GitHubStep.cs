@@ -274,12 +274,9 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
             }
             message += details.Append(')');
         }
-        TimeSpan? retryAfter = null;
-        if (e.HttpResponse?.Headers is { } headers && headers.TryGetValue("Retry-After", out var header)
-            && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(header, out var parsed))
-        {
-            retryAfter = _provider.RetryAfter(parsed);
-        }
+        var retryAfter = e.HttpResponse?.Headers is { } headers && headers.TryGetValue("Retry-After", out var header)
+            ? _provider.RetryAfter(header)
+            : null;
         return _provider.Failure((int)e.StatusCode, null, new JsonObject { ["message"] = message }.ToJsonString(), retryAfter);
     }
 }

@@ -91,7 +91,7 @@ public sealed class HttpStep : IStepType
                 throw new StepFailedException(
                     $"{label} returned {status}{(string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase)}{expectation}{(excerpt.Length > 0 ? ": " + excerpt : "")}",
                     transient,
-                    transient ? RetryAfterOf(response) : null);
+                    transient ? RetryAfterHeader.Wait(response.Headers.RetryAfter, _time) : null);
             }
             if (body is null)
             {
@@ -242,21 +242,6 @@ public sealed class HttpStep : IStepType
         {
             return Encoding.UTF8;
         }
-    }
-
-    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (header?.Date is { } date)
-        {
-            var wait = date - _time.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
     }
 
     private static JsonObject HeadersOf(HttpResponseMessage response)

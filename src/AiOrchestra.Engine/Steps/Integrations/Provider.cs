@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
@@ -65,7 +64,7 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
             return;
         }
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        throw Failure((int)response.StatusCode, response.ReasonPhrase, body, RetryAfter(response.Headers.RetryAfter));
+        throw Failure((int)response.StatusCode, response.ReasonPhrase, body, RetryAfterHeader.Wait(response.Headers.RetryAfter, _time));
     }
 
     /// <summary>Checks the status, then reads the body as JSON (a body that is not JSON is a clear, permanent failure).</summary>
@@ -99,20 +98,8 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
         return Failed(message, transient, transient ? retryAfter : null);
     }
 
-    /// <summary>How long a Retry-After header asks to wait; a date is measured from the injected clock.</summary>
-    public TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
-    {
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (header?.Date is { } date)
-        {
-            var wait = date - _time.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
-    }
+    /// <summary>How long a raw Retry-After header value asks to wait, a date measured from the injected clock.</summary>
+    public TimeSpan? RetryAfter(string? header) => RetryAfterHeader.Wait(header, _time);
 
     private StepFailedException Failed(string message, bool transient, TimeSpan? retryAfter = null) =>
         new(secrets.Scrub(message), transient, retryAfter);

@@ -113,12 +113,9 @@ public sealed class OpenAIStep(
         {
             var response = e.GetRawResponse();
             var body = response?.Content?.ToString() ?? "";
-            TimeSpan? retryAfter = null;
-            if (response is not null && response.Headers.TryGetValue("Retry-After", out var header)
-                && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(header, out var parsed))
-            {
-                retryAfter = _provider.RetryAfter(parsed);
-            }
+            var retryAfter = response is not null && response.Headers.TryGetValue("Retry-After", out var header)
+                ? _provider.RetryAfter(header)
+                : null;
             throw _provider.Failure(e.Status, response?.ReasonPhrase, body, retryAfter);
         }
         catch (ClientResultException e)
