@@ -65,9 +65,6 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         v => Enum.Parse<RunStatus>(v, true));
 
     private sealed class StepStatusConverter() : ValueConverter<StepStatus, string>(
-        v => StepStatusText(v),
+        v => WorkflowResultJson.StatusName(v),
         v => Enum.Parse<StepStatus>(v, true));
-
-    /// <summary>The stored and exported spelling of a step status: <c>succeeded</c>, <c>failed</c>, ...</summary>
-    public static string StepStatusText(StepStatus status) => status.ToString().ToLowerInvariant();
 }

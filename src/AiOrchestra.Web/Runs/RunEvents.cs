@@ -196,7 +196,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             yield return new RunEvent
             {
                 RunId = run.Id, Sequence = RunEvent.StepStartedSequence(step.Index), Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
-                Status = AppDbContext.StepStatusText(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+                Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
             };
             if (step.FinishedAt is { } finished)
             {
@@ -216,7 +216,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     private static RunEvent StepFinishedEvent(string runId, DateTimeOffset finished, RunStep step) => new()
     {
         RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = finished,
-        Status = AppDbContext.StepStatusText(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+        Status = WorkflowResultJson.StatusName(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
         Output = step.Output is null ? null : JsonNode.Parse(step.Output), Error = step.Error, DurationMs = step.DurationMs,
         Usage = step.PromptTokens is null && step.CompletionTokens is null ? null : new TokenUsage(step.PromptTokens ?? 0, step.CompletionTokens ?? 0),
     };

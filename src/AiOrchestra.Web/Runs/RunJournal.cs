@@ -15,7 +15,7 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
         feed.Publish(new RunEvent
         {
             RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.StepStarted, Timestamp = startedAt,
-            Status = "running", StepId = stepId, Index = index, Attempt = attempt,
+            Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = stepId, Index = index, Attempt = attempt,
         });
         return ValueTask.CompletedTask;
     }
@@ -37,7 +37,7 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
     internal static RunEvent StepFinishedEvent(string runId, StepRecord step) => new()
     {
         RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
-        Status = Data.AppDbContext.StepStatusText(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+        Status = WorkflowResultJson.StatusName(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
         Output = step.Output, Error = step.Error, DurationMs = step.DurationMs, Usage = step.Usage,
     };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
 
 namespace AiOrchestra.Web.Runs;
@@ -18,7 +19,7 @@ public static class RunLog
             steps.Add(new JsonObject
             {
                 ["step_id"] = step.StepId,
-                ["status"] = AppDbContext.StepStatusText(step.Status),
+                ["status"] = WorkflowResultJson.StatusName(step.Status),
                 ["output"] = step.Output is null ? null : JsonNode.Parse(step.Output),
                 ["duration_ms"] = step.DurationMs,
                 ["attempts"] = step.Attempts,

@@ -134,7 +134,7 @@ internal sealed class RunSql : IDisposable
         _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds());
 
     public void StepFinished(string runId, StepRecord step, string? output) => _stepFinished.Execute(
-        runId, step.Index, step.StepId, AppDbContext.StepStatusText(step.Status), output, step.Error, step.Attempts, step.DurationMs,
+        runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
         step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds());
 
     /// <summary>Records the run's outcome; false when this worker no longer holds the run.</summary>

@@ -44,7 +44,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         var views = new List<StepView>();
         foreach (var step in version?.Workflow.Steps ?? [])
         {
-            views.Add(recorded.Remove(step.StepId, out var row) ? ToView(row) : new StepView(step.StepId, "pending"));
+            views.Add(recorded.Remove(step.StepId, out var row) ? ToView(row) : new StepView(step.StepId, WorkflowResultJson.StatusName(StepStatus.Pending)));
         }
         views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
         Steps = views;
@@ -96,7 +96,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         return Content($"<div id=\"run-cancel\">{note}</div>", "text/html; charset=utf-8");
     }
 
-    private static StepView ToView(RunStep step) => new(step.StepId, AppDbContext.StepStatusText(step.Status))
+    private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
     {
         Attempts = step.Attempts,
         DurationMs = step.FinishedAt is null ? null : step.DurationMs,
