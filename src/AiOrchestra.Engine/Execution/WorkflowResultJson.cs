@@ -14,27 +14,24 @@ public static class WorkflowResultJson
         ["steps"] = new JsonArray(result.Steps.Select(s => (JsonNode?)StepToJson(s)).ToArray()),
     };
 
-    public static JsonObject StepToJson(StepRecord step)
+    /// <summary>
+    /// One step in the same shape the API and the exported log give it: <c>{step_id, index, status, output, error,
+    /// attempts, duration_ms, prompt_tokens, completion_tokens, started_at, finished_at}</c>, null where not known.
+    /// </summary>
+    public static JsonObject StepToJson(StepRecord step) => new()
     {
-        var json = new JsonObject
-        {
-            ["step_id"] = step.StepId,
-            ["status"] = StatusName(step.Status),
-            ["output"] = step.Output?.DeepClone(),
-            ["error"] = step.Error,
-            ["attempts"] = step.Attempts,
-            ["duration_ms"] = step.DurationMs,
-        };
-        if (step.Usage is { } usage)
-        {
-            json["usage"] = new JsonObject
-            {
-                ["prompt_tokens"] = usage.PromptTokens,
-                ["completion_tokens"] = usage.CompletionTokens,
-            };
-        }
-        return json;
-    }
+        ["step_id"] = step.StepId,
+        ["index"] = step.Index,
+        ["status"] = StatusName(step.Status),
+        ["output"] = step.Output?.DeepClone(),
+        ["error"] = step.Error,
+        ["attempts"] = step.Attempts,
+        ["duration_ms"] = step.DurationMs,
+        ["prompt_tokens"] = step.Usage?.PromptTokens,
+        ["completion_tokens"] = step.Usage?.CompletionTokens,
+        ["started_at"] = Known(step.StartedAt),
+        ["finished_at"] = Known(step.FinishedAt),
+    };
 
     /// <summary>
     /// The run-level sentence for a step that did not succeed, as a result's <c>errors</c> lists it:
@@ -45,4 +42,6 @@ public static class WorkflowResultJson
 
     /// <summary>Lower-case status names as the API, the log export and the pages show them.</summary>
     public static string StatusName(StepStatus status) => status.ToString().ToLowerInvariant();
+
+    private static DateTimeOffset? Known(DateTimeOffset time) => time == default ? null : time;
 }

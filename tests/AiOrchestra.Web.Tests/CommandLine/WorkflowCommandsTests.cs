@@ -1,5 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Web.Api;
+using AiOrchestra.Web.Api.Runs;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Tests.Store;
@@ -27,6 +30,29 @@ public sealed class WorkflowCommandsTests : IDisposable
         Assert.True(result["success"]!.GetValue<bool>());
         Assert.Equal(3, result["steps"]!.AsArray().Count);
         Assert.Contains("9.9", result["outputs"]!["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_prints_each_step_in_the_same_shape_as_the_api()
+    {
+        var options = new JsonSerializerOptions();
+        ApiExtensions.Configure(options);
+        var apiStep = JsonSerializer.SerializeToNode(
+            new RunStepJson("a", 0, "succeeded", null, null, 1, 0, null, null, null, null), options)!.AsObject();
+
+        var (exit, output, _) = await RunAsync("run", Example("offline_release_notes"), "--var", "version=9.9");
+
+        Assert.Equal(0, exit);
+        var steps = JsonNode.Parse(output)!["steps"]!.AsArray();
+        for (var index = 0; index < steps.Count; index++)
+        {
+            var step = steps[index]!.AsObject();
+            Assert.Equal(apiStep.Select(p => p.Key), step.Select(p => p.Key));
+            Assert.Equal(index, step["index"]!.GetValue<int>());
+            Assert.Equal("succeeded", step["status"]!.GetValue<string>());
+            Assert.NotNull(step["started_at"]);
+            Assert.NotNull(step["finished_at"]);
+        }
     }
 
     [Fact]
