@@ -58,20 +58,9 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
 
     /// <summary>
     /// Checks a run's inputs before the run is queued: valid names, at most <see cref="WorkflowLimits.MaxVariables"/>
-    /// of them, each value within <see cref="WorkflowLimits.MaxVariableValueBytes"/> and <see cref="WorkflowLimits.MaxDepth"/>.
-    /// Paths are <c>variables.&lt;name&gt;</c>, as in the body of a run request.
-    /// </summary>
-    public static IReadOnlyList<ValidationError> ValidateInputs(IReadOnlyDictionary<string, JsonNode?> inputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        var errors = new List<ValidationError>();
-        CheckValues(inputs, "input", errors);
-        return errors;
-    }
-
-    /// <summary>
-    /// As <see cref="ValidateInputs(IReadOnlyDictionary{string, JsonNode?})"/>, and also refuses inputs the workflow
-    /// does not declare: nothing could refer to them, so they are almost always misspelt names.
+    /// of them, each value within <see cref="WorkflowLimits.MaxVariableValueBytes"/> and <see cref="WorkflowLimits.MaxDepth"/>,
+    /// and only the variables the workflow declares: nothing could refer to others, so they are almost always misspelt
+    /// names. Paths are <c>variables.&lt;name&gt;</c>, as in the body of a run request.
     /// </summary>
     public static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs)
     {

@@ -15,6 +15,10 @@ public class WorkflowValidatorTests
         return result.Workflow!;
     }
 
+    /// <summary>The inputs checked against a workflow that declares every one of them, so only their values and names are judged.</summary>
+    private static IReadOnlyList<ValidationError> CheckDeclared(Dictionary<string, JsonNode?> inputs) =>
+        WorkflowValidator.ValidateInputs(new Workflow { WorkflowId = "w", Variables = inputs.ToDictionary(i => i.Key, _ => (JsonNode?)null) }, inputs);
+
     private static IReadOnlyList<string> Errors(string json) => Validator.Validate(Read(json)).Select(e => e.ToString()).ToList();
 
     /// <summary>A one-step workflow around <paramref name="step"/> (a JSON object), with the given variables.</summary>
@@ -366,7 +370,7 @@ public class WorkflowValidatorTests
             ["exactly_limit"] = new string('x', WorkflowLimits.MaxVariableValueBytes),
         };
 
-        Assert.Empty(WorkflowValidator.ValidateInputs(inputs));
+        Assert.Empty(CheckDeclared(inputs));
     }
 
     [Fact]
@@ -376,7 +380,7 @@ public class WorkflowValidatorTests
 
         Assert.Equal(
             ["variables.document: the value is 5.0 MiB, over the limit of 1.0 MiB per input; pass large content by reference, e.g. a URL the workflow fetches with an http step"],
-            WorkflowValidator.ValidateInputs(inputs).Select(e => e.ToString()));
+            CheckDeclared(inputs).Select(e => e.ToString()));
     }
 
     [Fact]
@@ -388,7 +392,7 @@ public class WorkflowValidatorTests
             items.Add("0123456789");
         }
 
-        var error = Assert.Single(WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["items"] = items }));
+        var error = Assert.Single(CheckDeclared(new Dictionary<string, JsonNode?> { ["items"] = items }));
 
         Assert.Equal("variables.items", error.Path);
         Assert.Contains("over the limit of 1.0 MiB per input;", error.Message);
@@ -397,7 +401,7 @@ public class WorkflowValidatorTests
     [Fact]
     public void Input_names_must_be_referable()
     {
-        var errors = WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["{{x}}"] = "a", [""] = "b", ["ok_name"] = "c" });
+        var errors = CheckDeclared(new Dictionary<string, JsonNode?> { ["{{x}}"] = "a", [""] = "b", ["ok_name"] = "c" });
 
         Assert.Equal(
         [
@@ -413,7 +417,7 @@ public class WorkflowValidatorTests
 
         Assert.Equal(
             ["variables: 101 inputs given, over the limit of 100; pass related values together as one object"],
-            WorkflowValidator.ValidateInputs(inputs).Select(e => e.ToString()));
+            CheckDeclared(inputs).Select(e => e.ToString()));
     }
 
     [Fact]
@@ -427,7 +431,7 @@ public class WorkflowValidatorTests
 
         Assert.Equal(
             ["variables.deep: the value nests objects and arrays deeper than 64 levels; flatten it"],
-            WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["deep"] = deep }).Select(e => e.ToString()));
+            CheckDeclared(new Dictionary<string, JsonNode?> { ["deep"] = deep }).Select(e => e.ToString()));
     }
 
     [Fact]
@@ -439,7 +443,7 @@ public class WorkflowValidatorTests
             deep = new JsonArray(deep);
         }
 
-        Assert.Empty(WorkflowValidator.ValidateInputs(new Dictionary<string, JsonNode?> { ["deep"] = deep }));
+        Assert.Empty(CheckDeclared(new Dictionary<string, JsonNode?> { ["deep"] = deep }));
     }
 
     [Fact]

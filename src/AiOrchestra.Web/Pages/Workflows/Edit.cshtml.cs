@@ -147,32 +147,12 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
     /// <summary>The errors of one field, by the validator's path (e.g. <c>steps[1].parameters.url</c>).</summary>
     public IEnumerable<string> ErrorsAt(string path) => Errors.Where(e => e.Path == path).Select(e => e.Message);
 
-    /// <summary>Errors no field shows (they appear in the summary only).</summary>
-    public bool HasFieldFor(ValidationError error) => FieldPaths().Contains(error.Path);
-
     public IEnumerable<StepParameter> FieldsOf(StepForm step)
     {
         var schema = catalog.FindAction(step.StepType, step.Action)?.Parameters ?? [];
         var extra = step.Parameters.Keys.Where(name => schema.All(p => p.Name != name))
             .Select(name => new StepParameter(name, ParameterType.Any, false, "Not a parameter of this action; clear it to remove it."));
         return schema.Concat(extra);
-    }
-
-    private HashSet<string> FieldPaths()
-    {
-        var paths = new HashSet<string>(StringComparer.Ordinal) { "workflow_id", "name", "description", "variables" };
-        for (var i = 0; i < Form.Steps.Count; i++)
-        {
-            foreach (var field in new[] { "step_id", "step_type", "action", "on_error", "retry", "retry.max_attempts", "timeout_seconds" })
-            {
-                paths.Add($"steps[{i}].{field}");
-            }
-            foreach (var parameter in FieldsOf(Form.Steps[i]))
-            {
-                paths.Add($"steps[{i}].parameters.{parameter.Name}");
-            }
-        }
-        return paths;
     }
 
     private IActionResult Saved_(string workflowId) =>
