@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
@@ -30,25 +31,16 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
 
     public string Inputs { get; private set; } = "";
 
+    /// <summary>Why the last "run again" was refused (the queue's errors); empty unless a re-run was just refused.</summary>
+    public IReadOnlyList<ValidationError> RerunErrors { get; private set; } = [];
+
+    /// <summary>The re-run was refused because the run's workflow no longer exists.</summary>
+    public bool RerunWorkflowMissing { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
-        if (details is null)
-        {
-            return NotFound();
-        }
-        Details = details;
-        Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
-        var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
-        var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
-        var views = new List<StepView>();
-        foreach (var step in version?.Workflow.Steps ?? [])
-        {
-            views.Add(recorded.Remove(step.StepId, out var row) ? ToView(row) : new StepView(step.StepId, WorkflowResultJson.StatusName(StepStatus.Pending)));
-        }
-        views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
-        Steps = views;
-        return Page();
+        return details is null ? NotFound() : await ShowAsync(details, cancellationToken);
     }
 
     public async Task<IActionResult> OnGetDownloadAsync(CancellationToken cancellationToken)
@@ -59,6 +51,12 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
             : File(Encoding.UTF8.GetBytes(log.ToJsonString(Indented)), "application/json", $"run-{Id}.json");
     }
 
+    /// <summary>
+    /// Queues a new run of the workflow's current version with this run's inputs and goes to it. When the queue
+    /// refuses (the workflow was deleted, or no longer accepts these inputs), the reasons are shown on this page with
+    /// status 200 as the other forms do: htmx gets the <c>_RerunRefused</c> fragment (its config swaps no 4xx answer),
+    /// a plain form post the whole page.
+    /// </summary>
     public async Task<IActionResult> OnPostRerunAsync(CancellationToken cancellationToken)
     {
         var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
@@ -69,11 +67,19 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         var inputs = (JsonNode.Parse(details.Run.Inputs) as JsonObject ?? [])
             .ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
         var result = await queue.EnqueueAsync(User.OwnerId(), details.Run.WorkflowId, inputs, cancellationToken);
-        if (!result.Succeeded)
+        if (result.Succeeded)
         {
-            return BadRequest(string.Join(Environment.NewLine, result.Errors));
+            return this.NavigateTo("/Logs/" + result.RunId);
         }
-        return this.NavigateTo("/Logs/" + result.RunId);
+        RerunErrors = result.Errors;
+        RerunWorkflowMissing = result.WorkflowNotFound;
+        Response.VaryOnHtmx();
+        if (Request.IsHtmx())
+        {
+            Details = details;
+            return Partial("_RerunRefused", this);
+        }
+        return await ShowAsync(details, cancellationToken);
     }
 
     /// <summary>
@@ -94,6 +100,23 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         var note = result == CancelResult.CancelRequested ? "<p class=\"hint\" role=\"status\">Cancelling…</p>" : "";
         return Content($"<div id=\"run-cancel\">{note}</div>", "text/html; charset=utf-8");
+    }
+
+    /// <summary>The run's page: its inputs and every step of the workflow version it executes.</summary>
+    private async Task<IActionResult> ShowAsync(RunDetails details, CancellationToken cancellationToken)
+    {
+        Details = details;
+        Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
+        var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
+        var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
+        var views = new List<StepView>();
+        foreach (var step in version?.Workflow.Steps ?? [])
+        {
+            views.Add(recorded.Remove(step.StepId, out var row) ? ToView(row) : new StepView(step.StepId, WorkflowResultJson.StatusName(StepStatus.Pending)));
+        }
+        views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
+        Steps = views;
+        return Page();
     }
 
     private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
