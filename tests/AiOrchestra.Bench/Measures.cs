@@ -17,14 +17,18 @@ internal static class Percentiles
     }
 }
 
-/// <summary>This process's resident memory from /proc/self/status (the app runs in this process).</summary>
+/// <summary>Resident memory from /proc/&lt;pid&gt;/status: this process's (the app runs in it) or another's.</summary>
 internal static class Memory
 {
     /// <summary>Resident set size now, in MB (VmRSS; the working set where there is no /proc).</summary>
-    public static double ResidentMb() => Read("VmRSS:") ?? Environment.WorkingSet / 1024.0 / 1024.0;
+    public static double ResidentMb() => Read("self", "VmRSS:") ?? Environment.WorkingSet / 1024.0 / 1024.0;
+
+    /// <summary>Resident set size of process <paramref name="processId"/> now, in MB.</summary>
+    public static double ResidentMb(int processId) =>
+        Read(processId.ToString(CultureInfo.InvariantCulture), "VmRSS:") ?? System.Diagnostics.Process.GetProcessById(processId).WorkingSet64 / 1024.0 / 1024.0;
 
     /// <summary>Peak resident set size since start or the last <see cref="ResetPeak"/>, in MB (VmHWM).</summary>
-    public static double? PeakMb() => Read("VmHWM:");
+    public static double? PeakMb() => Read("self", "VmHWM:");
 
     /// <summary>Resets VmHWM to the current RSS (Linux: 5 to /proc/self/clear_refs), so a peak belongs to one phase.</summary>
     public static bool ResetPeak()
@@ -40,13 +44,14 @@ internal static class Memory
         }
     }
 
-    private static double? Read(string field)
+    private static double? Read(string process, string field)
     {
-        if (!File.Exists("/proc/self/status"))
+        var status = $"/proc/{process}/status";
+        if (!File.Exists(status))
         {
             return null;
         }
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        foreach (var line in File.ReadLines(status))
         {
             if (line.StartsWith(field, StringComparison.Ordinal))
             {

@@ -2,5 +2,5 @@ using Microsoft.AspNetCore.Identity;
 
 namespace AiOrchestra.Web.Data;
 
-/// <summary>A person who owns workflows, prompts and runs. Login arrives with a later feature; the table is here now.</summary>
+/// <summary>A person who logs in (Identity) and owns workflows, prompts and runs.</summary>
 public sealed class AppUser : IdentityUser;

@@ -26,6 +26,17 @@ public sealed class DatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task The_model_has_no_changes_missing_from_the_migrations()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps());
+        host.CreateClient().Dispose();
+
+        // start-up skips this check to save memory, so a forgotten `dotnet ef migrations add` is caught here
+        Assert.False(await host.WithDbAsync(db => Task.FromResult(db.Database.HasPendingModelChanges())),
+            "The EF model differs from the last migration: run `dotnet ef migrations add <Name> --project src/AiOrchestra.Web`.");
+    }
+
+    [Fact]
     public void A_relative_database_file_is_placed_under_the_content_root()
     {
         var resolved = StoreExtensions.ResolveConnectionString("Data Source=data/app.db", "/srv/orchestra");

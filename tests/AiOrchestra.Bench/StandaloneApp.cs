@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AiOrchestra.Bench;
+
+/// <summary>
+/// The app alone in a process of its own (<c>dotnet AiOrchestra.Web.dll</c> from the bench's output, built with it), for
+/// the idle-memory target: in the bench's own process the harness's code and buffers would be counted as the app's.
+/// </summary>
+internal static class StandaloneApp
+{
+    /// <summary>Resident memory once idle after the first start on an empty data folder, then after a restart on it.</summary>
+    public static async Task<(double FirstStart, double Restart)> IdleResidentMbAsync(string repoRoot, TimeSpan settle)
+    {
+        var dataFolder = Directory.CreateTempSubdirectory("aiorchestra-bench-idle-").FullName;
+        try
+        {
+            var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+            var firstStart = await StartIdleStopAsync(repoRoot, dataFolder, signingKey, settle);
+            var restart = await StartIdleStopAsync(repoRoot, dataFolder, signingKey, settle);
+            return (firstStart, restart);
+        }
+        finally
+        {
+            Directory.Delete(dataFolder, recursive: true);
+        }
+    }
+
+    private static async Task<double> StartIdleStopAsync(string repoRoot, string dataFolder, string signingKey, TimeSpan settle)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = repoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AiOrchestra.Web.dll"), "--contentRoot", repoRoot, "--urls", $"http://127.0.0.1:{port}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(dataFolder, "idle.db")}";
+        start.Environment["DataFolder"] = dataFolder;
+        start.Environment["Admin__UserName"] = AppHost.UserName;
+        start.Environment["Admin__Password"] = AppHost.Password;
+        start.Environment["Auth__SigningKey"] = signingKey;
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
+        // drain its output so a full pipe never blocks it
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await WaitUntilHealthyAsync(process, new Uri($"http://127.0.0.1:{port}/health"));
+            await Task.Delay(settle);
+            return Memory.ResidentMb(process.Id);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task WaitUntilHealthyAsync(Process process, Uri health)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                if ((await http.GetAsync(health)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(200);
+        }
+        throw new InvalidOperationException($"The app did not answer {health} within a minute (exited: {process.HasExited}).");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
