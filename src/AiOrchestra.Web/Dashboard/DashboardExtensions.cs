@@ -1,8 +1,12 @@
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Pages;
 using AiOrchestra.Web.Settings;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace AiOrchestra.Web.Dashboard;
 
@@ -38,15 +42,9 @@ public static class DashboardExtensions
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.SlidingExpiration = true;
-            // the API answers 401 itself; only pages are redirected to the login form
             cookie.Events.OnRedirectToLogin = context =>
             {
-                if (context.Request.Path.StartsWithSegments("/api"))
-                {
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return Task.CompletedTask;
-                }
-                context.Response.Redirect(context.RedirectUri);
+                RedirectToLogin(context);
                 return Task.CompletedTask;
             };
         });
@@ -82,5 +80,32 @@ public static class DashboardExtensions
         app.MapRazorPages();
         app.MapRunStream();
         return app;
+    }
+
+    /// <summary>
+    /// The API answers 401 itself. A page is redirected to the login form; so is an htmx request whose login has
+    /// expired, as a whole page (HX-Redirect) coming back to the page the user was on: a plain redirect would be
+    /// followed by fetch and the login form swapped into a corner of the page.
+    /// </summary>
+    private static void RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var request = context.Request;
+        if (request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+        context.Response.VaryOnHtmx();
+        if (!request.IsHtmx())
+        {
+            context.Response.Redirect(context.RedirectUri);
+            return;
+        }
+        var returnUrl = Uri.TryCreate(request.Headers["HX-Current-URL"], UriKind.Absolute, out var current)
+            && current.Authority == request.Host.Value
+                ? current.PathAndQuery
+                : "/";
+        context.Response.Headers["HX-Redirect"] = QueryHelpers.AddQueryString(context.Options.LoginPath, context.Options.ReturnUrlParameter, returnUrl);
+        context.Response.StatusCode = StatusCodes.Status200OK;
     }
 }
