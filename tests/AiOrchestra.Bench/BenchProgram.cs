@@ -151,7 +151,7 @@ internal static class BenchProgram
         text.AppendLine();
         text.AppendLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; " +
             $"GC: {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? ", non-concurrent" : ", concurrent")}; " +
-            "app, load generator and stub server in one process.");
+            "app, load generator and stub server in one process (the idle figures excepted: the app alone in its own).");
         text.AppendLine();
         text.AppendLine("| Measure | Value | Target | Verdict |");
         text.AppendLine("|---|---|---|---|");
