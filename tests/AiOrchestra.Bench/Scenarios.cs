@@ -16,6 +16,7 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
 {
     public const string OfflineWorkflow = "bench_offline";
     public const string HttpWorkflow = "bench_http";
+    public const string EndToEndWorkflow = "bench_e2e";
 
     private static readonly Dictionary<string, JsonNode?> NoInputs = [];
 
@@ -32,6 +33,7 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
 
         await CreateAsync(api, OfflineWorkflowJson());
         await CreateAsync(api, HttpWorkflowJson(stub));
+        await CreateAsync(api, EndToEndWorkflowJson(stub));
 
         await using var scope = app.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByNameAsync(AppHost.UserName)
@@ -179,6 +181,120 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
     }
 
     /// <summary>
+    /// <paramref name="clients"/> clients each sending POST /api/workflows/execute (wait: true) back to back with the
+    /// bearer token of the login above: the whole path a caller sees, from the request to the 200 with the run's
+    /// outputs, every run and step stored by the app's own queue, worker and writer. A run counts when its answer is
+    /// 200 and says success; any other answer (or a transport error) is a failure. Latencies are of every call of the
+    /// measured part, in ms.
+    /// </summary>
+    public async Task<ExecuteFigures> ExecuteAsync(string workflowId, int clients, TimeSpan warmUp, TimeSpan measured)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"workflow_id":"{{workflowId}}","variables":{"topic":"end to end"},"wait":true}""");
+        var bag = new ConcurrentBag<List<double>>();
+        var measuring = false;
+        var stop = false;
+        var succeeded = 0L;
+        var failures = 0L;
+        string? firstFailure = null;
+        async Task Client()
+        {
+            var mine = new List<double>();
+            while (!Volatile.Read(ref stop))
+            {
+                var began = Stopwatch.GetTimestamp();
+                string? failure;
+                try
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                    using var response = await api.PostAsync("/api/workflows/execute", content);
+                    var text = await response.Content.ReadAsStringAsync();
+                    failure = response.StatusCode == System.Net.HttpStatusCode.OK && IsSuccess(text)
+                        ? null
+                        : $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}";
+                }
+                catch (HttpRequestException e)
+                {
+                    failure = e.Message;
+                }
+                var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                if (failure is not null)
+                {
+                    // every failure counts, in the warm-up too: the bench's runs should all succeed
+                    Interlocked.Increment(ref failures);
+                    Interlocked.CompareExchange(ref firstFailure, failure, null);
+                }
+                if (Volatile.Read(ref measuring))
+                {
+                    mine.Add(elapsed);
+                    if (failure is null)
+                    {
+                        Interlocked.Increment(ref succeeded);
+                    }
+                }
+            }
+            bag.Add(mine);
+        }
+
+        var running = Enumerable.Range(0, clients).Select(_ => Task.Run(Client)).ToList();
+        await Task.Delay(warmUp);
+        Volatile.Write(ref measuring, true);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.Delay(measured);
+        Volatile.Write(ref measuring, false);
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var runs = Interlocked.Read(ref succeeded);
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(running);
+        return new ExecuteFigures(bag.SelectMany(l => l).ToList(), runs / seconds, cpu.TotalMilliseconds / Math.Max(1, runs), failures, firstFailure);
+
+        static bool IsSuccess(string json)
+        {
+            try
+            {
+                return JsonNode.Parse(json)?["success"]?.GetValue<bool>() == true;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One execute call, checked in full: the template step's answer must carry the page id the page stub gave and
+    /// the chat stub's text, so the {{...}} references between the steps work, not only the status.
+    /// </summary>
+    public async Task CheckEndToEndAsync()
+    {
+        using var response = await api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = EndToEndWorkflow, variables = new { topic = "a check" }, wait = true });
+        var text = await response.Content.ReadAsStringAsync();
+        var respond = response.IsSuccessStatusCode ? JsonNode.Parse(text)?["outputs"]?["respond"]?.GetValue<string>() : null;
+        if (respond is null || !respond.Contains("page-", StringComparison.Ordinal) || !respond.Contains("Summary of: Summarise a check", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The end-to-end workflow did not answer as expected ({(int)response.StatusCode}): {text}");
+        }
+    }
+
+    /// <summary>Steps stored for a workflow's runs, and how many of them succeeded.</summary>
+    public (long Steps, long Succeeded) CountSteps(string workflowId)
+    {
+        using var db = OpenReader();
+        using var command = db.CreateCommand();
+        command.CommandText = """
+            SELECT COUNT(*), COALESCE(SUM(s.status = 'succeeded'), 0)
+            FROM run_steps s JOIN runs r ON r.id = s.run_id WHERE r.workflow_id = $workflow
+            """;
+        command.Parameters.AddWithValue("$workflow", workflowId);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
     /// Logs in through the dashboard's form (cookie), then requests the Logs page's first page one at a time;
     /// returns each request's time from send to the last byte of the HTML.
     /// </summary>
@@ -224,11 +340,15 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
         return (long)command.ExecuteScalar()!;
     }
 
-    public long CountRuns()
+    public long CountRuns(string? workflowId = null)
     {
         using var db = OpenReader();
         using var command = db.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM runs";
+        command.CommandText = workflowId is null ? "SELECT COUNT(*) FROM runs" : "SELECT COUNT(*) FROM runs WHERE workflow_id = $workflow";
+        if (workflowId is not null)
+        {
+            command.Parameters.AddWithValue("$workflow", workflowId);
+        }
         return (long)command.ExecuteScalar()!;
     }
 
@@ -287,4 +407,29 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
           "variables": { "topic": "throughput" }
         }
         """;
+
+    /// <summary>
+    /// DESIGN §9's comparison workflow as the other engines ran it, behind an HTTP trigger (the execute call): a chat
+    /// completion, a page written from its answer, and a template step forming the response from both.
+    /// </summary>
+    private static string EndToEndWorkflowJson(Uri stub) => $$"""
+        {
+          "workflow_id": "bench_e2e",
+          "name": "Bench: chat completion, page, response (end to end through the API)",
+          "steps": [
+            { "step_id": "chat", "step_type": "http", "action": "request", "parameters": {
+                "method": "POST", "url": "{{stub}}v1/chat/completions",
+                "body": { "model": "stub", "messages": [ { "role": "user", "content": "Summarise {{"{{topic}}"}}" } ] } } },
+            { "step_id": "page", "step_type": "http", "action": "request", "parameters": {
+                "method": "POST", "url": "{{stub}}v1/pages",
+                "body": { "title": "{{"{{topic}}"}}", "content": "{{"{{chat_output.json.choices[0].message.content}}"}}" } } },
+            { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
+                "text": "Page {{"{{page_output.json.id}}"}} ({{"{{page_output.json.url}}"}}): {{"{{chat_output.json.choices[0].message.content}}"}}" } }
+          ],
+          "variables": { "topic": "throughput" }
+        }
+        """;
 }
+
+/// <summary>What <see cref="Scenarios.ExecuteAsync"/> measured: runs/s counts successful answers of the measured part only.</summary>
+internal sealed record ExecuteFigures(List<double> Latencies, double RunsPerSecond, double CpuMsPerRun, long Failures, string? FirstFailure);

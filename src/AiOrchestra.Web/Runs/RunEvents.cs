@@ -82,6 +82,20 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         }
     }
 
+    /// <summary>
+    /// Subscribes to a run that is not stored yet: call it before the run's insert is committed. The worker can only
+    /// start the run after that, so it publishes into this very feed, and neither the run's owner nor its status need
+    /// be read from the store (<see cref="SubscribeAsync"/> reads them once or twice). The watcher waits for its own
+    /// new run and cannot reconnect, so the run's events are not kept for it after run-finished.
+    /// </summary>
+    internal RunWatch WatchNew(string runId)
+    {
+        Sweep();
+        var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
+        var (_, live, subscription) = feed.Subscribe(0, mayReconnect: false);
+        return new RunWatch(this, feed, live, subscription);
+    }
+
     /// <summary>The worker starts publishing a run's events.</summary>
     internal RunFeed Open(string runId)
     {
@@ -127,7 +141,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         }
     }
 
-    private void Retire(RunFeed feed)
+    internal void Retire(RunFeed feed)
     {
         if (feed.TryRetire())
         {

@@ -33,7 +33,20 @@ public sealed class RunQueue(
     /// workflow's variables. Returns the run id once the run is stored, or the errors (nothing stored then).
     /// </summary>
     public async Task<EnqueueResult> EnqueueAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken)
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken) =>
+        (await EnqueueAsync(ownerId, workflowId, inputs, watch: false, cancellationToken)).Result;
+
+    /// <summary>
+    /// As <see cref="EnqueueAsync(string, string, IReadOnlyDictionary{string, JsonNode?}, CancellationToken)"/>, for a
+    /// caller that waits for the run's result: it is subscribed to the run's events before the run is stored (see
+    /// <see cref="RunEvents.WatchNew"/>). The watch is null when the run was not queued; the caller disposes it.
+    /// </summary>
+    internal Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAndWatchAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken) =>
+        EnqueueAsync(ownerId, workflowId, inputs, watch: true, cancellationToken);
+
+    private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, bool watch, CancellationToken cancellationToken)
     {
         CurrentVersion? current;
         Workflow workflow;
@@ -42,11 +55,11 @@ public sealed class RunQueue(
             current = await FindCurrentVersion(db, ownerId, workflowId);
             if (current is null)
             {
-                return new EnqueueResult
+                return (new EnqueueResult
                 {
                     WorkflowNotFound = true,
                     Errors = [new ValidationError("workflow_id", $"there is no workflow '{workflowId}'; save it first or check the id.")],
-                };
+                }, null);
             }
             if (!versions.TryGet(current.VersionId, out workflow))
             {
@@ -65,7 +78,7 @@ public sealed class RunQueue(
         var errors = ValidateInputs(workflow, inputs, text.Length);
         if (errors.Count > 0)
         {
-            return new EnqueueResult { Errors = errors };
+            return (new EnqueueResult { Errors = errors }, null);
         }
 
         var run = new Run
@@ -80,10 +93,19 @@ public sealed class RunQueue(
             Inputs = text,
             CreatedAt = time.GetUtcNow(),
         };
-        // once handed to the writer the run will exist: wait for the commit even if the caller gives up
-        await writer.InsertRunAsync(run);
+        var watching = watch ? events.WatchNew(run.Id) : null;
+        try
+        {
+            // once handed to the writer the run will exist: wait for the commit even if the caller gives up
+            await writer.InsertRunAsync(run);
+        }
+        catch
+        {
+            watching?.Dispose();
+            throw;
+        }
         signal.Wake();
-        return new EnqueueResult { RunId = run.Id, Version = current.Number };
+        return (new EnqueueResult { RunId = run.Id, Version = current.Number }, watching);
     }
 
     /// <summary>

@@ -43,14 +43,21 @@ public sealed class RunStore(AppDbContext db)
             .Skip(skip).Take(take)
             .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt)));
 
+    // A run and its steps are read after every execute call that waits, and by every run page: compiled as well.
+    private static readonly Func<AppDbContext, string, string, CancellationToken, Task<Run?>> OneRun = EF.CompileAsyncQuery(
+        (AppDbContext db, string ownerId, string runId, CancellationToken _) => db.Runs.AsNoTracking().FirstOrDefault(r => r.Id == runId && r.OwnerId == ownerId));
+
+    private static readonly Func<AppDbContext, string, IAsyncEnumerable<RunStep>> StepsOf = EF.CompileAsyncQuery<AppDbContext, string, RunStep>(
+        (AppDbContext db, string runId) => db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index));
+
     public async Task<RunDetails?> GetAsync(string ownerId, string runId, CancellationToken cancellationToken)
     {
-        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId && r.OwnerId == ownerId, cancellationToken);
+        var run = await OneRun(db, ownerId, runId, cancellationToken);
         if (run is null)
         {
             return null;
         }
-        var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        var steps = await StepsOf(db, runId).ToListAsync(cancellationToken);
         return new RunDetails(run, steps);
     }
 

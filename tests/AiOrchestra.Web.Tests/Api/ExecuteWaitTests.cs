@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Tests.Store;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AiOrchestra.Web.Tests.Api;
 
 /// <summary>The app with a fake clock and the blocking <c>fake</c> step type, waiting at most 30 seconds of that clock on execute.</summary>
-public sealed class SlowRunFactory : ApiFactory
+public class SlowRunFactory : ApiFactory
 {
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
@@ -68,5 +69,130 @@ public class ExecuteWaitTests(SlowRunFactory app) : IClassFixture<SlowRunFactory
         {
             app.Steps.Release();
         }
+    }
+}
+
+/// <summary>As <see cref="SlowRunFactory"/>, executing one run at a time: a second run stays queued behind a blocked one.</summary>
+public sealed class OneRunAtATimeFactory : SlowRunFactory
+{
+    protected override IReadOnlyDictionary<string, string> Settings =>
+        new Dictionary<string, string>(base.Settings) { ["Runs:Concurrency"] = "1" };
+}
+
+/// <summary>What a waiting execute leaves behind when its run is queued behind another, cancelled, or quick.</summary>
+public class ExecuteWaitQueuedTests(OneRunAtATimeFactory app) : IClassFixture<OneRunAtATimeFactory>
+{
+    private RunEvents Events => app.Services.GetRequiredService<RunEvents>();
+
+    [Fact]
+    public async Task A_waiting_execute_whose_queued_run_is_cancelled_answers_at_once_with_the_cancelled_run()
+    {
+        using var client = await app.AdminAsync();
+        // shorter than the wait, and the app's clock never moves: the answer can only come from the cancel
+        client.Timeout = TimeSpan.FromSeconds(20);
+        await BlockTheOnlyRunnerAsync(client, "slow_cancel");
+
+        try
+        {
+            var executing = client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "slow_cancel" });
+            var queued = await FindQueuedRunAsync(client);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{queued}/cancel", null)).StatusCode);
+
+            using var response = await executing;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.JsonAsync();
+            Assert.Equal(queued, body["run_id"]!.GetValue<string>());
+            Assert.Equal("cancelled", body["status"]!.GetValue<string>());
+            Assert.False(body["success"]!.GetValue<bool>());
+            Assert.Empty(body["steps"]!.AsArray());
+        }
+        finally
+        {
+            app.Steps.Release();
+        }
+    }
+
+    [Fact]
+    public async Task A_waiting_execute_that_gives_up_before_its_run_starts_holds_nothing_in_memory_for_it()
+    {
+        using var client = await app.AdminAsync();
+        client.Timeout = TimeSpan.FromSeconds(20);
+        await WaitUntilNothingIsHeldAsync();
+        await BlockTheOnlyRunnerAsync(client, "slow_queued");
+
+        try
+        {
+            var executing = client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "slow_queued" });
+            await FindQueuedRunAsync(client);
+            while (!executing.IsCompleted)
+            {
+                app.Time.Advance(TimeSpan.FromSeconds(31));
+                await Task.WhenAny(executing, Task.Delay(50));
+            }
+            using var response = await executing;
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal("queued", (await response.JsonAsync())["status"]!.GetValue<string>());
+            // the blocked run's events only: the queued one has none until it starts
+            Assert.Equal(1, Events.HeldRunCount);
+        }
+        finally
+        {
+            app.Steps.Release();
+        }
+    }
+
+    [Fact]
+    public async Task A_waiting_execute_keeps_none_of_its_runs_events_once_it_answered()
+    {
+        using var client = await app.AdminAsync();
+        await WaitUntilNothingIsHeldAsync();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/workflows", ApiFactory.Json(
+            """{"workflow_id": "quick", "steps": [{"step_id": "say", "step_type": "fake", "action": "echo", "parameters": {"text": "hi"}}]}"""))).StatusCode);
+
+        using var response = await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "quick" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("hi", (await response.JsonAsync())["outputs"]!["say"]!.GetValue<string>());
+        // nobody can reconnect to a wait: its events are not kept for the retention time (which never passes here)
+        await WaitUntilNothingIsHeldAsync();
+    }
+
+    /// <summary>Stores a one-step blocking workflow and starts it, so the next run of it waits in the queue.</summary>
+    private async Task BlockTheOnlyRunnerAsync(HttpClient client, string workflowId)
+    {
+        var workflow = $$$"""
+            {"workflow_id": "{{{workflowId}}}", "steps": [{"step_id": "hold", "step_type": "fake", "action": "block", "parameters": {"text": "done"}}]}
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/workflows", ApiFactory.Json(workflow))).StatusCode);
+        var entered = app.Steps.ResetEntered();
+        using var first = await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = workflowId, wait = false });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task<string> FindQueuedRunAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = await (await client.GetAsync("/api/runs?status=queued")).JsonAsync();
+            if (list["runs"]!.AsArray().FirstOrDefault()?["run_id"]?.GetValue<string>() is { } queued)
+            {
+                return queued;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("No run was queued within 20 seconds.");
+    }
+
+    /// <summary>Runs of an earlier test may still be finishing after their release.</summary>
+    private async Task WaitUntilNothingIsHeldAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Events.HeldRunCount > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(0, Events.HeldRunCount);
     }
 }

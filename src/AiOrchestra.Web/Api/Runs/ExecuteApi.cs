@@ -15,7 +15,7 @@ public static class ExecuteApi
     public sealed record ExecuteRequest(string? WorkflowId, Dictionary<string, JsonNode?>? Variables, bool? Wait);
 
     internal static async Task<Results<Ok<ExecuteResult>, Accepted<RunAccepted>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
-        ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunEvents events, RunStore runs, IOptions<ApiOptions> options,
+        ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunStore runs, IOptions<ApiOptions> options,
         TimeProvider time, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.WorkflowId))
@@ -23,7 +23,13 @@ public static class ExecuteApi
             return ApiProblems.Invalid("workflow_id", "is missing; give the id of the workflow to run.");
         }
         var owner = user.OwnerId();
-        var queued = await queue.EnqueueAsync(owner, request.WorkflowId, request.Variables ?? [], cancellationToken);
+        var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
+        var variables = request.Variables ?? [];
+        // a caller that waits is subscribed before the run is stored: no read of the run's status to find its events
+        var (queued, watch) = request.Wait != false && wait > TimeSpan.Zero
+            ? await queue.EnqueueAndWatchAsync(owner, request.WorkflowId, variables, cancellationToken)
+            : (await queue.EnqueueAsync(owner, request.WorkflowId, variables, cancellationToken), null);
+        using var watching = watch;
         if (queued.WorkflowNotFound)
         {
             return Workflows.WorkflowsApi.NotFound(request.WorkflowId);
@@ -34,8 +40,7 @@ public static class ExecuteApi
         }
 
         var runId = queued.RunId!;
-        var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
-        var waited = request.Wait != false && wait > TimeSpan.Zero && await WaitForFinishAsync(events, owner, runId, wait, time, cancellationToken);
+        var waited = watch is not null && await WaitForFinishAsync(watch, wait, time, cancellationToken);
         var details = await runs.GetAsync(owner, runId, cancellationToken);
         if (waited && details is not null && details.Run.Status.IsFinished())
         {
@@ -48,21 +53,13 @@ public static class ExecuteApi
     }
 
     /// <summary>True when the run finished within <paramref name="wait"/>; the stored row is final by then.</summary>
-    private static async Task<bool> WaitForFinishAsync(
-        RunEvents events, string owner, string runId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<bool> WaitForFinishAsync(RunWatch watch, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(wait, time);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await foreach (var item in events.SubscribeAsync(owner, runId, 0, waiting.Token))
-            {
-                if (item.Type == RunEvent.RunFinished)
-                {
-                    return true;
-                }
-            }
-            return false;
+            return await watch.WaitForFinishAsync(waiting.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
