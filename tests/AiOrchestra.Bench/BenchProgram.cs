@@ -125,14 +125,14 @@ internal static class BenchProgram
                 if (clients == 50)
                 {
                     rows.Add(Row.Check("End to end through the API: POST /api/workflows/execute (wait: true) of chat stub -> page stub -> template response, 50 clients, every run and step stored",
-                        e2e.RunsPerSecond, "runs/s", "≥ 2,000 runs/s (aim)", e2e.RunsPerSecond >= 2000));
+                        e2e.PerSecond, "runs/s", "≥ 2,000 runs/s (aim)", e2e.PerSecond >= 2000));
                     rows.Add(Row.Info($"Same: execute call p50 / p99 ({e2e.Latencies.Count:N0} calls)", $"{p50} / {p99}"));
-                    rows.Add(Row.Info("Same: process CPU time per run (app, stub server and load generator)", Row.Format(e2e.CpuMsPerRun, "ms")));
+                    rows.Add(Row.Info("Same: process CPU time per run (app, stub server and load generator)", Row.Format(e2e.CpuMsPerCall, "ms")));
                 }
                 else
                 {
                     rows.Add(Row.Info($"Same at {clients} clients (n8n's measure): runs/s, execute call p50 / p99",
-                        $"{Row.Format(e2e.RunsPerSecond, "runs/s")}, {p50} / {p99}"));
+                        $"{Row.Format(e2e.PerSecond, "runs/s")}, {p50} / {p99}"));
                 }
             }
             if (firstFailure is not null)

@@ -142,55 +142,67 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
     /// <summary><paramref name="clients"/> clients each sending GET <paramref name="path"/> back to back; latencies in ms and requests/s.</summary>
     public async Task<(List<double> Latencies, double PerSecond, double CpuMsPerRequest)> ApiAsync(string path, int clients, TimeSpan warmUp, TimeSpan measured)
     {
-        var bag = new ConcurrentBag<List<double>>();
-        var measuring = false;
-        var stop = false;
-        var count = 0L;
-        async Task Client()
+        var load = await ClosedLoopAsync(clients, warmUp, measured, async () =>
         {
-            var mine = new List<double>();
-            while (!Volatile.Read(ref stop))
-            {
-                var began = Stopwatch.GetTimestamp();
-                using var response = await api.GetAsync(path, HttpCompletionOption.ResponseContentRead);
-                var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
-                response.EnsureSuccessStatusCode();
-                if (Volatile.Read(ref measuring))
-                {
-                    mine.Add(elapsed);
-                    Interlocked.Increment(ref count);
-                }
-            }
-            bag.Add(mine);
+            using var response = await api.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+            return response.IsSuccessStatusCode ? null : $"GET {path}: {(int)response.StatusCode}";
+        });
+        if (load.FirstFailure is not null)
+        {
+            throw new InvalidOperationException(load.FirstFailure);
         }
-
-        var running = Enumerable.Range(0, clients).Select(_ => Task.Run(Client)).ToList();
-        await Task.Delay(warmUp);
-        Volatile.Write(ref measuring, true);
-        // CPU time per request (app and load generator together) is steadier than latency when other processes compete for the cores
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var stopwatch = Stopwatch.StartNew();
-        await Task.Delay(measured);
-        Volatile.Write(ref measuring, false);
-        var seconds = stopwatch.Elapsed.TotalSeconds;
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var requests = Interlocked.Read(ref count);
-        Volatile.Write(ref stop, true);
-        await Task.WhenAll(running);
-        return (bag.SelectMany(l => l).ToList(), requests / seconds, cpu.TotalMilliseconds / Math.Max(1, requests));
+        return (load.Latencies, load.PerSecond, load.CpuMsPerCall);
     }
 
     /// <summary>
     /// <paramref name="clients"/> clients each sending POST /api/workflows/execute (wait: true) back to back with the
     /// bearer token of the login above: the whole path a caller sees, from the request to the 200 with the run's
     /// outputs, every run and step stored by the app's own queue, worker and writer. A run counts when its answer is
-    /// 200 and says success; any other answer (or a transport error) is a failure. Latencies are of every call of the
-    /// measured part, in ms.
+    /// 200 and says success; any other answer (or a transport error) is a failure.
     /// </summary>
-    public async Task<ExecuteFigures> ExecuteAsync(string workflowId, int clients, TimeSpan warmUp, TimeSpan measured)
+    public async Task<LoadFigures> ExecuteAsync(string workflowId, int clients, TimeSpan warmUp, TimeSpan measured)
     {
         var body = System.Text.Encoding.UTF8.GetBytes(
             $$"""{"workflow_id":"{{workflowId}}","variables":{"topic":"end to end"},"wait":true}""");
+        return await ClosedLoopAsync(clients, warmUp, measured, async () =>
+        {
+            try
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await api.PostAsync("/api/workflows/execute", content);
+                var text = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == System.Net.HttpStatusCode.OK && IsSuccess(text)
+                    ? null
+                    : $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}";
+            }
+            catch (HttpRequestException e)
+            {
+                return e.Message;
+            }
+        });
+
+        static bool IsSuccess(string json)
+        {
+            try
+            {
+                return JsonNode.Parse(json)?["success"]?.GetValue<bool>() == true;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> clients each making <paramref name="call"/> back to back (it returns null on success,
+    /// else what failed). Every failure counts, in the warm-up too; latencies are of every call of the measured part,
+    /// in ms, and calls/s and CPU time (app and load generator together, steadier than latency when other processes
+    /// compete for the cores) are of its successful calls.
+    /// </summary>
+    private static async Task<LoadFigures> ClosedLoopAsync(int clients, TimeSpan warmUp, TimeSpan measured, Func<Task<string?>> call)
+    {
         var bag = new ConcurrentBag<List<double>>();
         var measuring = false;
         var stop = false;
@@ -203,25 +215,10 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
             while (!Volatile.Read(ref stop))
             {
                 var began = Stopwatch.GetTimestamp();
-                string? failure;
-                try
-                {
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    using var response = await api.PostAsync("/api/workflows/execute", content);
-                    var text = await response.Content.ReadAsStringAsync();
-                    failure = response.StatusCode == System.Net.HttpStatusCode.OK && IsSuccess(text)
-                        ? null
-                        : $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}";
-                }
-                catch (HttpRequestException e)
-                {
-                    failure = e.Message;
-                }
+                var failure = await call();
                 var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
                 if (failure is not null)
                 {
-                    // every failure counts, in the warm-up too: the bench's runs should all succeed
                     Interlocked.Increment(ref failures);
                     Interlocked.CompareExchange(ref firstFailure, failure, null);
                 }
@@ -246,22 +243,10 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
         Volatile.Write(ref measuring, false);
         var seconds = stopwatch.Elapsed.TotalSeconds;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var runs = Interlocked.Read(ref succeeded);
+        var calls = Interlocked.Read(ref succeeded);
         Volatile.Write(ref stop, true);
         await Task.WhenAll(running);
-        return new ExecuteFigures(bag.SelectMany(l => l).ToList(), runs / seconds, cpu.TotalMilliseconds / Math.Max(1, runs), failures, firstFailure);
-
-        static bool IsSuccess(string json)
-        {
-            try
-            {
-                return JsonNode.Parse(json)?["success"]?.GetValue<bool>() == true;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                return false;
-            }
-        }
+        return new LoadFigures(bag.SelectMany(l => l).ToList(), calls / seconds, cpu.TotalMilliseconds / Math.Max(1, calls), failures, firstFailure);
     }
 
     /// <summary>
@@ -389,33 +374,26 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
         }
         """;
 
-    /// <summary>The design's comparison workflow: chat completion, then a page made of its answer, then a response.</summary>
-    private static string HttpWorkflowJson(Uri stub) => $$"""
-        {
-          "workflow_id": "bench_http",
-          "name": "Bench: three http steps against a local stub",
-          "steps": [
-            { "step_id": "chat", "step_type": "http", "action": "request", "parameters": {
-                "method": "POST", "url": "{{stub}}v1/chat/completions",
-                "body": { "model": "stub", "messages": [ { "role": "user", "content": "Summarise {{"{{topic}}"}}" } ] } } },
-            { "step_id": "page", "step_type": "http", "action": "request", "parameters": {
-                "method": "POST", "url": "{{stub}}v1/pages",
-                "body": { "title": "{{"{{topic}}"}}", "content": "{{"{{chat_output.json.choices[0].message.content}}"}}" } } },
-            { "step_id": "respond", "step_type": "http", "action": "request", "parameters": {
-                "method": "GET", "url": "{{stub}}v1/respond?id={{"{{page_output.json.id}}"}}" } }
-          ],
-          "variables": { "topic": "throughput" }
-        }
-        """;
+    /// <summary>The design's comparison workflow with three http steps: chat completion, a page made of its answer, a response call.</summary>
+    private static string HttpWorkflowJson(Uri stub) => ChatPageRespondJson("bench_http", "Bench: three http steps against a local stub", stub, $$"""
+        { "step_id": "respond", "step_type": "http", "action": "request", "parameters": {
+            "method": "GET", "url": "{{stub}}v1/respond?id={{"{{page_output.json.id}}"}}" } }
+        """);
 
     /// <summary>
     /// DESIGN §9's comparison workflow as the other engines ran it, behind an HTTP trigger (the execute call): a chat
     /// completion, a page written from its answer, and a template step forming the response from both.
     /// </summary>
-    private static string EndToEndWorkflowJson(Uri stub) => $$"""
+    private static string EndToEndWorkflowJson(Uri stub) => ChatPageRespondJson("bench_e2e", "Bench: chat completion, page, response (end to end through the API)", stub, """
+        { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
+            "text": "Page {{page_output.json.id}} ({{page_output.json.url}}): {{chat_output.json.choices[0].message.content}}" } }
+        """);
+
+    /// <summary>A chat completion and a page made of its answer, both against the stub, then <paramref name="respondStep"/>.</summary>
+    private static string ChatPageRespondJson(string workflowId, string name, Uri stub, string respondStep) => $$"""
         {
-          "workflow_id": "bench_e2e",
-          "name": "Bench: chat completion, page, response (end to end through the API)",
+          "workflow_id": "{{workflowId}}",
+          "name": "{{name}}",
           "steps": [
             { "step_id": "chat", "step_type": "http", "action": "request", "parameters": {
                 "method": "POST", "url": "{{stub}}v1/chat/completions",
@@ -423,13 +401,12 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
             { "step_id": "page", "step_type": "http", "action": "request", "parameters": {
                 "method": "POST", "url": "{{stub}}v1/pages",
                 "body": { "title": "{{"{{topic}}"}}", "content": "{{"{{chat_output.json.choices[0].message.content}}"}}" } } },
-            { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
-                "text": "Page {{"{{page_output.json.id}}"}} ({{"{{page_output.json.url}}"}}): {{"{{chat_output.json.choices[0].message.content}}"}}" } }
+            {{respondStep}}
           ],
           "variables": { "topic": "throughput" }
         }
         """;
 }
 
-/// <summary>What <see cref="Scenarios.ExecuteAsync"/> measured: runs/s counts successful answers of the measured part only.</summary>
-internal sealed record ExecuteFigures(List<double> Latencies, double RunsPerSecond, double CpuMsPerRun, long Failures, string? FirstFailure);
+/// <summary>What a closed-loop load measured: calls/s and CPU time per call count the measured part's successful calls only.</summary>
+internal sealed record LoadFigures(List<double> Latencies, double PerSecond, double CpuMsPerCall, long Failures, string? FirstFailure);
