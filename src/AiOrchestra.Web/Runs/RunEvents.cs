@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -37,33 +38,45 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             yield break;
         }
 
-        if (!_feeds.TryGetValue(runId, out var feed))
+        RunFeed feed;
+        (List<RunEvent> History, ChannelReader<RunEvent> Live, Channel<RunEvent> Subscription)? subscribed;
+        // a feed found here can be retired by its last other subscriber leaving before this one joins: look again
+        do
         {
-            if (status.Value.IsFinished())
+            if (!_feeds.TryGetValue(runId, out feed!))
             {
-                await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                if (status.Value.IsFinished())
                 {
-                    yield return item;
+                    await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                    {
+                        yield return item;
+                    }
+                    yield break;
                 }
-                yield break;
-            }
 
-            // not started here yet: wait on a feed the worker will take when it starts the run
-            feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
-            var now = await FindStatusAsync(ownerId, runId, cancellationToken);
-            if (now is null || now.Value.IsFinished())
-            {
-                // it finished in between: the stored rows are complete (the worker writes before it publishes)
-                Retire(feed);
-                await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                // not started here yet: wait on a feed the worker will take when it starts the run
+                feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
+                status = await FindStatusAsync(ownerId, runId, cancellationToken);
+                if (status is null || status.Value.IsFinished())
                 {
-                    yield return item;
+                    // it finished in between: the stored rows are complete (the worker writes before it publishes)
+                    Retire(feed);
+                    await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                    {
+                        yield return item;
+                    }
+                    yield break;
                 }
-                yield break;
+            }
+            subscribed = feed.TrySubscribe(afterSequence);
+            if (subscribed is null)
+            {
+                _feeds.TryRemove(new KeyValuePair<string, RunFeed>(runId, feed));
             }
         }
+        while (subscribed is null);
 
-        var (history, live, subscription) = feed.Subscribe(afterSequence);
+        var (history, live, subscription) = subscribed.Value;
         try
         {
             foreach (var item in history)
@@ -91,9 +104,15 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     internal RunWatch WatchNew(string runId)
     {
         Sweep();
-        var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
-        var (_, live, subscription) = feed.Subscribe(0, mayReconnect: false);
-        return new RunWatch(this, feed, live, subscription);
+        while (true)
+        {
+            var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
+            if (feed.TrySubscribe(0, mayReconnect: false) is var (_, live, subscription))
+            {
+                return new RunWatch(this, feed, live, subscription);
+            }
+            _feeds.TryRemove(new KeyValuePair<string, RunFeed>(runId, feed));
+        }
     }
 
     /// <summary>The worker starts publishing a run's events.</summary>

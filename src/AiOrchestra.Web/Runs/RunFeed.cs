@@ -103,13 +103,18 @@ internal sealed class RunFeed(string runId)
     /// <summary>
     /// The events after <paramref name="afterSequence"/> so far, and a queue of those still to come (completed at
     /// run-finished). A subscriber that may come back with a Last-Event-ID (<paramref name="mayReconnect"/>) has the
-    /// run's events kept a while after it finishes.
+    /// run's events kept a while after it finishes. Null when the feed was retired: the worker will not publish into
+    /// it, so take the run's current feed instead.
     /// </summary>
-    public (List<RunEvent> History, ChannelReader<RunEvent> Live, Channel<RunEvent> Subscription) Subscribe(long afterSequence, bool mayReconnect = true)
+    public (List<RunEvent> History, ChannelReader<RunEvent> Live, Channel<RunEvent> Subscription)? TrySubscribe(long afterSequence, bool mayReconnect = true)
     {
         var channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         lock (_lock)
         {
+            if (_retired)
+            {
+                return null;
+            }
             _subscribed |= mayReconnect;
             var history = _events.Where(e => e.Sequence > afterSequence).ToList();
             if (Finished)

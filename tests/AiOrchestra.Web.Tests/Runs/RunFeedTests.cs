@@ -1,0 +1,37 @@
+using AiOrchestra.Web.Runs;
+
+namespace AiOrchestra.Web.Tests.Runs;
+
+public sealed class RunFeedTests
+{
+    [Fact]
+    public void A_feed_retired_by_its_last_subscriber_refuses_the_next_one_who_then_waits_on_the_feed_the_worker_takes()
+    {
+        var feed = new RunFeed("run-1");
+        var first = feed.TrySubscribe(0);
+        Assert.NotNull(first);
+
+        // the last subscriber of a run not started here leaves: the worker will take a new feed, never this one
+        feed.Unsubscribe(first.Value.Subscription);
+        Assert.True(feed.TryRetire());
+        Assert.False(feed.TryStart());
+
+        // a subscriber that found the feed just before would otherwise wait on it for events that never come
+        Assert.Null(feed.TrySubscribe(0));
+    }
+
+    [Fact]
+    public void A_feed_with_a_subscriber_is_not_retired_and_the_worker_publishes_into_it()
+    {
+        var feed = new RunFeed("run-2");
+        var subscribed = feed.TrySubscribe(0);
+        Assert.NotNull(subscribed);
+
+        Assert.False(feed.TryRetire());
+        Assert.True(feed.TryStart());
+        feed.Publish(new RunEvent { RunId = "run-2", Sequence = 1, Type = RunEvent.RunStarted, Timestamp = DateTimeOffset.UnixEpoch });
+
+        Assert.True(subscribed.Value.Live.TryRead(out var item));
+        Assert.Equal(RunEvent.RunStarted, item.Type);
+    }
+}
