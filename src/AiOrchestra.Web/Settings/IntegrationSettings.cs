@@ -1,4 +1,9 @@
+using AiOrchestra.Engine.Steps.GitHub;
+using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.Notion;
+using AiOrchestra.Engine.Steps.OpenAI;
+using Microsoft.Extensions.Configuration;
 
 namespace AiOrchestra.Web.Settings;
 
@@ -13,8 +18,11 @@ public enum SecretSource
 /// <summary>One secret an integration needs, by its configuration key.</summary>
 public sealed record IntegrationSecret(string Key, string Label);
 
-/// <summary>An integration and the secrets it needs.</summary>
-public sealed record Integration(string Name, string Title, IReadOnlyList<IntegrationSecret> Secrets);
+/// <summary>A setting of an integration that is not secret (where its calls go, a default model), by its configuration key.</summary>
+public sealed record IntegrationSetting(string Key, string Label, string DefaultValue);
+
+/// <summary>An integration, the secrets it needs and its other settings.</summary>
+public sealed record Integration(string Name, string Title, IReadOnlyList<IntegrationSecret> Secrets, IReadOnlyList<IntegrationSetting> Settings);
 
 /// <summary>
 /// A connection test an integration offers the Settings page (registered by the integration as a singleton).
@@ -32,15 +40,21 @@ public interface IIntegrationCheck
 /// the same way the steps read them: configuration (environment variables, appsettings) wins over a value stored from
 /// the Settings page.
 /// </summary>
-public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore store)
+public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore store, IConfiguration configuration)
 {
-    /// <summary>The integrations with their secrets' labels; the keys are exactly <see cref="IntegrationSecrets.Keys"/>.</summary>
+    /// <summary>
+    /// The integrations with their secrets' labels (the keys are exactly <see cref="IntegrationSecrets.Keys"/>) and
+    /// their other settings with the defaults the steps' options have.
+    /// </summary>
     public static readonly IReadOnlyList<Integration> All =
     [
-        new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")]),
-        new("github", "GitHub", [new("GitHub:Token", "Token")]),
-        new("notion", "Notion", [new("Notion:Token", "Token")]),
-        new("gmail", "Gmail", [new("Gmail:ClientId", "OAuth client id"), new("Gmail:ClientSecret", "OAuth client secret"), new("Gmail:RefreshToken", "Refresh token")]),
+        new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")],
+            [new("OpenAI:BaseUrl", "Server", new OpenAIOptions().BaseUrl), new("OpenAI:Model", "Model when a step names none", new OpenAIOptions().Model)]),
+        new("github", "GitHub", [new("GitHub:Token", "Token")], [new("GitHub:BaseUrl", "Server", new GitHubOptions().BaseUrl)]),
+        new("notion", "Notion", [new("Notion:Token", "Token")], [new("Notion:BaseUrl", "Server", new NotionOptions().BaseUrl)]),
+        new("gmail", "Gmail",
+            [new("Gmail:ClientId", "OAuth client id"), new("Gmail:ClientSecret", "OAuth client secret"), new("Gmail:RefreshToken", "Refresh token")],
+            [new("Gmail:BaseUrl", "Server", new GmailOptions().BaseUrl), new("Gmail:TokenUrl", "Token endpoint", new GmailOptions().TokenUrl)]),
     ];
 
     public static bool IsKnownKey(string key) => IntegrationSecrets.Keys.Contains(key);
@@ -59,5 +73,20 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
             return "";
         }
         return value.Length >= 16 ? "••••••••" + value[^4..] : "••••••••";
+    }
+
+    /// <summary>
+    /// A non-secret setting's value as the steps use it, and whether configuration sets it. A user name and password
+    /// written into a server address are not shown.
+    /// </summary>
+    public (string Value, bool Configured) ValueOf(IntegrationSetting setting)
+    {
+        var configured = configuration[setting.Key];
+        var value = configured ?? setting.DefaultValue;
+        if (Uri.TryCreate(value, UriKind.Absolute, out var address) && address.UserInfo.Length > 0)
+        {
+            value = address.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped) + " (credentials in the address hidden)";
+        }
+        return (value, configured is not null);
     }
 }

@@ -206,7 +206,7 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
-    public async Task Home_shows_counts_and_a_chart_and_settings_mask_stored_secrets()
+    public async Task Home_shows_counts_and_a_chart_and_settings_mask_stored_secrets_and_show_each_server()
     {
         var (_, client) = await NewUserAsync();
         var home = await client.GetDocumentAsync("/");
@@ -217,7 +217,12 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
         var html = await stored.Content.ReadAsStringAsync();
         Assert.DoesNotContain("secret_notion_token", html);
-        Assert.Contains("••••••••1234", HtmlClient.Parse(html).GetElementById("integration-notion")!.TextContent);
+        var notion = HtmlClient.Parse(html).GetElementById("integration-notion")!;
+        Assert.Contains("••••••••1234", notion.TextContent);
+        // where the calls go is shown too: here Notion's own API, as nothing configures another server
+        var server = notion.QuerySelectorAll("tr").Single(row => row.TextContent.Contains("Notion:BaseUrl", StringComparison.Ordinal));
+        Assert.Contains("https://api.notion.com", server.TextContent);
+        Assert.Contains("default", server.TextContent);
         Assert.Equal("secret_notion_token_1234", _host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().Find("Notion:Token"));
     }
 

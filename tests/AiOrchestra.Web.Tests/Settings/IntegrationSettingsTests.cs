@@ -33,7 +33,7 @@ public sealed class IntegrationSettingsTests : IDisposable
         var store = NewStore(configuration);
         store.Set("Notion:Token", "secret_stored_token_5678");
         var secrets = new IntegrationSecrets(configuration, store.Get);
-        var settings = new IntegrationSettings(secrets, store);
+        var settings = new IntegrationSettings(secrets, store, configuration);
 
         Assert.Equal("secret_stored_token_5678", secrets.Find("Notion:Token"));
         Assert.Equal(SecretSource.Stored, settings.SourceOf("Notion:Token"));
@@ -48,11 +48,44 @@ public sealed class IntegrationSettingsTests : IDisposable
             .Build();
         var store = NewStore(configuration);
         store.Set("GitHub:Token", "ghp_stored_value_3456");
-        var settings = new IntegrationSettings(new IntegrationSecrets(configuration, store.Get), store);
+        var settings = new IntegrationSettings(new IntegrationSecrets(configuration, store.Get), store, configuration);
 
         Assert.Equal(SecretSource.Environment, settings.SourceOf("GitHub:Token"));
         Assert.Equal("••••••••9012", settings.Masked("GitHub:Token"));
         Assert.Equal(SecretSource.Missing, settings.SourceOf("OpenAI:ApiKey"));
+    }
+
+    [Fact]
+    public void Each_server_address_and_the_default_model_show_as_the_steps_use_them_configured_or_default()
+    {
+        var settings = NewSettings(new() { ["OpenAI:BaseUrl"] = "http://localhost:11434/v1", ["OpenAI:Model"] = "llama3.2" });
+        var openai = IntegrationSettings.All.Single(i => i.Name == "openai").Settings;
+
+        Assert.Equal(("http://localhost:11434/v1", true), settings.ValueOf(openai.Single(s => s.Key == "OpenAI:BaseUrl")));
+        Assert.Equal(("llama3.2", true), settings.ValueOf(openai.Single(s => s.Key == "OpenAI:Model")));
+        Assert.Equal(("https://api.github.com/", false), settings.ValueOf(IntegrationSettings.All.Single(i => i.Name == "github").Settings.Single()));
+        Assert.Equal(["Gmail:BaseUrl", "Gmail:TokenUrl"], IntegrationSettings.All.Single(i => i.Name == "gmail").Settings.Select(s => s.Key));
+    }
+
+    [Fact]
+    public void A_user_name_and_password_written_into_a_server_address_are_not_shown()
+    {
+        var settings = NewSettings(new() { ["GitHub:BaseUrl"] = "https://robot:hunter2-password@ghe.example.com/api/v3/" });
+
+        var (value, configured) = settings.ValueOf(IntegrationSettings.All.Single(i => i.Name == "github").Settings.Single());
+
+        Assert.True(configured);
+        Assert.DoesNotContain("hunter2", value);
+        Assert.DoesNotContain("robot", value);
+        Assert.StartsWith("https://ghe.example.com/api/v3/", value);
+    }
+
+    private IntegrationSettings NewSettings(Dictionary<string, string?> values)
+    {
+        values["DataFolder"] = _folder;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var store = NewStore(configuration);
+        return new IntegrationSettings(new IntegrationSecrets(configuration, store.Get), store, configuration);
     }
 
     private SecretStore NewStore(IConfiguration configuration) =>
