@@ -5,17 +5,18 @@ using System.Threading.Channels;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>
 /// Live events of runs, fanned out in-process to the dashboard and the API. A subscriber gets the run's state so
-/// far, then the live tail, and the stream ends after <c>run-finished</c>. Active runs are served from memory;
-/// a finished run's events are kept a few seconds for its subscribers' reconnects, then rebuilt from the stored
-/// rows when asked.
+/// far, then the live tail, and the stream ends after <c>run-finished</c> (or when the app stops). Active runs are
+/// served from memory; a finished run's events are kept a few seconds for its subscribers' reconnects, then rebuilt
+/// from the stored rows when asked.
 /// </summary>
-public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunOptions> options, TimeProvider time)
+public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
 {
     private readonly ConcurrentDictionary<string, RunFeed> _feeds = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string RunId, DateTimeOffset DropAt)> _finished = new();
@@ -83,7 +84,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             {
                 yield return item;
             }
-            await foreach (var item in live.ReadAllAsync(cancellationToken))
+            await foreach (var item in LiveAsync(live, cancellationToken))
             {
                 yield return item;
             }
@@ -92,6 +93,35 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         {
             feed.Unsubscribe(subscription);
             Retire(feed);
+        }
+    }
+
+    /// <summary>
+    /// A subscription's live tail, which also ends when the app starts stopping: an open stream would otherwise hold
+    /// the shutdown for its whole timeout, and a client that reconnects with its Last-Event-ID once the app is back
+    /// misses nothing (the run resumes where it was).
+    /// </summary>
+    internal async IAsyncEnumerable<RunEvent> LiveAsync(ChannelReader<RunEvent> live, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var untilStopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        while (await WaitToReadAsync(live, untilStopping.Token))
+        {
+            while (live.TryRead(out var item))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private async ValueTask<bool> WaitToReadAsync(ChannelReader<RunEvent> live, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await live.WaitToReadAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -18,10 +18,13 @@ internal sealed class RunWatch : IDisposable
         _subscription = subscription;
     }
 
-    /// <summary>Waits for run-finished: true once the run's outcome is stored (the worker writes before it publishes).</summary>
+    /// <summary>
+    /// Waits for run-finished: true once the run's outcome is stored (the worker writes before it publishes); false
+    /// when the app stops first.
+    /// </summary>
     public async Task<bool> WaitForFinishAsync(CancellationToken cancellationToken)
     {
-        await foreach (var item in _live.ReadAllAsync(cancellationToken))
+        await foreach (var item in _events.LiveAsync(_live, cancellationToken))
         {
             if (item.Type == RunEvent.RunFinished)
             {
