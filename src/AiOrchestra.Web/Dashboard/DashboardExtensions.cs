@@ -33,6 +33,8 @@ public static class DashboardExtensions
         new IdentityBuilder(typeof(AppUser), services).AddSignInManager();
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        // a changed password signs the user's other browsers out within a minute (the default checks every 30)
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
         services.ConfigureApplicationCookie(cookie =>
         {
             cookie.LoginPath = "/Account/Login";
