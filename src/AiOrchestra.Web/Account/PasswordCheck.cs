@@ -15,14 +15,17 @@ public sealed class PasswordCheck(UserManager<AppUser> users)
     private static string? _nobodyHash;
 
     /// <summary>The one message for every failure, with the lockout rule so a person knows what to expect.</summary>
-    public string FailureMessage
+    public string FailureMessage => "Wrong user name or password. " + LockoutRule;
+
+    /// <summary>How many failures lock an account, and for how long.</summary>
+    public string LockoutRule
     {
         get
         {
             var lockout = users.Options.Lockout;
             var minutes = Math.Max(1, (int)Math.Round(lockout.DefaultLockoutTimeSpan.TotalMinutes));
             return string.Create(CultureInfo.InvariantCulture,
-                $"Wrong user name or password. After {lockout.MaxFailedAccessAttempts} failed attempts an account is locked for {minutes} minute{(minutes == 1 ? "" : "s")}.");
+                $"After {lockout.MaxFailedAccessAttempts} failed attempts an account is locked for {minutes} minute{(minutes == 1 ? "" : "s")}.");
         }
     }
 

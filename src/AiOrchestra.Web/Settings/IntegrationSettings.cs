@@ -18,8 +18,11 @@ public enum SecretSource
 /// <summary>One secret an integration needs, by its configuration key.</summary>
 public sealed record IntegrationSecret(string Key, string Label);
 
-/// <summary>A setting of an integration that is not secret (where its calls go, a default model), by its configuration key.</summary>
-public sealed record IntegrationSetting(string Key, string Label, string DefaultValue);
+/// <summary>
+/// A setting of an integration that is not secret (where its calls go, a default model), by its configuration key;
+/// an address is shown without any credentials or query written into it.
+/// </summary>
+public sealed record IntegrationSetting(string Key, string Label, string DefaultValue, bool IsAddress = true);
 
 /// <summary>An integration, the secrets it needs and its other settings.</summary>
 public sealed record Integration(string Name, string Title, IReadOnlyList<IntegrationSecret> Secrets, IReadOnlyList<IntegrationSetting> Settings);
@@ -49,7 +52,7 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
     public static readonly IReadOnlyList<Integration> All =
     [
         new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")],
-            [new("OpenAI:BaseUrl", "Server", new OpenAIOptions().BaseUrl), new("OpenAI:Model", "Model when a step names none", new OpenAIOptions().Model)]),
+            [new("OpenAI:BaseUrl", "Server", new OpenAIOptions().BaseUrl), new("OpenAI:Model", "Model when a step names none", new OpenAIOptions().Model, IsAddress: false)]),
         new("github", "GitHub", [new("GitHub:Token", "Token")], [new("GitHub:BaseUrl", "Server", new GitHubOptions().BaseUrl)]),
         new("notion", "Notion", [new("Notion:Token", "Token")], [new("Notion:BaseUrl", "Server", new NotionOptions().BaseUrl)]),
         new("gmail", "Gmail",
@@ -76,17 +79,23 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
     }
 
     /// <summary>
-    /// A non-secret setting's value as the steps use it, and whether configuration sets it. A user name and password
-    /// written into a server address are not shown.
+    /// A non-secret setting's value as the steps use it, and whether configuration sets it. Of an address only the
+    /// scheme, host, port and path are shown: a user name, password or key can be written into the rest.
     /// </summary>
     public (string Value, bool Configured) ValueOf(IntegrationSetting setting)
     {
         var configured = configuration[setting.Key];
         var value = configured ?? setting.DefaultValue;
-        if (Uri.TryCreate(value, UriKind.Absolute, out var address) && address.UserInfo.Length > 0)
+        if (!setting.IsAddress)
         {
-            value = address.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped) + " (credentials in the address hidden)";
+            return (value, configured is not null);
         }
-        return (value, configured is not null);
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+        {
+            return ($"not an http(s) address: set {setting.Key.Replace(":", "__", StringComparison.Ordinal)} to one", configured is not null);
+        }
+        var shown = address.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        var hidden = address.UserInfo.Length > 0 || address.Query.Length > 0 || address.Fragment.Length > 0;
+        return (hidden ? shown + " (credentials and query hidden)" : shown, configured is not null);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Tests.Dashboard;
 
@@ -27,7 +28,7 @@ public sealed class PasswordTests(DashboardHost host) : IClassFixture<DashboardH
     }
 
     [Theory]
-    [InlineData("Wrong-Password-1", NewPassword, NewPassword, "Current", "That is not your current password.")]
+    [InlineData("Wrong-Password-1", NewPassword, NewPassword, "Current", "That is not your current password. After 5 failed attempts an account is locked for 5 minutes.")]
     [InlineData(DashboardHost.Password, NewPassword, "Another-Password-789", "Confirm", "The two new passwords differ")]
     [InlineData(DashboardHost.Password, "short", "short", "New", "at least 10 characters")]
     [InlineData("", "", "", "Current", "Type your current password.")]
@@ -60,6 +61,30 @@ public sealed class PasswordTests(DashboardHost host) : IClassFixture<DashboardH
         Assert.StartsWith("/Account/Login", fifth.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/Workflows")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await LogInAsync(name, DashboardHost.Password)).StatusCode); // locked out
+    }
+
+    [Fact]
+    public async Task A_locked_account_cannot_change_its_password_from_another_signed_in_browser_even_with_the_right_one()
+    {
+        var (name, client) = await NewUserAsync();
+        var other = await host.SignedInAsync(name);
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await ChangeAsync(client, $"Wrong-Password-{attempt}", NewPassword, NewPassword);
+        }
+
+        var refused = await ChangeAsync(other, DashboardHost.Password, NewPassword, NewPassword);
+
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.StartsWith("/Account/Login", refused.Headers.Location!.OriginalString);
+        Assert.True(await host.InScope<bool, UserManager<AiOrchestra.Web.Data.AppUser>>(async users =>
+            await users.CheckPasswordAsync((await users.FindByNameAsync(name))!, DashboardHost.Password)));
+    }
+
+    [Fact]
+    public void A_changed_password_reaches_other_browsers_within_a_minute()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(1), host.Services.GetRequiredService<IOptions<SecurityStampValidatorOptions>>().Value.ValidationInterval);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -6,10 +7,12 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Account;
 
 /// <summary>
-/// Changing one's own password: the current one, then the new one twice. A wrong current password counts towards
-/// the lockout like a failed login; other browsers signed in as the user are signed out (their security stamp is old).
+/// Changing one's own password: the current one, then the new one twice. The current one is checked as the login
+/// checks it (a wrong one counts towards the lockout, a locked account is refused whatever the password), so a
+/// signed-in browser is no way around the lockout; other browsers signed in as the user are signed out (their
+/// security stamp is old).
 /// </summary>
-public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : PageModel
+public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, PasswordCheck passwords) : PageModel
 {
     // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
@@ -54,24 +57,24 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
             return Page();
         }
 
-        var changed = await users.ChangePasswordAsync(user, Current, New);
-        if (changed.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch)))
+        if (await passwords.CheckAsync(user.UserName!, Current) is null)
         {
-            await users.AccessFailedAsync(user);
             if (await users.IsLockedOutAsync(user))
             {
+                // every browser of the account signs out, not only this one
+                await users.UpdateSecurityStampAsync(user);
                 await signIn.SignOutAsync();
                 return LocalRedirect("/Account/Login");
             }
-            Add(nameof(Current), "That is not your current password.");
+            Add(nameof(Current), "That is not your current password. " + passwords.LockoutRule);
             return Page();
         }
+        var changed = await users.ChangePasswordAsync(user, Current, New);
         if (!changed.Succeeded)
         {
             changed.Errors.ToList().ForEach(e => Add(nameof(New), e.Description));
             return Page();
         }
-        await users.ResetAccessFailedCountAsync(user);
         // this browser stays signed in, with the new security stamp
         await signIn.RefreshSignInAsync(user);
         Changed = true;
