@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text;
 using AiOrchestra.Web.Api.Auth;
+using AiOrchestra.Web.Data;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -105,7 +107,7 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.NotNull(problem["errors"]!["password"]);
     }
 
-    public static TheoryData<string> BadTokens => ["expired", "tampered", "wrong key", "alg none", "no Bearer prefix", "other audience"];
+    public static TheoryData<string> BadTokens => ["expired", "tampered", "wrong key", "alg none", "no Bearer prefix", "other audience", "no stamp", "old stamp"];
 
     [Theory]
     [MemberData(nameof(BadTokens))]
@@ -113,17 +115,25 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
     {
         var good = await app.LoginAsync();
         var userId = new JsonWebToken(good).Subject;
+        var stamp = new JsonWebToken(good).GetClaim(TokenStamps.Claim).Value;
         var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(ApiFactory.SigningKeyText));
         var header = kind == "no Bearer prefix" ? null : "Bearer";
         var token = kind switch
         {
-            "expired" => Sign(key, userId, DateTime.UtcNow.AddHours(-2), DateTime.UtcNow.AddHours(-1)),
+            "expired" => Sign(key, userId, stamp, DateTime.UtcNow.AddHours(-2), DateTime.UtcNow.AddHours(-1)),
             "tampered" => Tamper(good),
-            "wrong key" => Sign(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("another-key-that-is-also-long-enough-for-hs256")), userId),
+            "wrong key" => Sign(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("another-key-that-is-also-long-enough-for-hs256")), userId, stamp),
             "alg none" => Unsigned(good),
-            "other audience" => Sign(key, userId, audience: "someone-else"),
+            "other audience" => Sign(key, userId, stamp, audience: "someone-else"),
+            "no stamp" => Sign(key, userId, stamp: null),
+            "old stamp" => Sign(key, userId, TokenStamps.Hash("a stamp the user had before")),
             _ => good,
         };
+        // the same signing with the user's stamp is accepted: each case fails for its own reason only
+        using (var signed = app.WithToken(Sign(key, userId, stamp)))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await signed.GetAsync("/api/workflows")).StatusCode);
+        }
         using var client = app.Anonymous();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/workflows");
         request.Headers.TryAddWithoutValidation("Authorization", header is null ? token : $"{header} {token}");
@@ -137,12 +147,35 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Equal(HttpStatusCode.OK, (await check.GetAsync("/api/workflows")).StatusCode);
     }
 
-    private static string Sign(SecurityKey key, string userId, DateTime? notBefore = null, DateTime? expires = null, string audience = TokenIssuer.Audience) =>
+    [Fact]
+    public async Task A_token_issued_before_its_users_password_changed_is_401_and_a_new_login_works()
+    {
+        var name = "api-" + Guid.NewGuid().ToString("N")[..8];
+        using var before = await app.NewUserAsync(name);
+        const string NewPassword = "Changed-Password-456";
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            var changed = await users.ChangePasswordAsync((await users.FindByNameAsync(name))!, ApiFactory.AdminPassword, NewPassword);
+            Assert.True(changed.Succeeded);
+        }
+
+        var refused = await before.GetAsync("/api/workflows");
+
+        var problem = await refused.ProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("password has changed", problem["detail"]!.GetValue<string>());
+        using var after = app.WithToken(await app.LoginAsync(name, NewPassword));
+        Assert.Equal(HttpStatusCode.OK, (await after.GetAsync("/api/workflows")).StatusCode);
+    }
+
+    private static string Sign(SecurityKey key, string userId, string? stamp, DateTime? notBefore = null, DateTime? expires = null, string audience = TokenIssuer.Audience) =>
         new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = TokenIssuer.Issuer,
             Audience = audience,
-            Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("name", ApiFactory.AdminUser)]),
+            Subject = new ClaimsIdentity(stamp is null
+                ? [new Claim("sub", userId), new Claim("name", ApiFactory.AdminUser)]
+                : [new Claim("sub", userId), new Claim("name", ApiFactory.AdminUser), new Claim(TokenStamps.Claim, stamp)]),
             IssuedAt = notBefore ?? DateTime.UtcNow,
             NotBefore = notBefore ?? DateTime.UtcNow,
             Expires = expires ?? DateTime.UtcNow.AddHours(1),

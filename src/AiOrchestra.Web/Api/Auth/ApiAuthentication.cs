@@ -1,6 +1,7 @@
 using AiOrchestra.Web.Data;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AiOrchestra.Web.Api.Auth;
 
@@ -25,13 +26,14 @@ public static class ApiAuthentication
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(signingKey);
         builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton<TokenStamps>();
 
         builder.Services.AddAuthentication()
             .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, jwt =>
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = TokenIssuer.ValidationParameters(signingKey);
-                jwt.Events = new JwtBearerEvents { OnChallenge = ChallengeAsync };
+                jwt.Events = new JwtBearerEvents { OnTokenValidated = CheckStampAsync, OnChallenge = ChallengeAsync };
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy
@@ -51,6 +53,17 @@ public static class ApiAuthentication
         return builder;
     }
 
+    /// <summary>A well-signed token of a user who has since changed their password, or is gone, is refused.</summary>
+    private static async Task CheckStampAsync(TokenValidatedContext context)
+    {
+        var userId = context.Principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var stamps = context.HttpContext.RequestServices.GetRequiredService<TokenStamps>();
+        if (userId is null || !await stamps.IsCurrentAsync(userId, context.Principal!.FindFirst(TokenStamps.Claim)?.Value, context.HttpContext.RequestAborted))
+        {
+            context.Fail("The token's user has changed their password or no longer exists.");
+        }
+    }
+
     /// <summary>The 401 of an /api route carries a problem body saying what to send, like every other API error.</summary>
     private static Task ChallengeAsync(JwtBearerChallengeContext context)
     {
@@ -60,7 +73,7 @@ public static class ApiAuthentication
         return WriteProblemAsync(
             context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
             invalid
-                ? "The bearer token is expired or not valid here; get a new one from POST /api/auth/login."
+                ? "The bearer token is expired, not valid here, or its user's password has changed; get a new one from POST /api/auth/login."
                 : "Send a bearer token: get one from POST /api/auth/login, then send the header 'Authorization: Bearer <access_token>'.");
     }
 

@@ -53,7 +53,7 @@ public static class AuthApi
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Login failed", detail: passwords.FailureMessage);
         }
 
-        var (token, lifetime) = issuer.Issue(user.Id, user.UserName ?? userName);
+        var (token, lifetime) = issuer.Issue(user.Id, user.UserName ?? userName, user.SecurityStamp);
         return TypedResults.Ok(new TokenResponse(token, "bearer", (int)lifetime.TotalSeconds));
     }
 

@@ -4,13 +4,16 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace AiOrchestra.Web.Api.Auth;
 
-/// <summary>Issues the API's bearer tokens: HS256 JWTs naming the user, valid for <c>Auth:TokenMinutes</c>.</summary>
+/// <summary>
+/// Issues the API's bearer tokens: HS256 JWTs naming the user and their security stamp (see <see cref="TokenStamps"/>),
+/// valid for <c>Auth:TokenMinutes</c>.
+/// </summary>
 public sealed class TokenIssuer(SigningKey signingKey, AuthOptions options, TimeProvider time)
 {
     public const string Issuer = "ai-orchestra";
     public const string Audience = "ai-orchestra-api";
 
-    public (string Token, TimeSpan Lifetime) Issue(string userId, string userName)
+    public (string Token, TimeSpan Lifetime) Issue(string userId, string userName, string? securityStamp)
     {
         var lifetime = TimeSpan.FromMinutes(options.TokenMinutes);
         var now = time.GetUtcNow().UtcDateTime;
@@ -18,7 +21,11 @@ public sealed class TokenIssuer(SigningKey signingKey, AuthOptions options, Time
         {
             Issuer = Issuer,
             Audience = Audience,
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId), new Claim(JwtRegisteredClaimNames.Name, userName)]),
+            Subject = new ClaimsIdentity([
+                new Claim(JwtRegisteredClaimNames.Sub, userId),
+                new Claim(JwtRegisteredClaimNames.Name, userName),
+                new Claim(TokenStamps.Claim, TokenStamps.Hash(securityStamp)),
+            ]),
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,
