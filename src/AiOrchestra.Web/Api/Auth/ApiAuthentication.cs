@@ -57,10 +57,20 @@ public static class ApiAuthentication
     private static async Task CheckStampAsync(TokenValidatedContext context)
     {
         var userId = context.Principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var stamp = context.Principal?.FindFirst(TokenStamps.Claim)?.Value;
+        var issuedAt = (context.SecurityToken as JsonWebToken)?.IssuedAt ?? DateTime.MinValue;
         var stamps = context.HttpContext.RequestServices.GetRequiredService<TokenStamps>();
-        if (userId is null || !await stamps.IsCurrentAsync(userId, context.Principal!.FindFirst(TokenStamps.Claim)?.Value, context.HttpContext.RequestAborted))
+        try
         {
-            context.Fail("The token's user has changed their password or no longer exists.");
+            if (userId is null || !await stamps.IsCurrentAsync(userId, stamp, new DateTimeOffset(issuedAt, TimeSpan.Zero), context.HttpContext.RequestAborted))
+            {
+                context.Fail("The token's user has changed their password or no longer exists.");
+            }
+        }
+        catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // the client has gone: nothing to answer, and nothing to log as an error
+            context.Fail("The request was aborted.");
         }
     }
 

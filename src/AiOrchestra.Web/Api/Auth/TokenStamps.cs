@@ -23,11 +23,16 @@ public sealed class TokenStamps(IServiceScopeFactory scopes, TimeProvider time)
     public static string Hash(string? securityStamp) =>
         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(securityStamp ?? "")), 0, 16);
 
-    /// <summary>False when the user is gone or their stamp has changed since the token was issued.</summary>
-    public async Task<bool> IsCurrentAsync(string userId, string? tokenStamp, CancellationToken cancellationToken)
+    /// <summary>
+    /// False when the user is gone or their stamp has changed since the token was issued. A token issued after the
+    /// stamp was last read may carry a newer one (a login right after a password change): the stamp is read again.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(string userId, string? tokenStamp, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (!_current.TryGetValue(userId, out var known) || now - known.ReadAt >= Fresh)
+        if (!_current.TryGetValue(userId, out var known) || now - known.ReadAt >= Fresh
+            // the token's issue time is in whole seconds
+            || (known.Hashed != tokenStamp && issuedAt.AddSeconds(1) >= known.ReadAt))
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
