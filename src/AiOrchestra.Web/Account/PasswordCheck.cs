@@ -9,7 +9,7 @@ namespace AiOrchestra.Web.Account;
 /// wrong password fail the same way after the same work (one password hash check), so neither the answer nor its
 /// timing tells which user names exist. A wrong password counts towards the lockout; a right one resets the count.
 /// </summary>
-public sealed class PasswordCheck(UserManager<AppUser> users)
+public sealed class PasswordCheck(UserManager<AppUser> users, AppDbContext db)
 {
     private static readonly AppUser NobodyUser = new() { UserName = "nobody" };
     private static string? _nobodyHash;
@@ -45,11 +45,29 @@ public sealed class PasswordCheck(UserManager<AppUser> users)
         }
         if (!await users.CheckPasswordAsync(user, password))
         {
-            await users.AccessFailedAsync(user);
+            await CountFailureAsync(user);
             return null;
         }
         await users.ResetAccessFailedCountAsync(user);
         return user;
+    }
+
+    /// <summary>
+    /// Counts a failed attempt. Attempts made at once save the same row: Identity's concurrency stamp lets one save
+    /// win and refuses the others, so a refused one reloads the user and counts again, and guesses sent in parallel
+    /// lock the account as surely as guesses sent one by one.
+    /// </summary>
+    private async Task CountFailureAsync(AppUser user)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var counted = await users.AccessFailedAsync(user);
+            if (!counted.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure)))
+            {
+                return;
+            }
+            await db.Entry(user).ReloadAsync();
+        }
     }
 
     /// <summary>A password check against a fixed hash, costing what a real user's check costs.</summary>

@@ -92,6 +92,27 @@ public class AuthTests(ApiFactory app) : IClassFixture<ApiFactory>
         }
     }
 
+    [Fact]
+    public async Task Wrong_passwords_sent_all_at_once_each_count_towards_the_lockout()
+    {
+        var name = "hurried-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            Assert.True((await users.CreateAsync(new AppUser { UserName = name }, ApiFactory.AdminPassword)).Succeeded);
+        }
+
+        // four at once, each its own request: none may be lost to another's save of the same count
+        using var client = app.Anonymous();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => client.PostAsJsonAsync("/api/auth/login", new { username = name, password = $"not-it-{i}" })));
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            Assert.Equal(4, await users.GetAccessFailedCountAsync((await users.FindByNameAsync(name))!));
+        }
+    }
+
     private static (int, string, string) Answer(System.Text.Json.Nodes.JsonNode problem) =>
         (problem["status"]!.GetValue<int>(), problem["title"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
 
