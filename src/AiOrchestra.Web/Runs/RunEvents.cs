@@ -39,60 +39,45 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             yield break;
         }
 
-        RunFeed feed;
-        (List<RunEvent> History, ChannelReader<RunEvent> Live, Channel<RunEvent> Subscription)? subscribed;
-        // a feed found here can be retired by its last other subscriber leaving before this one joins: look again
-        do
+        // a finished run whose events are no longer in memory is rebuilt from the store
+        if (status.Value.IsFinished() && !_feeds.ContainsKey(runId))
         {
-            if (!_feeds.TryGetValue(runId, out feed!))
+            await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
             {
-                if (status.Value.IsFinished())
-                {
-                    await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
-                    {
-                        yield return item;
-                    }
-                    yield break;
-                }
-
-                // not started here yet: wait on a feed the worker will take when it starts the run
-                feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
-                status = await FindStatusAsync(ownerId, runId, cancellationToken);
-                if (status is null || status.Value.IsFinished())
-                {
-                    // it finished in between: the stored rows are complete (the worker writes before it publishes)
-                    Retire(feed);
-                    await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
-                    {
-                        yield return item;
-                    }
-                    yield break;
-                }
+                yield return item;
             }
-            subscribed = feed.TrySubscribe(afterSequence);
-            if (subscribed is null)
-            {
-                _feeds.TryRemove(new KeyValuePair<string, RunFeed>(runId, feed));
-            }
+            yield break;
         }
-        while (subscribed is null);
 
-        var (history, live, subscription) = subscribed.Value;
+        var (feed, history, queue) = Join(runId, afterSequence, mayReconnect: true);
         try
         {
+            if (!feed.Started)
+            {
+                // not started here yet: the worker takes this feed when it starts the run, unless the run finished in between
+                var now = await FindStatusAsync(ownerId, runId, cancellationToken);
+                if (now is null || now.Value.IsFinished())
+                {
+                    // the stored rows are complete: the worker writes before it publishes
+                    await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
+                    {
+                        yield return item;
+                    }
+                    yield break;
+                }
+            }
             foreach (var item in history)
             {
                 yield return item;
             }
-            await foreach (var item in LiveAsync(live, cancellationToken))
+            await foreach (var item in LiveAsync(queue.Reader, cancellationToken))
             {
                 yield return item;
             }
         }
         finally
         {
-            feed.Unsubscribe(subscription);
-            Retire(feed);
+            Leave(feed, queue);
         }
     }
 
@@ -134,15 +119,32 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     internal RunWatch WatchNew(string runId)
     {
         Sweep();
+        var (feed, _, queue) = Join(runId, 0, mayReconnect: false);
+        return new RunWatch(this, feed, queue);
+    }
+
+    /// <summary>
+    /// Subscribes to the run's feed, made now if there is none. A feed found here may have just been retired by its
+    /// last other subscriber leaving (the worker will never publish into it): then it takes a new one.
+    /// </summary>
+    private (RunFeed Feed, List<RunEvent> History, Channel<RunEvent> Queue) Join(string runId, long afterSequence, bool mayReconnect)
+    {
         while (true)
         {
             var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
-            if (feed.TrySubscribe(0, mayReconnect: false) is var (_, live, subscription))
+            if (feed.TrySubscribe(afterSequence, mayReconnect) is { } joined)
             {
-                return new RunWatch(this, feed, live, subscription);
+                return (feed, joined.History, joined.Queue);
             }
             _feeds.TryRemove(new KeyValuePair<string, RunFeed>(runId, feed));
         }
+    }
+
+    /// <summary>A subscriber leaves; a feed of a run that never started here goes with its last subscriber.</summary>
+    internal void Leave(RunFeed feed, Channel<RunEvent> queue)
+    {
+        feed.Unsubscribe(queue);
+        Retire(feed);
     }
 
     /// <summary>The worker starts publishing a run's events.</summary>
@@ -190,7 +192,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         }
     }
 
-    internal void Retire(RunFeed feed)
+    private void Retire(RunFeed feed)
     {
         if (feed.TryRetire())
         {

@@ -32,6 +32,18 @@ internal sealed class RunFeed(string runId)
         }
     }
 
+    /// <summary>The worker has taken this feed for its run.</summary>
+    public bool Started
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _started;
+            }
+        }
+    }
+
     /// <summary>The worker takes the feed for its run; false when a subscriber just retired it (take a new one).</summary>
     public bool TryStart()
     {
@@ -106,7 +118,7 @@ internal sealed class RunFeed(string runId)
     /// run's events kept a while after it finishes. Null when the feed was retired: the worker will not publish into
     /// it, so take the run's current feed instead.
     /// </summary>
-    public (List<RunEvent> History, ChannelReader<RunEvent> Live, Channel<RunEvent> Subscription)? TrySubscribe(long afterSequence, bool mayReconnect = true)
+    public (List<RunEvent> History, Channel<RunEvent> Queue)? TrySubscribe(long afterSequence, bool mayReconnect = true)
     {
         var channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         lock (_lock)
@@ -125,7 +137,7 @@ internal sealed class RunFeed(string runId)
             {
                 _subscribers.Add(channel);
             }
-            return (history, channel.Reader, channel);
+            return (history, channel);
         }
     }
 

@@ -3,28 +3,15 @@ using System.Threading.Channels;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>A subscription to a new run's events, made before the run was stored (<see cref="RunEvents.WatchNew"/>); dispose it to leave.</summary>
-internal sealed class RunWatch : IDisposable
+internal sealed class RunWatch(RunEvents events, RunFeed feed, Channel<RunEvent> queue) : IDisposable
 {
-    private readonly RunEvents _events;
-    private readonly RunFeed _feed;
-    private readonly ChannelReader<RunEvent> _live;
-    private readonly Channel<RunEvent> _subscription;
-
-    internal RunWatch(RunEvents events, RunFeed feed, ChannelReader<RunEvent> live, Channel<RunEvent> subscription)
-    {
-        _events = events;
-        _feed = feed;
-        _live = live;
-        _subscription = subscription;
-    }
-
     /// <summary>
     /// Waits for run-finished: true once the run's outcome is stored (the worker writes before it publishes); false
     /// when the app stops first.
     /// </summary>
     public async Task<bool> WaitForFinishAsync(CancellationToken cancellationToken)
     {
-        await foreach (var item in _events.LiveAsync(_live, cancellationToken))
+        await foreach (var item in events.LiveAsync(queue.Reader, cancellationToken))
         {
             if (item.Type == RunEvent.RunFinished)
             {
@@ -34,10 +21,6 @@ internal sealed class RunWatch : IDisposable
         return false;
     }
 
-    public void Dispose()
-    {
-        _feed.Unsubscribe(_subscription);
-        // a run this process never started (the host stopping, or the insert failed) leaves no feed behind
-        _events.Retire(_feed);
-    }
+    /// <summary>Leaves the run's feed; a run this process never started (the host stopping, or the insert failed) leaves no feed behind.</summary>
+    public void Dispose() => events.Leave(feed, queue);
 }

@@ -12,7 +12,7 @@ public sealed class RunFeedTests
         Assert.NotNull(first);
 
         // the last subscriber of a run not started here leaves: the worker will take a new feed, never this one
-        feed.Unsubscribe(first.Value.Subscription);
+        feed.Unsubscribe(first.Value.Queue);
         Assert.True(feed.TryRetire());
         Assert.False(feed.TryStart());
 
@@ -31,7 +31,7 @@ public sealed class RunFeedTests
         Assert.True(feed.TryStart());
         feed.Publish(new RunEvent { RunId = "run-2", Sequence = 1, Type = RunEvent.RunStarted, Timestamp = DateTimeOffset.UnixEpoch });
 
-        Assert.True(subscribed.Value.Live.TryRead(out var item));
+        Assert.True(subscribed.Value.Queue.Reader.TryRead(out var item));
         Assert.Equal(RunEvent.RunStarted, item.Type);
     }
 }

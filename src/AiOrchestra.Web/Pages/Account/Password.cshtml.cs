@@ -72,7 +72,10 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
         var changed = await users.ChangePasswordAsync(user, Current, New);
         if (!changed.Succeeded)
         {
-            changed.Errors.ToList().ForEach(e => Add(nameof(New), e.Description));
+            foreach (var error in changed.Errors)
+            {
+                Add(nameof(New), error.Description);
+            }
             return Page();
         }
         // this browser stays signed in, with the new security stamp
