@@ -38,6 +38,7 @@ public static class RunLog
             ["status"] = run.Status.ToText(),
             ["steps"] = steps,
             ["workflow_version"] = run.WorkflowVersionNumber,
+            ["origin"] = run.Origin,
             ["inputs"] = JsonNode.Parse(run.Inputs),
             ["error"] = run.Error,
             ["created_at"] = run.CreatedAt,

@@ -30,11 +30,17 @@ public sealed class RunQueue(
 
     /// <summary>
     /// Queues a run of the owner's workflow (its current version) with <paramref name="inputs"/> overriding the
-    /// workflow's variables. Returns the run id once the run is stored, or the errors (nothing stored then).
+    /// workflow's variables, recording <paramref name="origin"/> (a <see cref="RunOrigin"/>) as what started it.
+    /// Returns the run id once the run is stored, or the errors (nothing stored then).
     /// </summary>
     public async Task<EnqueueResult> EnqueueAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
+        (await EnqueueAsync(ownerId, workflowId, inputs, origin, watch: false, cancellationToken)).Result;
+
+    /// <summary>As the overload with an origin, for a run started through the API.</summary>
+    public Task<EnqueueResult> EnqueueAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken) =>
-        (await EnqueueAsync(ownerId, workflowId, inputs, watch: false, cancellationToken)).Result;
+        EnqueueAsync(ownerId, workflowId, inputs, RunOrigin.Api, cancellationToken);
 
     /// <summary>
     /// As <see cref="EnqueueAsync(string, string, IReadOnlyDictionary{string, JsonNode?}, CancellationToken)"/>, for a
@@ -42,11 +48,12 @@ public sealed class RunQueue(
     /// <see cref="RunEvents.WatchNew"/>). The watch is null when the run was not queued; the caller disposes it.
     /// </summary>
     internal Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAndWatchAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken) =>
-        EnqueueAsync(ownerId, workflowId, inputs, watch: true, cancellationToken);
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
+        EnqueueAsync(ownerId, workflowId, inputs, origin, watch: true, cancellationToken);
 
     private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, bool watch, CancellationToken cancellationToken)
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
+        CancellationToken cancellationToken)
     {
         CurrentVersion? current;
         Workflow workflow;
@@ -90,6 +97,7 @@ public sealed class RunQueue(
             WorkflowId = workflowId,
             WorkflowVersionNumber = current.Number,
             Status = RunStatus.Queued,
+            Origin = origin,
             Inputs = text,
             CreatedAt = time.GetUtcNow(),
         };

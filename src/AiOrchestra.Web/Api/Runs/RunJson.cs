@@ -7,7 +7,7 @@ namespace AiOrchestra.Web.Api.Runs;
 
 /// <summary>A run as the API shows it in lists.</summary>
 public sealed record RunSummary(
-    string RunId, string WorkflowId, int WorkflowVersion, string Status, string? Error,
+    string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
 /// <summary>One step of a run.</summary>
@@ -17,7 +17,7 @@ public sealed record RunStepJson(
 
 /// <summary>A run with its inputs, outputs by step id, errors and steps.</summary>
 public sealed record RunDetail(
-    string RunId, string WorkflowId, int WorkflowVersion, string Status, bool Success, JsonNode? Inputs,
+    string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, bool Success, JsonNode? Inputs,
     Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
@@ -32,13 +32,13 @@ internal static class RunJson
 {
     /// <summary>A run as a list shows it, as a query projection: only the columns it shows are read, not each run's inputs or lease.</summary>
     public static RunSummary Summary(RunRow run) => new(
-        run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
+        run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
 
     public static RunDetail Detail(RunDetails details)
     {
         var run = details.Run;
         return new RunDetail(
-            run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Status == RunStatus.Succeeded,
+            run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Status == RunStatus.Succeeded,
             JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
             run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
