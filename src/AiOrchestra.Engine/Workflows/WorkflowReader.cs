@@ -98,7 +98,7 @@ internal sealed class WorkflowReader
         var onError = ReadOnError(fields);
         var retry = ReadRetry(fields);
         var timeout = OptionalInt(fields, "timeout_seconds", "a whole number of seconds");
-        return new WorkflowStep
+        return OriginalNames.ToOurs(new WorkflowStep
         {
             StepId = stepId ?? "",
             StepType = stepType ?? "",
@@ -109,7 +109,7 @@ internal sealed class WorkflowReader
             TimeoutSeconds = timeout,
             ParametersWritten = parameters is not null,
             OnErrorWritten = onError is not null,
-        };
+        });
     }
 
     private JsonObject? ReadParameters(Dictionary<string, (JsonNode? Value, string Path)> fields)

@@ -23,7 +23,7 @@ public static class WorkflowsApi
 
         group.MapGet("/", ListAsync).WithSummary("List your workflows");
         group.MapGet("/{id}", GetAsync)
-            .WithSummary("Get a workflow in the seed format (its version is in the ETag header)")
+            .WithSummary("Get a workflow in the seed format (its version is in the ETag header); ?format=original writes the original AI-Orchestra's spellings")
             .Produces<WorkflowDocument>(contentType: "application/json");
         group.MapPost("/", CreateAsync)
             .WithSummary("Create a workflow from a seed-format document")
@@ -45,15 +45,19 @@ public static class WorkflowsApi
         return TypedResults.Ok(workflows.Select(w => new WorkflowListItem(w.WorkflowId, w.Name, w.Description, w.Version, w.CreatedAt, w.UpdatedAt)).ToList());
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetAsync(
-        string id, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string id, string? format, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, CancellationToken cancellationToken)
     {
+        if (format is not (null or "original"))
+        {
+            return ApiProblems.Invalid("format", $"is '{format}'; leave it out for our format, or ask for 'original' (the original AI-Orchestra's spellings).");
+        }
         var stored = await store.GetAsync(user.OwnerId(), id, cancellationToken);
         if (stored is null)
         {
             return NotFound(id);
         }
-        return Document(stored, response);
+        return Document(stored, response, original: format == "original");
     }
 
     private static async Task<Results<Created<JsonNode>, ValidationProblem, ProblemHttpResult>> CreateAsync(
@@ -133,10 +137,10 @@ public static class WorkflowsApi
             : (null, null, ApiProblems.Invalid(validator.Validate(parsed), "The workflow document has errors; nothing was saved."));
     }
 
-    private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response)
+    private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response, bool original = false)
     {
         response.Headers.ETag = ETag(stored.Version);
-        return TypedResults.Text(WorkflowJson.Serialize(stored.Workflow, indented: false), "application/json");
+        return TypedResults.Text(WorkflowJson.Serialize(stored.Workflow, indented: false, original), "application/json");
     }
 
     private static string ETag(int version) => $"\"{version}\"";
