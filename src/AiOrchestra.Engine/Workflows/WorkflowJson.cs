@@ -236,4 +236,7 @@ public sealed record WorkflowParseResult(Workflow? Workflow, IReadOnlyList<Valid
 {
     [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Workflow))]
     public bool Succeeded => Workflow is not null && Errors.Count == 0;
+
+    /// <summary>The document named its id <c>id</c>, as the original AI-Orchestra's files do, not <c>workflow_id</c>.</summary>
+    public bool OriginalShape { get; init; }
 }

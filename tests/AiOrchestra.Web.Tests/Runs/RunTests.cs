@@ -135,11 +135,14 @@ public sealed class RunTests : IDisposable
 
         Assert.Equal("greet", log["workflow_id"]!.GetValue<string>());
         Assert.Equal(runId, log["execution_id"]!.GetValue<string>());
-        Assert.Equal("succeeded", log["status"]!.GetValue<string>());
+        // the original AI-Orchestra's word, and ours beside it
+        Assert.Equal("success", log["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", log["run_status"]!.GetValue<string>());
         Assert.True(DateTimeOffset.TryParse(log["timestamp"]!.GetValue<string>(), out _));
         var step = log["steps"]!.AsArray().Single()!.AsObject();
         Assert.Equal("hello", step["step_id"]!.GetValue<string>());
-        Assert.Equal("succeeded", step["status"]!.GetValue<string>());
+        Assert.Equal("success", step["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", step["step_status"]!.GetValue<string>());
         Assert.Equal("hi", step["output"]!.GetValue<string>());
         Assert.True(step["duration_ms"]!.GetValue<long>() >= 0);
     }
