@@ -71,6 +71,20 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Execute_merges_variables_the_workflow_does_not_declare_as_the_original_did()
+    {
+        using var client = await app.AdminAsync();
+        await client.PostAsync("/api/workflows", ApiFactory.Json("""
+            { "id": "undeclared", "steps": [ { "id": "line", "type": "transform", "action": "format", "params": { "template": "Dear {who}" } } ] }
+            """));
+
+        var result = await (await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "undeclared", variables = new { who = "Ada" } })).JsonAsync();
+
+        Assert.True((bool)result["success"]!, result.ToJsonString());
+        Assert.Equal("Dear Ada", (string?)result["outputs"]!["line"]);
+    }
+
+    [Fact]
     public async Task Execute_without_waiting_answers_202_with_the_run_location()
     {
         using var client = await app.AdminAsync();
