@@ -55,6 +55,13 @@ public sealed class RunOptions
     [Range(1024, long.MaxValue)]
     public long MaxRunOutputBytes { get; set; } = ExecutionLimits.Default.MaxRunOutputBytes;
 
+    /// <summary>
+    /// How much of a step's output the run page and the live streams show; a larger output is cut there, with a link
+    /// to the full value.
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxDisplayedOutputBytes { get; set; } = 64 * 1024;
+
     /// <summary>Slots one owner's runs may hold at once.</summary>
     public int SlotsPerOwner => Math.Clamp((int)Math.Ceiling(MaxShare * Concurrency), 1, Concurrency);
 
