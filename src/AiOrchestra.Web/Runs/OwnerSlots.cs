@@ -12,23 +12,25 @@ internal sealed class OwnerSlots(int perOwner)
 
     public int PerOwner { get; } = perOwner;
 
-    /// <summary>Takes a slot for a queued run of <paramref name="ownerId"/>; false when the owner already holds its share.</summary>
-    public bool TryTake(string ownerId)
+    /// <summary>
+    /// Whether <paramref name="ownerId"/> may have one more run started, counting <paramref name="alsoClaiming"/> runs the
+    /// claim in progress already picked for them. Only reads: the worker takes the slots once the claim is committed, so
+    /// a claim that is rolled back and written again counts nothing twice.
+    /// </summary>
+    public bool HasRoom(string ownerId, int alsoClaiming)
     {
         lock (_held)
         {
-            var held = _held.GetValueOrDefault(ownerId);
-            if (held >= PerOwner)
+            if (_held.GetValueOrDefault(ownerId) + alsoClaiming < PerOwner)
             {
-                _turnedAway.Add(ownerId);
-                return false;
+                return true;
             }
-            _held[ownerId] = held + 1;
-            return true;
+            _turnedAway.Add(ownerId);
+            return false;
         }
     }
 
-    /// <summary>Takes a slot whatever the owner holds: a run taken over from a crash was admitted before and must go on.</summary>
+    /// <summary>Takes a slot for a claimed run (a run taken over from a crash too, whatever the owner holds: it was admitted before).</summary>
     public void Take(string ownerId)
     {
         lock (_held)

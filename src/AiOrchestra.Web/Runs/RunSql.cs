@@ -118,8 +118,9 @@ internal sealed class RunSql : IDisposable
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
     /// <paramref name="recoverForeign"/>) or whose lease ran out, then queued runs in the order they were enqueued,
-    /// skipping the runs of owners who hold their share of <paramref name="owners"/>' slots. The common case is one
-    /// query; each further query skips at least one more owner who reached the share.
+    /// skipping the runs of owners who hold their share of <paramref name="owners"/>' slots (the caller takes the slots
+    /// once the claim is committed). The common case is one query; each further query skips at least one more owner
+    /// who reached the share.
     /// </summary>
     public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
     {
@@ -130,10 +131,10 @@ internal sealed class RunSql : IDisposable
         Read(recover, claimed);
         foreach (var run in claimed)
         {
-            owners.Take(run.OwnerId);
             _claim.Execute(worker, untilMs, nowMs, run.RunId);
         }
 
+        var picked = new Dictionary<string, int>(StringComparer.Ordinal);
         var full = new List<string>();
         var candidates = new List<ClaimedRun>();
         while (claimed.Count < limit)
@@ -144,8 +145,9 @@ internal sealed class RunSql : IDisposable
             var newlyFull = false;
             foreach (var run in candidates)
             {
-                if (owners.TryTake(run.OwnerId))
+                if (owners.HasRoom(run.OwnerId, picked.GetValueOrDefault(run.OwnerId)))
                 {
+                    picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
                     _claim.Execute(worker, untilMs, nowMs, run.RunId);
                     claimed.Add(run);
                 }

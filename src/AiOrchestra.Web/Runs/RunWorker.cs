@@ -79,6 +79,7 @@ internal sealed class RunWorker(
             }
             foreach (var run in claimed)
             {
+                owners.Take(run.OwnerId);
                 _ = ExecuteAndReleaseAsync(run, slots, owners, stoppingToken);
             }
             if (claimed.Count == 0)
