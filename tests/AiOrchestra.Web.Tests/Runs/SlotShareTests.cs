@@ -15,7 +15,11 @@ public sealed class SlotShareTests : IDisposable
     [Fact]
     public async Task An_owner_whose_runs_hang_holds_only_its_share_and_another_owners_run_goes_through()
     {
-        await using var host = new StoreHost(_database, _steps, new() { ["Runs:Concurrency"] = "4", ["Runs:MaxShare"] = "0.5" });
+        // no polling: the greedy owner's waiting runs must be started by the wake-up its own freed slots send
+        await using var host = new StoreHost(_database, _steps, new()
+        {
+            ["Runs:Concurrency"] = "4", ["Runs:MaxShare"] = "0.5", ["Runs:PollSeconds"] = "3600",
+        });
         var greedy = await host.CreateUserAsync("greedy");
         var other = await host.CreateUserAsync("other");
         await host.SaveAsync(greedy, FakeSteps.Workflow("hang", FakeSteps.Step("hold", "block", "held")));
