@@ -129,12 +129,14 @@ internal sealed class RunSql : IDisposable
         var untilMs = until.ToUnixTimeMilliseconds();
         var recover = recoverForeign ? _selectRunningForeign.Bind(worker, limit) : _selectRunningExpired.Bind(nowMs, limit);
         Read(recover, claimed);
+        // runs taken over are claimed whatever their owner holds (they were admitted before), and count towards it
+        var picked = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var run in claimed)
         {
+            picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
             _claim.Execute(worker, untilMs, nowMs, run.RunId);
         }
 
-        var picked = new Dictionary<string, int>(StringComparer.Ordinal);
         var full = new List<string>();
         var candidates = new List<ClaimedRun>();
         while (claimed.Count < limit)
