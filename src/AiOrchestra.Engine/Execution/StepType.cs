@@ -16,6 +16,12 @@ public interface IStepType
     IReadOnlyList<StepAction> Actions { get; }
 
     /// <summary>
+    /// True for step types that call a language model: their attempts get the longer default time limit
+    /// (<see cref="ExecutionLimits.LlmStepTimeout"/>) when the step sets no <c>timeout_seconds</c>.
+    /// </summary>
+    bool UsesLanguageModel => false;
+
+    /// <summary>
     /// Runs one attempt of <paramref name="call"/>. Throw <see cref="StepFailedException"/> for a failure a
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>
@@ -64,6 +70,9 @@ public sealed class StepContext
 
     /// <summary>Token usage reported by LLM steps, kept in the step log.</summary>
     public TokenUsage? Usage { get; set; }
+
+    /// <summary>UTF-8 bytes a text the step renders itself (a stored prompt template) may grow to.</summary>
+    public long MaxRenderedBytes { get; init; } = Templating.RenderBudget.DefaultMaxBytes;
 
     /// <summary>HTTP requests this attempt sent to a provider, retries of the HTTP pipeline included (0 for offline steps).</summary>
     public int HttpAttempts { get; set; }

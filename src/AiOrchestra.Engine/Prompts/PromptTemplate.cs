@@ -20,9 +20,10 @@ public sealed record PromptTemplate
 
     /// <summary>
     /// The text with every variable filled in. Throws <see cref="TemplateException"/> naming every missing
-    /// variable at once (<c>missing values for 'topic', 'audience'</c>), or what else is wrong.
+    /// variable at once (<c>missing values for 'topic', 'audience'</c>), or what else is wrong; rendering stops at
+    /// <paramref name="budget"/> (1 MiB when none is given).
     /// </summary>
-    public string Render(IReadOnlyDictionary<string, JsonNode?> values)
+    public string Render(IReadOnlyDictionary<string, JsonNode?> values, RenderBudget? budget = null)
     {
         var parsed = Templating.Template.Parse(Template);
         var missing = parsed.References.Select(r => r.Name).Distinct(StringComparer.Ordinal).Where(name => !values.ContainsKey(name)).ToList();
@@ -30,7 +31,7 @@ public sealed record PromptTemplate
         {
             throw new TemplateException($"missing values for {string.Join(", ", missing.Select(name => $"'{name}'"))}");
         }
-        return parsed.Render(values);
+        return parsed.Render(values, budget);
     }
 }
 

@@ -4,6 +4,8 @@ using AiOrchestra.Engine.Steps.Prompt;
 using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Engine.Steps.Transform;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Runs;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Workflows;
 
@@ -18,7 +20,10 @@ public static class StepsExtensions
         var services = builder.Services;
         services.AddSingleton<StepCatalog>();
         services.AddSingleton<WorkflowValidator>();
-        services.AddSingleton<WorkflowExecutor>();
+        // the Runs section's time limits and output caps (RunOptions is bound by AddRuns)
+        services.AddSingleton(sp => new WorkflowExecutor(
+            sp.GetRequiredService<StepCatalog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<RunOptions>>().Value.ToLimits()));
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
         services.AddSingleton<IStepType, TransformStep>();

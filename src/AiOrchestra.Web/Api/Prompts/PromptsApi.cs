@@ -5,7 +5,9 @@ using AiOrchestra.Engine.Templating;
 using AiOrchestra.Web.Api.Auth;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Prompts;
+using AiOrchestra.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Api.Prompts;
 
@@ -102,7 +104,7 @@ public static class PromptsApi
         await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.Ok(new Deleted("success", id)) : NotFound(id);
 
     private static async Task<Results<Ok<RenderResponse>, ValidationProblem, ProblemHttpResult>> RenderAsync(
-        string id, RenderRequest request, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+        string id, RenderRequest request, ClaimsPrincipal user, PromptStore store, IOptions<RunOptions> options, CancellationToken cancellationToken)
     {
         var prompt = await store.GetAsync(user.OwnerId(), id, cancellationToken);
         if (prompt is null)
@@ -111,7 +113,9 @@ public static class PromptsApi
         }
         try
         {
-            return TypedResults.Ok(new RenderResponse(prompt.Prompt.Render(request.Variables ?? [])));
+            // the same cap as a step's parameter: a template repeating a large variable must not render without limit
+            var budget = new RenderBudget(options.Value.MaxRenderedParameterBytes);
+            return TypedResults.Ok(new RenderResponse(prompt.Prompt.Render(request.Variables ?? [], budget)));
         }
         catch (TemplateException e)
         {
