@@ -25,16 +25,33 @@ public static class BraceFormat
         return names;
     }
 
-    /// <summary>True when <paramref name="text"/> has a single-brace placeholder and no <c>{{ }}</c> reference.</summary>
-    public static bool IsBraceStyle(string text) =>
-        Placeholders(text).Any() && !text.Contains("{{", StringComparison.Ordinal);
+    /// <summary>
+    /// True when <paramref name="text"/> has a single-brace placeholder and no valid <c>{{ }}</c> reference: the
+    /// original's prompts double braces only around literal text such as <c>{{"ok": true}}</c>, which is no reference.
+    /// </summary>
+    public static bool IsBraceStyle(string text)
+    {
+        if (!Placeholders(text).Any())
+        {
+            return false;
+        }
+        try
+        {
+            return !Template.Parse(text).HasReferences;
+        }
+        catch (TemplateException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>
     /// <paramref name="text"/> with each placeholder filled from <paramref name="values"/>: a string as itself, any
     /// other value as compact JSON. A placeholder with no value throws <see cref="TemplateException"/> naming it.
     /// </summary>
-    public static string Format(string text, IReadOnlyDictionary<string, JsonNode?> values)
+    public static string Format(string text, IReadOnlyDictionary<string, JsonNode?> values, RenderBudget? budget = null)
     {
+        budget ??= RenderBudget.Default();
         var builder = new StringBuilder(text.Length);
         var last = 0;
         foreach (var (reference, start, end) in Placeholders(text))
@@ -44,7 +61,9 @@ public static class BraceFormat
             {
                 throw new TemplateException($"placeholder '{{{reference.Text}}}' has no value: give '{reference.Name}' as a variable");
             }
-            builder.Append(Template.AsText(reference.Resolve(values)));
+            var value = reference.Resolve(values);
+            budget.Spend(value);
+            builder.Append(Template.AsText(value));
             last = end;
         }
         AppendLiteral(builder, text, last, text.Length);

@@ -85,6 +85,41 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task A_prompt_in_the_originals_shape_saves_renders_with_single_braces_and_a_second_post_replaces_it()
+    {
+        using var client = await app.AdminAsync();
+        var original = new
+        {
+            id = "outline",
+            name = "Outline",
+            description = "An outline",
+            system_prompt = "You write for {audience}.",
+            user_prompt = "Outline a post about {topic}.",
+            variables = new[] { "audience", "topic" },
+            model = "gpt-4o",
+            temperature = 0.3,
+        };
+
+        var created = await client.PostAsJsonAsync("/api/prompts", original);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.JsonAsync();
+        Assert.Equal(("success", "outline"), ((string?)body["status"], (string?)body["template_id"]));
+        Assert.Equal(["audience", "topic"], body["variables"]!.AsArray().Select(v => (string?)v));
+        var rendered = await client.PostAsJsonAsync("/api/prompts/outline/render", new { variables = new { topic = "queues", audience = "engineers" } });
+        Assert.Equal("Outline a post about queues.", (string?)(await rendered.JsonAsync())["rendered"]);
+        var missing = await client.PostAsJsonAsync("/api/prompts/outline/render", new { variables = new { topic = "queues" } });
+        Assert.Equal("missing values for 'audience'", (string?)(await missing.ProblemAsync(HttpStatusCode.BadRequest))["errors"]!["variables"]![0]);
+
+        var replaced = await client.PostAsJsonAsync("/api/prompts", original with { user_prompt = "Outline {topic} in five points." });
+        Assert.Equal(HttpStatusCode.Created, replaced.StatusCode);
+        var stored = await (await client.GetAsync("/api/prompts/outline")).JsonAsync();
+        Assert.Equal("Outline {topic} in five points.", (string?)stored["user_prompt"]);
+        Assert.Equal(("You write for {audience}.", "gpt-4o", 0.3), ((string?)stored["system_prompt"], (string?)stored["model"], (double)stored["temperature"]!));
+        // our own shape keeps refusing a taken id
+        await (await client.PostAsJsonAsync("/api/prompts", new { template_id = "outline", template = "x" })).ProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
     public async Task Execute_without_waiting_answers_202_with_the_run_location()
     {
         using var client = await app.AdminAsync();
