@@ -3,6 +3,7 @@ using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
@@ -11,6 +12,7 @@ var command = WorkflowCommands.IsCommand(args);
 var builder = WebApplication.CreateBuilder(command ? [] : args);
 
 builder.AddStore();
+builder.AddOutbound();
 builder.AddSteps();
 builder.AddIntegrations();
 builder.AddRuns();

@@ -3,6 +3,7 @@ using AiOrchestra.Engine.Steps.Http;
 using AiOrchestra.Engine.Steps.Prompt;
 using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Outbound;
 
 namespace AiOrchestra.Web.Workflows;
 
@@ -20,7 +21,8 @@ public static class StepsExtensions
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
-        services.AddHttpClient(nameof(HttpStep));
+        // addresses typed into workflows: every connection passes the outbound policy
+        services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy();
         services.AddSingleton<IStepType>(sp => new HttpStep(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));
         return builder;
