@@ -91,15 +91,16 @@ public sealed class OutboundPolicy
     /// <summary>
     /// A handler whose every connection, first call or redirect, passes this policy. It does not follow redirects (the
     /// caller does, so credentials stay with the host they were meant for), uses no proxy (a proxy would be checked
-    /// instead of the address typed) and keeps no cookies (one user's cookies must not ride along on another's call).
+    /// instead of the address typed), keeps no cookies (one user's cookies must not ride along on another's call) and
+    /// speaks HTTP/1.1 or HTTP/2 only (HTTP/3 runs over QUIC, which does not pass the connect callback).
     /// </summary>
-    public SocketsHttpHandler CreateHandler() => new()
+    public HttpMessageHandler CreateHandler() => new TcpOnly(new SocketsHttpHandler
     {
         ConnectCallback = ConnectAsync,
         AllowAutoRedirect = false,
         UseProxy = false,
         UseCookies = false,
-    };
+    });
 
     /// <summary>The addresses of <paramref name="host"/> a connection may use.</summary>
     /// <exception cref="OutboundRefusedException">There is none; the message names the host, the address and the key that allows it.</exception>
@@ -188,6 +189,19 @@ public sealed class OutboundPolicy
         {
             // no interface list (a locked-down container): the range rules still apply
             return [];
+        }
+    }
+
+    private sealed class TcpOnly(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Version.Major >= 3)
+            {
+                request.Version = HttpVersion.Version20;
+            }
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+            return base.SendAsync(request, cancellationToken);
         }
     }
 }

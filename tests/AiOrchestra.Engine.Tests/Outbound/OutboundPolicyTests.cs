@@ -180,6 +180,21 @@ public sealed class OutboundPolicyTests(LocalHttpServer server) : IClassFixture<
         Assert.Equal([IPAddress.Parse("198.51.100.20")], allowed);
     }
 
+    [Fact]
+    public async Task A_request_for_http3_still_goes_through_the_check()
+    {
+        using var client = new HttpClient(new OutboundPolicy([]).CreateHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("/json"))
+        {
+            Version = HttpVersion.Version30,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request));
+
+        Assert.NotNull(OutboundRefusedException.In(error));
+    }
+
     [Theory]
     [InlineData("10.0.0.1/33", "Outbound__Allow: '10.0.0.1/33' is not a CIDR range")]
     [InlineData("not a host!", "Outbound__Allow: 'not a host!' is not a host name, an IP address or a CIDR range")]
