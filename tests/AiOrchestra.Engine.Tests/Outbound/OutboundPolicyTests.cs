@@ -123,6 +123,7 @@ public sealed class OutboundPolicyTests(LocalHttpServer server) : IClassFixture<
         var changed = await new HttpStep(client).ExecuteAsync(Call(new JsonObject
         {
             ["method"] = "POST", ["url"] = server.Url("/redirect?status=303&to=/json"), ["body"] = "x",
+            ["headers"] = new JsonObject { ["Content-Type"] = "text/csv" },
         }), CancellationToken.None);
 
         Assert.Equal("POST", (string?)kept!["json"]!["method"]);

@@ -119,7 +119,11 @@ public sealed class HttpStep : IStepType
         for (var redirects = 0; ; redirects++)
         {
             using var request = new HttpRequestMessage(method, target) { Content = ContentOf(body) };
-            AddHeaders(request, headers, allHeaders: SameOrigin(target, url));
+            var sameOrigin = SameOrigin(target, url);
+            // after a redirect: credentials only to the first origin, and no body headers once the body is dropped
+            AddHeaders(request, headers, target == url
+                ? _ => true
+                : name => (sameOrigin || CrossOriginHeaders.Contains(name)) && (request.Content is not null || !IsContentHeader(name)));
             var hop = target == url ? label : $"{label} (redirected to {target.GetLeftPart(UriPartial.Path)})";
             var response = await SendAsync(request, hop, cancellationToken);
             if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location
@@ -231,7 +235,7 @@ public sealed class HttpStep : IStepType
         _ => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
     };
 
-    private static void AddHeaders(HttpRequestMessage request, JsonObject? headers, bool allHeaders)
+    private static void AddHeaders(HttpRequestMessage request, JsonObject? headers, Func<string, bool> sent)
     {
         foreach (var (name, value) in headers ?? [])
         {
@@ -240,7 +244,7 @@ public sealed class HttpStep : IStepType
                 // another Host would reach another site on the same server, past the address check
                 throw new StepFailedException("header 'Host' cannot be set: the step sends the host of 'url'; put the host you mean in 'url'");
             }
-            if (!allHeaders && !CrossOriginHeaders.Contains(name.Trim()))
+            if (!sent(name.Trim()))
             {
                 continue;
             }
