@@ -182,6 +182,18 @@ public sealed class OutboundPolicyTests(LocalHttpServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_cookie_one_call_received_is_not_sent_by_the_next()
+    {
+        // the host shares one client between every user's runs
+        using var client = LocalHttpServer.AllowListedClient();
+
+        await RequestAsync(client, server.Url("/set-cookie"), null);
+        var next = await RequestAsync(client, server.Url("/headers"), null);
+
+        Assert.Null(next["json"]!["cookie"]);
+    }
+
+    [Fact]
     public async Task A_request_for_http3_still_goes_through_the_check()
     {
         using var client = new HttpClient(new OutboundPolicy([]).CreateHandler());

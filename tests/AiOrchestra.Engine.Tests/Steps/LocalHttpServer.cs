@@ -62,6 +62,11 @@ public sealed class LocalHttpServer : IAsyncLifetime
             response.StatusCode = 302;
             response.Headers.Location = "/loop";
         });
+        app.MapGet("/set-cookie", (HttpResponse response) =>
+        {
+            response.Headers.SetCookie = "session=kept-by-a-shared-handler; Path=/";
+            return Results.Text("cookie set");
+        });
         // the headers received, names in lower case
         app.MapGet("/headers", (HttpRequest request) =>
             Results.Json(request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString())));
