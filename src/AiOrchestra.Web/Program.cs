@@ -4,6 +4,7 @@ using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Original;
+using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
@@ -13,6 +14,7 @@ var builder = WebApplication.CreateBuilder(command ? [] : args);
 
 builder.AddOriginalSettings();
 builder.AddStore();
+builder.AddOutbound();
 builder.AddSteps();
 builder.AddIntegrations();
 builder.AddRuns();
