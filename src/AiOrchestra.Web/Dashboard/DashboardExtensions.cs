@@ -54,9 +54,10 @@ public static class DashboardExtensions
             .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
             .RequireAuthenticatedUser());
 
+        var dataFolder = PrivateFiles.Folder(AppData.Folder(builder.Configuration, builder.Environment));
         services.AddDataProtection()
             .SetApplicationName("AiOrchestra")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(AppData.Folder(builder.Configuration, builder.Environment), "keys")));
+            .PersistKeysToFileSystem(PrivateFiles.Folder(Path.Combine(dataFolder.FullName, "keys")));
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
 
         services.AddRazorPages(options =>

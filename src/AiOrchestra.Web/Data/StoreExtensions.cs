@@ -53,14 +53,15 @@ public static class StoreExtensions
         return settings.ToString();
     }
 
-    /// <summary>Creates the folder of the SQLite file when there is none yet.</summary>
+    /// <summary>Creates the folder of the SQLite file and the file itself, both readable by their owner only.</summary>
     internal static void EnsureDataFolder(string? connectionString)
     {
         var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         var folder = Path.IsPathRooted(file) ? Path.GetDirectoryName(file) : null;
         if (!string.IsNullOrEmpty(folder))
         {
-            Directory.CreateDirectory(folder);
+            PrivateFiles.Folder(folder);
+            PrivateFiles.CreateDatabase(file);
         }
     }
 }
