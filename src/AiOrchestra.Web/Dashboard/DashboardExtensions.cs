@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Pages;
 using AiOrchestra.Web.Settings;
@@ -44,6 +45,7 @@ public static class DashboardExtensions
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.SlidingExpiration = true;
+            cookie.Events.OnValidatePrincipal = SignedOutStamps.Validate(cookie.Events.OnValidatePrincipal);
             cookie.Events.OnRedirectToLogin = context =>
             {
                 RedirectToLogin(context);
@@ -66,6 +68,7 @@ public static class DashboardExtensions
             options.Conventions.AllowAnonymousToPage("/Account/Login");
             options.Conventions.AllowAnonymousToPage("/Account/Setup");
         });
+        services.AddSingleton<SignedOutStamps>();
         services.AddSingleton<SecretStore>();
         services.AddSingleton<IntegrationSettings>();
         services.AddSingleton<GmailAuthorization>();
