@@ -22,4 +22,8 @@ public sealed class RunOptions
     /// <summary>How long a finished run's live events stay in memory for subscribers that reconnect (runs nobody subscribed to are not kept).</summary>
     [Range(0, 3600)]
     public int EventRetentionSeconds { get; set; } = 10;
+
+    /// <summary>Live event streams (API and run pages together) one user may have open at once; more get 429.</summary>
+    [Range(1, 100_000)]
+    public int LiveStreamsPerUser { get; set; } = 20;
 }
