@@ -80,6 +80,7 @@ public static class DashboardExtensions
     /// <summary>The pages, static files from the top-level <c>wwwroot/</c>, and the live event stream of a run.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        app.UseStoreUnavailable();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
