@@ -41,7 +41,7 @@ public static class ApiExtensions
 
     /// <summary>
     /// Maps every <c>/api</c> route, <c>/health</c>, <c>/openapi/v1.json</c> and <c>/api/docs</c>, with the middleware
-    /// they need (errors as problem details, the body size limit, the login rate limit). Call it right after
+    /// they need (errors as problem details, the body size limit). Call it right after
     /// <c>builder.Build()</c>, before other middleware, so its error handling sees every <c>/api</c> request.
     /// </summary>
     public static WebApplication MapApi(this WebApplication app)
@@ -59,7 +59,6 @@ public static class ApiExtensions
                 return next(context);
             });
         });
-        app.UseRateLimiter();
 
         app.MapAuthApi();
         app.MapWorkflowsApi();

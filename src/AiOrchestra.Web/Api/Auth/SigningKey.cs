@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using AiOrchestra.Web.Data;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AiOrchestra.Web.Api.Auth;
@@ -46,15 +47,11 @@ public sealed class SigningKey
         {
             return Read(file);
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        PrivateFiles.Folder(Path.GetDirectoryName(file)!);
         var generated = RandomNumberGenerator.GetBytes(64);
         // written aside and moved in place, so a second process starting at the same time reads a whole key or makes none
         var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, Convert.ToBase64String(generated));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        PrivateFiles.WriteAllText(temporary, Convert.ToBase64String(generated));
         try
         {
             File.Move(temporary, file, overwrite: false);
