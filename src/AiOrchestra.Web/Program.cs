@@ -2,9 +2,16 @@ using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
+
+if (Usage.IsHelp(args))
+{
+    Console.Write(Usage.Text);
+    return 0;
+}
 
 // `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
 var command = WorkflowCommands.IsCommand(args);
@@ -20,6 +27,7 @@ if (command)
     return await builder.RunCommandAsync(args);
 }
 
+builder.AddServerConsole();
 builder.AddApi();
 builder.AddDashboard();
 
@@ -28,7 +36,6 @@ var app = builder.Build();
 app.MapApi();
 app.MapDashboard();
 
-await app.RunAsync();
-return 0;
+return await app.RunServerAsync();
 
 public partial class Program;

@@ -4,7 +4,6 @@ using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -54,9 +53,7 @@ public static class DashboardExtensions
             .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
             .RequireAuthenticatedUser());
 
-        services.AddDataProtection()
-            .SetApplicationName("AiOrchestra")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(AppData.Folder(builder.Configuration, builder.Environment), "keys")));
+        builder.AddDataProtectionKeys();
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
 
         services.AddRazorPages(options =>

@@ -30,6 +30,55 @@ internal sealed class AppProcess : IDisposable
 
     public static async Task<AppProcess> StartAsync(string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
     {
+        var start = StartInfo(folder, databaseFile, settings, []);
+
+        var app = new AppProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
+        // both pipes are drained all the time: a full pipe would block the app's logging
+        app._process.OutputDataReceived += (_, e) => app.Read(e.Data);
+        app._process.ErrorDataReceived += (_, e) => app.Read(e.Data);
+        app._process.Exited += (_, _) => app._listening.TrySetException(
+            new InvalidOperationException("the app exited before it was listening:\n" + app.Output));
+        app._process.Start();
+        app._process.BeginOutputReadLine();
+        app._process.BeginErrorReadLine();
+        try
+        {
+            app.Url = (await app._listening.Task.WaitAsync(timeout)).TrimEnd('/');
+            return app;
+        }
+        catch (TimeoutException)
+        {
+            app.Dispose();
+            throw new TimeoutException($"the app was not listening within {timeout.TotalSeconds} s:\n{app.Output}");
+        }
+    }
+
+    /// <summary>
+    /// Runs the app with <paramref name="leading"/> arguments first (a command, <c>--help</c>) and the usual settings
+    /// after them, until it exits by itself: its exit code and both outputs.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(
+        string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout, params string[] leading)
+    {
+        using var process = new Process { StartInfo = StartInfo(folder, databaseFile, settings, leading) };
+        process.Start();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"the app had not exited after {timeout.TotalSeconds} s:\n{await output}\n{await error}");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo StartInfo(string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, string[] leading)
+    {
         var start = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = folder,
@@ -38,6 +87,10 @@ internal sealed class AppProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiOrchestra.Web.dll"));
+        foreach (var argument in leading)
+        {
+            start.ArgumentList.Add(argument);
+        }
         var arguments = new Dictionary<string, string>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -62,26 +115,7 @@ internal sealed class AppProcess : IDisposable
             start.ArgumentList.Add("--" + key);
             start.ArgumentList.Add(value);
         }
-
-        var app = new AppProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
-        // both pipes are drained all the time: a full pipe would block the app's logging
-        app._process.OutputDataReceived += (_, e) => app.Read(e.Data);
-        app._process.ErrorDataReceived += (_, e) => app.Read(e.Data);
-        app._process.Exited += (_, _) => app._listening.TrySetException(
-            new InvalidOperationException("the app exited before it was listening:\n" + app.Output));
-        app._process.Start();
-        app._process.BeginOutputReadLine();
-        app._process.BeginErrorReadLine();
-        try
-        {
-            app.Url = (await app._listening.Task.WaitAsync(timeout)).TrimEnd('/');
-            return app;
-        }
-        catch (TimeoutException)
-        {
-            app.Dispose();
-            throw new TimeoutException($"the app was not listening within {timeout.TotalSeconds} s:\n{app.Output}");
-        }
+        return start;
     }
 
     /// <summary>A client logged in through /api/auth/login as the administrator.</summary>

@@ -195,6 +195,18 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
+    public async Task Settings_says_the_encryption_keys_are_unencrypted_at_rest_and_how_to_encrypt_them()
+    {
+        var (_, client) = await NewUserAsync();
+
+        var settings = await client.GetDocumentAsync("/Settings");
+
+        var keys = settings.GetElementById("keys-at-rest")!.TextContent;
+        Assert.Contains("stored unencrypted", keys);
+        Assert.Contains("DataProtection__CertificatePath", keys);
+    }
+
+    [Fact]
     public async Task A_prompt_preview_lists_its_variables_and_renders_markdown_safely()
     {
         var (_, client) = await NewUserAsync();
