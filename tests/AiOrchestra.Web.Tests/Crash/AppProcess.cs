@@ -30,8 +30,7 @@ internal sealed class AppProcess : IDisposable
 
     public static async Task<AppProcess> StartAsync(string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
     {
-        var start = StartInfo(folder, databaseFile, settings, []);
-
+        var start = StartInfo(folder, databaseFile, settings, [], null);
         var app = new AppProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
         // both pipes are drained all the time: a full pipe would block the app's logging
         app._process.OutputDataReceived += (_, e) => app.Read(e.Data);
@@ -55,12 +54,14 @@ internal sealed class AppProcess : IDisposable
 
     /// <summary>
     /// Runs the app with <paramref name="leading"/> arguments first (a command, <c>--help</c>) and the usual settings
-    /// after them, until it exits by itself: its exit code and both outputs.
+    /// after them, with <paramref name="environment"/> variables added, until it exits by itself: its exit code and
+    /// both outputs.
     /// </summary>
     public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(
-        string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout, params string[] leading)
+        string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout,
+        string[]? leading = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = new Process { StartInfo = StartInfo(folder, databaseFile, settings, leading) };
+        using var process = new Process { StartInfo = StartInfo(folder, databaseFile, settings, leading ?? [], environment) };
         process.Start();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -77,7 +78,8 @@ internal sealed class AppProcess : IDisposable
         return (process.ExitCode, await output, await error);
     }
 
-    private static ProcessStartInfo StartInfo(string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, string[] leading)
+    private static ProcessStartInfo StartInfo(
+        string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, string[] leading, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -109,6 +111,14 @@ internal sealed class AppProcess : IDisposable
         foreach (var (key, value) in settings)
         {
             arguments[key] = value;
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        if (environment?.ContainsKey("ASPNETCORE_URLS") == true)
+        {
+            arguments.Remove("urls"); // the command line would win over the environment's address
         }
         foreach (var (key, value) in arguments)
         {

@@ -58,6 +58,21 @@ public sealed class ConsoleTests : IDisposable
     }
 
     [Fact]
+    public async Task ASPNETCORE_URLS_chooses_the_address()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+
+        // the port is taken on purpose: the one line names the address the app tried
+        var (exitCode, _, error) = await AppProcess.RunToExitAsync(
+            _folder, DatabaseFile, new Dictionary<string, string>(), Timeout, environment: new Dictionary<string, string> { ["ASPNETCORE_URLS"] = address });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Cannot listen on {address}:", Assert.Single(Lines(error)));
+    }
+
+    [Fact]
     public async Task A_corrupted_database_is_one_line_naming_the_file_and_what_to_do_and_exit_code_1()
     {
         await File.WriteAllBytesAsync(DatabaseFile, Enumerable.Range(0, 8192).Select(i => (byte)(i * 7 + 3)).ToArray());
@@ -75,7 +90,7 @@ public sealed class ConsoleTests : IDisposable
     [Fact]
     public async Task Help_prints_the_commands_and_the_main_settings()
     {
-        var (exitCode, output, _) = await AppProcess.RunToExitAsync(_folder, DatabaseFile, new Dictionary<string, string>(), Timeout, "--help");
+        var (exitCode, output, _) = await AppProcess.RunToExitAsync(_folder, DatabaseFile, new Dictionary<string, string>(), Timeout, ["--help"]);
 
         Assert.Equal(0, exitCode);
         Assert.Contains("start the server", output);
