@@ -56,7 +56,7 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         var created = await users.CreateAsync(admin, password);
         if (!created.Succeeded)
         {
-            throw new InvalidOperationException(
+            throw new StartupProblem(
                 $"The administrator '{userName}' from Admin:UserName could not be created: "
                 + string.Join(" ", created.Errors.Select(e => e.Description)) + " Change Admin:Password (or Admin:UserName) and start again.");
         }

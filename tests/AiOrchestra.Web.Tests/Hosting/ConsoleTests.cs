@@ -88,6 +88,19 @@ public sealed class ConsoleTests : IDisposable
     }
 
     [Fact]
+    public async Task An_administrator_password_the_rules_refuse_is_one_line_saying_what_to_change_and_exit_code_1()
+    {
+        var (exitCode, output, error) = await AppProcess.RunToExitAsync(
+            _folder, DatabaseFile, new Dictionary<string, string> { ["Admin:Password"] = "short" }, Timeout);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(Lines(error));
+        Assert.Contains("could not be created", line);
+        Assert.Contains("Change Admin:Password", line);
+        Assert.DoesNotContain("   at ", output + error);
+    }
+
+    [Fact]
     public async Task Help_prints_the_commands_and_the_main_settings()
     {
         var (exitCode, output, _) = await AppProcess.RunToExitAsync(_folder, DatabaseFile, new Dictionary<string, string>(), Timeout, ["--help"]);
