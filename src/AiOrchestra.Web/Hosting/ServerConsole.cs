@@ -27,6 +27,10 @@ public static partial class ServerConsole
             await app.RunAsync();
             return 0;
         }
+        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return 0; // Ctrl+C (or SIGTERM) while it was still starting
+        }
         catch (Exception e)
         {
             await Console.Error.WriteLineAsync(Explain(e) ?? $"AI Orchestra stopped on an unexpected error: {e}");
