@@ -4,6 +4,7 @@ using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
@@ -17,6 +18,7 @@ if (Usage.IsHelp(args))
 var command = WorkflowCommands.IsCommand(args);
 var builder = WebApplication.CreateBuilder(command ? [] : args);
 
+builder.AddOriginalSettings();
 builder.AddStore();
 builder.AddSteps();
 builder.AddIntegrations();

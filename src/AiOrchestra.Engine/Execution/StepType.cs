@@ -53,6 +53,12 @@ public sealed class StepContext
     /// <summary>The user the run belongs to; step types that read stored data (prompts) scope it to this user.</summary>
     public required string OwnerId { get; init; }
 
+    /// <summary>
+    /// The run's values when the step started: variables, inputs and earlier steps' outputs, by the names templates
+    /// use. For step types that fill placeholders of their own (<c>transform</c> <c>format</c>); read, never change.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonNode?> Values { get; init; } = new Dictionary<string, JsonNode?>();
+
     /// <summary>Receives partial output as it streams (LLM tokens); published as <c>step-delta</c> events.</summary>
     public Action<string> ReportDelta { get; init; } = _ => { };
 

@@ -171,6 +171,7 @@ public sealed class WorkflowExecutor
                 StepId = step.StepId,
                 Attempt = attempt,
                 OwnerId = request.OwnerId,
+                Values = scope,
                 ReportDelta = text => journal.StepDelta(step.StepId, text),
             };
             // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.

@@ -18,6 +18,9 @@ public sealed class Run
     public int WorkflowVersionNumber { get; set; }
     public RunStatus Status { get; set; }
 
+    /// <summary>What started the run: see <see cref="RunOrigin"/>.</summary>
+    public string Origin { get; set; } = RunOrigin.Manual;
+
     /// <summary>The run's inputs as a JSON object.</summary>
     public required string Inputs { get; set; }
 
@@ -38,6 +41,7 @@ public sealed class Run
             entity.ToTable("runs");
             entity.Property(r => r.Id).HasMaxLength(36);
             entity.Property(r => r.WorkflowId).HasMaxLength(64);
+            entity.Property(r => r.Origin).HasMaxLength(80).HasDefaultValue(RunOrigin.Manual);
             // the Logs page: a user's runs newest first, filtered by status or workflow
             entity.HasIndex(r => new { r.OwnerId, r.CreatedAt }).IsDescending(false, true);
             entity.HasIndex(r => new { r.OwnerId, r.WorkflowId, r.CreatedAt }).IsDescending(false, false, true);

@@ -30,11 +30,17 @@ public sealed class RunQueue(
 
     /// <summary>
     /// Queues a run of the owner's workflow (its current version) with <paramref name="inputs"/> overriding the
-    /// workflow's variables. Returns the run id once the run is stored, or the errors (nothing stored then).
+    /// workflow's variables, recording <paramref name="origin"/> (a <see cref="RunOrigin"/>) as what started it.
+    /// Returns the run id once the run is stored, or the errors (nothing stored then).
     /// </summary>
     public async Task<EnqueueResult> EnqueueAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
+        (await EnqueueAsync(ownerId, workflowId, inputs, origin, watch: false, cancellationToken)).Result;
+
+    /// <summary>As the overload with an origin, for a run started through the API.</summary>
+    public Task<EnqueueResult> EnqueueAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken) =>
-        (await EnqueueAsync(ownerId, workflowId, inputs, watch: false, cancellationToken)).Result;
+        EnqueueAsync(ownerId, workflowId, inputs, RunOrigin.Api, cancellationToken);
 
     /// <summary>
     /// As <see cref="EnqueueAsync(string, string, IReadOnlyDictionary{string, JsonNode?}, CancellationToken)"/>, for a
@@ -42,11 +48,12 @@ public sealed class RunQueue(
     /// <see cref="RunEvents.WatchNew"/>). The watch is null when the run was not queued; the caller disposes it.
     /// </summary>
     internal Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAndWatchAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, CancellationToken cancellationToken) =>
-        EnqueueAsync(ownerId, workflowId, inputs, watch: true, cancellationToken);
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
+        EnqueueAsync(ownerId, workflowId, inputs, origin, watch: true, cancellationToken);
 
     private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, bool watch, CancellationToken cancellationToken)
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
+        CancellationToken cancellationToken)
     {
         CurrentVersion? current;
         Workflow workflow;
@@ -75,7 +82,9 @@ public sealed class RunQueue(
             inputsJson[name] = value?.DeepClone();
         }
         var text = inputsJson.ToJsonString();
-        var errors = ValidateInputs(workflow, inputs, text.Length);
+        // a form offers only the declared variables (and a rerun finds out that one has gone); scripts, as the original
+        // AI-Orchestra's execute did, and triggers may pass any
+        var errors = ValidateInputs(workflow, inputs, text.Length, acceptUndeclared: origin is not (RunOrigin.Manual or RunOrigin.Rerun));
         if (errors.Count > 0)
         {
             return (new EnqueueResult { Errors = errors }, null);
@@ -90,6 +99,7 @@ public sealed class RunQueue(
             WorkflowId = workflowId,
             WorkflowVersionNumber = current.Number,
             Status = RunStatus.Queued,
+            Origin = origin,
             Inputs = text,
             CreatedAt = time.GetUtcNow(),
         };
@@ -129,9 +139,10 @@ public sealed class RunQueue(
     }
 
     /// <summary>The validator's checks (declared names, sizes, depth) and the size of the whole inputs document.</summary>
-    internal static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, int jsonLength)
+    internal static IReadOnlyList<ValidationError> ValidateInputs(
+        Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, int jsonLength, bool acceptUndeclared = false)
     {
-        var errors = WorkflowValidator.ValidateInputs(workflow, inputs).ToList();
+        var errors = WorkflowValidator.ValidateInputs(workflow, inputs, acceptUndeclared).ToList();
         if (jsonLength > MaxInputBytes)
         {
             errors.Add(new ValidationError("variables", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));

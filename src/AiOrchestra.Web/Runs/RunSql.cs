@@ -40,10 +40,10 @@ internal sealed class RunSql : IDisposable
         _insertRun = Prepare(
             """
             INSERT INTO runs (id, owner_id, workflow_record_id, workflow_version_id, workflow_id, workflow_version_number,
-                              status, inputs, created_at, cancel_requested)
-            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @inputs, @now, @false)
+                              status, origin, inputs, created_at, cancel_requested)
+            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false)
             """,
-            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@inputs", "@now", "@false");
+            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
         const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectRunningForeign = Prepare(
@@ -107,7 +107,7 @@ internal sealed class RunSql : IDisposable
 
     public void InsertRun(Run run) => _insertRun.Execute(
         run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
-        run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false);
+        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false);
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when

@@ -27,7 +27,7 @@ public sealed record RunFilter
 
 /// <summary>What a list of runs shows of each: no inputs, no outputs.</summary>
 public sealed record RunRow(
-    string Id, string WorkflowId, int WorkflowVersionNumber, RunStatus Status, string? Error,
+    string Id, string WorkflowId, int WorkflowVersionNumber, RunStatus Status, string Origin, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
 /// <summary>One page of runs and whether there are more after it.</summary>
@@ -41,7 +41,7 @@ public sealed class RunStore(AppDbContext db)
         (AppDbContext db, string ownerId, int skip, int take) => db.Runs.AsNoTracking().Where(r => r.OwnerId == ownerId)
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(skip).Take(take)
-            .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt)));
+            .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Origin, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt)));
 
     // A run and its steps are read after every execute call that waits, and by every run page: compiled as well.
     private static readonly Func<AppDbContext, string, string, CancellationToken, Task<Run?>> OneRun = EF.CompileAsyncQuery(
@@ -95,7 +95,7 @@ public sealed class RunStore(AppDbContext db)
             }
             runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip(skip).Take(take + 1)
-                .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt))
+                .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Origin, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt))
                 .ToListAsync(cancellationToken);
         }
         var hasMore = runs.Count > take;

@@ -2,6 +2,7 @@ using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Http;
 using AiOrchestra.Engine.Steps.Prompt;
 using AiOrchestra.Engine.Steps.Template;
+using AiOrchestra.Engine.Steps.Transform;
 using AiOrchestra.Engine.Workflows;
 
 namespace AiOrchestra.Web.Workflows;
@@ -20,6 +21,7 @@ public static class StepsExtensions
         services.AddSingleton<WorkflowExecutor>();
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
+        services.AddSingleton<IStepType, TransformStep>();
         services.AddHttpClient(nameof(HttpStep));
         services.AddSingleton<IStepType>(sp => new HttpStep(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));

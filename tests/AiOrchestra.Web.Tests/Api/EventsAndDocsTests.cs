@@ -62,6 +62,7 @@ public class EventsAndDocsTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Equal(2, first["runs"]!.AsArray().Count);
         Assert.True(first["has_more"]!.GetValue<bool>());
         Assert.Single(second["runs"]!.AsArray());
+        Assert.All(first["runs"]!.AsArray(), run => Assert.Equal("api", run!["origin"]!.GetValue<string>()));
         Assert.False(second["has_more"]!.GetValue<bool>());
         Assert.Empty(future["runs"]!.AsArray());
         var bad = await (await client.GetAsync("/api/runs?status=done&limit=0")).ProblemAsync(HttpStatusCode.BadRequest);

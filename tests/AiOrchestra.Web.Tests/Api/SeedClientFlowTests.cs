@@ -47,6 +47,14 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Equal("Hello, Ada! Welcome to the orchestra.", result["outputs"]!["shout"]!.GetValue<string>());
         Assert.Empty(result["errors"]!.AsArray());
         Assert.Equal(["hello", "shout"], result["steps"]!.AsArray().Select(s => s!["step_id"]!.GetValue<string>()));
+        // the original's execute answer, field by field: its status word wins, ours is run_status
+        Assert.Equal("greeting", (string?)result["workflow_id"]);
+        Assert.Equal("completed", (string?)result["status"]);
+        Assert.Equal("succeeded", (string?)result["run_status"]);
+        Assert.Equal(["hello", "shout"], result["steps_executed"]!.AsArray().Select(s => (string?)s));
+        Assert.True(DateTimeOffset.Parse((string)result["started_at"]!) <= DateTimeOffset.Parse((string)result["completed_at"]!));
+        Assert.Equal("Hello, Ada!", (string?)result["outputs"]!["hello"]);
+        Assert.Contains(list.AsArray(), w => (string?)w!["id"] == "greeting" && (string?)w["name"] == "Greeting");
 
         var runId = result["run_id"]!.GetValue<string>();
         var detail = await (await client.GetAsync($"/api/runs/{runId}")).JsonAsync();
@@ -60,6 +68,20 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Contains(runs["runs"]!.AsArray(), r => r!["run_id"]!.GetValue<string>() == runId);
         var none = await (await client.GetAsync("/api/runs?status=failed&workflow_id=greeting")).JsonAsync();
         Assert.Empty(none["runs"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Execute_merges_variables_the_workflow_does_not_declare_as_the_original_did()
+    {
+        using var client = await app.AdminAsync();
+        await client.PostAsync("/api/workflows", ApiFactory.Json("""
+            { "id": "undeclared", "steps": [ { "id": "line", "type": "transform", "action": "format", "params": { "template": "Dear {who}" } } ] }
+            """));
+
+        var result = await (await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "undeclared", variables = new { who = "Ada" } })).JsonAsync();
+
+        Assert.True((bool)result["success"]!, result.ToJsonString());
+        Assert.Equal("Dear Ada", (string?)result["outputs"]!["line"]);
     }
 
     [Fact]
@@ -81,13 +103,22 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
     {
         using var client = await app.AdminAsync();
         var body = Greeting.Replace("\"greeting\"", "\"versioned\"");
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/workflows", ApiFactory.Json(body))).StatusCode);
-        await (await client.PostAsync("/api/workflows", ApiFactory.Json(body))).ProblemAsync(HttpStatusCode.Conflict);
+        var created = await client.PostAsync("/api/workflows", ApiFactory.Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(("success", "versioned"), ((string?)(await created.JsonAsync())["status"], (string?)(await created.JsonAsync())["workflow_id"]));
+        // the original had no PUT: a POST of an existing id in its shape (id) replaces it as a new version ...
+        var replaced = await client.PostAsync("/api/workflows", ApiFactory.Json(body.Replace("Greeting", "Greeting again")));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal("\"2\"", replaced.Headers.ETag?.Tag);
+        Assert.Equal("success", (string?)(await replaced.JsonAsync())["status"]);
+        // ... while our own shape (workflow_id) is refused
+        await (await client.PostAsync("/api/workflows", ApiFactory.Json(body.Replace("\"id\": \"versioned\"", "\"workflow_id\": \"versioned\""))))
+            .ProblemAsync(HttpStatusCode.Conflict);
 
         var updated = await client.PutAsync("/api/workflows/versioned", ApiFactory.Json(body.Replace("Greeting", "Greeting v2")));
 
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
-        Assert.Equal("\"2\"", updated.Headers.ETag?.Tag);
+        Assert.Equal("\"3\"", updated.Headers.ETag?.Tag);
         var got = await client.GetAsync("/api/workflows/versioned");
         Assert.Equal("Greeting v2", (await got.JsonAsync())["name"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/workflows/versioned")).StatusCode);
@@ -125,7 +156,11 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         var list = await (await client.GetAsync("/api/prompts")).JsonAsync();
         Assert.Contains(list.AsArray(), p => p!["template_id"]!.GetValue<string>() == "haiku");
 
-        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/prompts/haiku")).StatusCode);
+        Assert.Equal("success", (string?)prompt["status"]);
+        Assert.Contains(list.AsArray(), p => (string?)p!["id"] == "haiku");
+        var deleted = await client.DeleteAsync("/api/prompts/haiku");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal("success", (string?)(await deleted.JsonAsync())["status"]);
         await (await client.GetAsync("/api/prompts/haiku")).ProblemAsync(HttpStatusCode.NotFound);
     }
 }

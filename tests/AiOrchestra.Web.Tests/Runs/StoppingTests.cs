@@ -19,7 +19,7 @@ public sealed class StoppingTests : IDisposable
         await host.SaveAsync(owner, FakeSteps.Workflow("slow", FakeSteps.Step("hold", "block", "done")));
         var runId = await host.EnqueueAsync(owner, "slow");
         await _steps.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var (queued, watch) = await host.Get<RunQueue>().EnqueueAndWatchAsync(owner, "slow", new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(), CancellationToken.None);
+        var (queued, watch) = await host.Get<RunQueue>().EnqueueAndWatchAsync(owner, "slow", new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(), AiOrchestra.Web.Data.RunOrigin.Api, CancellationToken.None);
         Assert.True(queued.Succeeded);
         using var watching = watch!;
 

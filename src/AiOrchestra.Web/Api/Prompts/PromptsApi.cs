@@ -18,9 +18,15 @@ public static class PromptsApi
     /// </summary>
     public sealed record PromptBody(string? TemplateId, string? Id, string? Name, string? Description, string? Template, IReadOnlyList<string>? Variables);
 
+    /// <summary>A prompt; <c>id</c> repeats <c>template_id</c> for the original AI-Orchestra's clients.</summary>
     public sealed record PromptJson(
-        string TemplateId, string Name, string? Description, string Template, IReadOnlyList<string> Variables,
-        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+        string TemplateId, string Id, string Name, string? Description, string Template, IReadOnlyList<string> Variables,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    {
+        /// <summary><c>success</c> in the answer to a create, as the original AI-Orchestra's clients read it.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Status { get; init; }
+    }
 
     public sealed record RenderRequest(Dictionary<string, JsonNode?>? Variables);
 
@@ -63,7 +69,7 @@ public static class PromptsApi
         var saved = await store.SaveAsync(user.OwnerId(), ToPrompt(id, body), SaveMode.Create, cancellationToken);
         return saved.Outcome switch
         {
-            SaveOutcome.Saved => TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!)),
+            SaveOutcome.Saved => TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!) with { Status = "success" }),
             SaveOutcome.AlreadyExists => ApiProblems.Conflict($"You already have a prompt '{id}'; change it with PUT /api/prompts/{id} or choose another template_id."),
             SaveOutcome.ChangedConcurrently => ChangedConcurrently(id),
             _ => ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'."),
@@ -88,9 +94,12 @@ public static class PromptsApi
         };
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+    /// <summary>The original AI-Orchestra's clients read <c>{"status": "success"}</c>.</summary>
+    public sealed record Deleted(string Status, string TemplateId);
+
+    private static async Task<Results<Ok<Deleted>, ProblemHttpResult>> DeleteAsync(
         string id, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.Ok(new Deleted("success", id)) : NotFound(id);
 
     private static async Task<Results<Ok<RenderResponse>, ValidationProblem, ProblemHttpResult>> RenderAsync(
         string id, RenderRequest request, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
@@ -119,7 +128,7 @@ public static class PromptsApi
     };
 
     private static PromptJson ToJson(StoredPrompt stored) => new(
-        stored.Prompt.TemplateId, stored.Prompt.Name, stored.Prompt.Description, stored.Prompt.Template, stored.Variables,
+        stored.Prompt.TemplateId, stored.Prompt.TemplateId, stored.Prompt.Name, stored.Prompt.Description, stored.Prompt.Template, stored.Variables,
         stored.CreatedAt, stored.UpdatedAt);
 
     private static ProblemHttpResult ChangedConcurrently(string id) =>

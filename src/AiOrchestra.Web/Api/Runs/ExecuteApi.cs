@@ -27,8 +27,8 @@ public static class ExecuteApi
         var variables = request.Variables ?? [];
         // a caller that waits is subscribed before the run is stored: no read of the run's status to find its events
         var (queued, watch) = request.Wait != false && wait > TimeSpan.Zero
-            ? await queue.EnqueueAndWatchAsync(owner, request.WorkflowId, variables, cancellationToken)
-            : (await queue.EnqueueAsync(owner, request.WorkflowId, variables, cancellationToken), null);
+            ? await queue.EnqueueAndWatchAsync(owner, request.WorkflowId, variables, RunOrigin.Api, cancellationToken)
+            : (await queue.EnqueueAsync(owner, request.WorkflowId, variables, RunOrigin.Api, cancellationToken), null);
         using var watching = watch;
         if (queued.WorkflowNotFound)
         {

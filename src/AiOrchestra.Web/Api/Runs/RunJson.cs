@@ -7,7 +7,7 @@ namespace AiOrchestra.Web.Api.Runs;
 
 /// <summary>A run as the API shows it in lists.</summary>
 public sealed record RunSummary(
-    string RunId, string WorkflowId, int WorkflowVersion, string Status, string? Error,
+    string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
 /// <summary>One step of a run.</summary>
@@ -17,13 +17,19 @@ public sealed record RunStepJson(
 
 /// <summary>A run with its inputs, outputs by step id, errors and steps.</summary>
 public sealed record RunDetail(
-    string RunId, string WorkflowId, int WorkflowVersion, string Status, bool Success, JsonNode? Inputs,
+    string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, bool Success, JsonNode? Inputs,
     Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
-/// <summary>The seed's execute result: <c>{run_id, success, outputs, errors, steps}</c>.</summary>
+/// <summary>
+/// The seed's execute result, <c>{run_id, success, outputs, errors, steps}</c>, with the original AI-Orchestra's fields
+/// beside it: <c>workflow_id</c>, <c>status</c> as it wrote it (<c>completed</c> or <c>failed</c>; ours is
+/// <c>run_status</c>), <c>started_at</c>, <c>completed_at</c> and <c>steps_executed</c> (the ids of the steps that ran).
+/// </summary>
 public sealed record ExecuteResult(
-    string RunId, string Status, bool Success, Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps);
+    string RunId, string WorkflowId, string Status, string RunStatus, bool Success, Dictionary<string, JsonNode?> Outputs,
+    IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps, IReadOnlyList<string> StepsExecuted,
+    DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
 
 /// <summary>A run that was queued and has not finished yet; follow <c>location</c>.</summary>
 public sealed record RunAccepted(string RunId, string Status, string Location);
@@ -32,20 +38,27 @@ internal static class RunJson
 {
     /// <summary>A run as a list shows it, as a query projection: only the columns it shows are read, not each run's inputs or lease.</summary>
     public static RunSummary Summary(RunRow run) => new(
-        run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
+        run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
 
     public static RunDetail Detail(RunDetails details)
     {
         var run = details.Run;
         return new RunDetail(
-            run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Status == RunStatus.Succeeded,
+            run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Status == RunStatus.Succeeded,
             JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
             run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
 
-    public static ExecuteResult Executed(RunDetails details) => new(
-        details.Run.Id, details.Run.Status.ToText(), details.Run.Status == RunStatus.Succeeded,
-        Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList());
+    public static ExecuteResult Executed(RunDetails details)
+    {
+        var run = details.Run;
+        var succeeded = run.Status == RunStatus.Succeeded;
+        return new(
+            run.Id, run.WorkflowId, succeeded ? "completed" : "failed", run.Status.ToText(), succeeded,
+            Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
+            details.Steps.Where(s => s.Status is StepStatus.Succeeded or StepStatus.Failed).Select(s => s.StepId).ToList(),
+            run.StartedAt, run.FinishedAt);
+    }
 
     public static RunStepJson Step(RunStep step) => new(
         step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status), Parse(step.Output), step.Error, step.Attempts, step.DurationMs,

@@ -165,6 +165,14 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_owner");
 
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("manual")
+                        .HasColumnName("origin");
+
                     b.Property<string>("OwnerId")
                         .IsRequired()
                         .HasColumnType("TEXT")

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Pages.Workflows;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
@@ -50,7 +51,7 @@ public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageMo
         {
             inputs[name] = ToValue(text ?? "", Workflow.Variables.GetValueOrDefault(name));
         }
-        var result = await queue.EnqueueAsync(User.OwnerId(), Workflow.WorkflowId, inputs, cancellationToken);
+        var result = await queue.EnqueueAsync(User.OwnerId(), Workflow.WorkflowId, inputs, RunOrigin.Manual, cancellationToken);
         if (!result.Succeeded)
         {
             Errors = result.Errors;

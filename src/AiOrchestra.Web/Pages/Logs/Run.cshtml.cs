@@ -66,7 +66,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         var inputs = (JsonNode.Parse(details.Run.Inputs) as JsonObject ?? [])
             .ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
-        var result = await queue.EnqueueAsync(User.OwnerId(), details.Run.WorkflowId, inputs, cancellationToken);
+        var result = await queue.EnqueueAsync(User.OwnerId(), details.Run.WorkflowId, inputs, RunOrigin.Rerun, cancellationToken);
         if (result.Succeeded)
         {
             return this.NavigateTo("/Logs/" + result.RunId);
