@@ -29,15 +29,18 @@ if (command)
     return await builder.RunCommandAsync(args);
 }
 
-builder.AddServerConsole();
-builder.AddApi();
-builder.AddDashboard();
+// a setting to fix, found while building or while starting, is one line on the console and exit code 1
+return await ServerConsole.RunServerAsync(() =>
+{
+    builder.AddServerConsole();
+    builder.AddApi();
+    builder.AddDashboard();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.MapApi();
-app.MapDashboard();
-
-return await app.RunServerAsync();
+    app.MapApi();
+    app.MapDashboard();
+    return app;
+});
 
 public partial class Program;

@@ -19,22 +19,37 @@ public static partial class ServerConsole
         return builder;
     }
 
-    /// <summary>Runs the server until it stops: 0, or 1 after printing why it could not start or run.</summary>
-    public static async Task<int> RunServerAsync(this WebApplication app)
+    /// <summary>Builds the server and runs it until it stops: 0, or 1 after printing why it could not start or run.</summary>
+    public static async Task<int> RunServerAsync(Func<WebApplication> build)
     {
+        WebApplication app;
         try
         {
-            await app.RunAsync();
-            return 0;
+            app = build();
         }
-        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        catch (Exception e) when (Explain(e) is { } line)
         {
-            return 0; // Ctrl+C (or SIGTERM) while it was still starting
-        }
-        catch (Exception e)
-        {
-            await Console.Error.WriteLineAsync(Explain(e) ?? $"AI Orchestra stopped on an unexpected error: {e}");
+            // only what a person can fix: anything else (a test host stopping the build, a bug) goes on as thrown
+            await Console.Error.WriteLineAsync(line);
             return 1;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.RunAsync();
+                return 0;
+            }
+            catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return 0; // Ctrl+C (or SIGTERM) while it was still starting
+            }
+            catch (Exception e)
+            {
+                await Console.Error.WriteLineAsync(Explain(e) ?? $"AI Orchestra stopped on an unexpected error: {e}");
+                return 1;
+            }
         }
     }
 

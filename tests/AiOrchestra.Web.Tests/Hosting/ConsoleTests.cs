@@ -101,6 +101,17 @@ public sealed class ConsoleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sample_signing_key_found_while_building_is_one_line_and_exit_code_1()
+    {
+        var (exitCode, output, error) = await AppProcess.RunToExitAsync(
+            _folder, DatabaseFile, new Dictionary<string, string> { ["Auth:SigningKey"] = "change-me-in-production" }, Timeout);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("a published sample value", Assert.Single(Lines(error)));
+        Assert.DoesNotContain("   at ", output + error);
+    }
+
+    [Fact]
     public async Task Help_prints_the_commands_and_the_main_settings()
     {
         var (exitCode, output, _) = await AppProcess.RunToExitAsync(_folder, DatabaseFile, new Dictionary<string, string>(), Timeout, ["--help"]);
