@@ -58,6 +58,8 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
 
     public BrowserHost()
     {
+        // a fresh machine: the browser is installed here, or every browser test fails at once saying how
+        Chromium.EnsureInstalled();
         Directory.CreateDirectory(_folder);
         UseKestrel(0);
         StartServer();

@@ -71,6 +71,10 @@ public static class ApiExtensions
             .WithTitle("AI Orchestra API")
             // the page must work offline: no fonts from Scalar's CDN
             .DisableDefaultFonts()
+            // the hosted service's toolbar ("Deploy", "Generate SDK"), its AI chat and MCP need scalar.com: hide them
+            .HideDeveloperTools()
+            .DisableAgent()
+            .DisableMcp()
             .WithOpenApiRoutePattern("/openapi/{documentName}.json"))
             .AllowAnonymous();
         return app;

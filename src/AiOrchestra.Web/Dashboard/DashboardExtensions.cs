@@ -5,7 +5,6 @@ using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -56,10 +55,7 @@ public static class DashboardExtensions
             .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
             .RequireAuthenticatedUser());
 
-        var dataFolder = PrivateFiles.Folder(AppData.Folder(builder.Configuration, builder.Environment));
-        services.AddDataProtection()
-            .SetApplicationName("AiOrchestra")
-            .PersistKeysToFileSystem(PrivateFiles.Folder(Path.Combine(dataFolder.FullName, "keys")));
+        builder.AddDataProtectionKeys();
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
 
         services.AddRazorPages(options =>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Hosting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AiOrchestra.Web.Api.Auth;
@@ -34,13 +35,13 @@ public sealed class SigningKey
         {
             if (PublishedDefaults.Contains(configured.Trim(), StringComparer.OrdinalIgnoreCase))
             {
-                throw new InvalidOperationException(
+                throw new StartupProblem(
                     $"Auth:SigningKey (or the original's SECRET_KEY) is '{configured.Trim()}', a published sample value: anyone could sign API tokens with it. Set a long random value (e.g. `openssl rand -base64 48`), or remove it to have one generated under data/.");
             }
             var bytes = Encoding.UTF8.GetBytes(configured);
             return bytes.Length >= MinimumBytes
                 ? bytes
-                : throw new InvalidOperationException(
+                : throw new StartupProblem(
                     $"Auth:SigningKey is {bytes.Length} bytes long; HS256 needs at least {MinimumBytes}. Set a longer key or remove it to have one generated under data/.");
         }
         if (File.Exists(file))
@@ -77,7 +78,7 @@ public sealed class SigningKey
         }
         return key.Length >= MinimumBytes
             ? key
-            : throw new InvalidOperationException(
+            : throw new StartupProblem(
                 $"The signing key in {file} is damaged. Delete the file to have a new one generated (tokens issued so far stop working), or set Auth:SigningKey.");
     }
 }
