@@ -4,6 +4,7 @@ using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Security;
 using AiOrchestra.Web.Workflows;
 
 // `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
@@ -22,9 +23,11 @@ if (command)
 
 builder.AddApi();
 builder.AddDashboard();
+builder.AddSecurityHeaders();
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.MapApi();
 app.MapDashboard();
 
