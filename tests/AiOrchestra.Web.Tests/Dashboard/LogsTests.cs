@@ -50,5 +50,11 @@ public sealed class LogsTests(DashboardHost host) : IClassFixture<DashboardHost>
 
         Assert.Equal("webhook:push", Assert.Single(webhooks).QuerySelector("td[data-label=Origin]")!.TextContent);
         Assert.Equal("/Logs/" + ids[1], Assert.Single(fromApi).QuerySelector("a")!.GetAttribute("href"));
+
+        // the run page's duration bars come with their key
+        await client.GetStringAsync($"/runs/{ids[0]}/live");
+        var run = await client.GetDocumentAsync("/Logs/" + ids[0]);
+        Assert.Equal(["0", "10 ms", "100 ms", "1 s", "10 s", "100 s+"], run.QuerySelectorAll("#bar-legend .bar-scale li").Select(li => li.TextContent));
+        Assert.NotNull(run.QuerySelector("#step-say svg.bar rect[width]"));
     }
 }
