@@ -56,8 +56,12 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
 
     public GateStep Gates { get; } = new();
 
-    public BrowserHost()
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <param name="settings">Configuration for this host (for example an integration's base URL and token).</param>
+    public BrowserHost(IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         Directory.CreateDirectory(_folder);
         UseKestrel(0);
         StartServer();
@@ -73,6 +77,10 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(_folder, "browser.db")}");
         builder.UseSetting("DataFolder", _folder);
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IStepType>(Gates);
