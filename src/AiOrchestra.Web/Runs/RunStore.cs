@@ -93,12 +93,13 @@ public sealed class RunStore(AppDbContext db)
             }
             if (filter.Origin is { } origin)
             {
-                // a kind ("webhook") takes each of its triggers ("webhook:push"): the range of strings after "kind:"
+                // along the (owner, origin, created_at) index: an exact origin in order; a trigger kind ("webhook") as
+                // the range of its triggers' origins ("webhook:…", the strings from "webhook:" up to "webhook;")
                 var first = origin + ":";
                 var after = origin + ";";
-                query = origin.Contains(':')
-                    ? query.Where(r => r.Origin == origin)
-                    : query.Where(r => r.Origin == origin || (string.Compare(r.Origin, first) >= 0 && string.Compare(r.Origin, after) < 0));
+                query = RunOrigin.TriggerKinds.Contains(origin)
+                    ? query.Where(r => string.Compare(r.Origin, first) >= 0 && string.Compare(r.Origin, after) < 0)
+                    : query.Where(r => r.Origin == origin);
             }
             if (filter.From is { } from)
             {
