@@ -7,6 +7,7 @@ using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Security;
 using AiOrchestra.Web.Workflows;
 
 if (Usage.IsHelp(args))
@@ -37,9 +38,11 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddServerConsole();
     builder.AddApi();
     builder.AddDashboard();
+    builder.AddSecurityHeaders();
 
     var app = builder.Build();
 
+    app.UseSecurityHeaders();
     app.MapApi();
     app.MapDashboard();
     return app;
