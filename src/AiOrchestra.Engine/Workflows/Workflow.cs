@@ -38,6 +38,40 @@ public sealed record WorkflowStep
 
     internal bool ParametersWritten { get; init; }
     internal bool OnErrorWritten { get; init; }
+
+    /// <summary>A condition (<see cref="Expressions.Condition"/>): when it is false the step is skipped; null means always run.</summary>
+    public string? When
+    {
+        get => _when;
+        init
+        {
+            _when = value;
+            _condition = null;
+        }
+    }
+
+    /// <summary>The list the step runs once per item of: a <c>{{reference}}</c> to one, or a literal list; null means run once.</summary>
+    public JsonNode? ForEach { get; init; }
+
+    /// <summary>Items of <see cref="ForEach"/> run at once; null means one at a time.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Earlier steps this one waits for instead of the one before it; null means the one before it.</summary>
+    public IReadOnlyList<string>? DependsOn { get; init; }
+
+    /// <summary>
+    /// The original project's <c>next_step</c>: the id of the step that runs after this one (always the next one listed,
+    /// which validation checks), or null on the step that ends the run. Kept so a file writes back as it was read.
+    /// </summary>
+    public string? NextStep { get; init; }
+
+    internal bool NextStepWritten { get; init; }
+
+    private string? _when;
+    private Expressions.Condition? _condition;
+
+    /// <summary>The parsed <see cref="When"/>, parsed once per step and kept (workflows are cached per version).</summary>
+    internal Expressions.Condition? Condition => _when is null ? null : _condition ??= Expressions.Condition.Parse(_when);
 }
 
 /// <summary>What a failed step does to the run: stop it (the default) or go on with the next step.</summary>

@@ -135,6 +135,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             CheckAction(steps[index], path, errors);
             CheckReferences(workflow, index, indexById, path, errors);
             CheckFailureHandling(steps[index], path, errors);
+            CheckControlFlow(workflow, index, indexById, path, errors);
         }
     }
 
@@ -229,6 +230,10 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             }
             foreach (var reference in template.References)
             {
+                if (step.ForEach is not null && IsItemName(reference.Name))
+                {
+                    continue;
+                }
                 var problem = ReferenceProblem(workflow, index, indexById, reference.Name);
                 if (problem is not null)
                 {
@@ -253,7 +258,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             var stepIndex = indexById[stepId];
             if (stepIndex < index)
             {
-                return null;
+                return WaitsFor(workflow, index, stepIndex) ? null : NotWaitedFor(workflow, index, name, stepId);
             }
             var current = workflow.Steps[index].StepId;
             if (stepIndex == index)

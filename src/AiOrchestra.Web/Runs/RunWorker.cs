@@ -147,6 +147,7 @@ internal sealed class RunWorker(
         {
             var workflow = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
+            var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
             {
                 RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
@@ -160,6 +161,7 @@ internal sealed class RunWorker(
             var request = new RunRequest
             {
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
+                FinishedItems = finishedItems,
             };
             var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel);
             (status, error) = result switch
@@ -218,7 +220,7 @@ internal sealed class RunWorker(
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var steps = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed))
+            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped))
             .OrderBy(s => s.Index)
             .ToListAsync(cancellationToken);
         return steps.Select(s => new StepRecord
@@ -227,6 +229,22 @@ internal sealed class RunWorker(
             Error = s.Error, Attempts = s.Attempts, DurationMs = s.DurationMs,
             Usage = s.PromptTokens is null && s.CompletionTokens is null ? null : new TokenUsage(s.PromptTokens ?? 0, s.CompletionTokens ?? 0),
             StartedAt = s.StartedAt ?? default, FinishedAt = s.FinishedAt ?? default,
+        }).ToList();
+    }
+
+    /// <summary>The finished items of the run's for_each steps (none for a run without loops: one indexed query).</summary>
+    private async Task<IReadOnlyList<ItemRecord>> LoadFinishedItemsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var items = await db.RunStepItems.AsNoTracking()
+            .Where(i => i.RunId == runId)
+            .OrderBy(i => i.StepIndex).ThenBy(i => i.ItemIndex)
+            .ToListAsync(cancellationToken);
+        return items.Select(i => new ItemRecord
+        {
+            StepId = i.StepId, StepIndex = i.StepIndex, ItemIndex = i.ItemIndex, Status = i.Status,
+            Output = i.Output is null ? null : JsonNode.Parse(i.Output), Error = i.Error, Attempts = i.Attempts, DurationMs = i.DurationMs,
+            StartedAt = i.StartedAt ?? default, FinishedAt = i.FinishedAt ?? default,
         }).ToList();
     }
 

@@ -17,7 +17,14 @@ public static class StepsExtensions
         var services = builder.Services;
         services.AddSingleton<StepCatalog>();
         services.AddSingleton<WorkflowValidator>();
-        services.AddSingleton<WorkflowExecutor>();
+        services.AddSingleton(sp =>
+        {
+            var runs = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Runs.RunOptions>>().Value;
+            return new WorkflowExecutor(sp.GetRequiredService<StepCatalog>(), sp.GetRequiredService<TimeProvider>())
+            {
+                Limits = new ExecutionLimits { MaxLoopItems = runs.MaxLoopItems, MaxConcurrency = runs.Concurrency },
+            };
+        });
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
         services.AddHttpClient(nameof(HttpStep));

@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace AiOrchestra.Engine.Workflows;
+
+public static partial class WorkflowJson
+{
+    /// <summary>Control-flow fields of a step, each only when it was given.</summary>
+    private static void WriteControlFlow(Utf8JsonWriter writer, WorkflowStep step)
+    {
+        if (step.When is { } when)
+        {
+            writer.WriteString("when", when);
+        }
+        if (step.ForEach is { } forEach)
+        {
+            writer.WritePropertyName("for_each");
+            forEach.WriteTo(writer);
+        }
+        if (step.Concurrency is { } concurrency)
+        {
+            writer.WriteNumber("concurrency", concurrency);
+        }
+        if (step.DependsOn is { } dependsOn)
+        {
+            writer.WriteStartArray("depends_on");
+            foreach (var id in dependsOn)
+            {
+                writer.WriteStringValue(id);
+            }
+            writer.WriteEndArray();
+        }
+        if (step.NextStepWritten || step.NextStep is not null)
+        {
+            if (step.NextStep is null)
+            {
+                writer.WriteNull("next_step");
+            }
+            else
+            {
+                writer.WriteString("next_step", step.NextStep);
+            }
+        }
+    }
+}
