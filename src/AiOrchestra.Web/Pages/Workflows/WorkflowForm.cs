@@ -16,6 +16,17 @@ public sealed class StepForm
     public string OnError { get; set => field = value ?? "abort"; } = "abort";
     public int? MaxAttempts { get; set; }
     public int? TimeoutSeconds { get; set; }
+
+    /// <summary>The step's condition; empty means always run.</summary>
+    public string? When { get; set; }
+
+    /// <summary>What the step loops over: a reference such as {{fetch_output}}, or a JSON list; empty means run once.</summary>
+    public string? ForEach { get; set; }
+
+    public int? Concurrency { get; set; }
+
+    /// <summary>The ids of the steps this one waits for, separated by commas; empty means the step before it.</summary>
+    public string? DependsOn { get; set; }
 }
 
 /// <summary>The workflow editor's fields, and their conversion from and to a <see cref="Workflow"/>.</summary>
@@ -55,6 +66,10 @@ public sealed class WorkflowForm
                 OnError = step.OnError == OnError.Continue ? "continue" : "abort",
                 MaxAttempts = step.Retry?.MaxAttempts,
                 TimeoutSeconds = step.TimeoutSeconds,
+                When = step.When,
+                ForEach = ToText(step.ForEach),
+                Concurrency = step.Concurrency,
+                DependsOn = step.DependsOn is { } dependsOn ? string.Join(", ", dependsOn) : null,
             }).ToList(),
         };
     }
@@ -108,6 +123,12 @@ public sealed class WorkflowForm
                 OnError = step.OnError == "continue" ? OnError.Continue : OnError.Abort,
                 Retry = step.MaxAttempts is > 1 ? new RetrySettings { MaxAttempts = step.MaxAttempts.Value } : null,
                 TimeoutSeconds = step.TimeoutSeconds,
+                When = string.IsNullOrWhiteSpace(step.When) ? null : step.When.Trim(),
+                ForEach = FromText(step.ForEach?.Trim(), ParameterType.Any),
+                Concurrency = step.Concurrency,
+                DependsOn = string.IsNullOrWhiteSpace(step.DependsOn)
+                    ? null
+                    : step.DependsOn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
             };
         }).ToList();
 
