@@ -13,8 +13,25 @@ public sealed record Workflow
     /// <summary>Default values of the run inputs, in the order the file declares them; a run's inputs override them.</summary>
     public IReadOnlyDictionary<string, JsonNode?> Variables { get; init; } = new Dictionary<string, JsonNode?>();
 
+    /// <summary>The workflow started when a run of this one fails; null for none.</summary>
+    public FailureHandler? OnFailure { get; init; }
+
     // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
     internal bool NameWritten { get; init; }
+    internal bool VariablesWritten { get; init; }
+}
+
+/// <summary>
+/// A workflow-level <c>on_failure</c>: the owner's workflow to start when a run fails, with variables rendered from
+/// <c>{{failed_run.id}}</c>, <c>{{failed_run.workflow_id}}</c>, <c>{{failed_run.error}}</c> and <c>{{failed_run.failed_step}}</c>.
+/// </summary>
+public sealed record FailureHandler
+{
+    public required string WorkflowId { get; init; }
+
+    /// <summary>The handler's inputs as written, with <c>{{ }}</c> placeholders not yet rendered.</summary>
+    public JsonObject Variables { get; init; } = [];
+
     internal bool VariablesWritten { get; init; }
 }
 

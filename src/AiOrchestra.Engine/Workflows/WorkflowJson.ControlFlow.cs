@@ -41,4 +41,20 @@ public static partial class WorkflowJson
             }
         }
     }
+
+    private static void WriteOnFailure(Utf8JsonWriter writer, FailureHandler? handler)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+        writer.WriteStartObject("on_failure");
+        writer.WriteString("workflow_id", handler.WorkflowId);
+        if (handler.VariablesWritten || handler.Variables.Count > 0)
+        {
+            writer.WritePropertyName("variables");
+            handler.Variables.WriteTo(writer);
+        }
+        writer.WriteEndObject();
+    }
 }

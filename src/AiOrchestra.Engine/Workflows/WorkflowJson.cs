@@ -95,6 +95,7 @@ public static partial class WorkflowJson
                 }
                 writer.WriteEndObject();
             }
+            WriteOnFailure(writer, workflow.OnFailure);
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

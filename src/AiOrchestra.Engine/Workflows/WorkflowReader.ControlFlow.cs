@@ -50,4 +50,34 @@ internal sealed partial class WorkflowReader
         }
         return ids;
     }
+
+    private static readonly Field[] OnFailureFields = [new("workflow_id"), new("variables")];
+
+    private FailureHandler? ReadOnFailure(Dictionary<string, (JsonNode? Value, string Path)> fields)
+    {
+        if (!fields.TryGetValue("on_failure", out var found) || found.Value is null)
+        {
+            return null;
+        }
+        if (found.Value is not JsonObject obj)
+        {
+            Error(found.Path, $"expected an object such as {{\"workflow_id\": \"alert\", \"variables\": {{\"message\": \"{{{{failed_run.error}}}}\"}}}}, got {JsonValues.Describe(found.Value)}");
+            return null;
+        }
+        var handler = ReadFields(obj, found.Path, "on_failure", OnFailureFields);
+        var workflowId = RequiredString(handler, found.Path, "workflow_id", "name the workflow to start when a run fails, e.g. \"workflow_id\": \"alert\"");
+        JsonObject? variables = null;
+        if (handler.TryGetValue("variables", out var given) && given.Value is not null)
+        {
+            if (given.Value is JsonObject values)
+            {
+                variables = (JsonObject)values.DeepClone();
+            }
+            else
+            {
+                Error(given.Path, $"expected an object of the handler's inputs such as {{\"message\": \"{{{{failed_run.error}}}}\"}}, got {JsonValues.Describe(given.Value)}");
+            }
+        }
+        return new FailureHandler { WorkflowId = workflowId ?? "", Variables = variables ?? [], VariablesWritten = handler.ContainsKey("variables") };
+    }
 }

@@ -16,7 +16,7 @@ internal sealed partial class WorkflowReader
     }
 
     private static readonly Field[] WorkflowFields =
-        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables")];
+        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("on_failure")];
 
     private static readonly Field[] StepFields =
     [
@@ -53,6 +53,7 @@ internal sealed partial class WorkflowReader
             Variables = variables,
             NameWritten = name is not null,
             VariablesWritten = fields.ContainsKey("variables"),
+            OnFailure = ReadOnFailure(fields),
         });
     }
 

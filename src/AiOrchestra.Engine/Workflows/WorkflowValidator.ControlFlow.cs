@@ -211,4 +211,47 @@ public sealed partial class WorkflowValidator
 
     private static string NotWaitedFor(Workflow workflow, int index, string name, string stepId) =>
         $"'{name}' is the output of step '{stepId}', which this step does not wait for (it may still be running); add \"{stepId}\" to this step's depends_on";
+
+    /// <summary>The values an on_failure handler's variables may read.</summary>
+    public static readonly IReadOnlyList<string> FailedRunFields = ["id", "workflow_id", "error", "failed_step"];
+
+    private static void CheckOnFailure(Workflow workflow, List<ValidationError> errors)
+    {
+        if (workflow.OnFailure is not { } handler)
+        {
+            return;
+        }
+        if (!WorkflowIdPattern().IsMatch(handler.WorkflowId))
+        {
+            errors.Add(new("on_failure.workflow_id", $"{JsonValues.Quote(handler.WorkflowId)} is not a valid workflow id; use 1 to {WorkflowLimits.MaxIdLength} lowercase letters, digits, '_' or '-'"));
+        }
+        else if (handler.WorkflowId == workflow.WorkflowId)
+        {
+            errors.Add(new("on_failure.workflow_id", "a workflow cannot be its own failure handler (a failing handler would start itself again); name another workflow"));
+        }
+        foreach (var (stringPath, text) in Strings(handler.Variables, "on_failure.variables"))
+        {
+            Template template;
+            try
+            {
+                template = Template.Parse(text);
+            }
+            catch (TemplateException e)
+            {
+                errors.Add(new(stringPath, e.Message));
+                continue;
+            }
+            foreach (var reference in template.References)
+            {
+                if (reference.Name != "failed_run")
+                {
+                    errors.Add(new(stringPath, $"unknown variable '{reference.Name}'; a failure handler's variables read only {string.Join(", ", FailedRunFields.Select(f => $"{{{{failed_run.{f}}}}}"))}"));
+                }
+                else if (reference.Path is not [string field] || !FailedRunFields.Contains(field))
+                {
+                    errors.Add(new(stringPath, $"'{reference.Text}' is not known; use one of {string.Join(", ", FailedRunFields.Select(f => $"failed_run.{f}"))}"));
+                }
+            }
+        }
+    }
 }

@@ -27,6 +27,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         }
         CheckValues(workflow.Variables, "variable", errors);
         CheckSteps(workflow, errors);
+        CheckOnFailure(workflow, errors);
         return errors;
     }
 

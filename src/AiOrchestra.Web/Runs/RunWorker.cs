@@ -22,6 +22,7 @@ internal sealed class RunWorker(
     RunEvents events,
     RunCancellations cancellations,
     RunSignal signal,
+    FailureHandlerStarter failureHandlers,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -143,9 +144,11 @@ internal sealed class RunWorker(
     {
         RunStatus status;
         string? error;
+        Workflow? ran = null;
+        string? failedStep = null;
         try
         {
-            var workflow = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
+            var workflow = ran = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
             var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
@@ -170,6 +173,7 @@ internal sealed class RunWorker(
                 { Success: true } => (RunStatus.Succeeded, null),
                 _ => (RunStatus.Failed, result.Errors.Count > 0 ? string.Join("\n", result.Errors) : "The run failed."),
             };
+            failedStep = result.Steps.FirstOrDefault(s => s.Status == StepStatus.Failed)?.StepId;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -185,6 +189,22 @@ internal sealed class RunWorker(
         {
             // the host is stopping, not the user: leave the run running so the next start resumes it
             return;
+        }
+
+        if (status == RunStatus.Failed && ran?.OnFailure is not null)
+        {
+            try
+            {
+                // started before the run is finished, so the run's error can say which run handles it
+                if (await failureHandlers.StartAsync(run.RunId, run.OwnerId, ran, error ?? "", failedStep, stoppingToken) is { } handled)
+                {
+                    error = $"{error}\n{handled}";
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "The failure handler of run {RunId} could not be started", run.RunId);
+            }
         }
 
         var finishedAt = time.GetUtcNow();

@@ -11,6 +11,7 @@ public static class RunsExtensions
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<FailureHandlerStarter>();
         services.AddScoped<RunStore>();
         // the writer is registered before the worker: hosted services stop in reverse order, so it writes the worker's last steps
         services.AddSingleton<RunWriter>();

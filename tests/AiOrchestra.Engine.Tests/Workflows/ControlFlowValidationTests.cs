@@ -192,3 +192,54 @@ public sealed class ControlFlowValidationTests
             Errors("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}, "for_each": [1]}""", """{"item": 1}"""));
     }
 }
+
+public sealed class FailureHandlerValidationTests
+{
+    private static readonly WorkflowValidator Validator = new(FakeSteps.Catalog);
+
+    private static IReadOnlyList<string> Errors(string onFailure) => Validator.Validate(WorkflowJson.Parse($$"""
+        {"workflow_id": "w", "steps": [{"step_id": "a", "step_type": "gmail", "action": "list_messages"}], "on_failure": {{onFailure}}}
+        """)).Select(e => e.ToString()).ToList();
+
+    [Fact]
+    public void A_handler_reads_and_writes_back_to_the_same_text()
+    {
+        const string text = """
+            {
+              "workflow_id": "w",
+              "steps": [
+                {
+                  "step_id": "a",
+                  "step_type": "gmail",
+                  "action": "list_messages"
+                }
+              ],
+              "on_failure": {
+                "workflow_id": "alert",
+                "variables": {
+                  "message": "{{failed_run.workflow_id}} failed at {{failed_run.failed_step}}: {{failed_run.error}} ({{failed_run.id}})"
+                }
+              }
+            }
+            """;
+        var parsed = WorkflowJson.Parse(text);
+
+        Assert.Empty(Validator.Validate(parsed));
+        Assert.Equal("alert", parsed.Workflow!.OnFailure!.WorkflowId);
+        Assert.Equal(text, WorkflowJson.Serialize(parsed.Workflow));
+    }
+
+    [Theory]
+    [InlineData("""{"workflow_id": "w"}""", "on_failure.workflow_id: a workflow cannot be its own failure handler (a failing handler would start itself again); name another workflow")]
+    [InlineData("""{"workflow_id": "Bad Id"}""", "on_failure.workflow_id: \"Bad Id\" is not a valid workflow id; use 1 to 64 lowercase letters, digits, '_' or '-'")]
+    [InlineData("""{"variables": {}}""", "on_failure.workflow_id: required field is missing; name the workflow to start when a run fails, e.g. \"workflow_id\": \"alert\"")]
+    [InlineData("""{"workflow_id": "alert", "variables": {"m": "{{fetch_output}}"}}""", "on_failure.variables.m: unknown variable 'fetch_output'; a failure handler's variables read only {{failed_run.id}}, {{failed_run.workflow_id}}, {{failed_run.error}}, {{failed_run.failed_step}}")]
+    [InlineData("""{"workflow_id": "alert", "variables": {"m": "{{failed_run.eror}}"}}""", "on_failure.variables.m: 'failed_run.eror' is not known; use one of failed_run.id, failed_run.workflow_id, failed_run.error, failed_run.failed_step")]
+    [InlineData("""{"workflow_id": "alert", "variables": []}""", "on_failure.variables: expected an object of the handler's inputs such as {\"message\": \"{{failed_run.error}}\"}, got an array")]
+    [InlineData("""{"workflow_id": "alert", "colour": 1}""", "on_failure.colour: unknown field 'colour'; on_failure has the fields: workflow_id, variables")]
+    [InlineData("\"alert\"", "on_failure: expected an object such as {\"workflow_id\": \"alert\", \"variables\": {\"message\": \"{{failed_run.error}}\"}}, got a string (\"alert\")")]
+    public void A_handler_that_cannot_be_started_as_written_is_an_error(string onFailure, string error)
+    {
+        Assert.Equal([error], Errors(onFailure));
+    }
+}
