@@ -34,6 +34,9 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
 
     public IReadOnlyList<WorkflowVersionSummary> Versions { get; private set; } = [];
 
+    /// <summary>The flow view of the saved workflow; null for a new one.</summary>
+    public Dashboard.FlowDiagram? Flow { get; private set; }
+
     public bool Saved { get; private set; }
 
     /// <summary>
@@ -52,6 +55,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
                 return NotFound();
             }
             Form = WorkflowForm.From(stored.Workflow);
+            Flow = Dashboard.FlowDiagram.From(stored.Workflow);
             Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
         }
         else
