@@ -128,7 +128,7 @@ public sealed partial class WorkflowExecutor
         Dictionary<int, ItemRecord>? recorded = null;
         foreach (var item in request.FinishedItems)
         {
-            if (item.StepId == step.StepId && item.Status is StepStatus.Succeeded or StepStatus.Failed)
+            if (item.StepId == step.StepId && item.Status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Skipped)
             {
                 (recorded ??= [])[item.ItemIndex] = item;
             }
@@ -260,6 +260,7 @@ public sealed partial class WorkflowExecutor
     {
         var startedAt = Time.GetUtcNow();
         var startTimestamp = Time.GetTimestamp();
+        var itemScope = new ItemScope(scope, item, itemIndex);
         ItemRecord Finish(StepStatus status, int attempts, JsonNode? output, string? error) => new()
         {
             StepId = step.StepId,
@@ -274,10 +275,14 @@ public sealed partial class WorkflowExecutor
             FinishedAt = Time.GetUtcNow(),
         };
 
+        if (step.ConditionPerItem && ShouldSkip(step, itemScope, out var conditionError))
+        {
+            return (conditionError is null ? Finish(StepStatus.Skipped, 0, null, null) : Finish(StepStatus.Failed, 0, null, conditionError), null);
+        }
         JsonObject parameters;
         try
         {
-            parameters = RenderParameters(step, new ItemScope(scope, item, itemIndex), failedStepIds);
+            parameters = RenderParameters(step, itemScope, failedStepIds);
         }
         catch (TemplateException e)
         {

@@ -117,7 +117,7 @@ public sealed partial class WorkflowExecutor
             FinishedAt = Time.GetUtcNow(),
         };
 
-        if (step.When is not null && ShouldSkip(step, scope, out var conditionError))
+        if (step.When is not null && !step.ConditionPerItem && ShouldSkip(step, scope, out var conditionError))
         {
             return conditionError is null ? Finish(StepStatus.Skipped, 0, null, null) : Finish(StepStatus.Failed, 0, null, conditionError);
         }

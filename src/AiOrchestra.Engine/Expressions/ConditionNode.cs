@@ -100,3 +100,22 @@ internal sealed class FunctionNode(string name, ConditionNode argument) : Condit
         return name == "length" ? JsonValue.Create(ConditionValues.Length(value)) : ConditionValues.Bool(ConditionValues.IsEmpty(value));
     }
 }
+
+/// <summary><c>at(list, index)</c>: the list's item at a computed place (such as <c>item_index</c>); null past its end.</summary>
+internal sealed class AtNode(ConditionNode list, ConditionNode index) : ConditionNode
+{
+    public override JsonNode? Evaluate(IReadOnlyDictionary<string, JsonNode?> scope)
+    {
+        var items = list.Evaluate(scope);
+        var place = index.Evaluate(scope);
+        if (items is null)
+        {
+            return null;
+        }
+        if (items is not JsonArray array || !ConditionValues.TryIndex(place, out var i))
+        {
+            throw new ConditionException($"the condition at() takes a list and a whole number, but got at({Workflows.JsonValues.Describe(items)}, {Workflows.JsonValues.Describe(place)})");
+        }
+        return i >= 0 && i < array.Count ? array[i] : null;
+    }
+}

@@ -13,8 +13,8 @@ internal sealed class ConditionParser(string text, List<TemplateReference> refer
 {
     private static readonly string[] Comparisons = ["==", "!=", "<=", ">=", "<", ">"];
     private static readonly string[] WordComparisons = ["contains", "starts_with", "in"];
-    private static readonly string[] Functions = ["length", "empty"];
-    private static readonly string[] Keywords = ["and", "or", "not", "true", "false", "null", "contains", "starts_with", "in", "length", "empty"];
+    private static readonly string[] Functions = ["length", "empty", "at"];
+    private static readonly string[] Keywords = ["and", "or", "not", "true", "false", "null", "contains", "starts_with", "in", "length", "empty", "at"];
 
     private int _at;
     private int _depth;
@@ -235,6 +235,16 @@ internal sealed class ConditionParser(string text, List<TemplateReference> refer
                     Expect(')', $"{word}( is never closed; add ')'");
                     _depth--;
                     return new FunctionNode(word, argument);
+                case "at":
+                    SkipSpace();
+                    Expect('(', "at is a function: write at(list, index), e.g. at(triage_output, item_index)");
+                    Enter();
+                    var list = ParseOr();
+                    Expect(',', "at takes a list and an index: at(list, index)");
+                    var index = ParseOr();
+                    Expect(')', "at( is never closed; add ')'");
+                    _depth--;
+                    return new AtNode(list, index);
                 default:
                     throw Error($"'{word}' needs a value before it", start);
             }
@@ -242,7 +252,7 @@ internal sealed class ConditionParser(string text, List<TemplateReference> refer
         SkipSpace();
         if (_at < text.Length && text[_at] == '(')
         {
-            throw Error($"'{word}' is not a function; the functions are {string.Join(" and ", Functions)}, nothing else can be called", start);
+            throw Error($"'{word}' is not a function; the functions are {string.Join(", ", Functions)}, nothing else can be called", start);
         }
         // a bare path: the name, then .field and [index] parts with no spaces between
         _at = start + word.Length;

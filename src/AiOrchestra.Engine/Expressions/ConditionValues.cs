@@ -126,6 +126,22 @@ internal static class ConditionValues
         },
     };
 
+    public static bool TryIndex(JsonNode? value, out int index)
+    {
+        index = 0;
+        if (Kind(value) != JsonValueKind.Number)
+        {
+            return false;
+        }
+        var number = Number((JsonValue)value!);
+        if (number != Math.Floor(number) || number is < int.MinValue or > int.MaxValue)
+        {
+            return false;
+        }
+        index = (int)number;
+        return true;
+    }
+
     private static JsonValueKind Kind(JsonNode? value) => value switch
     {
         null => JsonValueKind.Null,

@@ -89,6 +89,13 @@ public sealed record WorkflowStep
 
     /// <summary>The parsed <see cref="When"/>, parsed once per step and kept (workflows are cached per version).</summary>
     internal Expressions.Condition? Condition => _when is null ? null : _condition ??= Expressions.Condition.Parse(_when);
+
+    /// <summary>
+    /// A loop whose condition reads <c>item</c> or <c>item_index</c> tests each item on its own (a false one is
+    /// skipped, null in the output); any other condition is tested once for the whole step.
+    /// </summary>
+    internal bool ConditionPerItem => ForEach is not null && Condition is { } condition
+        && condition.References.Any(r => WorkflowValidator.IsItemName(r.Name));
 }
 
 /// <summary>What a failed step does to the run: stop it (the default) or go on with the next step.</summary>

@@ -41,6 +41,10 @@ public sealed partial class WorkflowValidator
         }
         foreach (var reference in condition.References)
         {
+            if (workflow.Steps[index].ForEach is not null && IsItemName(reference.Name))
+            {
+                continue;
+            }
             if (ReferenceProblem(workflow, index, indexById, reference.Name) is { } problem)
             {
                 errors.Add(new(path, $"at position {reference.Position}: {problem}"));

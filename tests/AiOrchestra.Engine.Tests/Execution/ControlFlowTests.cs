@@ -416,6 +416,47 @@ public sealed class ControlFlowTests
         Assert.Equal(5, _journal.Items.Count);
     }
 
+    [Fact]
+    public async Task A_loops_condition_that_reads_the_item_is_tested_per_item_and_a_false_item_is_skipped()
+    {
+        var save = new FakeStep("save", call => $"page for {call.Parameters["subject"]}");
+        var request = Run(
+            Step("triage", "template", new JsonObject { ["text"] = "{{item.important}}" }) with { ForEach = "{{mails}}" },
+            Step("pages", "save", new JsonObject { ["subject"] = "{{item.subject}}" }) with
+            {
+                ForEach = "{{mails}}",
+                When = "at(triage_output, item_index) == 'true'",
+            }) with
+        {
+            Inputs = new Dictionary<string, JsonNode?>
+            {
+                ["mails"] = JsonNode.Parse("""[{"subject": "a", "important": true}, {"subject": "b", "important": false}, {"subject": "c", "important": true}]"""),
+            },
+        };
+
+        var result = await Executor(save).ExecuteAsync(request, _journal, CancellationToken.None);
+
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        Assert.Equal(2, save.Calls);
+        Assert.Equal("""["page for a",null,"page for c"]""", result.Outputs["pages"]!.ToJsonString());
+        Assert.Contains("item pages[1] Skipped", _journal.Events);
+    }
+
+    [Fact]
+    public async Task A_resumed_loop_does_not_test_or_call_an_item_recorded_as_skipped()
+    {
+        var save = new FakeStep("save", _ => "new");
+        var request = Run(Step("pages", "save") with { ForEach = JsonNode.Parse("[1, 2]"), When = "item > 0" }) with
+        {
+            FinishedItems = [new ItemRecord { StepId = "pages", StepIndex = 0, ItemIndex = 0, Status = StepStatus.Skipped }],
+        };
+
+        var result = await Executor(save).ExecuteAsync(request, _journal, CancellationToken.None);
+
+        Assert.Equal(1, save.Calls);
+        Assert.Equal("""[null,"new"]""", result.Outputs["pages"]!.ToJsonString());
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

@@ -76,6 +76,11 @@ public sealed class ConditionTests
     [InlineData("empty(name)", false)]
     [InlineData("empty(count)", false)]
     [InlineData("not empty(triage_output.tags)", true)]
+    // at(list, index) with a computed index
+    [InlineData("at(triage_output.tags, 1) == 'b'", true)]
+    [InlineData("at(list, 2) == {{list[2]}}", true)]
+    [InlineData("at(list, 9) == null", true)]
+    [InlineData("at(nothing, 0) == null", true)]
     // a single value is tested for truth: null, false, 0, "" and empty lists/objects are false
     [InlineData("{{triage_output.important}}", true)]
     [InlineData("flag", false)]
@@ -107,6 +112,8 @@ public sealed class ConditionTests
     [InlineData("count in 'abc'", "'in' looks for a value in a list")]
     [InlineData("count starts_with 'a'", "'starts_with' compares two texts")]
     [InlineData("length(count) > 1", "length() counts a text, a list or an object, but got a number (3)")]
+    [InlineData("at(name, 0) == 1", "at() takes a list and a whole number, but got at(a string (\"Ada Lovelace\"), a number (0))")]
+    [InlineData("at(list, ratio) == 1", "at() takes a list and a whole number")]
     public void A_type_mismatch_is_an_error_naming_both_values(string text, string message)
     {
         var error = Assert.Throws<ConditionException>(() => Eval(text));
@@ -162,7 +169,7 @@ public sealed class ConditionTests
     public void A_method_like_call_is_refused_with_the_functions_named()
     {
         var error = Assert.Throws<ConditionException>(() => Condition.Parse("exec('x')"));
-        Assert.Equal("at position 0: 'exec' is not a function; the functions are length and empty, nothing else can be called", error.Message);
+        Assert.Equal("at position 0: 'exec' is not a function; the functions are length, empty, at, nothing else can be called", error.Message);
     }
 
     [Fact]

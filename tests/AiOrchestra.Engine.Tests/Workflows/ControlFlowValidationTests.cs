@@ -101,6 +101,15 @@ public sealed class ControlFlowValidationTests
         Assert.Empty(Errors("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "{{item}} {{item_index}}"}, "for_each": [1, 2]}"""));
     }
 
+    [Fact]
+    public void A_condition_may_read_the_item_only_in_a_loop()
+    {
+        Assert.Empty(Errors("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}, "for_each": [1], "when": "item > 0 and item_index < 5"}"""));
+        Assert.Equal(
+            ["steps[0].when: at position 0: unknown variable 'item'; declare it under \"variables\" (a run's inputs override the default), or read an earlier step's output as {{<step_id>_output}}"],
+            Errors("""{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}, "when": "item > 0"}"""));
+    }
+
     [Theory]
     [InlineData("42", "steps[1].for_each: expected a list [...] or one reference to a list, such as \"{{fetch_output}}\", got a number (42)")]
     [InlineData("\"a {{fetch_output}}\"", "steps[1].for_each: expected one reference to a list, such as \"{{fetch_output}}\", got a string (\"a {{fetch_output}}\")")]
