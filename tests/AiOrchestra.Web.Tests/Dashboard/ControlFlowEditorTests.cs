@@ -64,4 +64,24 @@ public sealed class ControlFlowEditorTests(DashboardHost host) : IClassFixture<D
         Assert.Contains("s1-when-error", page.GetElementById("s1-when")!.GetAttribute("aria-describedby"));
         Assert.Contains("[1]: unknown step \"later\"", page.GetElementById("s1-dependson-error")!.TextContent);
     }
+
+    [Fact]
+    public async Task The_failure_handler_is_kept_when_the_form_is_saved_and_can_be_edited()
+    {
+        var client = await NewUserAsync();
+        var fields = Fields("length(names) > 1", "first");
+        fields["Form.OnFailureWorkflowId"] = "alert";
+        fields["Form.OnFailureVariables"] = "{\"message\": \"{{failed_run.error}}\"}";
+
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostFormAsync("/Workflows/Edit", fields)).StatusCode);
+
+        var export = await client.GetStringAsync("/Workflows/Edit/flow_form?handler=Export");
+        Assert.Contains("\"on_failure\": {\n    \"workflow_id\": \"alert\",\n    \"variables\": {\n      \"message\": \"{{failed_run.error}}\"", export);
+        var page = await client.GetDocumentAsync("/Workflows/Edit/flow_form");
+        Assert.Equal("alert", page.GetElementById("workflow-onfailure")!.GetAttribute("value"));
+
+        fields["Form.OnFailureWorkflowId"] = "flow_form";
+        var refused = HtmlClient.Parse(await (await client.PostFormAsync("/Workflows/Edit/flow_form", fields, "/Workflows/Edit/flow_form")).Content.ReadAsStringAsync());
+        Assert.Contains("cannot be its own failure handler", refused.GetElementById("workflow-onfailure-error")!.TextContent);
+    }
 }

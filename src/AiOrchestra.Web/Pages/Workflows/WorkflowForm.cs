@@ -44,6 +44,12 @@ public sealed class WorkflowForm
 
     public List<StepForm> Steps { get; set => field = value ?? []; } = [];
 
+    /// <summary>The workflow started when a run fails (on_failure); empty for none.</summary>
+    public string? OnFailureWorkflowId { get; set; }
+
+    /// <summary>The failure handler's variables as a JSON object.</summary>
+    public string? OnFailureVariables { get; set; }
+
     public static WorkflowForm From(Workflow workflow)
     {
         var variables = new JsonObject();
@@ -57,6 +63,8 @@ public sealed class WorkflowForm
             Name = workflow.Name,
             Description = workflow.Description,
             Variables = variables.ToJsonString(Indented),
+            OnFailureWorkflowId = workflow.OnFailure?.WorkflowId,
+            OnFailureVariables = workflow.OnFailure is { Variables.Count: > 0 } handler ? handler.Variables.ToJsonString(Indented) : null,
             Steps = workflow.Steps.Select(step => new StepForm
             {
                 StepId = step.StepId,
@@ -132,6 +140,29 @@ public sealed class WorkflowForm
             };
         }).ToList();
 
+        FailureHandler? onFailure = null;
+        if (!string.IsNullOrWhiteSpace(OnFailureWorkflowId))
+        {
+            var handlerVariables = new JsonObject();
+            try
+            {
+                var parsed = string.IsNullOrWhiteSpace(OnFailureVariables) ? new JsonObject() : JsonNode.Parse(OnFailureVariables);
+                if (parsed is JsonObject given)
+                {
+                    handlerVariables = (JsonObject)given.DeepClone();
+                }
+                else
+                {
+                    errors.Add(new ValidationError("on_failure.variables", "must be a JSON object such as {\"message\": \"{{failed_run.error}}\"}."));
+                }
+            }
+            catch (JsonException e)
+            {
+                errors.Add(new ValidationError("on_failure.variables", $"is not valid JSON ({e.Message}); write an object such as {{\"message\": \"{{{{failed_run.error}}}}\"}}."));
+            }
+            onFailure = new FailureHandler { WorkflowId = OnFailureWorkflowId.Trim(), Variables = handlerVariables };
+        }
+
         var workflow = new Workflow
         {
             WorkflowId = WorkflowId.Trim(),
@@ -139,6 +170,7 @@ public sealed class WorkflowForm
             Description = string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(),
             Steps = steps,
             Variables = variables,
+            OnFailure = onFailure,
         };
         return (workflow, errors);
     }
