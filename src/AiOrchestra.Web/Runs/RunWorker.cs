@@ -173,7 +173,10 @@ internal sealed class RunWorker(
                 { Success: true } => (RunStatus.Succeeded, null),
                 _ => (RunStatus.Failed, result.Errors.Count > 0 ? string.Join("\n", result.Errors) : "The run failed."),
             };
-            failedStep = result.Steps.FirstOrDefault(s => s.Status == StepStatus.Failed)?.StepId;
+            if (status == RunStatus.Failed)
+            {
+                failedStep = result.Steps.FirstOrDefault(s => s.Status == StepStatus.Failed)?.StepId;
+            }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
