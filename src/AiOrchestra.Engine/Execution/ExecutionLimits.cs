@@ -30,4 +30,10 @@ public sealed record ExecutionLimits
 
     /// <summary>Size of all the outputs of one run together, as JSON.</summary>
     public long MaxRunOutputBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>Most items one for_each may have (<c>Runs__MaxLoopItems</c>); past it the step fails with this limit named.</summary>
+    public int MaxLoopItems { get; init; } = 1000;
+
+    /// <summary>Most steps (parallel branches) or loop items of one run running at once (<c>Runs__Concurrency</c>).</summary>
+    public int MaxConcurrency { get; init; } = 64;
 }

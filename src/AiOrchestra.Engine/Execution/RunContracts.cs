@@ -10,6 +10,9 @@ public enum StepStatus
     Succeeded,
     Failed,
     Cancelled,
+
+    /// <summary>The step's <c>when</c> was false: it did not run, its output is null.</summary>
+    Skipped,
 }
 
 /// <summary>What one step did: written to the store as it finishes and returned in the run's result.</summary>
@@ -43,6 +46,24 @@ public sealed record RunRequest
     /// their outputs are bound as if they had just run.
     /// </summary>
     public IReadOnlyList<StepRecord> FinishedSteps { get; init; } = [];
+
+    /// <summary>Items of for_each steps a previous attempt already finished: they are not called again.</summary>
+    public IReadOnlyList<ItemRecord> FinishedItems { get; init; } = [];
+}
+
+/// <summary>What one item of a for_each step did: written as it finishes, so a resumed loop starts after it.</summary>
+public sealed record ItemRecord
+{
+    public required string StepId { get; init; }
+    public required int StepIndex { get; init; }
+    public required int ItemIndex { get; init; }
+    public required StepStatus Status { get; init; }
+    public JsonNode? Output { get; init; }
+    public string? Error { get; init; }
+    public int Attempts { get; init; }
+    public long DurationMs { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
 }
 
 /// <summary>The run's outcome in the seed's shape: success, the outputs by step id, every error.</summary>
@@ -64,6 +85,9 @@ public interface IRunJournal
     ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken);
 
     ValueTask StepFinishedAsync(StepRecord step, CancellationToken cancellationToken);
+
+    /// <summary>One item of a for_each step finished (succeeded or failed); awaited like a finished step.</summary>
+    ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken);
 
     /// <summary>Partial output of a step as it streams (LLM tokens).</summary>
     void StepDelta(string stepId, string text);

@@ -10,7 +10,7 @@ namespace AiOrchestra.Engine.Execution;
 /// has a time limit (the step's <c>timeout_seconds</c>, else the default of <see cref="ExecutionLimits"/>); cancelling
 /// the run's token stops it between steps and aborts the step in flight. Rendered text and kept output are capped.
 /// </summary>
-public sealed class WorkflowExecutor
+public sealed partial class WorkflowExecutor
 {
     private readonly RetryDelay _retryDelay;
 
@@ -24,14 +24,15 @@ public sealed class WorkflowExecutor
     {
         Catalog = catalog;
         Time = timeProvider;
-        Limits = limits ?? ExecutionLimits.Default;
         _retryDelay = new RetryDelay(jitter);
+        Limits = limits ?? ExecutionLimits.Default;
     }
-
-    public ExecutionLimits Limits { get; }
 
     internal StepCatalog Catalog { get; }
     internal TimeProvider Time { get; }
+
+    /// <summary>Time limits, output caps, and how large a loop and how many steps or items at once a run may have.</summary>
+    public ExecutionLimits Limits { get; init; }
 
     /// <summary>
     /// Runs (or resumes) <paramref name="request"/>. Never throws for a step's failure: failures, time-outs and
@@ -50,57 +51,38 @@ public sealed class WorkflowExecutor
         var alreadyFinished = new Dictionary<string, StepRecord>(StringComparer.Ordinal);
         foreach (var record in request.FinishedSteps)
         {
-            if (record.Status is StepStatus.Succeeded or StepStatus.Failed)
+            if (record.Status is StepStatus.Succeeded or StepStatus.Failed or StepStatus.Skipped)
             {
                 alreadyFinished[record.StepId] = record;
             }
         }
 
-        var steps = new List<StepRecord>();
-        var outputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        var errors = new List<string>();
-        var failedStepIds = new HashSet<string>(StringComparer.Ordinal);
-        var aborted = false;
-        var cancelled = false;
-        long outputBytes = 0;
-
-        for (var index = 0; index < workflow.Steps.Count && !aborted && !cancelled; index++)
+        var state = new RunState(scope);
+        if (HasDependencies(workflow))
         {
-            var step = workflow.Steps[index];
-            if (!alreadyFinished.TryGetValue(step.StepId, out var record))
+            await ExecuteGraphAsync(request, state, alreadyFinished, journal, cancellationToken);
+        }
+        else
+        {
+            for (var index = 0; index < workflow.Steps.Count && !state.Aborted && !state.Cancelled; index++)
             {
-                if (cancellationToken.IsCancellationRequested)
+                var step = workflow.Steps[index];
+                if (!alreadyFinished.TryGetValue(step.StepId, out var record))
                 {
-                    cancelled = true;
-                    errors.Add($"the run was cancelled before step '{step.StepId}'");
-                    break;
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        state.Cancel(step.StepId);
+                        break;
+                    }
+                    record = await RunStepAsync(request, step, index, scope, state.FailedStepIds, journal, cancellationToken);
+                    record = KeepWithinOutputLimits(record, state);
+                    await journal.StepFinishedAsync(record, CancellationToken.None);
                 }
-                record = await RunStepAsync(request, step, index, scope, failedStepIds, journal, cancellationToken);
-                record = KeepWithinOutputLimits(record, ref outputBytes);
-                await journal.StepFinishedAsync(record, CancellationToken.None);
-            }
-            else
-            {
-                outputBytes += JsonSize.Of(record.Output);
-            }
-            steps.Add(record);
-
-            switch (record.Status)
-            {
-                case StepStatus.Succeeded:
-                    scope[$"{step.StepId}_output"] = record.Output;
-                    scope[step.StepId] = record.Output;
-                    outputs[step.StepId] = record.Output;
-                    break;
-                case StepStatus.Cancelled:
-                    cancelled = true;
-                    errors.Add(WorkflowResultJson.StepError(step.StepId, record.Status, record.Error));
-                    break;
-                default:
-                    errors.Add(WorkflowResultJson.StepError(step.StepId, record.Status, record.Error));
-                    failedStepIds.Add(step.StepId);
-                    aborted = step.OnError == OnError.Abort;
-                    break;
+                else
+                {
+                    state.CountOutput(JsonSize.Of(record.Output));
+                }
+                state.Add(step, record);
             }
         }
 
@@ -108,11 +90,11 @@ public sealed class WorkflowExecutor
         {
             // A failure the workflow chose to continue past (on_error: continue) is reported in Errors
             // but does not fail the run, as continue-on-error does in GitHub Actions.
-            Success = !aborted && !cancelled,
-            Cancelled = cancelled,
-            Outputs = outputs,
-            Errors = errors,
-            Steps = steps,
+            Success = !state.Aborted && !state.Cancelled,
+            Cancelled = state.Cancelled,
+            Outputs = state.Outputs,
+            Errors = state.Errors,
+            Steps = state.Steps,
         };
     }
 
@@ -120,14 +102,13 @@ public sealed class WorkflowExecutor
         RunRequest request,
         WorkflowStep step,
         int index,
-        Dictionary<string, JsonNode?> scope,
+        IReadOnlyDictionary<string, JsonNode?> scope,
         HashSet<string> failedStepIds,
         IRunJournal journal,
         CancellationToken cancellationToken)
     {
         var startedAt = Time.GetUtcNow();
         var startTimestamp = Time.GetTimestamp();
-        await journal.StepStartedAsync(step.StepId, index, 1, startedAt, CancellationToken.None);
 
         StepRecord Finish(StepStatus status, int attempts, JsonNode? output, string? error, TokenUsage? usage = null) => new()
         {
@@ -143,6 +124,12 @@ public sealed class WorkflowExecutor
             FinishedAt = Time.GetUtcNow(),
         };
 
+        if (step.When is not null && !step.ConditionPerItem && ShouldSkip(step, scope, out var conditionError))
+        {
+            return conditionError is null ? Finish(StepStatus.Skipped, 0, null, null) : Finish(StepStatus.Failed, 0, null, conditionError);
+        }
+        await journal.StepStartedAsync(step.StepId, index, 1, startedAt, CancellationToken.None);
+
         var stepType = Catalog.Find(step.StepType);
         if (stepType is null)
         {
@@ -153,6 +140,11 @@ public sealed class WorkflowExecutor
         {
             var actions = string.Join(", ", stepType.Actions.Select(a => a.Name));
             return Finish(StepStatus.Failed, 1, null, $"step type '{step.StepType}' has no action '{step.Action}' (it has: {actions})");
+        }
+        if (step.ForEach is not null)
+        {
+            var loop = await RunLoopAsync(request, step, index, stepType, scope, failedStepIds, journal, cancellationToken);
+            return Finish(loop.Status, loop.Calls, loop.Output, loop.Error, loop.Usage);
         }
 
         JsonObject parameters;
@@ -165,14 +157,29 @@ public sealed class WorkflowExecutor
             return Finish(StepStatus.Failed, 1, null, e.Message);
         }
 
-        var timeLimit = TimeLimitOf(step, stepType);
+        var call = await CallAsync(request, step, index, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
+        return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
+    }
+
+    /// <summary>Calls the step type with the rendered parameters, retrying transient failures as the step says.</summary>
+    private async Task<CallOutcome> CallAsync(
+        RunRequest request,
+        WorkflowStep step,
+        int index,
+        IStepType stepType,
+        JsonObject parameters,
+        IReadOnlyDictionary<string, JsonNode?> values,
+        IRunJournal journal,
+        bool reportRetries,
+        CancellationToken cancellationToken)
+    {
         var maxAttempts = Math.Max(1, step.Retry?.MaxAttempts ?? 1);
         // The step's recorded attempts are the calls it made: an integration's HTTP pipeline may retry inside one
         // step attempt (a 429 then a success is two), an offline step is one call per attempt.
         var calls = 0;
         for (var attempt = 1; ; attempt++)
         {
-            if (attempt > 1)
+            if (attempt > 1 && reportRetries)
             {
                 await journal.StepStartedAsync(step.StepId, index, attempt, Time.GetUtcNow(), CancellationToken.None);
             }
@@ -182,27 +189,27 @@ public sealed class WorkflowExecutor
                 StepId = step.StepId,
                 Attempt = attempt,
                 OwnerId = request.OwnerId,
-                Values = scope,
+                Values = values,
                 MaxRenderedBytes = Limits.MaxRenderedParameterBytes,
                 ReportDelta = text => journal.StepDelta(step.StepId, text),
             };
             // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.
             var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);
-            var outcome = await AttemptAsync(stepType, call, timeLimit, cancellationToken);
+            var outcome = await AttemptAsync(stepType, call, TimeLimitOf(step, stepType), cancellationToken);
             calls += Math.Max(1, context.HttpAttempts);
 
             if (outcome.Cancelled)
             {
-                return Finish(StepStatus.Cancelled, calls, null, "the run was cancelled during this step", context.Usage);
+                return new(StepStatus.Cancelled, calls, null, "the run was cancelled during this step", context.Usage);
             }
             if (outcome.Error is null)
             {
-                return Finish(StepStatus.Succeeded, calls, outcome.Output, null, context.Usage);
+                return new(StepStatus.Succeeded, calls, outcome.Output, null, context.Usage);
             }
             if (!outcome.Transient || attempt >= maxAttempts)
             {
                 var error = attempt > 1 ? $"{outcome.Error} (after {attempt} attempts)" : outcome.Error;
-                return Finish(StepStatus.Failed, calls, null, error, context.Usage);
+                return new(StepStatus.Failed, calls, null, error, context.Usage);
             }
 
             var delay = _retryDelay.Next(step.Retry!, attempt, outcome.RetryAfter);
@@ -212,8 +219,7 @@ public sealed class WorkflowExecutor
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return Finish(StepStatus.Cancelled, calls, null,
-                    $"the run was cancelled while waiting to retry after: {outcome.Error}", context.Usage);
+                return new(StepStatus.Cancelled, calls, null, $"the run was cancelled while waiting to retry after: {outcome.Error}", context.Usage);
             }
         }
     }
@@ -233,13 +239,13 @@ public sealed class WorkflowExecutor
     }
 
     /// <summary>A step whose output would go over the per-step or per-run limit fails instead of keeping it.</summary>
-    private StepRecord KeepWithinOutputLimits(StepRecord record, ref long runBytes)
+    private StepRecord KeepWithinOutputLimits(StepRecord record, RunState state)
     {
         if (record.Status != StepStatus.Succeeded || record.Output is null)
         {
             return record;
         }
-        var runRoom = Limits.MaxRunOutputBytes - runBytes;
+        var runRoom = Limits.MaxRunOutputBytes - state.OutputBytes;
         var size = JsonSize.Of(record.Output, Math.Min(Limits.MaxStepOutputBytes, runRoom));
         string? error = null;
         if (size > Limits.MaxStepOutputBytes)
@@ -254,7 +260,7 @@ public sealed class WorkflowExecutor
         }
         if (error is null)
         {
-            runBytes += size;
+            state.CountOutput(size);
             return record;
         }
         return record with { Status = StepStatus.Failed, Output = null, Error = error };
@@ -304,7 +310,7 @@ public sealed class WorkflowExecutor
 
     /// <summary>Renders each parameter on its own so an error can name the parameter it is in.</summary>
     private static JsonObject RenderParameters(
-        WorkflowStep step, Dictionary<string, JsonNode?> scope, HashSet<string> failedStepIds, long maxBytes)
+        WorkflowStep step, IReadOnlyDictionary<string, JsonNode?> scope, HashSet<string> failedStepIds, long maxBytes)
     {
         var rendered = new JsonObject();
         foreach (var (name, value) in step.Parameters)
@@ -352,4 +358,6 @@ public sealed class WorkflowExecutor
     private sealed record TimeLimit(TimeSpan Limit, string Message);
 
     private sealed record AttemptOutcome(JsonNode? Output, string? Error, bool Transient, TimeSpan? RetryAfter, bool Cancelled);
+
+    private readonly record struct CallOutcome(StepStatus Status, int Calls, JsonNode? Output, string? Error, TokenUsage? Usage);
 }

@@ -13,8 +13,25 @@ public sealed record Workflow
     /// <summary>Default values of the run inputs, in the order the file declares them; a run's inputs override them.</summary>
     public IReadOnlyDictionary<string, JsonNode?> Variables { get; init; } = new Dictionary<string, JsonNode?>();
 
+    /// <summary>The workflow started when a run of this one fails; null for none.</summary>
+    public FailureHandler? OnFailure { get; init; }
+
     // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
     internal bool NameWritten { get; init; }
+    internal bool VariablesWritten { get; init; }
+}
+
+/// <summary>
+/// A workflow-level <c>on_failure</c>: the owner's workflow to start when a run fails, with variables rendered from
+/// <c>{{failed_run.id}}</c>, <c>{{failed_run.workflow_id}}</c>, <c>{{failed_run.error}}</c> and <c>{{failed_run.failed_step}}</c>.
+/// </summary>
+public sealed record FailureHandler
+{
+    public required string WorkflowId { get; init; }
+
+    /// <summary>The handler's inputs as written, with <c>{{ }}</c> placeholders not yet rendered.</summary>
+    public JsonObject Variables { get; init; } = [];
+
     internal bool VariablesWritten { get; init; }
 }
 
@@ -38,6 +55,47 @@ public sealed record WorkflowStep
 
     internal bool ParametersWritten { get; init; }
     internal bool OnErrorWritten { get; init; }
+
+    /// <summary>A condition (<see cref="Expressions.Condition"/>): when it is false the step is skipped; null means always run.</summary>
+    public string? When
+    {
+        get => _when;
+        init
+        {
+            _when = value;
+            _condition = null;
+        }
+    }
+
+    /// <summary>The list the step runs once per item of: a <c>{{reference}}</c> to one, or a literal list; null means run once.</summary>
+    public JsonNode? ForEach { get; init; }
+
+    /// <summary>Items of <see cref="ForEach"/> run at once; null means one at a time.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Earlier steps this one waits for instead of the one before it; null means the one before it.</summary>
+    public IReadOnlyList<string>? DependsOn { get; init; }
+
+    /// <summary>
+    /// The original project's <c>next_step</c>: the id of the step that runs after this one (always the next one listed,
+    /// which validation checks), or null on the step that ends the run. Kept so a file writes back as it was read.
+    /// </summary>
+    public string? NextStep { get; init; }
+
+    internal bool NextStepWritten { get; init; }
+
+    private string? _when;
+    private Expressions.Condition? _condition;
+
+    /// <summary>The parsed <see cref="When"/>, parsed once per step and kept (workflows are cached per version).</summary>
+    internal Expressions.Condition? Condition => _when is null ? null : _condition ??= Expressions.Condition.Parse(_when);
+
+    /// <summary>
+    /// A loop whose condition reads <c>item</c> or <c>item_index</c> tests each item on its own (a false one is
+    /// skipped, null in the output); any other condition is tested once for the whole step.
+    /// </summary>
+    internal bool ConditionPerItem => ForEach is not null && Condition is { } condition
+        && condition.References.Any(r => WorkflowValidator.IsItemName(r.Name));
 }
 
 /// <summary>What a failed step does to the run: stop it (the default) or go on with the next step.</summary>

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace AiOrchestra.Engine.Workflows;
 
 /// <summary>Reads and writes the seed-compatible JSON workflow format.</summary>
-public static class WorkflowJson
+public static partial class WorkflowJson
 {
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -100,6 +100,7 @@ public static class WorkflowJson
                 }
                 writer.WriteEndObject();
             }
+            WriteOnFailure(writer, workflow.OnFailure);
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -142,6 +143,7 @@ public static class WorkflowJson
         {
             writer.WriteNumber("timeout_seconds", timeout);
         }
+        WriteControlFlow(writer, step);
         writer.WriteEndObject();
     }
 

@@ -32,4 +32,7 @@ public static class WorkflowLimits
 
     /// <summary>Longest time limit for one attempt of a step, in seconds (1 hour).</summary>
     public const int MaxTimeoutSeconds = 3600;
+
+    /// <summary>Most items of a for_each run at once as a workflow may ask; a run also never exceeds <c>Runs__Concurrency</c>.</summary>
+    public const int MaxLoopConcurrency = 1000;
 }

@@ -7,7 +7,7 @@ namespace AiOrchestra.Engine.Workflows;
 /// Turns a parsed JSON document into a <see cref="Workflow"/>, collecting every shape problem
 /// (unknown fields, wrong types, missing fields) instead of stopping at the first one.
 /// </summary>
-internal sealed class WorkflowReader
+internal sealed partial class WorkflowReader
 {
     private sealed record Field(string Name, string? ShortName = null)
     {
@@ -16,12 +16,13 @@ internal sealed class WorkflowReader
     }
 
     private static readonly Field[] WorkflowFields =
-        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables")];
+        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("on_failure")];
 
     private static readonly Field[] StepFields =
     [
         new("step_id", "id"), new("step_type", "type"), new("action"), new("parameters", "params"),
         new("on_error"), new("retry"), new("timeout_seconds"),
+        new("when"), new("for_each"), new("concurrency"), new("depends_on"), new("next_step"),
     ];
 
     private static readonly Field[] RetryFields = [new("max_attempts"), new("initial_delay_ms"), new("max_delay_ms")];
@@ -54,6 +55,7 @@ internal sealed class WorkflowReader
             Variables = variables,
             NameWritten = name is not null,
             VariablesWritten = fields.ContainsKey("variables"),
+            OnFailure = ReadOnFailure(fields),
         });
     }
 
@@ -100,7 +102,7 @@ internal sealed class WorkflowReader
         var onError = ReadOnError(fields);
         var retry = ReadRetry(fields);
         var timeout = OptionalInt(fields, "timeout_seconds", "a whole number of seconds");
-        return OriginalNames.ToOurs(new WorkflowStep
+        var step = new WorkflowStep
         {
             StepId = stepId ?? "",
             StepType = stepType ?? "",
@@ -111,7 +113,8 @@ internal sealed class WorkflowReader
             TimeoutSeconds = timeout,
             ParametersWritten = parameters is not null,
             OnErrorWritten = onError is not null,
-        });
+        };
+        return OriginalNames.ToOurs(ReadControlFlow(fields, step));
     }
 
     private JsonObject? ReadParameters(Dictionary<string, (JsonNode? Value, string Path)> fields)

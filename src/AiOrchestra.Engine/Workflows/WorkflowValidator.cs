@@ -26,6 +26,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         }
         CheckValues(workflow.Variables, "variable", errors);
         CheckSteps(workflow, errors);
+        CheckOnFailure(workflow, errors);
         return errors;
     }
 
@@ -142,6 +143,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             CheckAction(steps[index], path, errors);
             CheckReferences(workflow, index, indexById, path, errors);
             CheckFailureHandling(steps[index], path, errors);
+            CheckControlFlow(workflow, index, indexById, path, errors);
         }
     }
 
@@ -236,6 +238,10 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             }
             foreach (var reference in template.References)
             {
+                if (step.ForEach is not null && IsItemName(reference.Name))
+                {
+                    continue;
+                }
                 var problem = ReferenceProblem(workflow, index, indexById, reference.Name);
                 if (problem is not null)
                 {
@@ -260,7 +266,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             var stepIndex = indexById[stepId];
             if (stepIndex < index)
             {
-                return null;
+                return WaitsFor(workflow, index, stepIndex) ? null : NotWaitedFor(workflow, index, name, stepId);
             }
             var current = workflow.Steps[index].StepId;
             if (stepIndex == index)

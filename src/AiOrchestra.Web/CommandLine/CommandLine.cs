@@ -162,6 +162,13 @@ public static class WorkflowCommands
             return ValueTask.CompletedTask;
         }
 
+        public ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken)
+        {
+            var status = WorkflowResultJson.StatusName(item.Status);
+            error.WriteLine($"  {item.StepId}[{item.ItemIndex}]: {status} in {item.DurationMs} ms{(item.Error is null ? "" : $" — {item.Error}")}");
+            return ValueTask.CompletedTask;
+        }
+
         public void StepDelta(string stepId, string text)
         {
         }

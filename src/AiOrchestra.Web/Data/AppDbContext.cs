@@ -14,6 +14,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<PromptRecord> Prompts => Set<PromptRecord>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
+    public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -31,9 +32,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new PromptRecord.Configuration());
         builder.ApplyConfiguration(new Run.Configuration());
         builder.ApplyConfiguration(new RunStep.Configuration());
+        builder.ApplyConfiguration(new RunStepItem.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(Run), typeof(RunStep) })
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(Run), typeof(RunStep), typeof(RunStepItem) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

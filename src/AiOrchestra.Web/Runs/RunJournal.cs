@@ -27,6 +27,10 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
         feed.Publish(StepFinishedEvent(runId, step));
     }
 
+    public async ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken) =>
+        // durable before the loop takes another item: a resumed run does not call it again
+        await writer.ItemFinishedAsync(runId, item);
+
     public void StepDelta(string stepId, string text) =>
         feed.Publish(new RunEvent
         {

@@ -15,6 +15,10 @@ public sealed class RunOptions
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 64;
 
+    /// <summary>Most items one for_each step may loop over (<c>Runs__MaxLoopItems</c>); a longer list fails the step.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxLoopItems { get; set; } = 1000;
+
     /// <summary>How long a claim on a run lasts without renewal; a run whose lease ran out is taken over and resumed.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;
@@ -72,6 +76,8 @@ public sealed class RunOptions
         MaxRenderedParameterBytes = MaxRenderedParameterBytes,
         MaxStepOutputBytes = MaxStepOutputBytes,
         MaxRunOutputBytes = MaxRunOutputBytes,
+        MaxLoopItems = MaxLoopItems,
+        MaxConcurrency = Concurrency,
     };
 
     /// <summary>Live event streams (API and run pages together) one user may have open at once; more get 429.</summary>

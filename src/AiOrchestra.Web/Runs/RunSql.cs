@@ -24,6 +24,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _claim;
     private readonly Statement _stepStarted;
     private readonly Statement _stepFinished;
+    private readonly Statement _itemFinished;
     private readonly Statement _finishRun;
     private readonly Statement _renewLeases;
     private readonly Statement _releaseLease;
@@ -85,6 +86,16 @@ internal sealed class RunSql : IDisposable
                 started_at = excluded.started_at, finished_at = excluded.finished_at
             """,
             "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished");
+        _itemFinished = Prepare(
+            """
+            INSERT INTO run_step_items (run_id, step_index, item_index, step_id, status, output, error, attempts, duration_ms,
+                                        started_at, finished_at)
+            VALUES (@run, @index, @item, @step, @status, @output, @error, @attempts, @duration, @started, @finished)
+            ON CONFLICT (run_id, step_index, item_index) DO UPDATE SET status = excluded.status, output = excluded.output,
+                error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
+                started_at = excluded.started_at, finished_at = excluded.finished_at
+            """,
+            "@run", "@index", "@item", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@started", "@finished");
         _finishRun = Prepare(
             """
             UPDATE runs SET status = @status, error = @error, finished_at = @finished, lease_owner = NULL, lease_expires_at = NULL
@@ -178,6 +189,10 @@ internal sealed class RunSql : IDisposable
     public void StepFinished(string runId, StepRecord step, string? output) => _stepFinished.Execute(
         runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
         step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds());
+
+    public void ItemFinished(string runId, ItemRecord item, string? output) => _itemFinished.Execute(
+        runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,
+        item.DurationMs, item.StartedAt.ToUnixTimeMilliseconds(), item.FinishedAt.ToUnixTimeMilliseconds());
 
     /// <summary>Records the run's outcome; false when this worker no longer holds the run.</summary>
     public bool FinishRun(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>

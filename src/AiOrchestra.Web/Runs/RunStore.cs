@@ -56,6 +56,12 @@ public sealed class RunStore(AppDbContext db)
     private static readonly Func<AppDbContext, string, IAsyncEnumerable<RunStep>> StepsOf = EF.CompileAsyncQuery<AppDbContext, string, RunStep>(
         (AppDbContext db, string runId) => db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index));
 
+    /// <summary>How many items of each for_each step of the run are recorded as finished, by step index.</summary>
+    public async Task<Dictionary<int, int>> CountItemsAsync(string runId, CancellationToken cancellationToken) =>
+        await db.RunStepItems.AsNoTracking().Where(i => i.RunId == runId)
+            .GroupBy(i => i.StepIndex).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+
     public async Task<RunDetails?> GetAsync(string ownerId, string runId, CancellationToken cancellationToken)
     {
         var run = await OneRun(db, ownerId, runId, cancellationToken);

@@ -23,6 +23,7 @@ internal sealed class RunWorker(
     RunEvents events,
     RunCancellations cancellations,
     RunSignal signal,
+    FailureHandlerStarter failureHandlers,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -156,10 +157,13 @@ internal sealed class RunWorker(
     {
         RunStatus status;
         string? error;
+        Workflow? ran = null;
+        string? failedStep = null;
         try
         {
-            var workflow = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
+            var workflow = ran = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
+            var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
             {
                 RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
@@ -173,6 +177,7 @@ internal sealed class RunWorker(
             var request = new RunRequest
             {
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
+                FinishedItems = finishedItems,
             };
             var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel);
             (status, error) = result switch
@@ -181,6 +186,10 @@ internal sealed class RunWorker(
                 { Success: true } => (RunStatus.Succeeded, null),
                 _ => (RunStatus.Failed, result.Errors.Count > 0 ? string.Join("\n", result.Errors) : "The run failed."),
             };
+            if (status == RunStatus.Failed)
+            {
+                failedStep = result.Steps.FirstOrDefault(s => s.Status == StepStatus.Failed)?.StepId;
+            }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -202,6 +211,22 @@ internal sealed class RunWorker(
         {
             // the host is stopping, not the user: leave the run running so the next start resumes it
             return;
+        }
+
+        if (status == RunStatus.Failed && ran?.OnFailure is not null)
+        {
+            try
+            {
+                // started before the run is finished, so the run's error can say which run handles it
+                if (await failureHandlers.StartAsync(run.RunId, run.OwnerId, ran, error ?? "", failedStep, stoppingToken) is { } handled)
+                {
+                    error = $"{error}\n{handled}";
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "The failure handler of run {RunId} could not be started", run.RunId);
+            }
         }
 
         var finishedAt = time.GetUtcNow();
@@ -298,7 +323,7 @@ internal sealed class RunWorker(
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var steps = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed))
+            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped))
             .OrderBy(s => s.Index)
             .ToListAsync(cancellationToken);
         return steps.Select(s => new StepRecord
@@ -307,6 +332,22 @@ internal sealed class RunWorker(
             Error = s.Error, Attempts = s.Attempts, DurationMs = s.DurationMs,
             Usage = s.PromptTokens is null && s.CompletionTokens is null ? null : new TokenUsage(s.PromptTokens ?? 0, s.CompletionTokens ?? 0),
             StartedAt = s.StartedAt ?? default, FinishedAt = s.FinishedAt ?? default,
+        }).ToList();
+    }
+
+    /// <summary>The finished items of the run's for_each steps (none for a run without loops: one indexed query).</summary>
+    private async Task<IReadOnlyList<ItemRecord>> LoadFinishedItemsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var items = await db.RunStepItems.AsNoTracking()
+            .Where(i => i.RunId == runId)
+            .OrderBy(i => i.StepIndex).ThenBy(i => i.ItemIndex)
+            .ToListAsync(cancellationToken);
+        return items.Select(i => new ItemRecord
+        {
+            StepId = i.StepId, StepIndex = i.StepIndex, ItemIndex = i.ItemIndex, Status = i.Status,
+            Output = i.Output is null ? null : JsonNode.Parse(i.Output), Error = i.Error, Attempts = i.Attempts, DurationMs = i.DurationMs,
+            StartedAt = i.StartedAt ?? default, FinishedAt = i.FinishedAt ?? default,
         }).ToList();
     }
 

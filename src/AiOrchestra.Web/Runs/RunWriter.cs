@@ -32,6 +32,12 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         return Enqueue(sql => { sql.StepFinished(runId, step, output); return true; });
     }
 
+    internal Task ItemFinishedAsync(string runId, ItemRecord item)
+    {
+        var output = item.Output?.ToJsonString();
+        return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
+    }
+
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
         Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));
 

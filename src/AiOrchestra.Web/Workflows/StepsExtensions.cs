@@ -21,7 +21,7 @@ public static class StepsExtensions
         var services = builder.Services;
         services.AddSingleton<StepCatalog>();
         services.AddSingleton<WorkflowValidator>();
-        // the Runs section's time limits and output caps (RunOptions is bound by AddRuns)
+        // the Runs section's time limits, output caps, loop size and concurrency (RunOptions is bound by AddRuns)
         services.AddSingleton(sp => new WorkflowExecutor(
             sp.GetRequiredService<StepCatalog>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<RunOptions>>().Value.ToLimits()));

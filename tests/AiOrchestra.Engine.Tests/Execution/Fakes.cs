@@ -39,6 +39,7 @@ internal sealed class RecordingJournal : IRunJournal
 {
     private readonly List<string> _events = [];
     private readonly List<StepRecord> _finished = [];
+    private readonly List<ItemRecord> _items = [];
 
     public IReadOnlyList<string> Events { get { lock (_events) { return _events.ToList(); } } }
     public IReadOnlyList<StepRecord> Finished { get { lock (_events) { return _finished.ToList(); } } }
@@ -55,6 +56,18 @@ internal sealed class RecordingJournal : IRunJournal
         {
             _events.Add($"finished {step.StepId} {step.Status}");
             _finished.Add(step);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public IReadOnlyList<ItemRecord> Items { get { lock (_events) { return _items.ToList(); } } }
+
+    public ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken)
+    {
+        lock (_events)
+        {
+            _events.Add($"item {item.StepId}[{item.ItemIndex}] {item.Status}");
+            _items.Add(item);
         }
         return ValueTask.CompletedTask;
     }

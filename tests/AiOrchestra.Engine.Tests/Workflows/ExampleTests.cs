@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Engine.Workflows;
 
@@ -29,7 +31,7 @@ public class ExampleTests
     public void The_seed_examples_and_an_offline_one_ship()
     {
         Assert.Equal(
-            ["email_to_notion.json", "generate_sop_to_github.json", "offline_release_notes.json", "simple_ai_completion.json"],
+            ["email_to_notion.json", "email_to_notion_per_email.json", "generate_sop_to_github.json", "offline_feedback_digest.json", "offline_release_notes.json", "simple_ai_completion.json"],
             FileNames(WorkflowsFolder));
     }
 
@@ -120,6 +122,46 @@ public class ExampleTests
         Assert.StartsWith("# AI Orchestra 1.4.0\n\n- Runs resume after a crash", announcement);
         Assert.Contains("Write release notes for AI Orchestra version 1.4.0.", announcement);
         Assert.DoesNotContain("{{", announcement);
+    }
+
+    [Fact]
+    public async Task Offline_feedback_digest_loops_branches_and_skips_as_its_condition_says()
+    {
+        var workflow = ReadExample("offline_feedback_digest.json");
+        var executor = new WorkflowExecutor(new StepCatalog([new TemplateStep()]), TimeProvider.System);
+        Assert.Contains(workflow.Steps, s => s.When is not null);
+        Assert.Contains(workflow.Steps, s => s.ForEach is not null);
+        Assert.Equal(2, workflow.Steps.Count(s => s.DependsOn is ["heading"]));
+
+        var low = await executor.ExecuteAsync(Request(workflow, []), new NoJournal(), CancellationToken.None);
+        var happy = await executor.ExecuteAsync(
+            Request(workflow, new() { ["feedback"] = JsonNode.Parse("""[{"from": "Grace", "rating": 5, "text": "Great"}]""") }),
+            new NoJournal(), CancellationToken.None);
+
+        Assert.True(low.Success, string.Join("\n", low.Errors));
+        Assert.Equal(3, low.Outputs["replies"]!.AsArray().Count);
+        var digest = low.Outputs["digest"]!.GetValue<string>();
+        Assert.StartsWith("# Feedback digest for AI Orchestra\n\n[\"0. Dear Ada, thank you for rating AI Orchestra 2 of 5", digest);
+        Assert.EndsWith("\n\nEscalate to Sam: Ada and others rated AI Orchestra at 2 or below.", digest);
+        Assert.True(happy.Success);
+        Assert.Equal(StepStatus.Skipped, happy.Steps.Single(s => s.StepId == "escalation").Status);
+        Assert.EndsWith("\"]\n\n", happy.Outputs["digest"]!.GetValue<string>());
+    }
+
+    private static RunRequest Request(Workflow workflow, Dictionary<string, JsonNode?> inputs) =>
+        new() { RunId = "r", OwnerId = "o", Workflow = workflow, Inputs = inputs };
+
+    private sealed class NoJournal : IRunJournal
+    {
+        public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask StepFinishedAsync(StepRecord step, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public void StepDelta(string stepId, string text)
+        {
+        }
     }
 
     [Theory]

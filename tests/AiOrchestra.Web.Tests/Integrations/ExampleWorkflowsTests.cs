@@ -19,7 +19,9 @@ public sealed class ExampleWorkflowsTests
     internal static Task Providers(RecordedRequest request, HttpContext context) => request switch
     {
         { Path: "/v1/chat/completions" } => OpenAIStepTests.StreamAsync(context, Chunks(
-            request.Body.Contains("Summarise these emails", StringComparison.Ordinal) ? Summary
+            request.Body.Contains("Is this email important", StringComparison.Ordinal)
+                ? (request.Body.Contains("Meeting moved", StringComparison.Ordinal) ? "yes" : "no")
+            : request.Body.Contains("Summarise these emails", StringComparison.Ordinal) ? Summary
             : request.Body.Contains("standard operating procedure", StringComparison.Ordinal) ? Sop
             : Answer)),
         { Path: "/token" } => GmailStepTests.Gmail(request, context),
@@ -84,5 +86,26 @@ public sealed class ExampleWorkflowsTests
         Assert.Equal(["fetch", "summarize", "save"], stored["steps"]!.AsArray().Select(s => (string?)s!["step_id"]));
         Assert.All(stored["steps"]!.AsArray(), s => Assert.Equal("succeeded", (string?)s!["status"]));
         Assert.Equal(Summary, (string?)stored["steps"]![1]!["output"]);
+    }
+
+    [Fact]
+    public async Task Email_to_notion_per_email_writes_a_page_only_for_the_email_the_model_marks_important()
+    {
+        await using var fakes = await FakeServer.StartAsync(Providers);
+        using var app = new IntegrationApp(fakes.Url);
+        using var api = await app.AdminAsync();
+
+        var result = await IntegrationApp.ExecuteAsync(api, "email_to_notion_per_email", new { notion_page_id = "parent-page-1" });
+
+        Assert.True((bool)result["success"]!, result.ToJsonString());
+        Assert.Equal("""["yes","no"]""", result["outputs"]!["triage"]!.ToJsonString());
+        var pages = result["outputs"]!["pages"]!.AsArray();
+        Assert.Equal("page-123", (string?)pages[0]!["id"]);
+        Assert.Null(pages[1]);
+        var posted = fakes.Received.Where(r => r is { Method: "POST", Path: "/v1/pages" }).ToList();
+        var page = JsonNode.Parse(Assert.Single(posted).Body)!;
+        Assert.Equal("parent-page-1", (string?)page["parent"]!["page_id"]);
+        Assert.Contains("Meeting moved", page["properties"]!.ToJsonString());
+        Assert.Equal(2, fakes.Received.Count(r => r.Path == "/v1/chat/completions"));
     }
 }

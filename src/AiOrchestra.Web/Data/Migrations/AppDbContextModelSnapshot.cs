@@ -310,6 +310,70 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_steps", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunStepItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("DurationMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("item_index");
+
+                    b.Property<string>("Output")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("output");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.Property<int>("StepIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step_index");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "StepIndex", "ItemIndex")
+                        .IsUnique();
+
+                    b.ToTable("run_step_items", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -556,6 +620,15 @@ namespace AiOrchestra.Web.Data.Migrations
                 {
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany("Steps")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunStepItem", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

@@ -38,6 +38,9 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
     /// <summary>The workflow that already has the id a new workflow asked for.</summary>
     public Workflow? Taken { get; private set; }
 
+    /// <summary>The flow view of the saved workflow; null for a new one.</summary>
+    public Dashboard.FlowDiagram? Flow { get; private set; }
+
     public bool Saved { get; private set; }
 
     /// <summary>
@@ -56,6 +59,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
                 return NotFound();
             }
             Form = WorkflowForm.From(stored.Workflow);
+            Flow = Dashboard.FlowDiagram.From(stored.Workflow);
             Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
         }
         else

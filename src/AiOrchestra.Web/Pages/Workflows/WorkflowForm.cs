@@ -16,6 +16,17 @@ public sealed class StepForm
     public string OnError { get; set => field = value ?? "abort"; } = "abort";
     public int? MaxAttempts { get; set; }
     public int? TimeoutSeconds { get; set; }
+
+    /// <summary>The step's condition; empty means always run.</summary>
+    public string? When { get; set; }
+
+    /// <summary>What the step loops over: a reference such as {{fetch_output}}, or a JSON list; empty means run once.</summary>
+    public string? ForEach { get; set; }
+
+    public int? Concurrency { get; set; }
+
+    /// <summary>The ids of the steps this one waits for, separated by commas; empty means the step before it.</summary>
+    public string? DependsOn { get; set; }
 }
 
 /// <summary>The workflow editor's fields, and their conversion from and to a <see cref="Workflow"/>.</summary>
@@ -33,6 +44,12 @@ public sealed class WorkflowForm
 
     public List<StepForm> Steps { get; set => field = value ?? []; } = [];
 
+    /// <summary>The workflow started when a run fails (on_failure); empty for none.</summary>
+    public string? OnFailureWorkflowId { get; set; }
+
+    /// <summary>The failure handler's variables as a JSON object.</summary>
+    public string? OnFailureVariables { get; set; }
+
     public static WorkflowForm From(Workflow workflow)
     {
         var variables = new JsonObject();
@@ -46,6 +63,8 @@ public sealed class WorkflowForm
             Name = workflow.Name,
             Description = workflow.Description,
             Variables = variables.ToJsonString(Indented),
+            OnFailureWorkflowId = workflow.OnFailure?.WorkflowId,
+            OnFailureVariables = workflow.OnFailure is { Variables.Count: > 0 } handler ? handler.Variables.ToJsonString(Indented) : null,
             Steps = workflow.Steps.Select(step => new StepForm
             {
                 StepId = step.StepId,
@@ -55,6 +74,10 @@ public sealed class WorkflowForm
                 OnError = step.OnError == OnError.Continue ? "continue" : "abort",
                 MaxAttempts = step.Retry?.MaxAttempts,
                 TimeoutSeconds = step.TimeoutSeconds,
+                When = step.When,
+                ForEach = ToText(step.ForEach),
+                Concurrency = step.Concurrency,
+                DependsOn = step.DependsOn is { } dependsOn ? string.Join(", ", dependsOn) : null,
             }).ToList(),
         };
     }
@@ -108,8 +131,37 @@ public sealed class WorkflowForm
                 OnError = step.OnError == "continue" ? OnError.Continue : OnError.Abort,
                 Retry = step.MaxAttempts is > 1 ? new RetrySettings { MaxAttempts = step.MaxAttempts.Value } : null,
                 TimeoutSeconds = step.TimeoutSeconds,
+                When = string.IsNullOrWhiteSpace(step.When) ? null : step.When.Trim(),
+                ForEach = FromText(step.ForEach?.Trim(), ParameterType.Any),
+                Concurrency = step.Concurrency,
+                DependsOn = string.IsNullOrWhiteSpace(step.DependsOn)
+                    ? null
+                    : step.DependsOn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
             };
         }).ToList();
+
+        FailureHandler? onFailure = null;
+        if (!string.IsNullOrWhiteSpace(OnFailureWorkflowId))
+        {
+            var handlerVariables = new JsonObject();
+            try
+            {
+                var parsed = string.IsNullOrWhiteSpace(OnFailureVariables) ? new JsonObject() : JsonNode.Parse(OnFailureVariables);
+                if (parsed is JsonObject given)
+                {
+                    handlerVariables = (JsonObject)given.DeepClone();
+                }
+                else
+                {
+                    errors.Add(new ValidationError("on_failure.variables", "must be a JSON object such as {\"message\": \"{{failed_run.error}}\"}."));
+                }
+            }
+            catch (JsonException e)
+            {
+                errors.Add(new ValidationError("on_failure.variables", $"is not valid JSON ({e.Message}); write an object such as {{\"message\": \"{{{{failed_run.error}}}}\"}}."));
+            }
+            onFailure = new FailureHandler { WorkflowId = OnFailureWorkflowId.Trim(), Variables = handlerVariables };
+        }
 
         var workflow = new Workflow
         {
@@ -118,6 +170,7 @@ public sealed class WorkflowForm
             Description = string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(),
             Steps = steps,
             Variables = variables,
+            OnFailure = onFailure,
         };
         return (workflow, errors);
     }
