@@ -13,6 +13,9 @@ public sealed record Workflow
     /// <summary>Default values of the run inputs, in the order the file declares them; a run's inputs override them.</summary>
     public IReadOnlyDictionary<string, JsonNode?> Variables { get; init; } = new Dictionary<string, JsonNode?>();
 
+    /// <summary>What starts the workflow by itself (webhooks, schedules, polls); empty for a workflow run by hand or the API.</summary>
+    public IReadOnlyList<WorkflowTrigger> Triggers { get; init; } = [];
+
     // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
     internal bool NameWritten { get; init; }
     internal bool VariablesWritten { get; init; }

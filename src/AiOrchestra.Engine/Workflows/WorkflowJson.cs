@@ -95,6 +95,15 @@ public static class WorkflowJson
                 }
                 writer.WriteEndObject();
             }
+            if (workflow.Triggers.Count > 0)
+            {
+                writer.WriteStartArray("triggers");
+                foreach (var trigger in workflow.Triggers)
+                {
+                    WriteTrigger(writer, trigger);
+                }
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -136,6 +145,101 @@ public static class WorkflowJson
         if (step.TimeoutSeconds is { } timeout)
         {
             writer.WriteNumber("timeout_seconds", timeout);
+        }
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A trigger's settings: those of its kind, each when spelled out in the file read or not at its default. Never a secret.</summary>
+    private static void WriteTrigger(Utf8JsonWriter writer, WorkflowTrigger trigger)
+    {
+        var defaults = new WorkflowTrigger { TriggerId = "", Type = trigger.Type };
+        bool Write(string name, bool differs) => trigger.Written.Contains(name) || differs;
+        writer.WriteStartObject();
+        writer.WriteString("trigger_id", trigger.TriggerId);
+        writer.WriteString("type", TriggerNames.Text(trigger.Type));
+        if (Write("enabled", !trigger.Enabled))
+        {
+            writer.WriteBoolean("enabled", trigger.Enabled);
+        }
+        switch (trigger.Type)
+        {
+            case TriggerType.Webhook:
+                if (Write("respond", trigger.Respond != defaults.Respond))
+                {
+                    writer.WriteString("respond", TriggerNames.Text(trigger.Respond));
+                }
+                if (trigger.ResponseStep is { } responseStep)
+                {
+                    writer.WriteString("response_step", responseStep);
+                }
+                if (Write("signed", trigger.Signed))
+                {
+                    writer.WriteBoolean("signed", trigger.Signed);
+                }
+                if (trigger.MaxPerMinute is { } maxPerMinute)
+                {
+                    writer.WriteNumber("max_per_minute", maxPerMinute);
+                }
+                break;
+            case TriggerType.Schedule:
+                if (trigger.Cron is { } cron)
+                {
+                    writer.WriteString("cron", cron);
+                }
+                if (trigger.TimeZone is { } timeZone)
+                {
+                    writer.WriteString("time_zone", timeZone);
+                }
+                if (trigger.EverySeconds is { } every)
+                {
+                    writer.WriteNumber("every_seconds", every);
+                }
+                if (Write("missed", trigger.Missed != defaults.Missed))
+                {
+                    writer.WriteString("missed", TriggerNames.Text(trigger.Missed));
+                }
+                break;
+            case TriggerType.Poll:
+                if (trigger.EverySeconds is { } interval)
+                {
+                    writer.WriteNumber("every_seconds", interval);
+                }
+                if (trigger.StepType is { } stepType)
+                {
+                    writer.WriteString("step_type", stepType);
+                }
+                if (trigger.Action is { } action)
+                {
+                    writer.WriteString("action", action);
+                }
+                if (Write("parameters", trigger.Parameters.Count > 0))
+                {
+                    writer.WritePropertyName("parameters");
+                    trigger.Parameters.WriteTo(writer);
+                }
+                if (Write("item_id", trigger.ItemId != defaults.ItemId))
+                {
+                    writer.WriteString("item_id", trigger.ItemId);
+                }
+                if (Write("mode", trigger.Mode != defaults.Mode))
+                {
+                    writer.WriteString("mode", TriggerNames.Text(trigger.Mode));
+                }
+                if (Write("max_items", trigger.MaxItems != defaults.MaxItems))
+                {
+                    writer.WriteNumber("max_items", trigger.MaxItems);
+                }
+                break;
+        }
+        if (Write("variables", trigger.Variables.Count > 0))
+        {
+            writer.WriteStartObject("variables");
+            foreach (var (name, value) in trigger.Variables)
+            {
+                writer.WritePropertyName(name);
+                WriteValue(writer, value);
+            }
+            writer.WriteEndObject();
         }
         writer.WriteEndObject();
     }

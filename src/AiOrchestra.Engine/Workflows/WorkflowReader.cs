@@ -16,7 +16,7 @@ internal sealed class WorkflowReader
     }
 
     private static readonly Field[] WorkflowFields =
-        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables")];
+        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("triggers")];
 
     private static readonly Field[] StepFields =
     [
@@ -41,6 +41,7 @@ internal sealed class WorkflowReader
         var description = OptionalString(fields, "description");
         var steps = ReadSteps(fields);
         var variables = ReadVariables(fields);
+        var triggers = new TriggerReader(_errors).Read(fields.TryGetValue("triggers", out var found) ? found : null);
         // best effort: what could be read, with empty text where a field was missing, so the validator can still
         // report everything else; the result does not succeed while the reader has errors
         return Result(new Workflow
@@ -50,6 +51,7 @@ internal sealed class WorkflowReader
             Description = description,
             Steps = steps,
             Variables = variables,
+            Triggers = triggers,
             NameWritten = name is not null,
             VariablesWritten = fields.ContainsKey("variables"),
         });
