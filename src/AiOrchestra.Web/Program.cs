@@ -4,6 +4,7 @@ using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
 
 // `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
@@ -22,11 +23,13 @@ if (command)
 
 builder.AddApi();
 builder.AddDashboard();
+builder.AddTriggers();
 
 var app = builder.Build();
 
 app.MapApi();
 app.MapDashboard();
+app.MapTriggers();
 
 await app.RunAsync();
 return 0;

@@ -14,6 +14,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<PromptRecord> Prompts => Set<PromptRecord>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
+    public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
+    public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -31,6 +33,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new PromptRecord.Configuration());
         builder.ApplyConfiguration(new Run.Configuration());
         builder.ApplyConfiguration(new RunStep.Configuration());
+        builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
+        builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
         foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(Run), typeof(RunStep) })

@@ -46,12 +46,18 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetAsync(
-        string id, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, IServiceProvider services, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(user.OwnerId(), id, cancellationToken);
         if (stored is null)
         {
             return NotFound(id);
+        }
+        if (stored.Workflow.Triggers.Any(t => t.Type == TriggerType.Webhook))
+        {
+            // each webhook's address as its url (a read-only field the reader ignores); never its secret
+            response.Headers.ETag = ETag(stored.Version);
+            return TypedResults.Text(await Triggers.TriggerUrls.DocumentWithUrlsAsync(stored, user.OwnerId(), response.HttpContext.Request, services, cancellationToken), "application/json");
         }
         return Document(stored, response);
     }
