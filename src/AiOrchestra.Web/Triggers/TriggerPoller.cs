@@ -99,9 +99,15 @@ public sealed partial class TriggerPoller(
         {
             items = await ListAsync(workflow, trigger, state, cancellationToken);
         }
-        catch (Exception e) when (e is StepFailedException or TemplateException or PollException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            var reason = e is OperationCanceledException ? $"the source did not answer within {PollTimeout.TotalSeconds:0} seconds" : e.Message;
+            var reason = e switch
+            {
+                OperationCanceledException => $"the source did not answer within {PollTimeout.TotalSeconds:0} seconds",
+                StepFailedException or TemplateException or PollException => e.Message,
+                JsonException => $"{trigger.StepType}.{trigger.Action} answered something that is not the expected JSON ({e.Message})",
+                _ => $"{e.GetType().Name}: {e.Message}",
+            };
             LogPollFailed(state.WorkflowId, state.TriggerId, reason);
             await db.TriggerStates.Where(t => t.Id == state.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(t => t.LastError, "poll failed: " + reason).SetProperty(t => t.LastErrorAt, now), cancellationToken);

@@ -18,7 +18,7 @@ namespace AiOrchestra.Web.Tests.Triggers;
 /// The real app on a test's SQLite file with a fake clock shared across restarts (a second host on the same
 /// database), the <c>fake</c> step type and any extra step types.
 /// </summary>
-public sealed class TriggerHost(TempDatabase database, FakeTimeProvider time, params IStepType[] steps) : WebApplicationFactory<Program>
+public sealed class TriggerHost(TempDatabase database, FakeTimeProvider time, Dictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     private readonly FakeSteps _fake = new() { Blocking = false };
 
@@ -27,15 +27,15 @@ public sealed class TriggerHost(TempDatabase database, FakeTimeProvider time, pa
         builder.UseContentRoot(StoreHost.RepositoryRoot);
         builder.UseSetting("ConnectionStrings:Default", database.ConnectionString);
         builder.UseSetting("DataFolder", database.Folder);
+        foreach (var (key, value) in settings ?? [])
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(time);
             services.AddSingleton<IStepType>(_fake);
-            foreach (var step in steps)
-            {
-                services.AddSingleton(step);
-            }
         });
     }
 
