@@ -59,6 +59,42 @@ public static class WorkflowJson
     }
 
     /// <summary>
+    /// Reads a <c>triggers</c> array on its own (the editor's triggers field), with errors at <c>triggers[i]...</c>
+    /// paths as in a whole file. Empty text is no triggers.
+    /// </summary>
+    public static (IReadOnlyList<WorkflowTrigger> Triggers, IReadOnlyList<ValidationError> Errors) ParseTriggers(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return ([], []);
+        }
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(json, documentOptions: DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            return ([], [new ValidationError("triggers", DescribeSyntaxError(e) + "; write a list such as [{\"trigger_id\": \"push\", \"type\": \"webhook\"}]")]);
+        }
+        var errors = new List<ValidationError>();
+        var triggers = new TriggerReader(errors).Read((node, "triggers"));
+        return (triggers, errors);
+    }
+
+    /// <summary>The triggers as their JSON array (the editor's triggers field); empty text when there are none.</summary>
+    public static string SerializeTriggers(IReadOnlyList<WorkflowTrigger> triggers)
+    {
+        if (triggers.Count == 0)
+        {
+            return "";
+        }
+        var document = JsonNode.Parse(Serialize(new Workflow { WorkflowId = "", Triggers = triggers }))!;
+        return document["triggers"]!.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>
     /// Writes the workflow with the long spellings (workflow_id, step_id, step_type, parameters).
     /// Optional fields are written when they differ from their default or were spelled out in the file read,
     /// so a file written by this method reads and writes back to the same text.

@@ -11,6 +11,7 @@ public static class TriggersExtensions
         services.AddSingleton<TriggerStore>();
         services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<TriggerWorkflows>();
+        services.AddScoped<TriggerPanel>();
         services.AddSingleton<TriggerScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<TriggerScheduler>());
         services.AddSingleton<TriggerPoller>();

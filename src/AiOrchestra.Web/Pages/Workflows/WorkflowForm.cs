@@ -33,6 +33,9 @@ public sealed class WorkflowForm
 
     public List<StepForm> Steps { get; set => field = value ?? []; } = [];
 
+    /// <summary>The triggers as a JSON array (empty for none).</summary>
+    public string Triggers { get; set => field = value ?? ""; } = "";
+
     public static WorkflowForm From(Workflow workflow)
     {
         var variables = new JsonObject();
@@ -46,6 +49,7 @@ public sealed class WorkflowForm
             Name = workflow.Name,
             Description = workflow.Description,
             Variables = variables.ToJsonString(Indented),
+            Triggers = WorkflowJson.SerializeTriggers(workflow.Triggers),
             Steps = workflow.Steps.Select(step => new StepForm
             {
                 StepId = step.StepId,
@@ -87,6 +91,9 @@ public sealed class WorkflowForm
             errors.Add(new ValidationError("variables", $"is not valid JSON ({e.Message}); write an object such as {{\"topic\": \"\"}}."));
         }
 
+        var (triggers, triggerErrors) = WorkflowJson.ParseTriggers(Triggers);
+        errors.AddRange(triggerErrors);
+
         var steps = Steps.Select(step =>
         {
             var schema = catalog.FindAction(step.StepType, step.Action)?.Parameters ?? [];
@@ -118,6 +125,7 @@ public sealed class WorkflowForm
             Description = string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(),
             Steps = steps,
             Variables = variables,
+            Triggers = triggers,
         };
         return (workflow, errors);
     }
