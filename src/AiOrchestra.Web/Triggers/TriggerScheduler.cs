@@ -21,6 +21,8 @@ public sealed partial class TriggerScheduler(
     private const int MaxDueTimesPerPass = 1000;
 
     private readonly SemaphoreSlim _pass = new(1, 1);
+    private static readonly TimeSpan CleanEvery = TimeSpan.FromMinutes(10);
+    private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,6 +65,13 @@ public sealed partial class TriggerScheduler(
     {
         var now = time.GetUtcNow();
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        if (now - _cleanedAt > CleanEvery)
+        {
+            // claims older than the delivery window are never looked at again: a schedule's due time has moved past them
+            var cutoff = now - WebhookDeliveries.Window - CleanEvery;
+            await db.TriggerFirings.Where(f => f.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+            _cleanedAt = now;
+        }
         var due = await db.TriggerStates.AsNoTracking()
             .Where(t => t.Type == "schedule" && t.Enabled && t.NextDueAt != null && t.NextDueAt <= now)
             .OrderBy(t => t.NextDueAt)

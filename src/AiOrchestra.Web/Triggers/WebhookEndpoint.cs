@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.RateLimiting;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Api.Runs;
 using AiOrchestra.Web.Data;
@@ -38,15 +37,11 @@ public static class WebhookEndpoint
             // unknown, rotated and disabled look the same: nothing tells a caller which tokens exist
             return Problem(StatusCodes.Status404NotFound, "Not found", "No enabled webhook has this address; copy the current URL from the workflow's editor.");
         }
-        using (var lease = route.Limiter.AttemptAcquire())
+        if (!route.Limit.TryTake(out var retry))
         {
-            if (!lease.IsAcquired)
-            {
-                var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return Problem(StatusCodes.Status429TooManyRequests, "Too many calls",
-                    $"This webhook accepts {route.PerMinute} calls a minute; wait Retry-After seconds, or raise the trigger's max_per_minute.");
-            }
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status429TooManyRequests, "Too many calls",
+                $"This webhook accepts {route.Limit.PerMinute} calls a minute; wait Retry-After seconds, or raise the trigger's max_per_minute.");
         }
 
         var limit = options.Value.WebhookMaxBodyBytes;

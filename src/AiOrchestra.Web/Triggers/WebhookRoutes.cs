@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Workflows;
@@ -11,7 +10,7 @@ namespace AiOrchestra.Web.Triggers;
 /// <summary>A webhook call's destination: the trigger's row, its settings in the current version, its secret and rate limit.</summary>
 public sealed record WebhookRoute(
     long StateId, string OwnerId, string WorkflowId, WorkflowTrigger Trigger, string ResponseStep, bool Enabled, byte[]? Secret,
-    int PerMinute, RateLimiter Limiter);
+    WebhookRateLimit Limit);
 
 /// <summary>
 /// Webhook tokens to their routes, read from the database once and kept until a workflow is saved or deleted or a
@@ -57,8 +56,8 @@ public sealed class WebhookRoutes(IServiceProvider services, IOptions<TriggerOpt
             route = new WebhookRoute(
                 found.State.Id, found.State.OwnerId, found.State.WorkflowId, trigger,
                 trigger.ResponseStep ?? workflow.Steps[^1].StepId, found.State.Enabled && !found.Deleted,
-                services.GetRequiredService<TriggerStore>().SecretBytes(found.State.Secret), perMinute,
-                new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                services.GetRequiredService<TriggerStore>().SecretBytes(found.State.Secret),
+                new WebhookRateLimit(perMinute, services.GetRequiredService<TimeProvider>()));
             // a route read while a save commits may be stale; the save clears the routes after its commit
             return _routes.GetOrAdd(hash, route);
         }
