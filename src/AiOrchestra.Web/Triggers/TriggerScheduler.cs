@@ -23,6 +23,7 @@ public sealed partial class TriggerScheduler(
     private readonly SemaphoreSlim _pass = new(1, 1);
     private static readonly TimeSpan CleanEvery = TimeSpan.FromMinutes(10);
     private DateTimeOffset _cleanedAt = DateTimeOffset.MinValue;
+    private bool _orphansReported;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,6 +66,11 @@ public sealed partial class TriggerScheduler(
     {
         var now = time.GetUtcNow();
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        if (!_orphansReported)
+        {
+            await ReportUnstartedAsync(db, now, cancellationToken);
+            _orphansReported = true;
+        }
         if (now - _cleanedAt > CleanEvery)
         {
             // claims older than the delivery window are never looked at again: a schedule's due time has moved past them
@@ -164,6 +170,27 @@ public sealed partial class TriggerScheduler(
             .ExecuteUpdateAsync(s => s.SetProperty(f => f.RunId, queued.RunId), cancellationToken);
         await db.TriggerStates.Where(t => t.Id == state.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastFiredAt, now).SetProperty(t => t.LastRunId, queued.RunId), cancellationToken);
+    }
+
+    /// <summary>
+    /// At start: due times claimed by a process that stopped before queueing their run. They are not fired again (the
+    /// claim is what prevents a double run) but are logged and shown on the trigger, never lost silently.
+    /// </summary>
+    private async Task ReportUnstartedAsync(AppDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var orphans = await db.TriggerFirings.AsNoTracking()
+            .Where(f => f.RunId == null && f.Key.StartsWith("due:"))
+            .Join(db.TriggerStates, f => f.TriggerStateId, t => t.Id, (f, t) => new { f.Id, f.Key, t.WorkflowId, t.TriggerId, StateId = t.Id })
+            .ToListAsync(cancellationToken);
+        foreach (var orphan in orphans)
+        {
+            var note = $"the run due at {orphan.Key["due:".Length..]} was claimed but not queued (the app stopped in between); start it by hand if it is needed";
+            LogNotStarted(orphan.WorkflowId, orphan.TriggerId, note);
+            await db.TriggerStates.Where(t => t.Id == orphan.StateId)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastError, note).SetProperty(t => t.LastErrorAt, now), cancellationToken);
+            // reported once: the claim stays (so the due time never fires twice), marked as seen
+            await db.TriggerFirings.Where(f => f.Id == orphan.Id).ExecuteUpdateAsync(s => s.SetProperty(f => f.RunId, ""), cancellationToken);
+        }
     }
 
     private static string Stamp(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -29,7 +29,7 @@ public static class WebhookEndpoint
 
     internal static async Task<IResult> HandleAsync(
         HttpContext context, string token, WebhookRoutes routes, WebhookDeliveries deliveries, RunQueue queue,
-        IServiceProvider services, IOptions<TriggerOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        IOptions<TriggerOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var route = token.Length is > 0 and <= 100 ? await routes.FindAsync(token, cancellationToken) : null;
         if (route is not { Enabled: true })
@@ -123,8 +123,8 @@ public static class WebhookEndpoint
             var location = RunJson.Location(runId);
             return TypedResults.Accepted(location, new RunAccepted(runId, "queued", location));
         }
-        await using var scope = services.CreateAsyncScope();
-        var details = await scope.ServiceProvider.GetRequiredService<RunStore>().GetAsync(route.OwnerId, runId, cancellationToken);
+        // the request's own RunStore, resolved only by calls that wait for their run
+        var details = await context.RequestServices.GetRequiredService<RunStore>().GetAsync(route.OwnerId, runId, cancellationToken);
         return details is null ? TypedResults.Accepted(RunJson.Location(runId), new RunAccepted(runId, "queued", RunJson.Location(runId))) : Answer(details, route.ResponseStep);
     }
 

@@ -201,6 +201,20 @@ public class TriggerTests
         Assert.Equal(Utc(2026, 1, 1, 0, 3, 0), TriggerSchedule.Next(trigger, Utc(2026, 1, 1, 0, 1, 30)));
     }
 
+    [Fact]
+    public void The_editor_triggers_field_reads_and_writes_the_triggers_alone()
+    {
+        var (triggers, errors) = WorkflowJson.ParseTriggers("""[{"trigger_id": "push", "type": "webhook", "respond": "output"}]""");
+
+        Assert.Empty(errors);
+        Assert.Equal(WebhookResponse.Output, Assert.Single(triggers).Respond);
+        Assert.Equal("[\n  {\n    \"trigger_id\": \"push\",\n    \"type\": \"webhook\",\n    \"respond\": \"output\"\n  }\n]", WorkflowJson.SerializeTriggers(triggers));
+        Assert.Equal(("", 0), (WorkflowJson.SerializeTriggers([]), WorkflowJson.ParseTriggers(" ").Triggers.Count));
+        Assert.StartsWith("triggers: the document is not valid JSON", WorkflowJson.ParseTriggers("[{").Errors.Single().ToString());
+        Assert.Equal("triggers[0].type: required field is missing; say what starts the workflow: \"webhook\", \"schedule\" or \"poll\"",
+            WorkflowJson.ParseTriggers("""[{"trigger_id": "x"}]""").Errors.Single().ToString());
+    }
+
     private static DateTimeOffset Utc(int year, int month, int day, int hour, int minute, int second = 0) =>
         new(year, month, day, hour, minute, second, TimeSpan.Zero);
 }

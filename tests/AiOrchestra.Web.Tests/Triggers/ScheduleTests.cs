@@ -125,4 +125,28 @@ public sealed class ScheduleTests : IDisposable
         Assert.Empty(await host.RunsAsync("schedule:hourly"));
         Assert.Equal(Utc(3, 1, 12, 0), (await host.StateAsync("off", "hourly")).NextDueAt);
     }
+
+    [Fact]
+    public async Task A_due_time_claimed_by_a_process_that_stopped_before_queueing_is_reported_not_fired_twice()
+    {
+        var time = new FakeTimeProvider(Utc(3, 1, 9, 59, 30));
+        await using (var first = new TriggerHost(_database, time))
+        {
+            await first.SaveAsync(await first.UserAsync("ada"), Workflow("tick", """{"trigger_id": "minutely", "type": "schedule", "every_seconds": 60}"""));
+            // what a process leaves when it stops between claiming 10:00 and queueing its run
+            var state = await first.StateAsync("tick", "minutely");
+            await first.WithDbAsync(db =>
+            {
+                db.TriggerFirings.Add(new TriggerFiring { TriggerStateId = state.Id, Key = "due:2026-03-01T10:00:00Z", CreatedAt = time.GetUtcNow() });
+                return db.SaveChangesAsync();
+            });
+        }
+
+        time.Advance(TimeSpan.FromSeconds(35));
+        await using var second = new TriggerHost(_database, time);
+        await second.Get<TriggerScheduler>().FireDueAsync(CancellationToken.None);
+
+        Assert.Empty(await second.RunsAsync("schedule:minutely"));
+        Assert.StartsWith("the run due at 2026-03-01T10:00:00Z was claimed but not queued", (await second.StateAsync("tick", "minutely")).LastError);
+    }
 }

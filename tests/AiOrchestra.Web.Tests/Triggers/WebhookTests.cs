@@ -213,4 +213,20 @@ public class WebhookTests(ApiFactory app) : IClassFixture<ApiFactory>
         // the same trigger keeps its address across versions
         Assert.Equal(url, (await (await client.GetAsync("/api/workflows/hook_roundtrip")).JsonAsync())["triggers"]![0]!["url"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Another_user_cannot_see_rotate_or_switch_a_trigger()
+    {
+        using var client = await app.AdminAsync();
+        var url = await HookAsync(client, "hook_private", """{"trigger_id": "push", "type": "webhook"}""");
+        using var other = await app.NewUserAsync("mallory-" + Guid.NewGuid().ToString("N")[..8]);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync("/api/workflows/hook_private/triggers")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/api/workflows/hook_private/triggers/push/rotate", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/api/workflows/hook_private/triggers/push/secret", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/api/workflows/hook_private/triggers/push/disable", null)).StatusCode);
+
+        using var hooks = app.Anonymous();
+        Assert.Equal(HttpStatusCode.Accepted, (await hooks.PostAsync(url, Body("{}"))).StatusCode);
+    }
 }
