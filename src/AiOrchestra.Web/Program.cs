@@ -3,6 +3,7 @@ using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
@@ -11,6 +12,7 @@ using AiOrchestra.Web.Workflows;
 var command = WorkflowCommands.IsCommand(args);
 var builder = WebApplication.CreateBuilder(command ? [] : args);
 
+builder.AddOriginalSettings();
 builder.AddStore();
 builder.AddSteps();
 builder.AddIntegrations();

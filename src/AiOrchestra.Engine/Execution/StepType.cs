@@ -16,6 +16,12 @@ public interface IStepType
     IReadOnlyList<StepAction> Actions { get; }
 
     /// <summary>
+    /// True for step types that call a language model: their attempts get the longer default time limit
+    /// (<see cref="ExecutionLimits.LlmStepTimeout"/>) when the step sets no <c>timeout_seconds</c>.
+    /// </summary>
+    bool UsesLanguageModel => false;
+
+    /// <summary>
     /// Runs one attempt of <paramref name="call"/>. Throw <see cref="StepFailedException"/> for a failure a
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>
@@ -53,11 +59,20 @@ public sealed class StepContext
     /// <summary>The user the run belongs to; step types that read stored data (prompts) scope it to this user.</summary>
     public required string OwnerId { get; init; }
 
+    /// <summary>
+    /// The run's values when the step started: variables, inputs and earlier steps' outputs, by the names templates
+    /// use. For step types that fill placeholders of their own (<c>transform</c> <c>format</c>); read, never change.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonNode?> Values { get; init; } = new Dictionary<string, JsonNode?>();
+
     /// <summary>Receives partial output as it streams (LLM tokens); published as <c>step-delta</c> events.</summary>
     public Action<string> ReportDelta { get; init; } = _ => { };
 
     /// <summary>Token usage reported by LLM steps, kept in the step log.</summary>
     public TokenUsage? Usage { get; set; }
+
+    /// <summary>UTF-8 bytes a text the step renders itself (a stored prompt template) may grow to.</summary>
+    public long MaxRenderedBytes { get; init; } = Templating.RenderBudget.DefaultMaxBytes;
 
     /// <summary>HTTP requests this attempt sent to a provider, retries of the HTTP pipeline included (0 for offline steps).</summary>
     public int HttpAttempts { get; set; }

@@ -7,24 +7,28 @@ namespace AiOrchestra.Engine.Execution;
 /// <summary>
 /// Runs a workflow's steps in order, binding each output as <c>&lt;step_id&gt;_output</c> (and as <c>&lt;step_id&gt;</c>).
 /// Parameters are rendered right before their step; transient failures are retried with backoff; each attempt
-/// may have a time limit; cancelling the run's token stops it between steps and aborts the step in flight.
+/// has a time limit (the step's <c>timeout_seconds</c>, else the default of <see cref="ExecutionLimits"/>); cancelling
+/// the run's token stops it between steps and aborts the step in flight. Rendered text and kept output are capped.
 /// </summary>
 public sealed class WorkflowExecutor
 {
     private readonly RetryDelay _retryDelay;
 
-    public WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider)
-        : this(catalog, timeProvider, Random.Shared)
+    public WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider, ExecutionLimits? limits = null)
+        : this(catalog, timeProvider, Random.Shared, limits)
     {
     }
 
     /// <param name="jitter">Source of retry jitter; tests pass a fixed one.</param>
-    public WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider, Random jitter)
+    public WorkflowExecutor(StepCatalog catalog, TimeProvider timeProvider, Random jitter, ExecutionLimits? limits = null)
     {
         Catalog = catalog;
         Time = timeProvider;
+        Limits = limits ?? ExecutionLimits.Default;
         _retryDelay = new RetryDelay(jitter);
     }
+
+    public ExecutionLimits Limits { get; }
 
     internal StepCatalog Catalog { get; }
     internal TimeProvider Time { get; }
@@ -58,6 +62,7 @@ public sealed class WorkflowExecutor
         var failedStepIds = new HashSet<string>(StringComparer.Ordinal);
         var aborted = false;
         var cancelled = false;
+        long outputBytes = 0;
 
         for (var index = 0; index < workflow.Steps.Count && !aborted && !cancelled; index++)
         {
@@ -71,7 +76,12 @@ public sealed class WorkflowExecutor
                     break;
                 }
                 record = await RunStepAsync(request, step, index, scope, failedStepIds, journal, cancellationToken);
+                record = KeepWithinOutputLimits(record, ref outputBytes);
                 await journal.StepFinishedAsync(record, CancellationToken.None);
+            }
+            else
+            {
+                outputBytes += JsonSize.Of(record.Output);
             }
             steps.Add(record);
 
@@ -148,13 +158,14 @@ public sealed class WorkflowExecutor
         JsonObject parameters;
         try
         {
-            parameters = RenderParameters(step, scope, failedStepIds);
+            parameters = RenderParameters(step, scope, failedStepIds, Limits.MaxRenderedParameterBytes);
         }
         catch (TemplateException e)
         {
             return Finish(StepStatus.Failed, 1, null, e.Message);
         }
 
+        var timeLimit = TimeLimitOf(step, stepType);
         var maxAttempts = Math.Max(1, step.Retry?.MaxAttempts ?? 1);
         // The step's recorded attempts are the calls it made: an integration's HTTP pipeline may retry inside one
         // step attempt (a 429 then a success is two), an offline step is one call per attempt.
@@ -171,11 +182,13 @@ public sealed class WorkflowExecutor
                 StepId = step.StepId,
                 Attempt = attempt,
                 OwnerId = request.OwnerId,
+                Values = scope,
+                MaxRenderedBytes = Limits.MaxRenderedParameterBytes,
                 ReportDelta = text => journal.StepDelta(step.StepId, text),
             };
             // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.
             var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);
-            var outcome = await AttemptAsync(stepType, call, step.TimeoutSeconds, cancellationToken);
+            var outcome = await AttemptAsync(stepType, call, timeLimit, cancellationToken);
             calls += Math.Max(1, context.HttpAttempts);
 
             if (outcome.Cancelled)
@@ -205,11 +218,53 @@ public sealed class WorkflowExecutor
         }
     }
 
-    private async Task<AttemptOutcome> AttemptAsync(IStepType stepType, StepCall call, int? timeoutSeconds, CancellationToken runToken)
+    /// <summary>The step's own <c>timeout_seconds</c>, else the default for its kind of step: no step can hang for ever.</summary>
+    private TimeLimit TimeLimitOf(WorkflowStep step, IStepType stepType)
     {
-        using var timeout = timeoutSeconds is > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds.Value), Time) : null;
-        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(runToken, timeout.Token);
-        var token = linked?.Token ?? runToken;
+        if (step.TimeoutSeconds is > 0 and var seconds)
+        {
+            return new TimeLimit(TimeSpan.FromSeconds(seconds), $"timed out after {seconds} s");
+        }
+        var (limit, setting, kind) = stepType.UsesLanguageModel
+            ? (Limits.LlmStepTimeout, ExecutionLimits.LlmStepTimeoutSetting, "a language-model step")
+            : (Limits.StepTimeout, ExecutionLimits.StepTimeoutSetting, "a step");
+        return new TimeLimit(limit,
+            $"timed out after {limit.TotalSeconds:0.#} s, the default time limit of {kind} (set timeout_seconds on the step, or {setting})");
+    }
+
+    /// <summary>A step whose output would go over the per-step or per-run limit fails instead of keeping it.</summary>
+    private StepRecord KeepWithinOutputLimits(StepRecord record, ref long runBytes)
+    {
+        if (record.Status != StepStatus.Succeeded || record.Output is null)
+        {
+            return record;
+        }
+        var runRoom = Limits.MaxRunOutputBytes - runBytes;
+        var size = JsonSize.Of(record.Output, Math.Min(Limits.MaxStepOutputBytes, runRoom));
+        string? error = null;
+        if (size > Limits.MaxStepOutputBytes)
+        {
+            error = $"the output is larger than {JsonSize.Format(Limits.MaxStepOutputBytes)}, the most one step may keep "
+                    + $"(setting {ExecutionLimits.StepOutputSetting}); ask for less, or raise the limit";
+        }
+        else if (size > runRoom)
+        {
+            error = $"the run's outputs together would be larger than {JsonSize.Format(Limits.MaxRunOutputBytes)}, the most one run may keep "
+                    + $"(setting {ExecutionLimits.RunOutputSetting}); ask for less, or raise the limit";
+        }
+        if (error is null)
+        {
+            runBytes += size;
+            return record;
+        }
+        return record with { Status = StepStatus.Failed, Output = null, Error = error };
+    }
+
+    private async Task<AttemptOutcome> AttemptAsync(IStepType stepType, StepCall call, TimeLimit timeLimit, CancellationToken runToken)
+    {
+        using var timeout = new CancellationTokenSource(timeLimit.Limit, Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runToken, timeout.Token);
+        var token = linked.Token;
         try
         {
             // WaitAsync ends the attempt on time-out or cancel even when a step type ignores its token.
@@ -220,9 +275,9 @@ public sealed class WorkflowExecutor
         {
             return new AttemptOutcome(null, null, false, null, true);
         }
-        catch (Exception) when (timeout?.IsCancellationRequested == true)
+        catch (Exception) when (timeout.IsCancellationRequested)
         {
-            return Failure($"timed out after {timeoutSeconds} s", transient: true);
+            return Failure(timeLimit.Message, transient: true);
         }
         catch (StepFailedException e)
         {
@@ -248,14 +303,19 @@ public sealed class WorkflowExecutor
     private static string MessageOf(Exception e) => string.IsNullOrWhiteSpace(e.Message) ? e.GetType().Name : e.Message;
 
     /// <summary>Renders each parameter on its own so an error can name the parameter it is in.</summary>
-    private static JsonObject RenderParameters(WorkflowStep step, Dictionary<string, JsonNode?> scope, HashSet<string> failedStepIds)
+    private static JsonObject RenderParameters(
+        WorkflowStep step, Dictionary<string, JsonNode?> scope, HashSet<string> failedStepIds, long maxBytes)
     {
         var rendered = new JsonObject();
         foreach (var (name, value) in step.Parameters)
         {
             try
             {
-                rendered[name] = Template.RenderNode(value, scope);
+                rendered[name] = Template.RenderNode(value, scope, new RenderBudget(maxBytes));
+            }
+            catch (TemplateLimitException e)
+            {
+                throw new TemplateException($"parameter '{name}': {e.Message}");
             }
             catch (TemplateException e)
             {
@@ -288,6 +348,8 @@ public sealed class WorkflowExecutor
         }
         return error.Message;
     }
+
+    private sealed record TimeLimit(TimeSpan Limit, string Message);
 
     private sealed record AttemptOutcome(JsonNode? Output, string? Error, bool Transient, TimeSpan? RetryAfter, bool Cancelled);
 }

@@ -4,9 +4,8 @@ using System.Text.Json.Nodes;
 namespace AiOrchestra.Engine.Prompts;
 
 /// <summary>
-/// Prompt templates read from a folder of JSON files (the command line's <c>data/examples/prompts</c>), each
-/// <c>{"template_id", "name", "description", "template", "variables"}</c>; <c>id</c> is read as <c>template_id</c>.
-/// The declared <c>variables</c> list is not needed: variables are detected from the text.
+/// Prompt templates read from a folder of JSON files (the command line's <c>data/examples/prompts</c>), each one
+/// prompt in our shape or the original AI-Orchestra's (see <see cref="PromptDocument"/>).
 /// Files are read on each lookup, so edits show at once; every user sees the same folder.
 /// </summary>
 public sealed class PromptFolder(string folder) : IPromptLibrary
@@ -54,23 +53,6 @@ public sealed class PromptFolder(string folder) : IPromptLibrary
         {
             throw new InvalidDataException($"prompt file '{fileName}' must hold a JSON object");
         }
-        var id = Text(obj, "template_id", fileName) ?? Text(obj, "id", fileName)
-            ?? throw new InvalidDataException($"prompt file '{fileName}' has no 'template_id'");
-        var template = Text(obj, "template", fileName)
-            ?? throw new InvalidDataException($"prompt file '{fileName}' has no 'template' text");
-        return new PromptTemplate
-        {
-            TemplateId = id,
-            Name = Text(obj, "name", fileName) ?? id,
-            Description = Text(obj, "description", fileName),
-            Template = template,
-        };
+        return PromptDocument.Read(obj, $"prompt file '{fileName}'");
     }
-
-    private static string? Text(JsonObject obj, string field, string fileName) => obj[field] switch
-    {
-        null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => throw new InvalidDataException($"prompt file '{fileName}': '{field}' must be text"),
-    };
 }

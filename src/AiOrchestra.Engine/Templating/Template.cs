@@ -79,25 +79,23 @@ public sealed class Template
     /// <summary>
     /// Renders the template as text. Strings render as themselves, numbers and booleans as JSON,
     /// objects and arrays as compact JSON, null as the empty string.
-    /// Throws <see cref="TemplateException"/> when a variable or a path into it does not exist.
+    /// Throws <see cref="TemplateException"/> when a variable or a path into it does not exist, and
+    /// <see cref="TemplateLimitException"/> as soon as the text grows past <paramref name="budget"/> (1 MiB when none is given).
     /// </summary>
-    public string Render(IReadOnlyDictionary<string, JsonNode?> scope)
+    public string Render(IReadOnlyDictionary<string, JsonNode?> scope, RenderBudget? budget = null)
     {
+        budget ??= RenderBudget.Default();
         if (_parts.Count == 1 && _parts[0] is string only)
         {
+            budget.Spend(only);
             return only;
         }
         var result = new StringBuilder();
         foreach (var part in _parts)
         {
-            if (part is string text)
-            {
-                result.Append(text);
-            }
-            else
-            {
-                result.Append(AsText(((TemplateReference)part).Resolve(scope)));
-            }
+            var text = part as string ?? AsText(((TemplateReference)part).Resolve(scope));
+            budget.Spend(text);
+            result.Append(text);
         }
         return result.ToString();
     }
@@ -106,20 +104,33 @@ public sealed class Template
     /// Renders to a JSON value: a text that is exactly one reference yields the referenced value
     /// with its type kept (an array stays an array); anything else yields a string.
     /// </summary>
-    public JsonNode? RenderValue(IReadOnlyDictionary<string, JsonNode?> scope) =>
-        IsSingleReference
-            ? ((TemplateReference)_parts[0]).Resolve(scope)?.DeepClone()
-            : JsonValue.Create(Render(scope));
-
-    /// <summary>Renders every string inside a JSON value (object keys are left as they are).</summary>
-    public static JsonNode? RenderNode(JsonNode? node, IReadOnlyDictionary<string, JsonNode?> scope) => node switch
+    public JsonNode? RenderValue(IReadOnlyDictionary<string, JsonNode?> scope, RenderBudget? budget = null)
     {
-        null => null,
-        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, RenderNode(p.Value, scope)))),
-        JsonArray array => new JsonArray(array.Select(item => RenderNode(item, scope)).ToArray()),
-        JsonValue value when value.GetValueKind() == JsonValueKind.String => Parse(value.GetValue<string>()).RenderValue(scope),
-        _ => node.DeepClone(),
-    };
+        if (!IsSingleReference)
+        {
+            return JsonValue.Create(Render(scope, budget));
+        }
+        var value = ((TemplateReference)_parts[0]).Resolve(scope);
+        (budget ?? RenderBudget.Default()).Spend(value);
+        return value?.DeepClone();
+    }
+
+    /// <summary>
+    /// Renders every string inside a JSON value (object keys are left as they are). The whole value shares one
+    /// <paramref name="budget"/> (1 MiB when none is given): rendering stops as soon as it is spent.
+    /// </summary>
+    public static JsonNode? RenderNode(JsonNode? node, IReadOnlyDictionary<string, JsonNode?> scope, RenderBudget? budget = null)
+    {
+        budget ??= RenderBudget.Default();
+        return node switch
+        {
+            null => null,
+            JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, RenderNode(p.Value, scope, budget)))),
+            JsonArray array => new JsonArray(array.Select(item => RenderNode(item, scope, budget)).ToArray()),
+            JsonValue value when value.GetValueKind() == JsonValueKind.String => Parse(value.GetValue<string>()).RenderValue(scope, budget),
+            _ => node.DeepClone(),
+        };
+    }
 
     /// <summary>Every reference inside the strings of a JSON value, with the JSON path of the string that holds it.</summary>
     public static IEnumerable<(string Path, TemplateReference Reference)> FindReferences(JsonNode? node, string path)

@@ -99,8 +99,13 @@ public static class WorkflowJson
     /// Optional fields are written when they differ from their default or were spelled out in the file read,
     /// so a file written by this method reads and writes back to the same text.
     /// </summary>
-    public static string Serialize(Workflow workflow, bool indented = true)
+    public static string Serialize(Workflow workflow, bool indented = true, bool original = false)
     {
+        if (original)
+        {
+            var document = OriginalNames.ToOriginal(JsonNode.Parse(Serialize(workflow, indented: false))!.AsObject());
+            return document.ToJsonString(new JsonSerializerOptions { WriteIndented = indented, Encoder = IndentedWriter.Encoder });
+        }
         ArgumentNullException.ThrowIfNull(workflow);
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, indented ? IndentedWriter : CompactWriter))
@@ -371,4 +376,7 @@ public sealed record WorkflowParseResult(Workflow? Workflow, IReadOnlyList<Valid
 {
     [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Workflow))]
     public bool Succeeded => Workflow is not null && Errors.Count == 0;
+
+    /// <summary>The document named its id <c>id</c>, as the original AI-Orchestra's files do, not <c>workflow_id</c>.</summary>
+    public bool OriginalShape { get; init; }
 }

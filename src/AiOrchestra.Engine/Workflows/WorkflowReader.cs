@@ -27,6 +27,7 @@ internal sealed class WorkflowReader
     private static readonly Field[] RetryFields = [new("max_attempts"), new("initial_delay_ms"), new("max_delay_ms")];
 
     private readonly List<ValidationError> _errors = [];
+    private bool _originalShape;
 
     public WorkflowParseResult Read(JsonNode? root)
     {
@@ -42,6 +43,7 @@ internal sealed class WorkflowReader
         var steps = ReadSteps(fields);
         var variables = ReadVariables(fields);
         var triggers = new TriggerReader(_errors).Read(fields.TryGetValue("triggers", out var found) ? found : null);
+        _originalShape = obj.ContainsKey("id") && !obj.ContainsKey("workflow_id");
         // best effort: what could be read, with empty text where a field was missing, so the validator can still
         // report everything else; the result does not succeed while the reader has errors
         return Result(new Workflow
@@ -57,7 +59,7 @@ internal sealed class WorkflowReader
         });
     }
 
-    private WorkflowParseResult Result(Workflow? workflow) => new(workflow, _errors);
+    private WorkflowParseResult Result(Workflow? workflow) => new(workflow, _errors) { OriginalShape = _originalShape };
 
     private List<WorkflowStep> ReadSteps(Dictionary<string, (JsonNode? Value, string Path)> fields)
     {
@@ -100,7 +102,7 @@ internal sealed class WorkflowReader
         var onError = ReadOnError(fields);
         var retry = ReadRetry(fields);
         var timeout = OptionalInt(fields, "timeout_seconds", "a whole number of seconds");
-        return new WorkflowStep
+        return OriginalNames.ToOurs(new WorkflowStep
         {
             StepId = stepId ?? "",
             StepType = stepType ?? "",
@@ -111,7 +113,7 @@ internal sealed class WorkflowReader
             TimeoutSeconds = timeout,
             ParametersWritten = parameters is not null,
             OnErrorWritten = onError is not null,
-        };
+        });
     }
 
     private JsonObject? ReadParameters(Dictionary<string, (JsonNode? Value, string Path)> fields)

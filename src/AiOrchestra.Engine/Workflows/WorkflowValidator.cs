@@ -63,7 +63,15 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     /// and only the variables the workflow declares: nothing could refer to others, so they are almost always misspelt
     /// names. Paths are <c>variables.&lt;name&gt;</c>, as in the body of a run request.
     /// </summary>
-    public static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs)
+    public static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs) =>
+        ValidateInputs(workflow, inputs, acceptUndeclared: false);
+
+    /// <summary>
+    /// As <see cref="ValidateInputs(Workflow, IReadOnlyDictionary{string, JsonNode?})"/>; with
+    /// <paramref name="acceptUndeclared"/>, inputs the workflow does not declare are merged in as the original
+    /// AI-Orchestra's execute did (their names and sizes are still checked).
+    /// </summary>
+    public static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, bool acceptUndeclared)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -74,7 +82,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             return errors;
         }
         // a workflow with triggers also takes what started the run as {{trigger...}}
-        foreach (var name in inputs.Keys.Where(name => !workflow.Variables.ContainsKey(name) && !IsTriggerVariable(workflow, name)))
+        foreach (var name in inputs.Keys.Where(name => !acceptUndeclared && !workflow.Variables.ContainsKey(name) && !IsTriggerVariable(workflow, name)))
         {
             var declared = workflow.Variables.Count == 0
                 ? "it declares no variables"

@@ -1,4 +1,5 @@
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Api.Auth;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,9 +12,10 @@ public static class SystemApi
 {
     public sealed record StepTypeJson(string Name, string Description, IReadOnlyList<StepActionJson> Actions);
 
-    public sealed record StepActionJson(string Name, string Description, IReadOnlyList<StepParameterJson> Parameters);
+    /// <summary>An action; <c>also_accepted</c> lists the original AI-Orchestra's names for it.</summary>
+    public sealed record StepActionJson(string Name, string Description, IReadOnlyList<StepParameterJson> Parameters, IReadOnlyList<string> AlsoAccepted);
 
-    public sealed record StepParameterJson(string Name, string Type, bool Required, string Description, bool Secret);
+    public sealed record StepParameterJson(string Name, string Type, bool Required, string Description, bool Secret, IReadOnlyList<string> AlsoAccepted);
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
@@ -31,8 +33,9 @@ public static class SystemApi
         .OrderBy(t => t.Name, StringComparer.Ordinal)
         .Select(t => new StepTypeJson(t.Name, t.Description, t.Actions
             .Select(a => new StepActionJson(a.Name, a.Description, a.Parameters
-                .Select(p => new StepParameterJson(p.Name, p.Type.ToString().ToLowerInvariant(), p.Required, p.Description, p.Secret))
-                .ToList()))
+                .Select(p => new StepParameterJson(p.Name, p.Type.ToString().ToLowerInvariant(), p.Required, p.Description, p.Secret,
+                    OriginalNames.ParameterNamesFor(t.Name, a.Name, p.Name).ToList()))
+                .ToList(), OriginalNames.ActionNamesFor(t.Name, a.Name).ToList()))
             .ToList()))
         .ToList());
 

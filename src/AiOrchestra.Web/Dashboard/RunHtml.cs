@@ -4,7 +4,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Runs;
 using Microsoft.AspNetCore.Html;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Dashboard;
 
@@ -16,14 +18,19 @@ public sealed record StepView(string StepId, string Status)
     public JsonNode? Output { get; init; }
     public string? Error { get; init; }
     public TokenUsage? Usage { get; init; }
+
+    /// <summary>The run the step belongs to: a long output links to its full value there.</summary>
+    public string? RunId { get; init; }
 }
 
 /// <summary>
 /// The HTML of a run's timeline pieces, written once and used both by the run page and by the live stream
 /// (which sends the same pieces as htmx out-of-band swaps), so a live page and a reloaded page look the same.
 /// </summary>
-public sealed class RunHtml(Markdown markdown)
+public sealed class RunHtml(Markdown markdown, IOptions<RunOptions>? options = null)
 {
+    private readonly int _maxDisplayed = options?.Value.MaxDisplayedOutputBytes ?? new RunOptions().MaxDisplayedOutputBytes;
+
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
     // relaxed: quotes and < stay readable in the JSON text, which is HTML-encoded before it reaches the page
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -78,22 +85,56 @@ public sealed class RunHtml(Markdown markdown)
         }
         if (step.Output is not null)
         {
-            html.Append("<div class=\"output\">").Append(OutputText(step.Output)).Append("</div>");
+            html.Append("<div class=\"output\">").Append(OutputText(step.Output, step.RunId, step.StepId)).Append("</div>");
         }
         html.Append("</li>");
         return html.ToString();
     }
 
     /// <summary>A text output is Markdown; any other JSON value is shown as indented JSON.</summary>
-    public IHtmlContent Output(JsonNode? output) => new HtmlString(OutputText(output));
+    public IHtmlContent Output(JsonNode? output) => new HtmlString(OutputText(output, null, null));
 
-    private string OutputText(JsonNode? output)
+    /// <summary>Where the page serves a step's full output (the owner's only).</summary>
+    public static string FullOutputUrl(string runId, string stepId) =>
+        $"/Logs/{Uri.EscapeDataString(runId)}?handler=Output&step={Uri.EscapeDataString(stepId)}";
+
+    /// <summary>
+    /// The output as the page shows it: at most <c>Runs:MaxDisplayedOutputBytes</c> of it, so one large output cannot
+    /// make the page or the live stream heavy; a cut output says so and links to the full value.
+    /// </summary>
+    private string OutputText(JsonNode? output, string? runId, string? stepId)
     {
+        var size = JsonSize.Of(output, _maxDisplayed + 1L);
+        var cut = size > _maxDisplayed;
+        string body;
         if (output is JsonValue value && value.TryGetValue<string>(out var text))
         {
-            return "<div class=\"markdown\">" + ToText(markdown.Render(text)) + "</div>";
+            body = "<div class=\"markdown\">" + ToText(markdown.Render(cut ? Start(text, _maxDisplayed) : text)) + "</div>";
         }
-        return "<pre class=\"json\">" + E(output?.ToJsonString(Indented) ?? "null") + "</pre>";
+        else
+        {
+            var json = output?.ToJsonString(Indented) ?? "null";
+            body = "<pre class=\"json\">" + E(cut ? Start(json, _maxDisplayed) + "\n…" : json) + "</pre>";
+        }
+        if (!cut)
+        {
+            return body;
+        }
+        var note = $"Showing the first {JsonSize.Format(_maxDisplayed)} of {JsonSize.Format(JsonSize.Of(output))}.";
+        var link = runId is null || stepId is null
+            ? ""
+            : $" <a href=\"{E(FullOutputUrl(runId, stepId))}\" target=\"_blank\" rel=\"noopener\">Open the full output</a>";
+        return body + "<p class=\"hint truncated\">" + E(note) + link + "</p>";
+    }
+
+    /// <summary>The first characters of a text, never splitting a surrogate pair.</summary>
+    private static string Start(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+        return text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
     }
 
     public IHtmlContent RunStatus(string status) => new HtmlString(RunStatusText(status, outOfBand: false));

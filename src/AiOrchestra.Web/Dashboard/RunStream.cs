@@ -51,6 +51,7 @@ public static class RunStream
                         Output = item.Output,
                         Error = item.Error,
                         Usage = item.Usage,
+                        RunId = item.RunId,
                     },
                     outOfBand: true),
                 RunEvent.StepDelta when item.StepId is not null && item.Delta is not null => RunHtml.DeltaText(item.StepId, item.Delta),

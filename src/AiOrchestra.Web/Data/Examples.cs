@@ -77,16 +77,17 @@ public sealed class Examples(IServiceScopeFactory scopes, IHostEnvironment envir
         var items = root is JsonArray array ? array.OfType<JsonObject>() : root is JsonObject single ? [single] : [];
         foreach (var item in items)
         {
-            yield return new PromptTemplate
+            PromptTemplate prompt;
+            try
             {
-                TemplateId = Text(item, "template_id") ?? Text(item, "id") ?? Path.GetFileNameWithoutExtension(file),
-                Name = Text(item, "name") ?? "",
-                Description = Text(item, "description"),
-                Template = Text(item, "template") ?? "",
-            };
+                prompt = PromptDocument.Read(item, Path.GetFileName(file), Path.GetFileNameWithoutExtension(file));
+            }
+            catch (InvalidDataException e)
+            {
+                log.LogWarning("Example prompt was not loaded: {Error}", e.Message);
+                continue;
+            }
+            yield return prompt;
         }
     }
-
-    private static string? Text(JsonObject item, string name) =>
-        item[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

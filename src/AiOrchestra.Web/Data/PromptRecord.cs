@@ -12,6 +12,11 @@ public sealed class PromptRecord
     public required string Name { get; set; }
     public string? Description { get; set; }
     public required string Template { get; set; }
+
+    /// <summary>The original AI-Orchestra's system prompt, model and temperature, used by LLM steps.</summary>
+    public string? SystemPrompt { get; set; }
+    public string? Model { get; set; }
+    public double? Temperature { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -22,6 +27,7 @@ public sealed class PromptRecord
             entity.ToTable("prompts");
             entity.Property(p => p.TemplateId).HasMaxLength(64);
             entity.Property(p => p.Name).HasMaxLength(200);
+            entity.Property(p => p.Model).HasMaxLength(100);
             entity.HasIndex(p => new { p.OwnerId, p.TemplateId }).IsUnique();
             entity.HasOne<AppUser>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }

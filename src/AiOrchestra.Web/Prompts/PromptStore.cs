@@ -48,6 +48,9 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
             record.Name = prompt.Name;
             record.Description = prompt.Description;
             record.Template = prompt.Template;
+            record.SystemPrompt = prompt.SystemPrompt;
+            record.Model = prompt.Model;
+            record.Temperature = prompt.Temperature;
             record.UpdatedAt = now;
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -100,16 +103,28 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
         {
             errors.Add(new ValidationError("template", "is empty; write the prompt's text."));
         }
-        else
+        else if (!prompt.SingleBrace)
         {
             try
             {
                 Template.Parse(prompt.Template);
+                if (prompt.SystemPrompt is not null)
+                {
+                    Template.Parse(prompt.SystemPrompt);
+                }
             }
             catch (TemplateException e)
             {
                 errors.Add(new ValidationError("template", e.Message));
             }
+        }
+        if (prompt.Model is { Length: > 100 })
+        {
+            errors.Add(new ValidationError("model", "is longer than 100 characters; give a model name such as gpt-4o-mini."));
+        }
+        if (prompt.Temperature is < 0 or > 2)
+        {
+            errors.Add(new ValidationError("temperature", $"is {prompt.Temperature}; use a value from 0 to 2."));
         }
         return errors;
     }
@@ -129,7 +144,11 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
 
     private static StoredPrompt ToStored(PromptRecord record)
     {
-        var prompt = new PromptTemplate { TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template };
+        var prompt = new PromptTemplate
+        {
+            TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template,
+            SystemPrompt = record.SystemPrompt, Model = record.Model, Temperature = record.Temperature,
+        };
         return new StoredPrompt(prompt, VariablesOf(prompt), record.CreatedAt, record.UpdatedAt);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using AiOrchestra.Engine.Execution;
 
 namespace AiOrchestra.Web.Runs;
@@ -44,6 +45,16 @@ public sealed record RunEvent
     public int? Index { get; init; }
     public int? Attempt { get; init; }
     public JsonNode? Output { get; init; }
+
+    /// <summary>
+    /// Set when the stream left out an output larger than <c>Runs:MaxDisplayedOutputBytes</c>: its size, and where the
+    /// full value is served. Absent otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? OutputBytes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OutputUrl { get; init; }
     public string? Error { get; init; }
     public long? DurationMs { get; init; }
     public TokenUsage? Usage { get; init; }

@@ -6,7 +6,9 @@ namespace AiOrchestra.Web.Runs;
 
 /// <summary>
 /// A run's log as the seed exported it: <c>{timestamp, workflow_id, execution_id, status, steps:[{step_id, status,
-/// output, duration_ms}]}</c>, with the attempts, errors, token usage and times as extra fields.
+/// output, duration_ms}]}</c>, with the attempts, errors, token usage and times as extra fields. <c>status</c> is
+/// written as the original AI-Orchestra did (<c>success</c> for a succeeded run or step); ours is beside it as
+/// <c>run_status</c> and <c>step_status</c>.
 /// </summary>
 public static class RunLog
 {
@@ -19,7 +21,8 @@ public static class RunLog
             steps.Add(new JsonObject
             {
                 ["step_id"] = step.StepId,
-                ["status"] = WorkflowResultJson.StatusName(step.Status),
+                ["status"] = OriginalStatus(WorkflowResultJson.StatusName(step.Status)),
+                ["step_status"] = WorkflowResultJson.StatusName(step.Status),
                 ["output"] = step.Output is null ? null : JsonNode.Parse(step.Output),
                 ["duration_ms"] = step.DurationMs,
                 ["attempts"] = step.Attempts,
@@ -35,7 +38,8 @@ public static class RunLog
             ["timestamp"] = run.FinishedAt ?? run.StartedAt ?? run.CreatedAt,
             ["workflow_id"] = run.WorkflowId,
             ["execution_id"] = run.Id,
-            ["status"] = run.Status.ToText(),
+            ["status"] = OriginalStatus(run.Status.ToText()),
+            ["run_status"] = run.Status.ToText(),
             ["steps"] = steps,
             ["workflow_version"] = run.WorkflowVersionNumber,
             ["origin"] = run.Origin,
@@ -46,4 +50,6 @@ public static class RunLog
             ["finished_at"] = run.FinishedAt,
         };
     }
+
+    private static string OriginalStatus(string ours) => ours == "succeeded" ? "success" : ours;
 }

@@ -82,7 +82,9 @@ public sealed class RunQueue(
             inputsJson[name] = value?.DeepClone();
         }
         var text = inputsJson.ToJsonString();
-        var errors = ValidateInputs(workflow, inputs, text.Length);
+        // a form offers only the declared variables (and a rerun finds out that one has gone); scripts, as the original
+        // AI-Orchestra's execute did, and triggers may pass any
+        var errors = ValidateInputs(workflow, inputs, text.Length, acceptUndeclared: origin is not (RunOrigin.Manual or RunOrigin.Rerun));
         if (errors.Count > 0)
         {
             return (new EnqueueResult { Errors = errors }, null);
@@ -137,9 +139,10 @@ public sealed class RunQueue(
     }
 
     /// <summary>The validator's checks (declared names, sizes, depth) and the size of the whole inputs document.</summary>
-    internal static IReadOnlyList<ValidationError> ValidateInputs(Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, int jsonLength)
+    internal static IReadOnlyList<ValidationError> ValidateInputs(
+        Workflow workflow, IReadOnlyDictionary<string, JsonNode?> inputs, int jsonLength, bool acceptUndeclared = false)
     {
-        var errors = WorkflowValidator.ValidateInputs(workflow, inputs).ToList();
+        var errors = WorkflowValidator.ValidateInputs(workflow, inputs, acceptUndeclared).ToList();
         if (jsonLength > MaxInputBytes)
         {
             errors.Add(new ValidationError("variables", $"the inputs are {jsonLength / 1024} KB; at most {MaxInputBytes / 1024} KB are accepted."));

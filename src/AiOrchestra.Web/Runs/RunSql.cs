@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
 
@@ -10,12 +11,14 @@ internal sealed record ClaimedRun(string RunId, string OwnerId, long WorkflowVer
 /// <summary>
 /// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
 /// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read (a PostgreSQL claim would add
-/// <c>FOR UPDATE SKIP LOCKED</c> to <see cref="ClaimQueued"/>).
+/// <c>FOR UPDATE SKIP LOCKED</c> to the queued selects, and read the owners to skip with <c>&lt;&gt; ALL(@owners)</c>
+/// instead of SQLite's <c>json_each</c>).
 /// </summary>
 internal sealed class RunSql : IDisposable
 {
     private readonly Statement _insertRun;
     private readonly Statement _selectQueued;
+    private readonly Statement _selectQueuedExcept;
     private readonly Statement _selectRunningForeign;
     private readonly Statement _selectRunningExpired;
     private readonly Statement _claim;
@@ -46,6 +49,9 @@ internal sealed class RunSql : IDisposable
             "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
         const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
+        _selectQueuedExcept = Prepare(
+            $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
+            "@owners", "@limit");
         _selectRunningForeign = Prepare(
             $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) ORDER BY id LIMIT @limit",
             "@worker", "@limit");
@@ -111,23 +117,54 @@ internal sealed class RunSql : IDisposable
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
-    /// <paramref name="recoverForeign"/>) or whose lease ran out, then queued runs in the order they were enqueued.
+    /// <paramref name="recoverForeign"/>) or whose lease ran out, then queued runs in the order they were enqueued,
+    /// skipping the runs of owners who hold their share of <paramref name="owners"/>' slots (the caller takes the slots
+    /// once the claim is committed). The common case is one query; each further query skips at least one more owner
+    /// who reached the share.
     /// </summary>
-    public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until)
+    public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
     {
-        var candidates = new List<ClaimedRun>(limit);
+        var claimed = new List<ClaimedRun>(limit);
         var nowMs = now.ToUnixTimeMilliseconds();
+        var untilMs = until.ToUnixTimeMilliseconds();
         var recover = recoverForeign ? _selectRunningForeign.Bind(worker, limit) : _selectRunningExpired.Bind(nowMs, limit);
-        Read(recover, candidates);
-        if (candidates.Count < limit)
+        Read(recover, claimed);
+        // runs taken over are claimed whatever their owner holds (they were admitted before), and count towards it
+        var picked = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var run in claimed)
         {
-            Read(_selectQueued.Bind(limit - candidates.Count), candidates);
+            picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
+            _claim.Execute(worker, untilMs, nowMs, run.RunId);
         }
-        foreach (var run in candidates)
+
+        var full = new List<string>();
+        var candidates = new List<ClaimedRun>();
+        while (claimed.Count < limit)
         {
-            _claim.Execute(worker, until.ToUnixTimeMilliseconds(), nowMs, run.RunId);
+            var wanted = limit - claimed.Count;
+            candidates.Clear();
+            Read(full.Count == 0 ? _selectQueued.Bind(wanted) : _selectQueuedExcept.Bind(JsonSerializer.Serialize(full), wanted), candidates);
+            var newlyFull = false;
+            foreach (var run in candidates)
+            {
+                if (owners.HasRoom(run.OwnerId, picked.GetValueOrDefault(run.OwnerId)))
+                {
+                    picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
+                    _claim.Execute(worker, untilMs, nowMs, run.RunId);
+                    claimed.Add(run);
+                }
+                else if (!full.Contains(run.OwnerId))
+                {
+                    full.Add(run.OwnerId);
+                    newlyFull = true;
+                }
+            }
+            if (candidates.Count < wanted || !newlyFull)
+            {
+                break;
+            }
         }
-        return candidates;
+        return claimed;
     }
 
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>
-/// Executes queued runs, at most <c>Runs:Concurrency</c> at once. It claims runs in batches with a lease, runs
+/// Executes queued runs, at most <c>Runs:Concurrency</c> at once and at most <c>Runs:MaxShare</c> of them for one owner
+/// (see <see cref="OwnerSlots"/>). It claims runs in batches with a lease, runs
 /// each through the workflow executor with a journal that writes and publishes every step, and records each
 /// run's outcome — a run that throws is recorded as failed and never stops the loop. On start-up it first takes
 /// back the runs a previous process left <c>running</c> and resumes them after their last finished step.
@@ -36,6 +37,7 @@ internal sealed class RunWorker(
         var settings = options.Value;
         var lease = TimeSpan.FromSeconds(settings.LeaseSeconds);
         var slots = new SemaphoreSlim(settings.Concurrency, settings.Concurrency); // not disposed: a run ignoring the stop may release it late
+        var owners = new OwnerSlots(settings.SlotsPerOwner);
         using var renewal = time.CreateTimer(_ => writer.RenewLeases(WorkerId, time.GetUtcNow() + lease), null, lease / 3, lease / 3);
 
         // in SQLite one process owns the file, so every run left running at start-up is an orphan of a previous process
@@ -60,7 +62,7 @@ internal sealed class RunWorker(
             try
             {
                 var now = time.GetUtcNow();
-                claimed = await writer.ClaimAsync(WorkerId, free, recoverForeign, now, now + lease);
+                claimed = await writer.ClaimAsync(WorkerId, free, recoverForeign, now, now + lease, owners);
             }
             catch (Exception e)
             {
@@ -77,7 +79,8 @@ internal sealed class RunWorker(
             }
             foreach (var run in claimed)
             {
-                _ = ExecuteAndReleaseAsync(run, slots, stoppingToken);
+                owners.Take(run.OwnerId);
+                _ = ExecuteAndReleaseAsync(run, slots, owners, stoppingToken);
             }
             if (claimed.Count == 0)
             {
@@ -100,7 +103,7 @@ internal sealed class RunWorker(
         }
     }
 
-    private async Task ExecuteAndReleaseAsync(ClaimedRun run, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task ExecuteAndReleaseAsync(ClaimedRun run, SemaphoreSlim slots, OwnerSlots owners, CancellationToken stoppingToken)
     {
         await Task.Yield();
         try
@@ -114,6 +117,10 @@ internal sealed class RunWorker(
         finally
         {
             slots.Release();
+            if (owners.Release(run.OwnerId))
+            {
+                signal.Wake(); // the owner's runs turned away for want of a slot may go now
+            }
         }
     }
 

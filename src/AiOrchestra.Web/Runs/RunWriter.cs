@@ -18,8 +18,9 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWr
 
     internal Task InsertRunAsync(Run run) => Enqueue(sql => { sql.InsertRun(run); return true; });
 
-    internal Task<List<ClaimedRun>> ClaimAsync(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until) =>
-        Enqueue(sql => sql.Claim(worker, limit, recoverForeign, now, until));
+    internal Task<List<ClaimedRun>> ClaimAsync(
+        string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners) =>
+        Enqueue(sql => sql.Claim(worker, limit, recoverForeign, now, until, owners));
 
     /// <summary>Not awaited by the executor: ordered before the step's finish, which is awaited.</summary>
     internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>

@@ -2,7 +2,10 @@ using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Http;
 using AiOrchestra.Engine.Steps.Prompt;
 using AiOrchestra.Engine.Steps.Template;
+using AiOrchestra.Engine.Steps.Transform;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Runs;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Workflows;
 
@@ -17,9 +20,13 @@ public static class StepsExtensions
         var services = builder.Services;
         services.AddSingleton<StepCatalog>();
         services.AddSingleton<WorkflowValidator>();
-        services.AddSingleton<WorkflowExecutor>();
+        // the Runs section's time limits and output caps (RunOptions is bound by AddRuns)
+        services.AddSingleton(sp => new WorkflowExecutor(
+            sp.GetRequiredService<StepCatalog>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<RunOptions>>().Value.ToLimits()));
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
+        services.AddSingleton<IStepType, TransformStep>();
         services.AddHttpClient(nameof(HttpStep));
         services.AddSingleton<IStepType>(sp => new HttpStep(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));

@@ -15,6 +15,7 @@ internal sealed class FakeStep(string name, Func<StepCall, CancellationToken, Ta
     }
 
     public string Name => name;
+    public bool UsesLanguageModel { get; init; }
     public string Description => "test step";
     public IReadOnlyList<StepAction> Actions { get; } = [new("run", "runs", [])];
     public int Calls => Volatile.Read(ref _calls);

@@ -71,14 +71,15 @@ public class BadInputTests(ApiFactory app) : IClassFixture<ApiFactory>
     }
 
     [Fact]
-    public async Task Undeclared_variables_are_400_naming_them()
+    public async Task Variables_with_names_no_template_could_use_are_400_naming_them()
     {
         using var client = await app.AdminAsync();
         await client.PostAsync("/api/workflows", ApiFactory.Json(Valid.Replace("\"ok\"", "\"declared\"")));
 
-        var problem = await (await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "declared", variables = new { nmae = "x" } })).ProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await client.PostAsync("/api/workflows/execute", ApiFactory.Json("""{"workflow_id": "declared", "variables": {"first name": "x"}}""")))
+            .ProblemAsync(HttpStatusCode.BadRequest);
 
-        Assert.Contains("nmae", problem["errors"]!.ToJsonString());
+        Assert.Contains("first name", problem["errors"]!.ToJsonString());
         await client.DeleteAsync("/api/workflows/declared");
     }
 

@@ -102,7 +102,8 @@ public class ExecuteWaitQueuedTests(OneRunAtATimeFactory app) : IClassFixture<On
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var body = await response.JsonAsync();
             Assert.Equal(queued, body["run_id"]!.GetValue<string>());
-            Assert.Equal("cancelled", body["status"]!.GetValue<string>());
+            Assert.Equal("failed", body["status"]!.GetValue<string>());
+            Assert.Equal("cancelled", body["run_status"]!.GetValue<string>());
             Assert.False(body["success"]!.GetValue<bool>());
             Assert.Empty(body["steps"]!.AsArray());
         }

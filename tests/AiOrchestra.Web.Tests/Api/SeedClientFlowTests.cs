@@ -47,6 +47,14 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Equal("Hello, Ada! Welcome to the orchestra.", result["outputs"]!["shout"]!.GetValue<string>());
         Assert.Empty(result["errors"]!.AsArray());
         Assert.Equal(["hello", "shout"], result["steps"]!.AsArray().Select(s => s!["step_id"]!.GetValue<string>()));
+        // the original's execute answer, field by field: its status word wins, ours is run_status
+        Assert.Equal("greeting", (string?)result["workflow_id"]);
+        Assert.Equal("completed", (string?)result["status"]);
+        Assert.Equal("succeeded", (string?)result["run_status"]);
+        Assert.Equal(["hello", "shout"], result["steps_executed"]!.AsArray().Select(s => (string?)s));
+        Assert.True(DateTimeOffset.Parse((string)result["started_at"]!) <= DateTimeOffset.Parse((string)result["completed_at"]!));
+        Assert.Equal("Hello, Ada!", (string?)result["outputs"]!["hello"]);
+        Assert.Contains(list.AsArray(), w => (string?)w!["id"] == "greeting" && (string?)w["name"] == "Greeting");
 
         var runId = result["run_id"]!.GetValue<string>();
         var detail = await (await client.GetAsync($"/api/runs/{runId}")).JsonAsync();
@@ -60,6 +68,55 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Contains(runs["runs"]!.AsArray(), r => r!["run_id"]!.GetValue<string>() == runId);
         var none = await (await client.GetAsync("/api/runs?status=failed&workflow_id=greeting")).JsonAsync();
         Assert.Empty(none["runs"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Execute_merges_variables_the_workflow_does_not_declare_as_the_original_did()
+    {
+        using var client = await app.AdminAsync();
+        await client.PostAsync("/api/workflows", ApiFactory.Json("""
+            { "id": "undeclared", "steps": [ { "id": "line", "type": "transform", "action": "format", "params": { "template": "Dear {who}" } } ] }
+            """));
+
+        var result = await (await client.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "undeclared", variables = new { who = "Ada" } })).JsonAsync();
+
+        Assert.True((bool)result["success"]!, result.ToJsonString());
+        Assert.Equal("Dear Ada", (string?)result["outputs"]!["line"]);
+    }
+
+    [Fact]
+    public async Task A_prompt_in_the_originals_shape_saves_renders_with_single_braces_and_a_second_post_replaces_it()
+    {
+        using var client = await app.AdminAsync();
+        var original = new
+        {
+            id = "outline",
+            name = "Outline",
+            description = "An outline",
+            system_prompt = "You write for {audience}.",
+            user_prompt = "Outline a post about {topic}.",
+            variables = new[] { "audience", "topic" },
+            model = "gpt-4o",
+            temperature = 0.3,
+        };
+
+        var created = await client.PostAsJsonAsync("/api/prompts", original);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.JsonAsync();
+        Assert.Equal(("success", "outline"), ((string?)body["status"], (string?)body["template_id"]));
+        Assert.Equal(["audience", "topic"], body["variables"]!.AsArray().Select(v => (string?)v));
+        var rendered = await client.PostAsJsonAsync("/api/prompts/outline/render", new { variables = new { topic = "queues", audience = "engineers" } });
+        Assert.Equal("Outline a post about queues.", (string?)(await rendered.JsonAsync())["rendered"]);
+        var missing = await client.PostAsJsonAsync("/api/prompts/outline/render", new { variables = new { topic = "queues" } });
+        Assert.Equal("missing values for 'audience'", (string?)(await missing.ProblemAsync(HttpStatusCode.BadRequest))["errors"]!["variables"]![0]);
+
+        var replaced = await client.PostAsJsonAsync("/api/prompts", original with { user_prompt = "Outline {topic} in five points." });
+        Assert.Equal(HttpStatusCode.Created, replaced.StatusCode);
+        var stored = await (await client.GetAsync("/api/prompts/outline")).JsonAsync();
+        Assert.Equal("Outline {topic} in five points.", (string?)stored["user_prompt"]);
+        Assert.Equal(("You write for {audience}.", "gpt-4o", 0.3), ((string?)stored["system_prompt"], (string?)stored["model"], (double)stored["temperature"]!));
+        // our own shape keeps refusing a taken id
+        await (await client.PostAsJsonAsync("/api/prompts", new { template_id = "outline", template = "x" })).ProblemAsync(HttpStatusCode.Conflict);
     }
 
     [Fact]
@@ -81,13 +138,22 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
     {
         using var client = await app.AdminAsync();
         var body = Greeting.Replace("\"greeting\"", "\"versioned\"");
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/workflows", ApiFactory.Json(body))).StatusCode);
-        await (await client.PostAsync("/api/workflows", ApiFactory.Json(body))).ProblemAsync(HttpStatusCode.Conflict);
+        var created = await client.PostAsync("/api/workflows", ApiFactory.Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(("success", "versioned"), ((string?)(await created.JsonAsync())["status"], (string?)(await created.JsonAsync())["workflow_id"]));
+        // the original had no PUT: a POST of an existing id in its shape (id) replaces it as a new version ...
+        var replaced = await client.PostAsync("/api/workflows", ApiFactory.Json(body.Replace("Greeting", "Greeting again")));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal("\"2\"", replaced.Headers.ETag?.Tag);
+        Assert.Equal("success", (string?)(await replaced.JsonAsync())["status"]);
+        // ... while our own shape (workflow_id) is refused
+        await (await client.PostAsync("/api/workflows", ApiFactory.Json(body.Replace("\"id\": \"versioned\"", "\"workflow_id\": \"versioned\""))))
+            .ProblemAsync(HttpStatusCode.Conflict);
 
         var updated = await client.PutAsync("/api/workflows/versioned", ApiFactory.Json(body.Replace("Greeting", "Greeting v2")));
 
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
-        Assert.Equal("\"2\"", updated.Headers.ETag?.Tag);
+        Assert.Equal("\"3\"", updated.Headers.ETag?.Tag);
         var got = await client.GetAsync("/api/workflows/versioned");
         Assert.Equal("Greeting v2", (await got.JsonAsync())["name"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/workflows/versioned")).StatusCode);
@@ -125,7 +191,11 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         var list = await (await client.GetAsync("/api/prompts")).JsonAsync();
         Assert.Contains(list.AsArray(), p => p!["template_id"]!.GetValue<string>() == "haiku");
 
-        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/prompts/haiku")).StatusCode);
+        Assert.Equal("success", (string?)prompt["status"]);
+        Assert.Contains(list.AsArray(), p => (string?)p!["id"] == "haiku");
+        var deleted = await client.DeleteAsync("/api/prompts/haiku");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal("success", (string?)(await deleted.JsonAsync())["status"]);
         await (await client.GetAsync("/api/prompts/haiku")).ProblemAsync(HttpStatusCode.NotFound);
     }
 }

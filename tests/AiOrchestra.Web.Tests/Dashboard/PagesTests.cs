@@ -175,7 +175,7 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
 
         var log = JsonNode.Parse(await client.GetStringAsync(secondUrl + "?handler=Download"))!;
         Assert.Equal("again", log["workflow_id"]!.GetValue<string>());
-        Assert.Equal("succeeded", log["status"]!.GetValue<string>());
+        Assert.Equal("success", log["status"]!.GetValue<string>());
         Assert.Equal("Hi Grace", log["steps"]![0]!["output"]!.GetValue<string>());
         Assert.Equal("rerun", log["origin"]!.GetValue<string>());
         var firstLog = JsonNode.Parse(await client.GetStringAsync(firstUrl + "?handler=Download"))!;

@@ -82,14 +82,14 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
-    public async Task Inputs_that_are_not_variables_of_the_workflow_are_refused_and_nothing_is_stored()
+    public async Task Inputs_from_a_form_that_are_not_variables_of_the_workflow_are_refused_and_nothing_is_stored()
     {
         await using var host = new StoreHost(_database, _steps);
         var owner = await host.CreateUserAsync("ada");
         await host.SaveAsync(owner, FakeSteps.Workflow("greet", FakeSteps.Step("hello", "echo", "{{name}}"))
             with { Variables = new Dictionary<string, JsonNode?> { ["name"] = "world" } });
 
-        var result = await host.Get<RunQueue>().EnqueueAsync(owner, "greet", new Dictionary<string, JsonNode?> { ["nmae"] = "Ada" }, CancellationToken.None);
+        var result = await host.Get<RunQueue>().EnqueueAsync(owner, "greet", new Dictionary<string, JsonNode?> { ["nmae"] = "Ada" }, RunOrigin.Manual, CancellationToken.None);
 
         Assert.False(result.Succeeded);
         Assert.Equal("variables.nmae", result.Errors.Single().Path);
@@ -135,11 +135,14 @@ public sealed class RunTests : IDisposable
 
         Assert.Equal("greet", log["workflow_id"]!.GetValue<string>());
         Assert.Equal(runId, log["execution_id"]!.GetValue<string>());
-        Assert.Equal("succeeded", log["status"]!.GetValue<string>());
+        // the original AI-Orchestra's word, and ours beside it
+        Assert.Equal("success", log["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", log["run_status"]!.GetValue<string>());
         Assert.True(DateTimeOffset.TryParse(log["timestamp"]!.GetValue<string>(), out _));
         var step = log["steps"]!.AsArray().Single()!.AsObject();
         Assert.Equal("hello", step["step_id"]!.GetValue<string>());
-        Assert.Equal("succeeded", step["status"]!.GetValue<string>());
+        Assert.Equal("success", step["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", step["step_status"]!.GetValue<string>());
         Assert.Equal("hi", step["output"]!.GetValue<string>());
         Assert.True(step["duration_ms"]!.GetValue<long>() >= 0);
     }

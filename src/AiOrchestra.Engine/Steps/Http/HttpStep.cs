@@ -63,6 +63,22 @@ public sealed class HttpStep : IStepType
         using var request = new HttpRequestMessage(method, url) { Content = ContentOf(parameters["body"]) };
         AddHeaders(request, StepParameters.Object(parameters, "headers"));
 
+        // HttpClient.Timeout stops at the headers with ResponseHeadersRead, and a server may then stall the body:
+        // one deadline covers the send and the body read.
+        using var deadline = _client.Timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_client.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await SendAsync(request, expected, label, linked.Token);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StepFailedException($"{label}: no complete response within {_client.Timeout.TotalSeconds:0.#} s", transient: true, inner: e);
+        }
+    }
+
+    private async Task<JsonNode?> SendAsync(HttpRequestMessage request, IReadOnlyList<int>? expected, string label, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {
@@ -71,10 +87,6 @@ public sealed class HttpStep : IStepType
         catch (HttpRequestException e)
         {
             throw new StepFailedException($"{label}: could not get a response: {e.Message}", transient: true, inner: e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new StepFailedException($"{label}: no response within {_client.Timeout.TotalSeconds:0.#} s", transient: true, inner: e);
         }
 
         using (response)

@@ -31,6 +31,8 @@ public sealed class OpenAIStep(
 
     public string Name => "openai";
 
+    public bool UsesLanguageModel => true;
+
     public string Description => "Ask an LLM (OpenAI or any OpenAI-compatible server); the answer streams in as it is written.";
 
     public IReadOnlyList<StepAction> Actions { get; } =
@@ -231,7 +233,7 @@ public sealed class OpenAIStep(
         var scope = variables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         try
         {
-            return template.Render(scope);
+            return template.Render(scope, new RenderBudget(call.Context.MaxRenderedBytes));
         }
         catch (TemplateException e)
         {

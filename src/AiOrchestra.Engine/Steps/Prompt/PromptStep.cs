@@ -36,7 +36,7 @@ public sealed class PromptStep(IPromptLibrary library) : IStepType
         }
         try
         {
-            return JsonValue.Create(prompt.Render(values));
+            return JsonValue.Create(prompt.Render(values, new RenderBudget(call.Context.MaxRenderedBytes)));
         }
         catch (TemplateException e)
         {

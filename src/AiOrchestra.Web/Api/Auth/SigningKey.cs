@@ -12,6 +12,14 @@ public sealed class SigningKey
 {
     private const int MinimumBytes = 32;
 
+    // Keys printed in the original project's and popular templates' sample settings: anyone can sign tokens with them.
+    private static readonly string[] PublishedDefaults =
+    [
+        "change-me-in-production", "changeme", "change-me", "change_me", "secret", "secret-key", "secretkey",
+        "your-secret-key", "your-secret-key-here", "your_secret_key", "your_secret_key_here", "supersecretkey",
+        "super-secret-key", "please-change-me", "insecure-secret-key",
+    ];
+
     public SigningKey(AuthOptions options, string dataDirectory)
     {
         Key = new SymmetricSecurityKey(Load(options.SigningKey, Path.Combine(dataDirectory, "signing-key")));
@@ -23,6 +31,11 @@ public sealed class SigningKey
     {
         if (!string.IsNullOrEmpty(configured))
         {
+            if (PublishedDefaults.Contains(configured.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"Auth:SigningKey (or the original's SECRET_KEY) is '{configured.Trim()}', a published sample value: anyone could sign API tokens with it. Set a long random value (e.g. `openssl rand -base64 48`), or remove it to have one generated under data/.");
+            }
             var bytes = Encoding.UTF8.GetBytes(configured);
             return bytes.Length >= MinimumBytes
                 ? bytes

@@ -5,7 +5,9 @@ using AiOrchestra.Engine.Templating;
 using AiOrchestra.Web.Api.Auth;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Prompts;
+using AiOrchestra.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Api.Prompts;
 
@@ -13,14 +15,23 @@ namespace AiOrchestra.Web.Api.Prompts;
 public static class PromptsApi
 {
     /// <summary>
-    /// A prompt as sent: <c>template_id</c> (or <c>id</c>), name, description, template. <c>variables</c> is accepted
-    /// for the seed's clients, but the variables are always those the template's <c>{{ }}</c> use.
+    /// A prompt as sent: <c>template_id</c> (or <c>id</c>), name, description, template (or the original AI-Orchestra's
+    /// <c>user_prompt</c>), and its <c>system_prompt</c>, <c>model</c>, <c>temperature</c>. <c>variables</c> is accepted
+    /// for the original's clients, but the variables are always those the texts' placeholders use.
     /// </summary>
-    public sealed record PromptBody(string? TemplateId, string? Id, string? Name, string? Description, string? Template, IReadOnlyList<string>? Variables);
+    public sealed record PromptBody(
+        string? TemplateId, string? Id, string? Name, string? Description, string? Template, IReadOnlyList<string>? Variables,
+        string? SystemPrompt = null, string? UserPrompt = null, string? Model = null, double? Temperature = null);
 
+    /// <summary>A prompt; <c>id</c> repeats <c>template_id</c> for the original AI-Orchestra's clients.</summary>
     public sealed record PromptJson(
-        string TemplateId, string Name, string? Description, string Template, IReadOnlyList<string> Variables,
-        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+        string TemplateId, string Id, string Name, string? Description, string Template, IReadOnlyList<string> Variables,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string UserPrompt, string? SystemPrompt, string? Model, double? Temperature)
+    {
+        /// <summary><c>success</c> in the answer to a create, as the original AI-Orchestra's clients read it.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Status { get; init; }
+    }
 
     public sealed record RenderRequest(Dictionary<string, JsonNode?>? Variables);
 
@@ -60,10 +71,12 @@ public static class PromptsApi
         {
             return ApiProblems.Invalid("id", "differs from template_id; give one of them.");
         }
-        var saved = await store.SaveAsync(user.OwnerId(), ToPrompt(id, body), SaveMode.Create, cancellationToken);
+        // the original had no PUT: a POST of an existing id in its shape (id, no template_id) replaces the prompt
+        var originalShape = body.TemplateId is null;
+        var saved = await store.SaveAsync(user.OwnerId(), ToPrompt(id, body), originalShape ? SaveMode.CreateOrReplace : SaveMode.Create, cancellationToken);
         return saved.Outcome switch
         {
-            SaveOutcome.Saved => TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!)),
+            SaveOutcome.Saved => TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!) with { Status = "success" }),
             SaveOutcome.AlreadyExists => ApiProblems.Conflict($"You already have a prompt '{id}'; change it with PUT /api/prompts/{id} or choose another template_id."),
             SaveOutcome.ChangedConcurrently => ChangedConcurrently(id),
             _ => ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'."),
@@ -88,12 +101,15 @@ public static class PromptsApi
         };
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+    /// <summary>The original AI-Orchestra's clients read <c>{"status": "success"}</c>.</summary>
+    public sealed record Deleted(string Status, string TemplateId);
+
+    private static async Task<Results<Ok<Deleted>, ProblemHttpResult>> DeleteAsync(
         string id, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.Ok(new Deleted("success", id)) : NotFound(id);
 
     private static async Task<Results<Ok<RenderResponse>, ValidationProblem, ProblemHttpResult>> RenderAsync(
-        string id, RenderRequest request, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+        string id, RenderRequest request, ClaimsPrincipal user, PromptStore store, IOptions<RunOptions> options, CancellationToken cancellationToken)
     {
         var prompt = await store.GetAsync(user.OwnerId(), id, cancellationToken);
         if (prompt is null)
@@ -102,7 +118,9 @@ public static class PromptsApi
         }
         try
         {
-            return TypedResults.Ok(new RenderResponse(prompt.Prompt.Render(request.Variables ?? [])));
+            // the same cap as a step's parameter: a template repeating a large variable must not render without limit
+            var budget = new RenderBudget(options.Value.MaxRenderedParameterBytes);
+            return TypedResults.Ok(new RenderResponse(prompt.Prompt.Render(request.Variables ?? [], budget)));
         }
         catch (TemplateException e)
         {
@@ -115,12 +133,15 @@ public static class PromptsApi
         TemplateId = id,
         Name = body.Name ?? "",
         Description = body.Description,
-        Template = body.Template ?? "",
+        Template = body.Template ?? body.UserPrompt ?? "",
+        SystemPrompt = string.IsNullOrEmpty(body.SystemPrompt) ? null : body.SystemPrompt,
+        Model = string.IsNullOrWhiteSpace(body.Model) ? null : body.Model.Trim(),
+        Temperature = body.Temperature,
     };
 
     private static PromptJson ToJson(StoredPrompt stored) => new(
-        stored.Prompt.TemplateId, stored.Prompt.Name, stored.Prompt.Description, stored.Prompt.Template, stored.Variables,
-        stored.CreatedAt, stored.UpdatedAt);
+        stored.Prompt.TemplateId, stored.Prompt.TemplateId, stored.Prompt.Name, stored.Prompt.Description, stored.Prompt.Template, stored.Variables,
+        stored.CreatedAt, stored.UpdatedAt, stored.Prompt.Template, stored.Prompt.SystemPrompt, stored.Prompt.Model, stored.Prompt.Temperature);
 
     private static ProblemHttpResult ChangedConcurrently(string id) =>
         ApiProblems.Conflict($"Prompt '{id}' was changed concurrently by another request; GET it and retry.");

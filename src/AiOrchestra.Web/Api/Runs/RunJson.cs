@@ -21,9 +21,15 @@ public sealed record RunDetail(
     Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
-/// <summary>The seed's execute result: <c>{run_id, success, outputs, errors, steps}</c>.</summary>
+/// <summary>
+/// The seed's execute result, <c>{run_id, success, outputs, errors, steps}</c>, with the original AI-Orchestra's fields
+/// beside it: <c>workflow_id</c>, <c>status</c> as it wrote it (<c>completed</c> or <c>failed</c>; ours is
+/// <c>run_status</c>), <c>started_at</c>, <c>completed_at</c> and <c>steps_executed</c> (the ids of the steps that ran).
+/// </summary>
 public sealed record ExecuteResult(
-    string RunId, string Status, bool Success, Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps);
+    string RunId, string WorkflowId, string Status, string RunStatus, bool Success, Dictionary<string, JsonNode?> Outputs,
+    IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps, IReadOnlyList<string> StepsExecuted,
+    DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
 
 /// <summary>A run that was queued and has not finished yet; follow <c>location</c>.</summary>
 public sealed record RunAccepted(string RunId, string Status, string Location);
@@ -43,9 +49,16 @@ internal static class RunJson
             run.CreatedAt, run.StartedAt, run.FinishedAt);
     }
 
-    public static ExecuteResult Executed(RunDetails details) => new(
-        details.Run.Id, details.Run.Status.ToText(), details.Run.Status == RunStatus.Succeeded,
-        Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList());
+    public static ExecuteResult Executed(RunDetails details)
+    {
+        var run = details.Run;
+        var succeeded = run.Status == RunStatus.Succeeded;
+        return new(
+            run.Id, run.WorkflowId, succeeded ? "completed" : "failed", run.Status.ToText(), succeeded,
+            Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
+            details.Steps.Where(s => s.Status is StepStatus.Succeeded or StepStatus.Failed).Select(s => s.StepId).ToList(),
+            run.StartedAt, run.FinishedAt);
+    }
 
     public static RunStepJson Step(RunStep step) => new(
         step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status), Parse(step.Output), step.Error, step.Attempts, step.DurationMs,

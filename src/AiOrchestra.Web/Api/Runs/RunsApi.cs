@@ -3,12 +3,14 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Api.Auth;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Api.Runs;
 
@@ -30,6 +32,9 @@ public static partial class RunsApi
         group.MapGet("/{id}/events", EventsAsync)
             .WithSummary("The run's events as Server-Sent Events: the state so far, then live, ending with run-finished (send Last-Event-ID to resume)")
             .Produces<RunEvent>(contentType: "text/event-stream");
+        group.MapGet("/{id}/steps/{stepId}/output", OutputAsync)
+            .WithSummary("One step's full output (the event stream leaves out outputs over Runs:MaxDisplayedOutputBytes and links here)")
+            .Produces<JsonNode>();
         group.MapGet("/{id}/log", LogAsync).WithSummary("The run's log in the seed's export structure");
         group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued or running run");
         return app;
@@ -87,8 +92,22 @@ public static partial class RunsApi
         return log is null ? NotFound(id) : TypedResults.Ok(log);
     }
 
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> OutputAsync(
+        string id, string stepId, ClaimsPrincipal user, RunStore runs, CancellationToken cancellationToken)
+    {
+        var details = await runs.GetAsync(user.OwnerId(), id, cancellationToken);
+        if (details is null)
+        {
+            return NotFound(id);
+        }
+        var step = details.Steps.FirstOrDefault(s => s.StepId == stepId);
+        return step?.Output is { } output
+            ? TypedResults.Text(output, "application/json; charset=utf-8")
+            : ApiProblems.NotFound($"Run '{id}' has no output of a step '{stepId}'. GET {RunJson.Location(id)} lists its steps.");
+    }
+
     private static async Task<Results<ServerSentEventsResult<RunEvent>, ProblemHttpResult>> EventsAsync(
-        string id, ClaimsPrincipal user, AppDbContext db, RunEvents events,
+        string id, ClaimsPrincipal user, AppDbContext db, RunEvents events, IOptions<RunOptions> options,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken cancellationToken)
     {
         var owner = user.OwnerId();
@@ -98,16 +117,34 @@ public static partial class RunsApi
         }
         var after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : 0;
         // the event type goes on each item: the eventType argument would wrap every item as JSON (dotnet/aspnetcore#64183)
-        return TypedResults.ServerSentEvents(Stream(events, owner, id, after, cancellationToken));
+        return TypedResults.ServerSentEvents(Stream(events, owner, id, after, options.Value.MaxDisplayedOutputBytes, cancellationToken));
     }
 
     private static async IAsyncEnumerable<SseItem<RunEvent>> Stream(
-        RunEvents events, string owner, string runId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+        RunEvents events, string owner, string runId, long after, int maxOutputBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.SubscribeAsync(owner, runId, after, cancellationToken))
         {
-            yield return new SseItem<RunEvent>(item, item.Type) { EventId = item.Sequence.ToString(CultureInfo.InvariantCulture) };
+            yield return new SseItem<RunEvent>(WithoutLargeOutput(item, maxOutputBytes), item.Type)
+            {
+                EventId = item.Sequence.ToString(CultureInfo.InvariantCulture),
+            };
         }
+    }
+
+    /// <summary>An output over the limit is left out of the event, which says how large it is and where to get it.</summary>
+    private static RunEvent WithoutLargeOutput(RunEvent item, int maxOutputBytes)
+    {
+        if (item.Output is null || item.StepId is null || JsonSize.Of(item.Output, maxOutputBytes + 1L) <= maxOutputBytes)
+        {
+            return item;
+        }
+        return item with
+        {
+            Output = null,
+            OutputBytes = JsonSize.Of(item.Output),
+            OutputUrl = $"{RunJson.Location(item.RunId)}/steps/{Uri.EscapeDataString(item.StepId)}/output",
+        };
     }
 
     private static async Task<Results<Ok<CancelResponse>, Accepted<CancelResponse>, ProblemHttpResult>> CancelAsync(

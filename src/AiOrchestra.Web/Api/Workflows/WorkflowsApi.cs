@@ -15,7 +15,8 @@ namespace AiOrchestra.Web.Api.Workflows;
 /// </summary>
 public static class WorkflowsApi
 {
-    public sealed record WorkflowListItem(string WorkflowId, string Name, string? Description, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    /// <summary>A workflow in the list; <c>id</c> repeats <c>workflow_id</c> for the original AI-Orchestra's clients.</summary>
+    public sealed record WorkflowListItem(string WorkflowId, string Id, string Name, string? Description, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
     public static IEndpointRouteBuilder MapWorkflowsApi(this IEndpointRouteBuilder app)
     {
@@ -23,7 +24,7 @@ public static class WorkflowsApi
 
         group.MapGet("/", ListAsync).WithSummary("List your workflows");
         group.MapGet("/{id}", GetAsync)
-            .WithSummary("Get a workflow in the seed format (its version is in the ETag header)")
+            .WithSummary("Get a workflow in the seed format (its version is in the ETag header); ?format=original writes the original AI-Orchestra's spellings")
             .Produces<WorkflowDocument>(contentType: "application/json");
         group.MapPost("/", CreateAsync)
             .WithSummary("Create a workflow from a seed-format document")
@@ -42,35 +43,43 @@ public static class WorkflowsApi
     private static async Task<Ok<List<WorkflowListItem>>> ListAsync(ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
     {
         var workflows = await store.ListAsync(user.OwnerId(), cancellationToken);
-        return TypedResults.Ok(workflows.Select(w => new WorkflowListItem(w.WorkflowId, w.Name, w.Description, w.Version, w.CreatedAt, w.UpdatedAt)).ToList());
+        return TypedResults.Ok(workflows.Select(w => new WorkflowListItem(w.WorkflowId, w.WorkflowId, w.Name, w.Description, w.Version, w.CreatedAt, w.UpdatedAt)).ToList());
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetAsync(
-        string id, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string id, string? format, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, IServiceProvider services, CancellationToken cancellationToken)
     {
+        if (format is not (null or "original"))
+        {
+            return ApiProblems.Invalid("format", $"is '{format}'; leave it out for our format, or ask for 'original' (the original AI-Orchestra's spellings).");
+        }
         var stored = await store.GetAsync(user.OwnerId(), id, cancellationToken);
         if (stored is null)
         {
             return NotFound(id);
         }
-        if (stored.Workflow.Triggers.Any(t => t.Type == TriggerType.Webhook))
+        if (format is null && stored.Workflow.Triggers.Any(t => t.Type == TriggerType.Webhook))
         {
             // each webhook's address as its url (a read-only field the reader ignores); never its secret
             response.Headers.ETag = ETag(stored.Version);
             return TypedResults.Text(await Triggers.TriggerUrls.DocumentWithUrlsAsync(stored, user.OwnerId(), response.HttpContext.Request, services, cancellationToken), "application/json");
         }
-        return Document(stored, response);
+        return Document(stored, response, original: format == "original");
     }
 
-    private static async Task<Results<Created<JsonNode>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    /// <summary>
+    /// Creates a workflow (201). A document in the original AI-Orchestra's shape (<c>id</c>, no <c>workflow_id</c>) whose id
+    /// exists replaces it as a new version (200), as the original's POST did; our own shape answers 409 instead.
+    /// </summary>
+    private static async Task<Results<Created<JsonNode>, Ok<JsonNode>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, WorkflowStore store, WorkflowValidator validator, CancellationToken cancellationToken)
     {
-        var (workflow, problem, invalid) = await ReadAsync(request, validator, cancellationToken);
+        var (workflow, problem, invalid, originalShape) = await ReadAsync(request, validator, cancellationToken);
         if (workflow is null)
         {
             return problem is not null ? problem : invalid!;
         }
-        var saved = await store.SaveAsync(user.OwnerId(), workflow, SaveMode.Create, null, cancellationToken);
+        var saved = await store.SaveAsync(user.OwnerId(), workflow, originalShape ? SaveMode.CreateOrReplace : SaveMode.Create, null, cancellationToken);
         switch (saved.Outcome)
         {
             case SaveOutcome.AlreadyExists:
@@ -81,13 +90,18 @@ public static class WorkflowsApi
                 return ApiProblems.Invalid(saved.Errors, "The workflow was not saved; fix the fields listed under 'errors'.");
         }
         request.HttpContext.Response.Headers.ETag = ETag(saved.Saved!.Version);
-        return TypedResults.Created($"/api/workflows/{workflow.WorkflowId}", JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!);
+        // the original's answer, {status, workflow_id}, is inside ours: the document saved
+        var answer = JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!;
+        answer["status"] = "success";
+        return saved.Saved.Version > 1
+            ? TypedResults.Ok(answer)
+            : TypedResults.Created($"/api/workflows/{workflow.WorkflowId}", answer);
     }
 
     private static async Task<Results<Ok<JsonNode>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string id, HttpRequest request, ClaimsPrincipal user, WorkflowStore store, WorkflowValidator validator, CancellationToken cancellationToken)
     {
-        var (workflow, problem, invalid) = await ReadAsync(request, validator, cancellationToken);
+        var (workflow, problem, invalid, _) = await ReadAsync(request, validator, cancellationToken);
         if (workflow is null)
         {
             return problem is not null ? problem : invalid!;
@@ -124,25 +138,26 @@ public static class WorkflowsApi
         string id, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken) =>
         await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
-    private static async Task<(Workflow? Workflow, ProblemHttpResult? Problem, ValidationProblem? Invalid)> ReadAsync(
+    /// <summary>The document sent, and whether it is in the original AI-Orchestra's shape (<c>id</c> rather than <c>workflow_id</c>).</summary>
+    private static async Task<(Workflow? Workflow, ProblemHttpResult? Problem, ValidationProblem? Invalid, bool OriginalShape)> ReadAsync(
         HttpRequest request, WorkflowValidator validator, CancellationToken cancellationToken)
     {
         var (text, problem) = await JsonBody.ReadTextAsync(request, cancellationToken);
         if (text is null)
         {
-            return (null, problem, null);
+            return (null, problem, null, false);
         }
         var parsed = WorkflowJson.Parse(text);
         return parsed.Succeeded
-            ? (parsed.Workflow, null, null)
+            ? (parsed.Workflow, null, null, parsed.OriginalShape)
             // the reader's errors and the validator's on what could be read, all at once
-            : (null, null, ApiProblems.Invalid(validator.Validate(parsed), "The workflow document has errors; nothing was saved."));
+            : (null, null, ApiProblems.Invalid(validator.Validate(parsed), "The workflow document has errors; nothing was saved."), false);
     }
 
-    private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response)
+    private static ContentHttpResult Document(StoredWorkflow stored, HttpResponse response, bool original = false)
     {
         response.Headers.ETag = ETag(stored.Version);
-        return TypedResults.Text(WorkflowJson.Serialize(stored.Workflow, indented: false), "application/json");
+        return TypedResults.Text(WorkflowJson.Serialize(stored.Workflow, indented: false, original), "application/json");
     }
 
     private static string ETag(int version) => $"\"{version}\"";

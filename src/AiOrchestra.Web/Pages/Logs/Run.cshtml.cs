@@ -52,6 +52,27 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     }
 
     /// <summary>
+    /// A step's full output (the page shows long ones cut): text as plain text, anything else as JSON. Another user's
+    /// run, an unknown step and a step without output are all 404.
+    /// </summary>
+    public async Task<IActionResult> OnGetOutputAsync(string? step, CancellationToken cancellationToken)
+    {
+        var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
+        var output = details?.Steps.FirstOrDefault(s => s.StepId == step)?.Output;
+        if (output is null)
+        {
+            return NotFound();
+        }
+        // what a step produced is never run by the browser as a page or script
+        Response.Headers.XContentTypeOptions = "nosniff";
+        Response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+        var value = JsonNode.Parse(output);
+        return value is JsonValue text && text.TryGetValue<string>(out var plain)
+            ? Content(plain, "text/plain; charset=utf-8")
+            : Content(value?.ToJsonString(Readable) ?? "null", "application/json; charset=utf-8");
+    }
+
+    /// <summary>
     /// Queues a new run of the workflow's current version with this run's inputs and goes to it. When the queue
     /// refuses (the workflow was deleted, or no longer accepts these inputs), the reasons are shown on this page with
     /// status 200 as the other forms do: htmx gets the <c>_RerunRefused</c> fragment (its config swaps no 4xx answer),
@@ -121,6 +142,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
 
     private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
     {
+        RunId = step.RunId,
         Attempts = step.Attempts,
         DurationMs = step.FinishedAt is null ? null : step.DurationMs,
         Output = step.Output is null ? null : JsonNode.Parse(step.Output),

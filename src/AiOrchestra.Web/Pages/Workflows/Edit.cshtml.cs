@@ -72,7 +72,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
     }
 
     /// <summary>The workflow file of the current version, or of <paramref name="version"/>.</summary>
-    public async Task<IActionResult> OnGetExportAsync(int? version, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetExportAsync(int? version, string? format, CancellationToken cancellationToken)
     {
         var stored = version is { } number
             ? await store.GetVersionAsync(User.OwnerId(), Id ?? "", number, cancellationToken)
@@ -82,7 +82,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             return NotFound();
         }
         var name = version is null ? $"{Id}.json" : $"{Id}.v{version}.json";
-        return File(Encoding.UTF8.GetBytes(WorkflowJson.Serialize(stored.Workflow)), "application/json", name);
+        return File(Encoding.UTF8.GetBytes(WorkflowJson.Serialize(stored.Workflow, original: format == "original")), "application/json", name);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
