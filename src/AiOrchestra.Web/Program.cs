@@ -2,11 +2,19 @@ using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Original;
+using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
+
+if (Usage.IsHelp(args))
+{
+    Console.Write(Usage.Text);
+    return 0;
+}
 
 // `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
 var command = WorkflowCommands.IsCommand(args);
@@ -14,6 +22,7 @@ var builder = WebApplication.CreateBuilder(command ? [] : args);
 
 builder.AddOriginalSettings();
 builder.AddStore();
+builder.AddOutbound();
 builder.AddSteps();
 builder.AddIntegrations();
 builder.AddRuns();
@@ -23,17 +32,20 @@ if (command)
     return await builder.RunCommandAsync(args);
 }
 
-builder.AddApi();
-builder.AddDashboard();
-builder.AddTriggers();
+// a setting to fix, found while building or while starting, is one line on the console and exit code 1
+return await ServerConsole.RunServerAsync(() =>
+{
+    builder.AddServerConsole();
+    builder.AddApi();
+    builder.AddDashboard();
+    builder.AddTriggers();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.MapApi();
-app.MapDashboard();
-app.MapTriggers();
-
-await app.RunAsync();
-return 0;
+    app.MapApi();
+    app.MapDashboard();
+    app.MapTriggers();
+    return app;
+});
 
 public partial class Program;

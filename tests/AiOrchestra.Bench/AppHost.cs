@@ -46,6 +46,8 @@ internal sealed class AppHost : IAsyncDisposable
             "--DataFolder", dataFolder,
             "--Admin:UserName", UserName,
             "--Admin:Password", Password,
+            // the http steps call the local stub server: loopback is refused unless allow-listed
+            "--Outbound:Allow", "127.0.0.1",
             // a key of our own: the generated one would be written into the repository's data/ folder
             "--Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
         ];

@@ -58,6 +58,8 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
 
     public BrowserHost()
     {
+        // a fresh machine: the browser is installed here, or every browser test fails at once saying how
+        Chromium.EnsureInstalled();
         Directory.CreateDirectory(_folder);
         UseKestrel(0);
         StartServer();
@@ -73,6 +75,8 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(_folder, "browser.db")}");
         builder.UseSetting("DataFolder", _folder);
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        // every test signs in from the same address; the attempt budget itself is tested in the web tests
+        builder.UseSetting("Auth:LoginAttemptsPerMinute", "1000");
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IStepType>(Gates);

@@ -35,7 +35,7 @@ public sealed partial class WorkflowValidator
         {
             var trigger = workflow.Triggers[index];
             var path = JsonValues.Item("triggers", index);
-            if (!NamePattern().IsMatch(trigger.TriggerId))
+            if (!Ids.Name().IsMatch(trigger.TriggerId))
             {
                 errors.Add(new(path + ".trigger_id", $"{JsonValues.Quote(trigger.TriggerId)} is not a valid trigger id; use 1 to {WorkflowLimits.MaxIdLength} letters, digits or '_', e.g. \"nightly\""));
             }

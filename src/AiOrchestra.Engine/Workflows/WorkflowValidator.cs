@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Templating;
 
@@ -21,7 +20,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         var errors = new List<ValidationError>();
-        if (!WorkflowIdPattern().IsMatch(workflow.WorkflowId))
+        if (!Ids.WorkflowId().IsMatch(workflow.WorkflowId))
         {
             errors.Add(new("workflow_id", $"{JsonValues.Quote(workflow.WorkflowId)} is not a valid workflow id; use 1 to {WorkflowLimits.MaxIdLength} lowercase letters, digits, '_' or '-', e.g. \"email_digest\""));
         }
@@ -102,7 +101,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         foreach (var (name, value) in values)
         {
             var path = JsonValues.Child("variables", name);
-            if (!NamePattern().IsMatch(name))
+            if (!Ids.Name().IsMatch(name))
             {
                 errors.Add(new(path, $"{JsonValues.Quote(name)} is not a valid {noun} name; use 1 to {WorkflowLimits.MaxIdLength} letters, digits or '_', so that {{{{name}}}} can refer to it"));
             }
@@ -152,7 +151,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     {
         var id = workflow.Steps[index].StepId;
         var idPath = path + ".step_id";
-        if (!NamePattern().IsMatch(id))
+        if (!Ids.Name().IsMatch(id))
         {
             errors.Add(new(idPath, $"{JsonValues.Quote(id)} is not a valid step id; use 1 to {WorkflowLimits.MaxIdLength} letters, digits or '_', e.g. \"summarize\""));
         }
@@ -403,12 +402,4 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         JsonArray array => levels == 0 || array.Any(item => DeeperThan(item, levels - 1)),
         _ => false,
     };
-
-    // \z, not $: '$' would also accept a trailing newline.
-    [GeneratedRegex(@"^[a-z0-9_-]{1,64}\z")]
-    private static partial Regex WorkflowIdPattern();
-
-    /// <summary>Step ids and variable names: what a {{ }} reference can name.</summary>
-    [GeneratedRegex(@"^[A-Za-z0-9_]{1,64}\z")]
-    private static partial Regex NamePattern();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AiOrchestra.Web.Api;
@@ -9,7 +10,7 @@ namespace AiOrchestra.Web.Api;
 /// Turns what escapes an <c>/api</c> endpoint into problem details: a bad body gets its own status and a sentence
 /// saying what to fix; anything else is a generic 500 that names no exception, stack frame or secret.
 /// </summary>
-internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> log) : IExceptionHandler
+internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, StoreFailures failures, ILogger<ApiExceptionHandler> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -18,6 +19,12 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             return false;
         }
         var problem = Describe(exception);
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            failures.Failed();
+            log.LogError("{Method} {Path} could not be stored: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
+            context.Response.Headers.RetryAfter = ((int)StoreFailures.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (problem.Status == StatusCodes.Status500InternalServerError)
         {
             log.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
@@ -38,6 +45,12 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             Detail = "This endpoint reads a JSON object from the request body; send one with 'Content-Type: application/json'.",
         },
         BadHttpRequestException bad => BadRequest(bad),
+        _ when StoreFailures.IsStorageFailure(exception) => new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Storage unavailable",
+            Detail = StoreFailures.Message(exception) + $" (Retry-After: {(int)StoreFailures.RetryAfter.TotalSeconds} s)",
+        },
         _ => new ProblemDetails
         {
             Status = StatusCodes.Status500InternalServerError,

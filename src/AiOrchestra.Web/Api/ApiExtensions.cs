@@ -41,7 +41,7 @@ public static class ApiExtensions
 
     /// <summary>
     /// Maps every <c>/api</c> route, <c>/health</c>, <c>/openapi/v1.json</c> and <c>/api/docs</c>, with the middleware
-    /// they need (errors as problem details, the body size limit, the login rate limit). Call it right after
+    /// they need (errors as problem details, the body size limit). Call it right after
     /// <c>builder.Build()</c>, before other middleware, so its error handling sees every <c>/api</c> request.
     /// </summary>
     public static WebApplication MapApi(this WebApplication app)
@@ -59,7 +59,6 @@ public static class ApiExtensions
                 return next(context);
             });
         });
-        app.UseRateLimiter();
 
         app.MapAuthApi();
         app.MapWorkflowsApi();
@@ -72,6 +71,10 @@ public static class ApiExtensions
             .WithTitle("AI Orchestra API")
             // the page must work offline: no fonts from Scalar's CDN
             .DisableDefaultFonts()
+            // the hosted service's toolbar ("Deploy", "Generate SDK"), its AI chat and MCP need scalar.com: hide them
+            .HideDeveloperTools()
+            .DisableAgent()
+            .DisableMcp()
             .WithOpenApiRoutePattern("/openapi/{documentName}.json"))
             .AllowAnonymous();
         return app;

@@ -16,7 +16,8 @@ internal sealed class BearerSecurityTransformer : IOpenApiDocumentTransformer
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info.Title = "AI Orchestra API";
-        document.Info.Description = "Log in with POST /api/auth/login, then send the access_token as 'Authorization: Bearer <token>'.";
+        // Markdown: a bare <token> would be read as an HTML tag and vanish; a code span shows it as written
+        document.Info.Description = "Log in with `POST /api/auth/login`, then send the `access_token` as `Authorization: Bearer <token>`.";
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         document.Components.SecuritySchemes[Scheme] = new OpenApiSecurityScheme

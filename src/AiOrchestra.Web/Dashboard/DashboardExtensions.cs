@@ -1,10 +1,10 @@
+using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Pages;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -44,6 +44,7 @@ public static class DashboardExtensions
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.SlidingExpiration = true;
+            cookie.Events.OnValidatePrincipal = SignedOutStamps.Validate(cookie.Events.OnValidatePrincipal);
             cookie.Events.OnRedirectToLogin = context =>
             {
                 RedirectToLogin(context);
@@ -54,9 +55,7 @@ public static class DashboardExtensions
             .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
             .RequireAuthenticatedUser());
 
-        services.AddDataProtection()
-            .SetApplicationName("AiOrchestra")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(AppData.Folder(builder.Configuration, builder.Environment), "keys")));
+        builder.AddDataProtectionKeys();
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
 
         services.AddRazorPages(options =>
@@ -65,6 +64,7 @@ public static class DashboardExtensions
             options.Conventions.AllowAnonymousToPage("/Account/Login");
             options.Conventions.AllowAnonymousToPage("/Account/Setup");
         });
+        services.AddSingleton<SignedOutStamps>();
         services.AddSingleton<SecretStore>();
         services.AddSingleton<IntegrationSettings>();
         services.AddSingleton<GmailAuthorization>();
@@ -76,6 +76,7 @@ public static class DashboardExtensions
     /// <summary>The pages, static files from the top-level <c>wwwroot/</c>, and the live event stream of a run.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        app.UseStoreUnavailable();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();

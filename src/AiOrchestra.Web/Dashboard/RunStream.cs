@@ -19,14 +19,18 @@ public static class RunStream
     public const string DoneEvent = "done";
 
     public static IEndpointConventionBuilder MapRunStream(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/runs/{id}/live", async Task<Results<ServerSentEventsResult<string>, NotFound>> (
-                string id, HttpContext context, AppDbContext db, RunEvents events, RunHtml html, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/runs/{id}/live", async Task<Results<ServerSentEventsResult<string>, NotFound, ContentHttpResult>> (
+                string id, HttpContext context, AppDbContext db, RunEvents events, LiveStreams streams, RunHtml html, CancellationToken cancellationToken) =>
             {
                 var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
                 // another user's run does not exist for this user: 404, not an empty stream
                 if (!await db.Runs.AnyAsync(r => r.Id == id && r.OwnerId == ownerId, cancellationToken))
                 {
                     return TypedResults.NotFound();
+                }
+                if (!streams.TryOpen(context, ownerId))
+                {
+                    return TypedResults.Text(streams.Refusal, "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
                 }
                 long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var after);
                 return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, cancellationToken));

@@ -10,10 +10,16 @@ namespace AiOrchestra.Web.Data;
 /// is a property of the file, set once at start-up. Every connection fsyncs only at checkpoints (a killed process
 /// loses nothing committed), waits on a busy lock instead of failing, and enforces foreign keys.
 /// </summary>
-internal sealed class SqlitePragmas : DbConnectionInterceptor
+/// <remarks>
+/// <c>Database:MaxSizeMegabytes</c>, when set, caps the file's size: past it writes fail as on a full disk.
+/// </remarks>
+internal sealed class SqlitePragmas(int maxSizeMegabytes = 0) : DbConnectionInterceptor
 {
     internal const string DatabaseSql = "PRAGMA journal_mode=WAL;";
-    internal const string Sql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+    private const string BaseSql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+
+    // pages of the default 4 KiB; the cap is per connection, so every connection sets it
+    private readonly string _sql = maxSizeMegabytes > 0 ? $"{BaseSql} PRAGMA max_page_count={maxSizeMegabytes * 256};" : BaseSql;
 
     // The settings belong to the native connection, which the SQLite pool keeps open across opens: set them once per
     // native connection, not on every open (that was a three-statement command before every API request's query).
@@ -24,7 +30,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         if (IsNew(connection, out var handle))
         {
             using var command = connection.CreateCommand();
-            command.CommandText = Sql;
+            command.CommandText = _sql;
             command.ExecuteNonQuery();
             _configured.TryAdd(handle, handle);
         }
@@ -35,7 +41,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         if (IsNew(connection, out var handle))
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = Sql;
+            command.CommandText = _sql;
             await command.ExecuteNonQueryAsync(cancellationToken);
             _configured.TryAdd(handle, handle);
         }

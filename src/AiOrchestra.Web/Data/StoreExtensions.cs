@@ -22,14 +22,15 @@ public static class StoreExtensions
         var services = builder.Services;
         services.AddPooledDbContextFactory<AppDbContext>(options => options
             .UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmas())
+            .AddInterceptors(new SqlitePragmas(builder.Configuration.GetValue<int>("Database:MaxSizeMegabytes")))
             // Migrating would otherwise diff the model against the snapshot at every start (~4 MB resident for good);
             // DatabaseTests.The_model_has_no_changes_missing_from_the_migrations checks it instead.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>();
         services.AddScoped<Account.PasswordCheck>();
-        services.AddHealthChecks().AddDbContextCheck<AppDbContext>();
+        services.AddSingleton<StoreFailures>();
+        services.AddHealthChecks().AddDbContextCheck<AppDbContext>().AddCheck<StoreFailures>(StoreFailures.HealthCheckName);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WorkflowVersionCache>();
@@ -53,14 +54,15 @@ public static class StoreExtensions
         return settings.ToString();
     }
 
-    /// <summary>Creates the folder of the SQLite file when there is none yet.</summary>
+    /// <summary>Creates the folder of the SQLite file and the file itself, both readable by their owner only.</summary>
     internal static void EnsureDataFolder(string? connectionString)
     {
         var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
         var folder = Path.IsPathRooted(file) ? Path.GetDirectoryName(file) : null;
         if (!string.IsNullOrEmpty(folder))
         {
-            Directory.CreateDirectory(folder);
+            PrivateFiles.Folder(folder);
+            PrivateFiles.CreateDatabase(file);
         }
     }
 }

@@ -1,4 +1,6 @@
+using AiOrchestra.Web.Hosting;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Data;
@@ -11,14 +13,27 @@ namespace AiOrchestra.Web.Data;
 internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration configuration, Examples examples, ILogger<StoreStartup> log)
     : IHostedService
 {
+    private const int Corrupt = 11; // SQLITE_CORRUPT
+    private const int NotADatabase = 26; // SQLITE_NOTADB
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
-            await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
-            await db.Database.MigrateAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is NotADatabase or Corrupt)
+            {
+                var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+                throw new StartupProblem(
+                    $"The database {file} is damaged or is not an SQLite database ({e.Message.TrimEnd('.')}). "
+                    + "Restore it from a backup, or move it away to start with an empty one (ConnectionStrings__Default names another file).", e);
+            }
             await CreateAdministratorAsync(scope.ServiceProvider, db, cancellationToken);
         }
 
@@ -41,7 +56,7 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         var created = await users.CreateAsync(admin, password);
         if (!created.Succeeded)
         {
-            throw new InvalidOperationException(
+            throw new StartupProblem(
                 $"The administrator '{userName}' from Admin:UserName could not be created: "
                 + string.Join(" ", created.Errors.Select(e => e.Description)) + " Change Admin:Password (or Admin:UserName) and start again.");
         }

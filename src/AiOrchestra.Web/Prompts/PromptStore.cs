@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Engine.Workflows;
@@ -9,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Prompts;
 
 /// <summary>A user's prompt templates; every query is scoped to the owner.</summary>
-public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
+public sealed class PromptStore(AppDbContext db, TimeProvider time)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -91,7 +90,7 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
     public static IReadOnlyList<ValidationError> Validate(PromptTemplate prompt)
     {
         var errors = new List<ValidationError>();
-        if (!TemplateIdPattern().IsMatch(prompt.TemplateId))
+        if (!Ids.PromptId().IsMatch(prompt.TemplateId))
         {
             errors.Add(new ValidationError("template_id", $"'{prompt.TemplateId}' is not a valid id: use 1 to 64 letters, digits, '_' or '-'."));
         }
@@ -151,7 +150,4 @@ public sealed partial class PromptStore(AppDbContext db, TimeProvider time)
         };
         return new StoredPrompt(prompt, VariablesOf(prompt), record.CreatedAt, record.UpdatedAt);
     }
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
-    private static partial Regex TemplateIdPattern();
 }

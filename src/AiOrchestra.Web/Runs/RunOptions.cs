@@ -73,4 +73,8 @@ public sealed class RunOptions
         MaxStepOutputBytes = MaxStepOutputBytes,
         MaxRunOutputBytes = MaxRunOutputBytes,
     };
+
+    /// <summary>Live event streams (API and run pages together) one user may have open at once; more get 429.</summary>
+    [Range(1, 100_000)]
+    public int LiveStreamsPerUser { get; set; } = 20;
 }

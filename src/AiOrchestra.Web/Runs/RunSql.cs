@@ -26,6 +26,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _stepFinished;
     private readonly Statement _finishRun;
     private readonly Statement _renewLeases;
+    private readonly Statement _releaseLease;
     private readonly Statement _cancelQueued;
     private readonly Statement _requestCancel;
     private readonly Statement _selectStatus;
@@ -93,6 +94,10 @@ internal sealed class RunSql : IDisposable
         _renewLeases = Prepare(
             "UPDATE runs SET lease_expires_at = @until WHERE lease_owner = @worker AND status = 'running'",
             "@until", "@worker");
+        // no owner, and not to be taken over before @until: recovery takes the run again once storage may work again
+        _releaseLease = Prepare(
+            "UPDATE runs SET lease_owner = NULL, lease_expires_at = @until WHERE id = @id AND lease_owner = @worker AND status = 'running'",
+            "@until", "@id", "@worker");
         _cancelQueued = Prepare(
             "UPDATE runs SET status = 'cancelled', cancel_requested = @true, finished_at = @now WHERE id = @id AND owner_id = @owner AND status = 'queued'",
             "@true", "@now", "@id", "@owner");
@@ -179,6 +184,10 @@ internal sealed class RunSql : IDisposable
         _finishRun.Execute(status.ToText(), error, finishedAt.ToUnixTimeMilliseconds(), runId, worker) > 0;
 
     public void RenewLeases(string worker, DateTimeOffset until) => _renewLeases.Execute(until.ToUnixTimeMilliseconds(), worker);
+
+    /// <summary>Gives a run this worker could not record back, for recovery to take after <paramref name="until"/>.</summary>
+    public void ReleaseLease(string runId, string worker, DateTimeOffset until) =>
+        _releaseLease.Execute(until.ToUnixTimeMilliseconds(), runId, worker);
 
     public CancelResult Cancel(string ownerId, string runId, DateTimeOffset now)
     {

@@ -29,6 +29,12 @@ internal sealed class RunWorker(
 {
     private const int MaxClaim = 256;
 
+    /// <summary>How often, and after what pauses, a run's final write is tried before the run is handed back.</summary>
+    private static readonly TimeSpan[] FinishRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    /// <summary>Runs handed back whose release could not be written yet: tried again before every lease renewal.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _toRelease = new(StringComparer.Ordinal);
+
     /// <summary>This process's name in the runs' lease_owner column.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
@@ -38,7 +44,7 @@ internal sealed class RunWorker(
         var lease = TimeSpan.FromSeconds(settings.LeaseSeconds);
         var slots = new SemaphoreSlim(settings.Concurrency, settings.Concurrency); // not disposed: a run ignoring the stop may release it late
         var owners = new OwnerSlots(settings.SlotsPerOwner);
-        using var renewal = time.CreateTimer(_ => writer.RenewLeases(WorkerId, time.GetUtcNow() + lease), null, lease / 3, lease / 3);
+        using var renewal = time.CreateTimer(_ => RenewLeases(lease), null, lease / 3, lease / 3);
 
         // in SQLite one process owns the file, so every run left running at start-up is an orphan of a previous process
         var recoverForeign = true;
@@ -180,6 +186,12 @@ internal sealed class RunWorker(
         {
             (status, error) = (RunStatus.Cancelled, "Cancelled.");
         }
+        catch (Exception e) when (StoreFailures.IsStorageFailure(e))
+        {
+            // a step's result could not be stored: not the run's fault, so it is not failed but resumed later
+            await HandBackAsync(run, e);
+            return;
+        }
         catch (Exception e)
         {
             log.LogError(e, "Run {RunId} failed", run.RunId);
@@ -193,7 +205,17 @@ internal sealed class RunWorker(
         }
 
         var finishedAt = time.GetUtcNow();
-        if (await writer.FinishRunAsync(run.RunId, WorkerId, status, error, finishedAt))
+        bool recorded;
+        try
+        {
+            recorded = await FinishAsync(run.RunId, status, error, finishedAt);
+        }
+        catch (Exception e) when (StoreFailures.IsStorageFailure(e))
+        {
+            await HandBackAsync(run, e);
+            return;
+        }
+        if (recorded)
         {
             // closed first: a subscriber arriving now reads the finished run from the store
             events.Close(feed);
@@ -208,6 +230,57 @@ internal sealed class RunWorker(
             events.Close(feed);
             log.LogWarning("Run {RunId} was taken over by another worker before it finished here", run.RunId);
         }
+    }
+
+    /// <summary>The run's final write, tried again a few times when the database cannot take it (disk full, locked).</summary>
+    private async Task<bool> FinishAsync(string runId, RunStatus status, string? error, DateTimeOffset finishedAt)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt);
+            }
+            catch (Exception e) when (StoreFailures.IsStorageFailure(e) && attempt < FinishRetryDelays.Length)
+            {
+                await Task.Delay(FinishRetryDelays[attempt], time, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A run whose progress cannot be stored is not kept running here for ever (its lease renewed, nobody able to
+    /// cancel it): its lease is released with a pause, so recovery takes it again once storage may work again and
+    /// resumes it from its first unfinished step. A cancel asked for meanwhile applies when it is taken.
+    /// </summary>
+    private async Task HandBackAsync(ClaimedRun run, Exception e)
+    {
+        log.LogError("Run {RunId} could not be recorded ({Reason}); it is handed back and resumed in {Seconds} s at the earliest",
+            run.RunId, e.Message, (int)StoreFailures.RetryAfter.TotalSeconds);
+        _toRelease[run.RunId] = true;
+        await ReleaseAsync(run.RunId);
+    }
+
+    private async Task ReleaseAsync(string runId)
+    {
+        try
+        {
+            await writer.ReleaseLeaseAsync(runId, WorkerId, time.GetUtcNow() + StoreFailures.RetryAfter);
+            _toRelease.TryRemove(runId, out _);
+        }
+        catch (Exception e) when (StoreFailures.IsStorageFailure(e))
+        {
+            // stays in _toRelease: written before the next renewal, which would otherwise keep the run here
+        }
+    }
+
+    private void RenewLeases(TimeSpan lease)
+    {
+        foreach (var runId in _toRelease.Keys)
+        {
+            _ = ReleaseAsync(runId);
+        }
+        writer.RenewLeases(WorkerId, time.GetUtcNow() + lease);
     }
 
     private async Task<Workflow> LoadWorkflowAsync(long versionId, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace AiOrchestra.Web.Runs;
 /// applies it in one transaction and commits once (group commit), then completes each caller's task. SQLite
 /// gets a single writer (never busy) and one commit per batch instead of one per write.
 /// </summary>
-public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWriter> log) : BackgroundService
+public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures failures, ILogger<RunWriter> log) : BackgroundService
 {
     private const int MaxBatch = 1024;
 
@@ -34,6 +34,9 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWr
 
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
         Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));
+
+    internal Task ReleaseLeaseAsync(string runId, string worker, DateTimeOffset until) =>
+        Enqueue(sql => { sql.ReleaseLease(runId, worker, until); return true; });
 
     internal void RenewLeases(string worker, DateTimeOffset until) =>
         _ = Enqueue(sql => { sql.RenewLeases(worker, until); return true; });
@@ -92,14 +95,26 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWr
                 write.Apply(sql);
             }
             transaction.Commit();
+            failures.Succeeded();
         }
-        catch (Exception e) when (batch.Count > 1)
+        catch (Exception e) when (batch.Count > 1 && !StoreFailures.IsStorageFailure(e))
         {
             // one bad write must not fail the others: apply them one by one to find it
             log.LogWarning(e, "A batch of {Count} run writes failed; writing them one by one", batch.Count);
             foreach (var write in batch)
             {
                 ApplyOne(connection, sql, write);
+            }
+            return;
+        }
+        catch (Exception e) when (StoreFailures.IsStorageFailure(e))
+        {
+            // the disk is full or the database locked: every write of the batch fails alike, with the same error
+            failures.Failed();
+            log.LogError("{Count} run writes failed: {Reason}", batch.Count, e.Message);
+            foreach (var write in batch)
+            {
+                write.Fail(e);
             }
             return;
         }
@@ -127,10 +142,15 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, ILogger<RunWr
             sql.Use(transaction);
             write.Apply(sql);
             transaction.Commit();
+            failures.Succeeded();
             write.Complete();
         }
         catch (Exception e)
         {
+            if (StoreFailures.IsStorageFailure(e))
+            {
+                failures.Failed();
+            }
             log.LogError(e, "A run write failed");
             write.Fail(e);
         }

@@ -10,6 +10,7 @@ public static class RunsExtensions
         services.AddSingleton<RunSignal>();
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunEvents>();
+        services.AddSingleton<LiveStreams>();
         services.AddSingleton<RunQueue>();
         services.AddScoped<RunStore>();
         // the writer is registered before the worker: hosted services stop in reverse order, so it writes the worker's last steps

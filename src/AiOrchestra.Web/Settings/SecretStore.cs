@@ -108,9 +108,9 @@ public sealed class SecretStore
 
     private void Save(Dictionary<string, string> secrets)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+        PrivateFiles.Folder(Path.GetDirectoryName(_file)!);
         var temporary = _file + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(secrets));
+        PrivateFiles.WriteAllText(temporary, JsonSerializer.Serialize(secrets));
         File.Move(temporary, _file, overwrite: true);
     }
 }

@@ -6,6 +6,7 @@ using AiOrchestra.Engine.Steps.Transform;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Runs;
 using Microsoft.Extensions.Options;
+using AiOrchestra.Web.Outbound;
 
 namespace AiOrchestra.Web.Workflows;
 
@@ -27,7 +28,8 @@ public static class StepsExtensions
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
         services.AddSingleton<IStepType, TransformStep>();
-        services.AddHttpClient(nameof(HttpStep));
+        // addresses typed into workflows: every connection passes the outbound policy
+        services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy();
         services.AddSingleton<IStepType>(sp => new HttpStep(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));
         return builder;

@@ -9,7 +9,7 @@ namespace AiOrchestra.Engine.Tests.Steps;
 
 public sealed class HttpStepTests(LocalHttpServer server) : IClassFixture<LocalHttpServer>, IDisposable
 {
-    private readonly HttpClient _client = new();
+    private readonly HttpClient _client = LocalHttpServer.AllowListedClient();
 
     public void Dispose() => _client.Dispose();
 
@@ -181,7 +181,7 @@ public sealed class HttpStepTests(LocalHttpServer server) : IClassFixture<LocalH
 
 public sealed class HttpStepInWorkflowTests(LocalHttpServer server) : IClassFixture<LocalHttpServer>, IDisposable
 {
-    private readonly HttpClient _client = new();
+    private readonly HttpClient _client = LocalHttpServer.AllowListedClient();
 
     public void Dispose() => _client.Dispose();
 

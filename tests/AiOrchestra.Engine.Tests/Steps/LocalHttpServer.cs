@@ -51,6 +51,25 @@ public sealed class LocalHttpServer : IAsyncLifetime
             return Results.Text("slow down", statusCode: (int)HttpStatusCode.TooManyRequests);
         });
         app.MapGet("/big", () => Results.Text(new string('x', 5000)));
+        // redirects to ?to= with ?status= (302 by default), for any method
+        app.Map("/redirect", (HttpResponse response, string to, int? status) =>
+        {
+            response.StatusCode = status ?? 302;
+            response.Headers.Location = to;
+        });
+        app.MapGet("/loop", (HttpResponse response) =>
+        {
+            response.StatusCode = 302;
+            response.Headers.Location = "/loop";
+        });
+        app.MapGet("/set-cookie", (HttpResponse response) =>
+        {
+            response.Headers.SetCookie = "session=kept-by-a-shared-handler; Path=/";
+            return Results.Text("cookie set");
+        });
+        // the headers received, names in lower case
+        app.MapGet("/headers", (HttpRequest request) =>
+            Results.Json(request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString())));
 
         await app.StartAsync();
         _app = app;
@@ -66,4 +85,8 @@ public sealed class LocalHttpServer : IAsyncLifetime
     }
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
+
+    /// <summary>A client as the host builds it, with this server's address (127.0.0.1) allow-listed.</summary>
+    public static HttpClient AllowListedClient(params string[] allow) =>
+        new(new AiOrchestra.Engine.Outbound.OutboundPolicy(allow.Length == 0 ? ["127.0.0.1"] : allow).CreateHandler());
 }

@@ -5,6 +5,24 @@ namespace AiOrchestra.Web.Tests.Api;
 
 public class ApiExceptionHandlerTests
 {
+    [Theory]
+    [InlineData(13, "the disk is full")]
+    [InlineData(5, "held it locked for too long")]
+    [InlineData(6, "held it locked for too long")]
+    [InlineData(10, "cannot write to the disk")]
+    public void A_full_disk_a_lock_held_too_long_or_a_disk_error_is_503_saying_so(int sqliteError, string reason)
+    {
+        // as EF Core reports a failed save: the SQLite error inside its own exception
+        var error = new Microsoft.EntityFrameworkCore.DbUpdateException("An error occurred while saving.",
+            new Microsoft.Data.Sqlite.SqliteException("SQLite Error", sqliteError));
+
+        var problem = ApiExceptionHandler.Describe(error);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, problem.Status);
+        Assert.Contains(reason, problem.Detail);
+        Assert.Contains("Nothing was saved", problem.Detail);
+    }
+
     [Fact]
     public void An_unexpected_error_is_a_generic_500_naming_nothing_inside()
     {

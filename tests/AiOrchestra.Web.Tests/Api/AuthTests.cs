@@ -240,7 +240,10 @@ public class LoginRateLimitTests(LoginRateLimitTests.LowLimit app) : IClassFixtu
         }
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
-        var problem = await (await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody", password = "x" })).ProblemAsync(HttpStatusCode.TooManyRequests);
-        Assert.Contains("wait a minute", problem["detail"]!.GetValue<string>());
+        var refused = await client.PostAsJsonAsync("/api/auth/login", new { username = "nobody", password = "x" });
+        Assert.InRange(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+        var problem = await refused.ProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("at most 3 a minute", problem["detail"]!.GetValue<string>());
+        Assert.Contains("Try again in", problem["detail"]!.GetValue<string>());
     }
 }

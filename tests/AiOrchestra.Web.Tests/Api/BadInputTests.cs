@@ -153,6 +153,21 @@ public class BadInputTests(ApiFactory app) : IClassFixture<ApiFactory>
         return content;
     }
 
+    [Fact]
+    public async Task Ids_with_a_trailing_newline_are_refused_not_stored()
+    {
+        using var client = await app.AdminAsync();
+
+        var prompt = await (await client.PostAsJsonAsync("/api/prompts", new { template_id = "nl_prompt\n", template = "hi" })).ProblemAsync(HttpStatusCode.BadRequest);
+        var workflow = await (await client.PostAsync("/api/workflows", ApiFactory.Json(Valid.Replace("\"ok\"", "\"nl_flow\\n\"")))).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("not a valid id", prompt["errors"]!["template_id"]![0]!.GetValue<string>());
+        Assert.True(workflow["errors"]!.AsObject().ContainsKey("workflow_id"), workflow.ToJsonString());
+        var prompts = (await (await client.GetAsync("/api/prompts")).JsonAsync()).AsArray().Select(p => p!["template_id"]!.GetValue<string>());
+        Assert.DoesNotContain(prompts, id => id.StartsWith("nl_prompt", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/workflows/nl_flow")).StatusCode);
+    }
+
     private static async Task NothingStoredAsync(HttpClient client)
     {
         var workflows = (await (await client.GetAsync("/api/workflows")).JsonAsync()).AsArray().Select(w => w!["workflow_id"]!.GetValue<string>());

@@ -109,6 +109,23 @@ public class EventsAndDocsTests(ApiFactory app) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Docs_page_hides_what_needs_the_hosted_service_and_its_introduction_shows_the_token_placeholder()
+    {
+        using var client = app.Anonymous();
+
+        var page = (await client.GetStringAsync("/api/docs")).Replace(" ", "");
+        var description = (await (await client.GetAsync("/openapi/v1.json")).JsonAsync())["info"]!["description"]!.GetValue<string>();
+
+        // "Deploy" and "Generate SDK" live in the developer tools toolbar, "Ask AI" is the agent; none works offline
+        Assert.Contains("\"showDeveloperTools\":\"never\"", page);
+        Assert.Matches("\"agent\":\\{[^}]*\"disabled\":true", page);
+        Assert.Matches("\"mcp\":\\{[^}]*\"disabled\":true", page);
+        // the page renders the description as Markdown (raw HTML allowed): the placeholder must survive as text
+        var html = Markdig.Markdown.ToHtml(description);
+        Assert.Contains("Bearer &lt;token&gt;", html);
+    }
+
+    [Fact]
     public async Task Health_is_anonymous_and_reports_the_database()
     {
         using var client = app.Anonymous();

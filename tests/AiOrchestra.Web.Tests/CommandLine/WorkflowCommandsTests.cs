@@ -5,6 +5,7 @@ using AiOrchestra.Web.Api;
 using AiOrchestra.Web.Api.Runs;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Tests.Store;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Builder;
@@ -148,6 +149,7 @@ public sealed class WorkflowCommandsTests : IDisposable
     private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
         var builder = WebApplication.CreateBuilder();
+        builder.AddOutbound();
         builder.AddSteps();
         builder.AddIntegrations();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -30,39 +30,7 @@ internal sealed class AppProcess : IDisposable
 
     public static async Task<AppProcess> StartAsync(string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiOrchestra.Web.dll"));
-        var arguments = new Dictionary<string, string>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["contentRoot"] = RepositoryRoot(),
-            ["environment"] = "Production",
-            ["ConnectionStrings:Default"] = $"Data Source={databaseFile}",
-            ["DataFolder"] = folder,
-            ["Admin:UserName"] = AdminUser,
-            ["Admin:Password"] = AdminPassword,
-            ["Auth:SigningKey"] = SigningKey,
-            ["Auth:LoginAttemptsPerMinute"] = "1000",
-            // quiet, but the lifetime's "Now listening on" tells the port
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
-        };
-        foreach (var (key, value) in settings)
-        {
-            arguments[key] = value;
-        }
-        foreach (var (key, value) in arguments)
-        {
-            start.ArgumentList.Add("--" + key);
-            start.ArgumentList.Add(value);
-        }
-
+        var start = StartInfo(folder, databaseFile, settings, [], null);
         var app = new AppProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
         // both pipes are drained all the time: a full pipe would block the app's logging
         app._process.OutputDataReceived += (_, e) => app.Read(e.Data);
@@ -82,6 +50,82 @@ internal sealed class AppProcess : IDisposable
             app.Dispose();
             throw new TimeoutException($"the app was not listening within {timeout.TotalSeconds} s:\n{app.Output}");
         }
+    }
+
+    /// <summary>
+    /// Runs the app with <paramref name="leading"/> arguments first (a command, <c>--help</c>) and the usual settings
+    /// after them, with <paramref name="environment"/> variables added, until it exits by itself: its exit code and
+    /// both outputs.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(
+        string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout,
+        string[]? leading = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var process = new Process { StartInfo = StartInfo(folder, databaseFile, settings, leading ?? [], environment) };
+        process.Start();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"the app had not exited after {timeout.TotalSeconds} s:\n{await output}\n{await error}");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo StartInfo(
+        string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, string[] leading, IReadOnlyDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiOrchestra.Web.dll"));
+        foreach (var argument in leading)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var arguments = new Dictionary<string, string>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["contentRoot"] = RepositoryRoot(),
+            ["environment"] = "Production",
+            ["ConnectionStrings:Default"] = $"Data Source={databaseFile}",
+            ["DataFolder"] = folder,
+            ["Admin:UserName"] = AdminUser,
+            ["Admin:Password"] = AdminPassword,
+            ["Auth:SigningKey"] = SigningKey,
+            ["Auth:LoginAttemptsPerMinute"] = "1000",
+            // quiet, but the lifetime's "Now listening on" tells the port
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        foreach (var (key, value) in settings)
+        {
+            arguments[key] = value;
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        if (environment?.ContainsKey("ASPNETCORE_URLS") == true)
+        {
+            arguments.Remove("urls"); // the command line would win over the environment's address
+        }
+        foreach (var (key, value) in arguments)
+        {
+            start.ArgumentList.Add("--" + key);
+            start.ArgumentList.Add(value);
+        }
+        return start;
     }
 
     /// <summary>A client logged in through /api/auth/login as the administrator.</summary>

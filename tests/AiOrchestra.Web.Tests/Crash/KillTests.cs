@@ -44,7 +44,8 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             Interlocked.Increment(ref answered[Array.IndexOf(StepIds, parts[2])]);
         });
 
-        var settings = new Dictionary<string, string> { ["Runs:Concurrency"] = RunCount.ToString() };
+        // the http steps call the local stub: loopback is refused unless allow-listed
+        var settings = new Dictionary<string, string> { ["Runs:Concurrency"] = RunCount.ToString(), ["Outbound:Allow"] = "127.0.0.1" };
         var runs = new Dictionary<string, string>(); // run id -> token
         HashSet<(string RunId, string StepId)> finishedBeforeKill;
         int inFlightAtKill;

@@ -23,6 +23,8 @@ public sealed class DashboardHost : WebApplicationFactory<Program>
         builder.UseContentRoot(StoreHost.RepositoryRoot);
         builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
         builder.UseSetting("DataFolder", _database.Folder);
+        // the tests sign in far more often than a person: the address's attempt budget is tested in LoginLimitTests
+        builder.UseSetting("Auth:LoginAttemptsPerMinute", "1000");
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();

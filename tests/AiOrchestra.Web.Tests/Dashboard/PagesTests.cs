@@ -185,6 +185,31 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
+    public async Task A_prompt_id_with_a_trailing_newline_is_refused_beside_the_field_not_saved()
+    {
+        var (_, client) = await NewUserAsync();
+
+        var response = await client.PostFormAsync("/Prompts/Edit", new() { ["TemplateId"] = "nl_page\n", ["Template"] = "Hello" });
+
+        // as every form of the dashboard: the form again, the error beside the field
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("not a valid id", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/Prompts/Edit/nl_page")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Settings_says_the_encryption_keys_are_unencrypted_at_rest_and_how_to_encrypt_them()
+    {
+        var (_, client) = await NewUserAsync();
+
+        var settings = await client.GetDocumentAsync("/Settings");
+
+        var keys = settings.GetElementById("keys-at-rest")!.TextContent;
+        Assert.Contains("stored unencrypted", keys);
+        Assert.Contains("DataProtection__CertificatePath", keys);
+    }
+
+    [Fact]
     public async Task A_prompt_preview_lists_its_variables_and_renders_markdown_safely()
     {
         var (_, client) = await NewUserAsync();

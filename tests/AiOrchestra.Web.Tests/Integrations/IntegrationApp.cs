@@ -15,9 +15,9 @@ namespace AiOrchestra.Web.Tests.Integrations;
 /// The whole app (as <see cref="ApiFactory"/> hosts it) with every integration's base URL pointed at one fake server,
 /// every secret set to the harness's recognisable values (unless <paramref name="settings"/> removes one), the
 /// resilience pipeline's delays cut to milliseconds, secrets stored in the test's temp folder, and every log line
-/// of every level captured.
+/// of every level captured (or, with <paramref name="everyLevel"/> false, what the app's log levels let through).
 /// </summary>
-internal sealed class IntegrationApp(string fakeUrl, IReadOnlyDictionary<string, string?>? settings = null) : ApiFactory
+internal sealed class IntegrationApp(string fakeUrl, IReadOnlyDictionary<string, string?>? settings = null, bool everyLevel = true) : ApiFactory
 {
     public CapturedLogs Logs { get; } = new();
 
@@ -55,7 +55,10 @@ internal sealed class IntegrationApp(string fakeUrl, IReadOnlyDictionary<string,
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureLogging(logging => logging.AddFilter<CapturedLogs>(null, LogLevel.Trace));
+        if (everyLevel)
+        {
+            builder.ConfigureLogging(logging => logging.AddFilter<CapturedLogs>(null, LogLevel.Trace));
+        }
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<ILoggerProvider>(Logs);

@@ -229,6 +229,55 @@ public sealed class OpenAIStepTests
         Assert.False(error.Transient);
     }
 
+    /// <summary>A server that ignores <c>"stream": true</c> and answers one chat completion as JSON.</summary>
+    private static Task PlainCompletionAsync(HttpContext context, string? content) =>
+        FakeServer.Json(context, 200, $$$"""
+            {"id":"chatcmpl-2","object":"chat.completion","created":1730000000,"model":"gpt-4o-mini",
+             "choices":[{"index":0,"message":{"role":"assistant","content":{{{(content is null ? "null" : JsonValue.Create(content).ToJsonString())}}}},"finish_reason":"stop"}],
+             "usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}
+            """);
+
+    [Fact]
+    public async Task A_server_that_ignores_stream_and_answers_one_JSON_completion_gives_its_answer_and_usage()
+    {
+        await using var server = await FakeServer.StartAsync((_, context) => PlainCompletionAsync(context, "Inbox digest, Monday"));
+        await using var harness = IntegrationHarness.Create(server.Url);
+        var deltas = new List<string>();
+        var context = IntegrationHarness.NewContext(deltas);
+
+        var output = await harness.RunAsync("openai", "generate_completion", new JsonObject { ["prompt"] = "Title?" }, context);
+
+        Assert.Equal("Inbox digest, Monday", output!.GetValue<string>());
+        Assert.Equal(["Inbox digest, Monday"], deltas);
+        Assert.Equal(9, context.Usage!.PromptTokens);
+        Assert.Equal(4, context.Usage.CompletionTokens);
+        Assert.True((bool)JsonNode.Parse(Assert.Single(server.Received).Body)!["stream"]!);
+    }
+
+    [Fact]
+    public async Task A_JSON_completion_without_content_is_a_step_error_that_says_what_came_back()
+    {
+        await using var server = await FakeServer.StartAsync((_, context) => PlainCompletionAsync(context, null));
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        var error = await harness.FailAsync("openai", "generate_completion", new JsonObject { ["prompt"] = "Title?" });
+
+        Assert.StartsWith("OpenAI answered without any content", error.Message);
+        Assert.Contains("\"content\":null", error.Message);
+        Assert.False(error.Transient);
+    }
+
+    [Fact]
+    public async Task A_stream_without_any_content_is_a_step_error()
+    {
+        await using var server = await FakeServer.StartAsync((_, context) => StreamAsync(context));
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        var error = await harness.FailAsync("openai", "generate_completion", new JsonObject { ["prompt"] = "Title?" });
+
+        Assert.Equal("OpenAI's streamed answer had no content: 3 chunk(s), ended with finish reason 'Stop'", error.Message);
+    }
+
     [Fact]
     public async Task An_unreachable_server_is_a_transient_failure()
     {

@@ -119,6 +119,20 @@ public sealed class SecretLeakTests
         }
     }
 
+    [Fact]
+    public async Task A_secret_at_the_cut_of_a_long_error_text_is_masked_before_the_text_is_cut()
+    {
+        // a body that is not JSON is shown cut at 300 characters; the token starts just before the cut
+        var body = new string('x', 290) + " " + IntegrationHarness.NotionToken + " and more text after it";
+        await using var server = await FakeServer.StartAsync((_, context) => FakeServer.Text(context, 400, body));
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        var error = await harness.FailAsync("notion", "search", new JsonObject { ["query"] = "x" });
+
+        Assert.Contains("[secret]", error.Message);
+        Assert.DoesNotContain(IntegrationHarness.NotionToken[..9], error.Message);
+    }
+
     /// <summary>Every value of every column of every table, as text.</summary>
     private static string DatabaseText(string file)
     {

@@ -108,7 +108,7 @@ public sealed class OriginalSettingsTests : IDisposable
     [InlineData("your-secret-key-here")]
     public void A_published_sample_secret_key_is_refused_at_start_up_with_the_reason(string key)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new SigningKey(new AuthOptions { SigningKey = key }, _folder));
+        var error = Assert.Throws<AiOrchestra.Web.Hosting.StartupProblem>(() => new SigningKey(new AuthOptions { SigningKey = key }, _folder));
 
         Assert.Contains("published sample value", error.Message);
         Assert.Contains("SECRET_KEY", error.Message);

@@ -1,7 +1,9 @@
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Outbound;
 
 namespace AiOrchestra.Engine.Steps.Http;
 
@@ -9,13 +11,24 @@ namespace AiOrchestra.Engine.Steps.Http;
 /// <c>http</c> / <c>request</c>: calls any HTTP API and outputs <c>{status, headers, body, json}</c>.
 /// 408, 429, 5xx and network errors are transient (retried when the step allows, honouring Retry-After);
 /// other unexpected statuses fail at once. Errors never show request headers or the query string,
-/// which may carry credentials.
+/// which may carry credentials. Redirects are followed here (the host's client does not follow them), at most
+/// <see cref="MaxRedirects"/>, and a redirect to another origin carries none of the given headers but
+/// <see cref="CrossOriginHeaders"/>: credentials stay with the address the user typed. Where the call may go is the
+/// client's <see cref="OutboundPolicy"/>, checked on every connection; a refusal fails the step at once.
 /// </summary>
 public sealed class HttpStep : IStepType
 {
     public const long DefaultMaxResponseBytes = 10 * 1024 * 1024;
 
+    public const int MaxRedirects = 10;
+
     private const int ExcerptLength = 200;
+
+    /// <summary>The given headers a redirect to another scheme, host or port keeps; the rest may carry credentials.</summary>
+    private static readonly HashSet<string> CrossOriginHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept", "Accept-Language", "User-Agent", "Content-Type", "Content-Language",
+    };
 
     private readonly HttpClient _client;
     private readonly TimeProvider _time;
@@ -43,7 +56,8 @@ public sealed class HttpStep : IStepType
                 "HTTP method: GET (the default), POST, PUT, PATCH, DELETE, HEAD or OPTIONS."),
             new StepParameter("url", ParameterType.String, Required: true, "The absolute http:// or https:// address to call."),
             new StepParameter("headers", ParameterType.Object, Required: false,
-                "Request headers by name, e.g. {\"Authorization\": \"Bearer ...\"}; never shown in logs or errors.", Secret: true),
+                "Request headers by name, e.g. {\"Authorization\": \"Bearer ...\"}; never shown in logs or errors. "
+                + "Host cannot be set. A redirect to another host keeps only Accept, Accept-Language, User-Agent and Content-Type.", Secret: true),
             new StepParameter("body", ParameterType.Any, Required: false,
                 "The request body: an object or array is sent as JSON, text as plain text."),
             new StepParameter("expect_status", ParameterType.Any, Required: false,
@@ -60,16 +74,13 @@ public sealed class HttpStep : IStepType
         // The query string is left out of every message: APIs often take keys there.
         var label = $"{method} {url.GetLeftPart(UriPartial.Path)}";
 
-        using var request = new HttpRequestMessage(method, url) { Content = ContentOf(parameters["body"]) };
-        AddHeaders(request, StepParameters.Object(parameters, "headers"));
-
         // HttpClient.Timeout stops at the headers with ResponseHeadersRead, and a server may then stall the body:
-        // one deadline covers the send and the body read.
+        // one deadline covers every redirect hop, the send and the body read.
         using var deadline = _client.Timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_client.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            return await SendAsync(request, expected, label, linked.Token);
+            return await SendAndReadAsync(method, url, parameters, expected, label, linked.Token);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -77,18 +88,10 @@ public sealed class HttpStep : IStepType
         }
     }
 
-    private async Task<JsonNode?> SendAsync(HttpRequestMessage request, IReadOnlyList<int>? expected, string label, CancellationToken cancellationToken)
+    private async Task<JsonNode?> SendAndReadAsync(
+        HttpMethod method, Uri url, JsonObject parameters, IReadOnlyList<int>? expected, string label, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
-        try
-        {
-            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new StepFailedException($"{label}: could not get a response: {e.Message}", transient: true, inner: e);
-        }
-
+        var response = await SendFollowingRedirectsAsync(method, url, parameters, expected, label, cancellationToken);
         using (response)
         {
             var status = (int)response.StatusCode;
@@ -119,6 +122,77 @@ public sealed class HttpStep : IStepType
             };
         }
     }
+
+    /// <summary>
+    /// Sends the request and follows redirects, each hop a new request through the policed client. A redirect status
+    /// listed in <c>expect_status</c> is the answer, not followed.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(
+        HttpMethod method, Uri url, JsonObject parameters, IReadOnlyList<int>? expected, string label, CancellationToken cancellationToken)
+    {
+        var headers = StepParameters.Object(parameters, "headers");
+        var body = parameters["body"];
+        var target = url;
+        for (var redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(method, target) { Content = ContentOf(body) };
+            var sameOrigin = SameOrigin(target, url);
+            // after a redirect: credentials only to the first origin, and no body headers once the body is dropped
+            AddHeaders(request, headers, target == url
+                ? _ => true
+                : name => (sameOrigin || CrossOriginHeaders.Contains(name)) && (request.Content is not null || !IsContentHeader(name)));
+            var hop = target == url ? label : $"{label} (redirected to {target.GetLeftPart(UriPartial.Path)})";
+            var response = await SendAsync(request, hop, cancellationToken);
+            if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location
+                || expected?.Contains((int)response.StatusCode) == true)
+            {
+                return response;
+            }
+            response.Dispose();
+            var next = new Uri(target, location);
+            if (redirects == MaxRedirects)
+            {
+                throw new StepFailedException($"{label}: more than {MaxRedirects} redirects; the last went to {next.GetLeftPart(UriPartial.Path)}");
+            }
+            if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new StepFailedException($"{hop}: redirected to a '{next.Scheme}' address, which the step does not follow");
+            }
+            if (target.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+            {
+                throw new StepFailedException($"{hop}: redirected from https to plain http ({next.GetLeftPart(UriPartial.Path)}), which the step does not follow");
+            }
+            // as browsers do: 303 turns any method but HEAD into GET; 301 and 302 turn POST into GET; 307 and 308 keep both
+            var status = (int)response.StatusCode;
+            if ((status == 303 && method != HttpMethod.Head) || (status is 301 or 302 && method == HttpMethod.Post))
+            {
+                method = HttpMethod.Get;
+                body = null;
+            }
+            target = next;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string label, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException e) when (OutboundRefusedException.In(e) is { } refused)
+        {
+            throw new StepFailedException($"{label}: {refused.Message}", inner: e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new StepFailedException($"{label}: could not get a response: {e.Message}", transient: true, inner: e);
+        }
+    }
+
+    private static bool IsRedirect(HttpStatusCode status) => (int)status is 301 or 302 or 303 or 307 or 308;
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        Uri.Compare(a, b, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
 
     private static HttpMethod MethodOf(string text)
     {
@@ -174,10 +248,19 @@ public sealed class HttpStep : IStepType
         _ => new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
     };
 
-    private static void AddHeaders(HttpRequestMessage request, JsonObject? headers)
+    private static void AddHeaders(HttpRequestMessage request, JsonObject? headers, Func<string, bool> sent)
     {
         foreach (var (name, value) in headers ?? [])
         {
+            if (name.Trim().Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                // another Host would reach another site on the same server, past the address check
+                throw new StepFailedException("header 'Host' cannot be set: the step sends the host of 'url'; put the host you mean in 'url'");
+            }
+            if (!sent(name.Trim()))
+            {
+                continue;
+            }
             var text = value switch
             {
                 null => "",

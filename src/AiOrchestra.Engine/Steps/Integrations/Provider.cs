@@ -118,8 +118,10 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
     /// The human part of a provider's error body: <c>error.message</c> (OpenAI, Google), <c>message</c> (GitHub, Notion),
     /// <c>error_description</c> or <c>error</c> (OAuth); otherwise the start of the body as text.
     /// </summary>
-    private static string ErrorMessageOf(string body)
+    private string ErrorMessageOf(string body)
     {
+        // Mask before cutting: a secret cut in half at the limit would no longer match and would show its start.
+        body = secrets.Scrub(body);
         try
         {
             if (JsonNode.Parse(body) is JsonObject json)

@@ -91,12 +91,22 @@ public sealed class OpenAIStep(
     private async Task<JsonNode?> StreamAsync(
         string model, string apiKey, List<ChatMessage> messages, ChatCompletionOptions completion, StepContext context, CancellationToken cancellationToken)
     {
-        var client = new ChatClient(model, new ApiKeyCredential(apiKey), ClientOptions());
+        var plainReply = new PlainReplyCatcher();
+        var clientOptions = ClientOptions();
+        clientOptions.AddPolicy(plainReply, PipelinePosition.PerCall);
+        var client = new ChatClient(model, new ApiKeyCredential(apiKey), clientOptions);
         var text = new StringBuilder();
+        var chunks = 0;
+        string? finishReason = null;
         try
         {
             await foreach (var update in client.CompleteChatStreamingAsync(messages, completion, cancellationToken).WithCancellation(cancellationToken))
             {
+                chunks++;
+                if (update.FinishReason is { } finish)
+                {
+                    finishReason = finish.ToString();
+                }
                 foreach (var part in update.ContentUpdate)
                 {
                     if (!string.IsNullOrEmpty(part.Text))
@@ -129,7 +139,55 @@ public sealed class OpenAIStep(
         {
             throw json;
         }
+        if (plainReply.Body is { } plainBody)
+        {
+            return PlainCompletion(plainBody, context);
+        }
+        if (text.Length == 0)
+        {
+            var finished = finishReason is null ? "without a finish reason" : $"with finish reason '{finishReason}'";
+            throw new StepFailedException($"OpenAI's streamed answer had no content: {chunks} chunk(s), ended {finished}");
+        }
         return JsonValue.Create(text.ToString());
+    }
+
+    /// <summary>
+    /// The answer of a server that ignored <c>stream</c> and sent one chat completion as JSON; a reply without
+    /// any content is a step error that says what came back.
+    /// </summary>
+    private JsonNode PlainCompletion(string body, StepContext context)
+    {
+        JsonNode? reply;
+        try
+        {
+            reply = JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            throw new StepFailedException($"OpenAI answered a streamed request with neither an event stream nor JSON: {Excerpt(body)}");
+        }
+        var choice = reply?["choices"] is JsonArray { Count: > 0 } choices ? choices[0] : null;
+        if (reply?["usage"] is JsonObject usage
+            && usage["prompt_tokens"] is JsonValue prompt && prompt.TryGetValue<int>(out var promptTokens)
+            && usage["completion_tokens"] is JsonValue completionTokens && completionTokens.TryGetValue<int>(out var outputTokens))
+        {
+            context.Usage = new TokenUsage(promptTokens, outputTokens);
+        }
+        if (choice?["message"]?["content"] is JsonValue content
+            && content.GetValueKind() == JsonValueKind.String
+            && content.GetValue<string>() is { Length: > 0 } answer)
+        {
+            context.ReportDelta(answer);
+            return JsonValue.Create(answer);
+        }
+        throw new StepFailedException($"OpenAI answered without any content (no choices[0].message.content): {Excerpt(body)}");
+    }
+
+    /// <summary>The start of a reply for an error text, secrets masked before it is cut so none is left half-shown.</summary>
+    private string Excerpt(string body)
+    {
+        var flat = secrets.Scrub(string.Join(' ', body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        return flat.Length == 0 ? "an empty body" : flat.Length <= 300 ? flat : flat[..300] + "…";
     }
 
     private OpenAIClientOptions ClientOptions()

@@ -1,19 +1,17 @@
+using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AiOrchestra.Web.Api.Auth;
 
 /// <summary>
-/// Bearer-token authentication for <c>/api</c>: only JWTs, never cookies (no CSRF surface), and a rate limit on login.
+/// Bearer-token authentication for <c>/api</c>: only JWTs, never cookies (no CSRF surface), and a limit on password attempts per address (<see cref="LoginAttempts"/>).
 /// </summary>
 public static class ApiAuthentication
 {
     /// <summary>The authorization policy every <c>/api</c> route but login uses.</summary>
     public const string Policy = "api";
-
-    public const string LoginRateLimit = "login";
 
     public static WebApplicationBuilder AddApiAuthentication(this WebApplicationBuilder builder)
     {
@@ -40,16 +38,7 @@ public static class ApiAuthentication
                 .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
 
-        builder.Services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = async (context, _) => await WriteProblemAsync(
-                context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many login attempts",
-                $"At most {options.LoginAttemptsPerMinute} login attempts a minute are accepted from one address; wait a minute, then try again.");
-            limiter.AddPolicy(LoginRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        builder.Services.AddSingleton<LoginAttempts>();
         return builder;
     }
 

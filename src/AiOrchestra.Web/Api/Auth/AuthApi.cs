@@ -20,7 +20,6 @@ public static class AuthApi
         var group = app.MapGroup("/api/auth").WithTags("Auth");
         group.MapPost("/login", LoginAsync)
             .AllowAnonymous()
-            .RequireRateLimiting(ApiAuthentication.LoginRateLimit)
             .WithSummary("Exchange a user name and password for a bearer token");
         group.MapPost("/verify", Verify)
             .RequireAuthorization(ApiAuthentication.Policy)
@@ -29,8 +28,12 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer)
+        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer, LoginAttempts attempts, HttpContext http)
     {
+        if (attempts.Take(http) is { } wait)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many login attempts", detail: attempts.Refusal(wait));
+        }
         var userName = request.Username ?? request.UserId;
         if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(request.Password))
         {

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Hosting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AiOrchestra.Web.Api.Auth;
@@ -33,28 +35,24 @@ public sealed class SigningKey
         {
             if (PublishedDefaults.Contains(configured.Trim(), StringComparer.OrdinalIgnoreCase))
             {
-                throw new InvalidOperationException(
+                throw new StartupProblem(
                     $"Auth:SigningKey (or the original's SECRET_KEY) is '{configured.Trim()}', a published sample value: anyone could sign API tokens with it. Set a long random value (e.g. `openssl rand -base64 48`), or remove it to have one generated under data/.");
             }
             var bytes = Encoding.UTF8.GetBytes(configured);
             return bytes.Length >= MinimumBytes
                 ? bytes
-                : throw new InvalidOperationException(
+                : throw new StartupProblem(
                     $"Auth:SigningKey is {bytes.Length} bytes long; HS256 needs at least {MinimumBytes}. Set a longer key or remove it to have one generated under data/.");
         }
         if (File.Exists(file))
         {
             return Read(file);
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        PrivateFiles.Folder(Path.GetDirectoryName(file)!);
         var generated = RandomNumberGenerator.GetBytes(64);
         // written aside and moved in place, so a second process starting at the same time reads a whole key or makes none
         var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, Convert.ToBase64String(generated));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        PrivateFiles.WriteAllText(temporary, Convert.ToBase64String(generated));
         try
         {
             File.Move(temporary, file, overwrite: false);
@@ -80,7 +78,7 @@ public sealed class SigningKey
         }
         return key.Length >= MinimumBytes
             ? key
-            : throw new InvalidOperationException(
+            : throw new StartupProblem(
                 $"The signing key in {file} is damaged. Delete the file to have a new one generated (tokens issued so far stop working), or set Auth:SigningKey.");
     }
 }

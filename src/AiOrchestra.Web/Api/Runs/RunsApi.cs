@@ -107,13 +107,17 @@ public static partial class RunsApi
     }
 
     private static async Task<Results<ServerSentEventsResult<RunEvent>, ProblemHttpResult>> EventsAsync(
-        string id, ClaimsPrincipal user, AppDbContext db, RunEvents events, IOptions<RunOptions> options,
+        string id, ClaimsPrincipal user, AppDbContext db, RunEvents events, IOptions<RunOptions> options, LiveStreams streams, HttpContext http,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken cancellationToken)
     {
         var owner = user.OwnerId();
         if (!await db.Runs.AnyAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken))
         {
             return NotFound(id);
+        }
+        if (!streams.TryOpen(http, owner))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many live streams", detail: streams.Refusal);
         }
         var after = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : 0;
         // the event type goes on each item: the eventType argument would wrap every item as JSON (dotnet/aspnetcore#64183)

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Pages.Account;
 
-public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck passwords, AppDbContext db) : PageModel
+public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck passwords, LoginAttempts attempts, AppDbContext db) : PageModel
 {
     // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
@@ -33,6 +33,13 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck pass
 
     public async Task<IActionResult> OnPostAsync()
     {
+        // the address's budget of attempts is the API login's: one budget however the password is sent
+        if (attempts.Take(HttpContext) is { } wait)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Message = attempts.Refusal(wait);
+            return Page();
+        }
         if (string.IsNullOrWhiteSpace(UserName) || Password.Length == 0)
         {
             Message = "Type your user name and your password.";

@@ -12,7 +12,7 @@ namespace AiOrchestra.Web.Pages.Account;
 /// signed-in browser is no way around the lockout; other browsers signed in as the user are signed out (their
 /// security stamp is old).
 /// </summary>
-public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, PasswordCheck passwords) : PageModel
+public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, PasswordCheck passwords, LoginAttempts attempts) : PageModel
 {
     // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
@@ -29,6 +29,9 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
 
     public bool Changed { get; private set; }
 
+    /// <summary>Why the form was not looked at: too many attempts from this address.</summary>
+    public string? Refused { get; private set; }
+
     public void OnGet()
     {
     }
@@ -39,6 +42,13 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
         if (user is null)
         {
             return Challenge();
+        }
+        // guessing the current password here spends the same budget as the login page and the API login
+        if (attempts.Take(HttpContext) is { } wait)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Refused = attempts.Refusal(wait);
+            return Page();
         }
         if (Current.Length == 0)
         {

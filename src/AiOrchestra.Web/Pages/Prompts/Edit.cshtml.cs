@@ -65,7 +65,8 @@ public sealed class EditModel(PromptStore store) : PageModel
             }
             TemplateId = Id!;
         }
-        var prompt = new PromptTemplate { TemplateId = TemplateId.Trim(), Name = Name.Trim(), Description = Description, Template = Template };
+        // the id as typed, as the API takes it: "x\n" is refused, not quietly saved as "x"
+        var prompt = new PromptTemplate { TemplateId = TemplateId, Name = Name.Trim(), Description = Description, Template = Template };
         var result = await store.SaveAsync(User.OwnerId(), prompt, cancellationToken);
         if (!result.Succeeded)
         {
