@@ -7,6 +7,7 @@ using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
+using AiOrchestra.Web.Security;
 using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
 
@@ -39,9 +40,11 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddApi();
     builder.AddDashboard();
     builder.AddTriggers();
+    builder.AddSecurityHeaders();
 
     var app = builder.Build();
 
+    app.UseSecurityHeaders();
     app.MapApi();
     app.MapDashboard();
     app.MapTriggers();

@@ -56,10 +56,14 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
 
     public GateStep Gates { get; } = new();
 
-    public BrowserHost()
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <param name="settings">Configuration for this host (for example an integration's base URL and token).</param>
+    public BrowserHost(IReadOnlyDictionary<string, string>? settings = null)
     {
         // a fresh machine: the browser is installed here, or every browser test fails at once saying how
         Chromium.EnsureInstalled();
+        _settings = settings ?? new Dictionary<string, string>();
         Directory.CreateDirectory(_folder);
         UseKestrel(0);
         StartServer();
@@ -77,6 +81,10 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
         builder.UseSetting("urls", "http://127.0.0.1:0");
         // every test signs in from the same address; the attempt budget itself is tested in the web tests
         builder.UseSetting("Auth:LoginAttemptsPerMinute", "1000");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IStepType>(Gates);

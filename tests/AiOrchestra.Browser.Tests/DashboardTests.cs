@@ -229,7 +229,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#run-status")).ToHaveTextAsync("succeeded");
         await page.GotoAsync("/Logs");
-        var label = await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('tbody td:nth-child(3)'), '::before').content");
+        var label = await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('tbody td:nth-child(2)'), '::before').content");
         Assert.Equal("\"Status: \"", label);
         await Shot(page, "logs-phone");
     }

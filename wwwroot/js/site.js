@@ -35,6 +35,14 @@ document.documentElement.classList.remove('no-js');
         }
     });
 
+    // A chooser that loads its page as soon as a choice is made (its button does the same without script).
+    document.addEventListener('change', function (event) {
+        var select = event.target;
+        if (select instanceof HTMLSelectElement && select.hasAttribute('data-autosubmit') && select.form) {
+            select.form.requestSubmit();
+        }
+    });
+
     // Changing a step's type or action redraws its parameter fields from the catalog.
     document.addEventListener('change', function (event) {
         var select = event.target;

@@ -14,7 +14,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (!ApiExtensions.IsApi(context) || context.Response.HasStarted)
+        // the pages' exception handler has already pointed the request at /Error: the feature keeps the path asked for
+        var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path;
+        if (!new PathString(path).StartsWithSegments("/api") || context.Response.HasStarted)
         {
             return false;
         }

@@ -1,10 +1,12 @@
 using AiOrchestra.Web.Account;
+using AiOrchestra.Web.Api;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Pages;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -63,6 +65,7 @@ public static class DashboardExtensions
             options.Conventions.AuthorizeFolder("/", Policy);
             options.Conventions.AllowAnonymousToPage("/Account/Login");
             options.Conventions.AllowAnonymousToPage("/Account/Setup");
+            options.Conventions.AllowAnonymousToPage("/Error");
         });
         services.AddSingleton<SignedOutStamps>();
         services.AddSingleton<SecretStore>();
@@ -76,6 +79,23 @@ public static class DashboardExtensions
     /// <summary>The pages, static files from the top-level <c>wwwroot/</c>, and the live event stream of a run.</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
+        // Every failed page request ends on a page in the layout with a way back; /api keeps its problem details
+        // (its own handlers, registered first, answer before these). In Development the framework's exception page
+        // (with the stack trace) stays. Not in a UseWhen branch: a branch has no routing of its own to re-execute with.
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error");
+        }
+        app.UseStatusCodePagesWithReExecute("/Error/{0}");
+        app.Use((context, next) =>
+        {
+            if (ApiExtensions.IsApi(context) && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+            return next(context);
+        });
+        // inside the exception handler: a full disk or a locked database is a 503 with Retry-After, not a 500
         app.UseStoreUnavailable();
         app.UseStaticFiles();
         app.UseAuthentication();

@@ -34,7 +34,8 @@ public static class RunsChart
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<rect class=\"failed\" x=\"{x:0.#}\" y=\"{Height - failed:0.#}\" width=\"{w:0.#}\" height=\"{failed:0.#}\"></rect>");
             }
-            if (i % 2 == 0)
+            // every other day, counted back from the last: today always has its label
+            if ((days.Count - 1 - i) % 2 == 0)
             {
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<text x=\"{x + w / 2:0.#}\" y=\"{Height + 15}\" text-anchor=\"middle\">{day.Day:d MMM}</text>");

@@ -46,6 +46,8 @@ public sealed class Run
             entity.HasIndex(r => new { r.OwnerId, r.CreatedAt }).IsDescending(false, true);
             entity.HasIndex(r => new { r.OwnerId, r.WorkflowId, r.CreatedAt }).IsDescending(false, false, true);
             entity.HasIndex(r => new { r.OwnerId, r.Status, r.CreatedAt }).IsDescending(false, false, true);
+            // the Logs page's origin filter: without it a rare origin scans the owner's whole history (1.5 s at 200k runs)
+            entity.HasIndex(r => new { r.OwnerId, r.Origin, r.CreatedAt }).IsDescending(false, false, true);
             // the worker's claim: queued runs in id order
             entity.HasIndex(r => new { r.Status, r.Id });
             entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);

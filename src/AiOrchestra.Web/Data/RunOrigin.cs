@@ -10,6 +10,9 @@ public static class RunOrigin
     public const string Api = "api";
     public const string Rerun = "rerun";
 
+    /// <summary>The origins that name a trigger after a colon (<c>webhook:push</c>).</summary>
+    public static readonly IReadOnlyList<string> TriggerKinds = ["webhook", "schedule", "poll"];
+
     public static string Webhook(string triggerId) => "webhook:" + triggerId;
     public static string Schedule(string triggerId) => "schedule:" + triggerId;
     public static string Poll(string triggerId) => "poll:" + triggerId;

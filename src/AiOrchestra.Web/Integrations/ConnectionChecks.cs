@@ -11,26 +11,37 @@ using Microsoft.Extensions.Options;
 namespace AiOrchestra.Web.Integrations;
 
 /// <summary>
-/// The Settings page's "Test connection": one cheap authenticated request through the integration's own named client
-/// and credentials, as its steps send them. The answer is null when it worked, or the sentence a failing step would
-/// give (which setting to check), scrubbed of secrets.
+/// The Settings page's "Test connection": one cheap authenticated request with the integration's credentials, as its
+/// steps send them, but as a single attempt with a short deadline through the provider's check client (no retries, no
+/// per-request log lines): a person is waiting on the answer. The answer is null when it worked, or the sentence a
+/// failing step would give (which setting to check), scrubbed of secrets.
 /// </summary>
 public abstract class ConnectionCheck(string integration, string clientName, Provider provider, IntegrationSecrets secrets, IHttpClientFactory clients)
     : IIntegrationCheck
 {
+    /// <summary>How long a check waits for the provider before saying it did not answer.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>The check's own client of a provider's named client: one attempt, no resilience pipeline, no logging.</summary>
+    public static string CheckClientName(string clientName) => clientName + ".check";
+
     public string Integration => integration;
 
     protected IntegrationSecrets Secrets => secrets;
 
     protected Provider Provider => provider;
 
+    protected string ClientName => CheckClientName(clientName);
+
     public async Task<string?> TestAsync(CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Deadline);
         try
         {
-            using var request = await RequestAsync(cancellationToken);
-            using var response = await clients.CreateClient(clientName).SendAsync(request, cancellationToken);
-            await provider.EnsureSuccessAsync(response, cancellationToken);
+            using var request = await RequestAsync(deadline.Token);
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, deadline.Token);
+            await provider.EnsureSuccessAsync(response, deadline.Token);
             return null;
         }
         catch (StepFailedException e)
@@ -51,7 +62,7 @@ public abstract class ConnectionCheck(string integration, string clientName, Pro
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return $"{provider.Name} did not answer in time";
+            return $"{provider.Name} did not answer within {Deadline.TotalSeconds:0} s; check its base URL and the network";
         }
     }
 
@@ -112,6 +123,6 @@ public sealed class GmailConnectionCheck(IOptions<GmailOptions> options, GmailAc
     protected override async Task<HttpRequestMessage> RequestAsync(CancellationToken cancellationToken)
     {
         var address = Address("Gmail:BaseUrl", options.Value.BaseUrl, "/gmail/v1/users/me/profile");
-        return Get(address, await accessToken.GetAsync(Provider, cancellationToken));
+        return Get(address, await accessToken.GetAsync(Provider, cancellationToken, ClientName));
     }
 }

@@ -87,5 +87,11 @@ public static class IntegrationsSetup
         }
         // Inside the retry handler, so each attempt that actually goes out is counted.
         client.AddHttpMessageHandler(() => new AttemptCountingHandler());
+
+        // Settings' "Test connection": one attempt under the check's own deadline, and one log line per failed check
+        // (written by the page) instead of the pipeline's lines for every retry.
+        services.AddHttpClient(ConnectionCheck.CheckClientName(name))
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
     }
 }

@@ -13,6 +13,12 @@ public sealed record RunFilter
     public RunStatus? Status { get; init; }
     public string? WorkflowId { get; init; }
 
+    /// <summary>
+    /// Runs of this origin: an exact origin (<c>manual</c>, <c>webhook:push</c>), or a trigger kind alone
+    /// (<c>webhook</c>) for every trigger of that kind.
+    /// </summary>
+    public string? Origin { get; init; }
+
     /// <summary>Runs created at or after this time.</summary>
     public DateTimeOffset? From { get; init; }
 
@@ -22,7 +28,7 @@ public sealed record RunFilter
     public int Skip { get; init; }
     public int Take { get; init; } = 50;
 
-    internal bool IsUnfiltered => Status is null && WorkflowId is null && From is null && To is null;
+    internal bool IsUnfiltered => Status is null && WorkflowId is null && Origin is null && From is null && To is null;
 }
 
 /// <summary>What a list of runs shows of each: no inputs, no outputs.</summary>
@@ -84,6 +90,16 @@ public sealed class RunStore(AppDbContext db)
             if (filter.WorkflowId is { } workflowId)
             {
                 query = query.Where(r => r.WorkflowId == workflowId);
+            }
+            if (filter.Origin is { } origin)
+            {
+                // along the (owner, origin, created_at) index: an exact origin in order; a trigger kind ("webhook") as
+                // the range of its triggers' origins ("webhook:…", the strings from "webhook:" up to "webhook;")
+                var first = origin + ":";
+                var after = origin + ";";
+                query = RunOrigin.TriggerKinds.Contains(origin)
+                    ? query.Where(r => string.Compare(r.Origin, first) >= 0 && string.Compare(r.Origin, after) < 0)
+                    : query.Where(r => r.Origin == origin);
             }
             if (filter.From is { } from)
             {

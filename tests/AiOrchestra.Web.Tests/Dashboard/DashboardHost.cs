@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AiOrchestra.Web.Tests.Dashboard;
 
 /// <summary>The real app with the dashboard, on a test class's own SQLite file.</summary>
-public sealed class DashboardHost : WebApplicationFactory<Program>
+public class DashboardHost : WebApplicationFactory<Program>
 {
     public const string Password = "Password123";
 

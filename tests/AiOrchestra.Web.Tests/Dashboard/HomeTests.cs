@@ -35,7 +35,7 @@ public sealed class HomeTests : IClassFixture<DashboardHost>
         // on a phone the column headings are hidden: each cell names its column
         Assert.Equal(["Workflow", "Status", "Started"], home.QuerySelectorAll("tbody tr")[0].QuerySelectorAll("td").Select(td => td.GetAttribute("data-label")));
         var logs = await client.GetDocumentAsync("/Logs");
-        Assert.Equal(["Run", "Workflow", "Status", "Created", "Duration"], logs.QuerySelectorAll("tbody tr")[0].QuerySelectorAll("td").Select(td => td.GetAttribute("data-label")));
+        Assert.Equal(["Workflow", "Status", "Origin", "Started", "Duration"], logs.QuerySelectorAll("tbody tr")[0].QuerySelectorAll("td").Select(td => td.GetAttribute("data-label")));
     }
 }
 

@@ -49,6 +49,37 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
+    public async Task The_error_list_names_a_step_by_its_card_number_and_keeps_the_path()
+    {
+        var (_, client) = await NewUserAsync();
+        var fields = TemplateWorkflow("numbered", "Numbered", "fine");
+        fields["Form.Steps[1].StepId"] = "second";
+        fields["Form.Steps[1].StepType"] = "template";
+        fields["Form.Steps[1].Action"] = "render";
+        fields["Form.Steps[1].Parameters[text]"] = "";
+
+        var page = HtmlClient.Parse(await (await client.PostFormAsync("/Workflows/Edit", fields)).Content.ReadAsStringAsync());
+
+        // the second card is headed "Step 2"; its error in the list says so, with the path the API and files use
+        Assert.Equal("Step 2", page.QuerySelectorAll("li.step-editor .step-bar strong")[1].TextContent);
+        var listed = Assert.Single(page.QuerySelectorAll(".errors li")).TextContent;
+        Assert.StartsWith("Step 2 (steps[1].parameters.text): ", listed);
+    }
+
+    [Fact]
+    public void The_runs_chart_labels_the_last_day_today()
+    {
+        var today = new DateOnly(2026, 11, 30);
+        var days = Enumerable.Range(0, 14).Select(i => new RunsOnDay(today.AddDays(i - 13), i, 0)).ToList();
+
+        var svg = HtmlClient.Parse($"<body>{RunsChart.Render(days)}</body>");
+
+        var labels = svg.QuerySelectorAll("svg text").Select(t => t.TextContent).ToList();
+        Assert.Equal("30 Nov", labels[^1]);
+        Assert.Equal(7, labels.Count);
+    }
+
+    [Fact]
     public async Task Raw_json_with_an_unknown_field_shows_the_validator_errors_too()
     {
         var (_, client) = await NewUserAsync();

@@ -108,11 +108,63 @@ public sealed class ConnectionCheckTests
         var failed = await browser.PostFormAsync("/Settings?handler=Test", new() { ["Integration"] = "github" }, formPage: "/Settings");
 
         Assert.Equal(HttpStatusCode.OK, connected.StatusCode);
-        var result = HtmlClient.Parse(await connected.Content.ReadAsStringAsync()).QuerySelector("#test-github")!.TextContent;
+        var result = HtmlClient.Parse(await connected.Content.ReadAsStringAsync()).QuerySelector("#test-github")!.TextContent.Trim();
         Assert.Equal("Connected.", result);
-        var failure = HtmlClient.Parse(await failed.Content.ReadAsStringAsync()).QuerySelector("#test-github")!.TextContent;
+        // the failure is shown beside the button, in the error style
+        var failure = HtmlClient.Parse(await failed.Content.ReadAsStringAsync()).QuerySelector("#test-github .field-error")!.TextContent;
         Assert.StartsWith("Failed: GitHub answered 401 Unauthorized", failure);
         Assert.Contains("GitHub:Token", failure);
         Assert.DoesNotContain(IntegrationHarness.GitHubToken, failure);
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("gmail")]
+    public async Task A_failing_server_is_asked_once_and_the_check_itself_logs_nothing(string integration)
+    {
+        await using var server = await FakeServer.StartAsync((request, context) =>
+            request.Path == "/token" ? GmailStepTests.Gmail(request, context) : FakeServer.Json(context, 503, """{"error": {"message": "down for maintenance"}}"""));
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        var problem = await harness.Check(integration).TestAsync(CancellationToken.None);
+
+        Assert.NotNull(problem);
+        Assert.Contains("503", problem);
+        // a check is one attempt: no retries with their back-off while a person waits, no retry log lines
+        Assert.Single(server.Received, r => r.Path != "/token");
+        Assert.Empty(harness.Logs.Lines);
+    }
+
+    [Fact]
+    public async Task A_failed_test_on_the_settings_page_writes_one_log_line_and_answers_htmx_with_the_error_beside_the_button()
+    {
+        await using var fakes = await FakeServer.StartAsync((_, context) => FakeServer.Json(context, 500, """{"message": "boom"}"""));
+        using var app = new IntegrationApp(fakes.Url);
+        using var browser = await app.BrowserAsync();
+        var before = app.Logs.Lines.Count;
+
+        var response = await browser.PostHtmxAsync("/Settings?handler=Test", new() { ["Integration"] = "notion" }, formPage: "/Settings");
+
+        var fragment = HtmlClient.Parse(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("Failed: Notion answered 500", fragment.QuerySelector(".field-error")!.TextContent);
+        Assert.Single(fakes.Received);
+        var logged = app.Logs.Lines.Skip(before).Where(line => line.StartsWith("Warning", StringComparison.Ordinal) || line.StartsWith("Error", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(logged);
+        Assert.Contains("Connection test of notion failed", line);
+    }
+
+    [Fact]
+    public async Task Authorize_with_google_without_a_client_id_says_so_beside_its_button_in_the_error_style()
+    {
+        await using var fakes = await FakeServer.StartAsync(Healthy);
+        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?> { ["Gmail:ClientId"] = null });
+        using var browser = await app.BrowserAsync();
+
+        var plain = HtmlClient.Parse(await (await browser.PostFormAsync("/Settings?handler=AuthorizeGmail", [], formPage: "/Settings")).Content.ReadAsStringAsync());
+        var htmx = HtmlClient.Parse(await (await browser.PostHtmxAsync("/Settings?handler=AuthorizeGmail", [], formPage: "/Settings")).Content.ReadAsStringAsync());
+
+        Assert.Contains("Gmail:ClientId", plain.QuerySelector("#authorize-gmail-result .field-error")!.TextContent);
+        Assert.Null(plain.QuerySelector(".notice"));
+        Assert.Contains("Gmail:ClientId", htmx.QuerySelector(".field-error")!.TextContent);
     }
 }

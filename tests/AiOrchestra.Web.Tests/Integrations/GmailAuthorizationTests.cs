@@ -70,7 +70,7 @@ public sealed class GmailAuthorizationTests
 
         // the stored refresh token is the one Gmail's steps now use
         var tested = await browser.PostFormAsync("/Settings?handler=Test", new() { ["Integration"] = "gmail" }, formPage: "/Settings");
-        Assert.Equal("Connected.", HtmlClient.Parse(await tested.Content.ReadAsStringAsync()).QuerySelector("#test-gmail")!.TextContent);
+        Assert.Equal("Connected.", HtmlClient.Parse(await tested.Content.ReadAsStringAsync()).QuerySelector("#test-gmail")!.TextContent.Trim());
         var refresh = QueryHelpers.ParseQuery(fakes.Received.Last(r => r.Path == "/token").Body);
         Assert.Equal("refresh_token", refresh["grant_type"]);
         Assert.Equal(GrantedRefreshToken, refresh["refresh_token"]);

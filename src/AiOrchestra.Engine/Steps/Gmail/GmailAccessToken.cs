@@ -20,7 +20,8 @@ public sealed class GmailAccessToken(
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (string RefreshToken, string AccessToken, DateTimeOffset RenewAt)? _current;
 
-    public async Task<string> GetAsync(Provider provider, CancellationToken cancellationToken)
+    /// <param name="clientName">The named client whose handler chain sends the exchange (the steps' resilient one by default).</param>
+    public async Task<string> GetAsync(Provider provider, CancellationToken cancellationToken, string clientName = GmailStep.HttpClientName)
     {
         var clientId = secrets.Require("Gmail:ClientId");
         var clientSecret = secrets.Require("Gmail:ClientSecret");
@@ -35,7 +36,7 @@ public sealed class GmailAccessToken(
             var flow = new AuthorizationCodeFlow(new AuthorizationCodeFlow.Initializer(options.Value.AuthorizationUrl, options.Value.TokenUrl)
             {
                 ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = clientSecret },
-                HttpClientFactory = new PipelineClientFactory(handlers),
+                HttpClientFactory = new PipelineClientFactory(handlers, clientName),
                 DefaultExponentialBackOffPolicy = ExponentialBackOffPolicy.None,
             });
             TokenResponse response;
@@ -72,8 +73,8 @@ public sealed class GmailAccessToken(
     }
 
     /// <summary>Gives Google's auth library the handler chain of our named client instead of a plain HttpClientHandler.</summary>
-    private sealed class PipelineClientFactory(System.Net.Http.IHttpMessageHandlerFactory handlers) : HttpClientFactory
+    private sealed class PipelineClientFactory(System.Net.Http.IHttpMessageHandlerFactory handlers, string clientName) : HttpClientFactory
     {
-        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => handlers.CreateHandler(GmailStep.HttpClientName);
+        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => handlers.CreateHandler(clientName);
     }
 }

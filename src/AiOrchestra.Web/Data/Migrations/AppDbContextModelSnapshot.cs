@@ -230,6 +230,9 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("Status", "Id");
 
+                    b.HasIndex("OwnerId", "Origin", "CreatedAt")
+                        .IsDescending(false, false, true);
+
                     b.HasIndex("OwnerId", "Status", "CreatedAt")
                         .IsDescending(false, false, true);
 

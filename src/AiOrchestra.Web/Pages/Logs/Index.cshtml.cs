@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Pages.Logs;
 
-/// <summary>The user's runs, newest first, a page at a time, filtered by workflow, status and date.</summary>
+/// <summary>The user's runs, newest first, a page at a time, filtered by workflow, status, origin and date.</summary>
 public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
 {
     private const int PageSize = 50;
@@ -16,6 +16,9 @@ public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
 
     [BindProperty(SupportsGet = true, Name = "status")]
     public string? Status { get; set; }
+
+    [BindProperty(SupportsGet = true, Name = "origin")]
+    public string? Origin { get; set; }
 
     [BindProperty(SupportsGet = true, Name = "from")]
     public DateOnly? From { get; set; }
@@ -27,20 +30,31 @@ public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
     public int PageNumber { get; set; } = 1;
 
     public IReadOnlyList<RunRow> Runs { get; private set; } = [];
-    public IReadOnlyList<string> WorkflowIds { get; private set; } = [];
+    /// <summary>The owner's workflows (deleted ones too, for their runs) by id, with their names.</summary>
+    public IReadOnlyList<(string Id, string Name)> Workflows { get; private set; } = [];
+
+    /// <summary>What the origin filter offers: what started a run, a trigger kind standing for all its triggers.</summary>
+    public static IReadOnlyList<string> Origins { get; } =
+        [RunOrigin.Manual, RunOrigin.Api, RunOrigin.Rerun, .. RunOrigin.TriggerKinds];
+
+    private Dictionary<string, string> _names = [];
     public bool HasMore { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         var owner = User.OwnerId();
         PageNumber = Math.Max(1, PageNumber);
-        WorkflowIds = await db.Workflows.AsNoTracking().Where(w => w.OwnerId == owner).OrderBy(w => w.WorkflowId)
-            .Select(w => w.WorkflowId).ToListAsync(cancellationToken);
+        // one small query for the filter's list and every row's name: a join on the runs' page query is not needed
+        var workflows = await db.Workflows.AsNoTracking().Where(w => w.OwnerId == owner).OrderBy(w => w.WorkflowId)
+            .Select(w => new { w.WorkflowId, w.Name }).ToListAsync(cancellationToken);
+        Workflows = workflows.Select(w => (w.WorkflowId, w.Name)).ToList();
+        _names = workflows.ToDictionary(w => w.WorkflowId, w => w.Name, StringComparer.Ordinal);
 
         var filter = new RunFilter
         {
             WorkflowId = string.IsNullOrEmpty(Workflow) ? null : Workflow,
             Status = Enum.TryParse<RunStatus>(Status, ignoreCase: true, out var status) ? status : null,
+            Origin = string.IsNullOrEmpty(Origin) ? null : Origin,
             From = From is { } from ? new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
             To = To is { } to ? new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
             Skip = (PageNumber - 1) * PageSize,
@@ -51,10 +65,14 @@ public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
         Runs = page.Runs;
     }
 
+    /// <summary>The workflow's name as the user gave it, or its id when it has none.</summary>
+    public string NameOf(RunRow run) => _names.GetValueOrDefault(run.WorkflowId) is { Length: > 0 } name ? name : run.WorkflowId;
+
     public string PageUrl(int page) => QueryString.Create(new Dictionary<string, string?>
     {
         ["workflow"] = Workflow,
         ["status"] = Status,
+        ["origin"] = Origin,
         ["from"] = From?.ToString("yyyy-MM-dd"),
         ["to"] = To?.ToString("yyyy-MM-dd"),
         ["page"] = page.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Prompts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -33,6 +34,9 @@ public sealed class EditModel(PromptStore store) : PageModel
     public bool IsNew => string.IsNullOrEmpty(Id);
     public bool Saved { get; private set; }
     public IReadOnlyList<ValidationError> Errors { get; private set; } = [];
+
+    /// <summary>The prompt that already has the id a new prompt asked for (a new prompt never replaces one).</summary>
+    public StoredPrompt? Taken { get; private set; }
     public IReadOnlyList<string> Variables => PromptStore.VariablesOf(new PromptTemplate { TemplateId = Id ?? "", Template = Template });
     public string? Preview { get; private set; }
     public string? PreviewError { get; private set; }
@@ -67,15 +71,35 @@ public sealed class EditModel(PromptStore store) : PageModel
         }
         // the id as typed, as the API takes it: "x\n" is refused, not quietly saved as "x"
         var prompt = new PromptTemplate { TemplateId = TemplateId, Name = Name.Trim(), Description = Description, Template = Template };
-        var result = await store.SaveAsync(User.OwnerId(), prompt, cancellationToken);
-        if (!result.Succeeded)
+        if (!IsNew && await store.GetAsync(User.OwnerId(), prompt.TemplateId, cancellationToken) is { } existing)
         {
-            Errors = result.Errors;
-            Response.VaryOnHtmx();
-            return Request.IsHtmx() ? Partial("_Form", this) : Page();
+            // the original AI-Orchestra's system prompt, model and temperature are set through the API and kept here
+            prompt = prompt with { SystemPrompt = existing.Prompt.SystemPrompt, Model = existing.Prompt.Model, Temperature = existing.Prompt.Temperature };
         }
-        return this.NavigateTo("/Prompts/Edit/" + Uri.EscapeDataString(prompt.TemplateId) + "?saved=true");
+        // a new prompt only creates, an edit only replaces: prompts keep no history, so a taken id must not be overwritten
+        var result = await store.SaveAsync(User.OwnerId(), prompt, IsNew ? SaveMode.Create : SaveMode.Replace, cancellationToken);
+        if (result.Succeeded)
+        {
+            return this.NavigateTo("/Prompts/Edit/" + Uri.EscapeDataString(prompt.TemplateId) + "?saved=true");
+        }
+        if (result.Outcome == SaveOutcome.NotFound)
+        {
+            return NotFound();
+        }
+        Errors = result.Errors;
+        if (result.Outcome is SaveOutcome.AlreadyExists or SaveOutcome.ChangedConcurrently
+            && await store.GetAsync(User.OwnerId(), prompt.TemplateId, cancellationToken) is { } taken)
+        {
+            Taken = taken;
+            var named = taken.Prompt.Name.Length > 0 ? $" '{taken.Prompt.Name}'" : "";
+            Errors = [new ValidationError("template_id", $"'{prompt.TemplateId}' is already the id of your prompt{named}; choose another id, or open that prompt to change it.")];
+        }
+        Response.VaryOnHtmx();
+        return Request.IsHtmx() ? Partial("_Form", this) : Page();
     }
+
+    /// <summary>The errors of one field, by its path (<c>template_id</c>, <c>name</c>, <c>template</c>).</summary>
+    public IEnumerable<string> ErrorsAt(string path) => Errors.Where(e => e.Path == path).Select(e => e.Message);
 
     public IActionResult OnPostPreview()
     {

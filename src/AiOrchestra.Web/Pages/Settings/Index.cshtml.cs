@@ -6,13 +6,18 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
-public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail) : PageModel
+public sealed class IndexModel(
+    IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, ILogger<IndexModel> log) : PageModel
 {
     public IntegrationSettings Settings => settings;
 
     public string? Message { get; private set; }
     public string? TestedIntegration { get; private set; }
     public string? TestResult { get; private set; }
+    public bool TestFailed { get; private set; }
+
+    /// <summary>Why "Authorize with Google" could not start, shown beside that button.</summary>
+    public string? GmailProblem { get; private set; }
 
     /// <param name="authorized">Set by the Gmail callback once the refresh token is stored.</param>
     public void OnGet(string? authorized)
@@ -31,10 +36,12 @@ public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets
         var (url, problem) = gmail.Start(User.FindFirstValue(ClaimTypes.NameIdentifier)!, gmail.RedirectUrl(Request));
         if (url is null)
         {
-            Message = problem;
-            return Page();
+            GmailProblem = problem;
+            Response.VaryOnHtmx();
+            return Request.IsHtmx() ? Partial("_GmailProblem", this) : Page();
         }
-        return Redirect(url);
+        // htmx is told to leave the page for Google's (a fetch cannot follow a redirect to another site)
+        return this.NavigateTo(url);
     }
 
     public IActionResult OnPostSave(string key)
@@ -61,22 +68,17 @@ public sealed class IndexModel(IntegrationSettings settings, SecretStore secrets
     {
         TestedIntegration = integration;
         var check = checks.FirstOrDefault(c => c.Integration == integration);
-        if (check is null)
+        var problem = check is null
+            ? "no connection test is available for this integration."
+            : await check.TestAsync(cancellationToken);
+        TestFailed = problem is not null;
+        TestResult = problem is null ? "Connected." : "Failed: " + problem;
+        if (problem is not null)
         {
-            TestResult = "No connection test is available for this integration.";
-        }
-        else
-        {
-            try
-            {
-                TestResult = await check.TestAsync(cancellationToken) is { } problem ? "Failed: " + problem : "Connected.";
-            }
-            catch (HttpRequestException e)
-            {
-                TestResult = "Failed: " + e.Message;
-            }
+            // the one line a failed check writes (the check itself sends a single attempt and logs nothing)
+            log.LogWarning("Connection test of {Integration} failed: {Problem}", integration, problem);
         }
         Response.VaryOnHtmx();
-        return Request.IsHtmx() ? Content(TestResult, "text/plain") : Page();
+        return Request.IsHtmx() ? Partial("_TestResult", this) : Page();
     }
 }

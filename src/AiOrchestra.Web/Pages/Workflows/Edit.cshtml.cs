@@ -1,6 +1,7 @@
 using System.Text;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Mvc;
@@ -34,6 +35,9 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
     public IReadOnlyList<ValidationError> Errors { get; private set; } = [];
 
     public IReadOnlyList<WorkflowVersionSummary> Versions { get; private set; } = [];
+
+    /// <summary>The workflow that already has the id a new workflow asked for.</summary>
+    public Workflow? Taken { get; private set; }
 
     public bool Saved { get; private set; }
 
@@ -106,12 +110,15 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             }
             else
             {
-                var result = await store.SaveAsync(User.OwnerId(), workflow, cancellationToken);
+                var result = await SaveAsync(workflow, cancellationToken);
                 if (result.Succeeded)
                 {
                     return Saved_(workflow.WorkflowId);
                 }
-                Errors = result.Errors;
+                if (result.Outcome == SaveOutcome.NotFound)
+                {
+                    return NotFound();
+                }
             }
         }
         else
@@ -165,12 +172,15 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             }
             else
             {
-                var result = await store.SaveAsync(User.OwnerId(), workflow, cancellationToken);
+                var result = await SaveAsync(workflow, cancellationToken);
                 if (result.Succeeded)
                 {
                     return Saved_(workflow.WorkflowId);
                 }
-                Errors = result.Errors;
+                if (result.Outcome == SaveOutcome.NotFound)
+                {
+                    return NotFound();
+                }
             }
             Form = WorkflowForm.From(workflow);
         }
@@ -194,6 +204,24 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
         var extra = step.Parameters.Keys.Where(name => schema.All(p => p.Name != name))
             .Select(name => new StepParameter(name, ParameterType.Any, false, "Not a parameter of this action; clear it to remove it."));
         return schema.Concat(extra);
+    }
+
+    /// <summary>
+    /// Saves from this page: a new workflow only creates and an edit only adds a version, so a new workflow with a
+    /// taken id is refused beside its id field (naming the workflow that has it) instead of replacing it.
+    /// </summary>
+    private async Task<WorkflowSaveResult> SaveAsync(Workflow workflow, CancellationToken cancellationToken)
+    {
+        var result = await store.SaveAsync(User.OwnerId(), workflow, IsNew ? SaveMode.Create : SaveMode.Replace, null, cancellationToken);
+        Errors = result.Errors;
+        if (result.Outcome is SaveOutcome.AlreadyExists or SaveOutcome.ChangedConcurrently
+            && await store.GetAsync(User.OwnerId(), workflow.WorkflowId, cancellationToken) is { } taken)
+        {
+            Taken = taken.Workflow;
+            var named = taken.Workflow.Name.Length > 0 ? $" '{taken.Workflow.Name}'" : "";
+            Errors = [new ValidationError("workflow_id", $"'{workflow.WorkflowId}' is already the id of your workflow{named}; choose another id, or open that workflow to change it.")];
+        }
+        return result;
     }
 
     private IActionResult Saved_(string workflowId) =>
