@@ -8,6 +8,7 @@ using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Security;
+using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
 
 if (Usage.IsHelp(args))
@@ -38,6 +39,7 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddServerConsole();
     builder.AddApi();
     builder.AddDashboard();
+    builder.AddTriggers();
     builder.AddSecurityHeaders();
 
     var app = builder.Build();
@@ -45,6 +47,7 @@ return await ServerConsole.RunServerAsync(() =>
     app.UseSecurityHeaders();
     app.MapApi();
     app.MapDashboard();
+    app.MapTriggers();
     return app;
 });
 

@@ -5,7 +5,7 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,api,logs] [--runs N]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,hook,api,logs] [--runs N]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// </summary>
 internal static class BenchProgram
@@ -148,6 +148,36 @@ internal static class BenchProgram
                 $"{runs:N0} / {stored:N0}", "3 steps a run", stored == 3 * runs && steps - stepsBefore.Steps == stored ? "met" : "MISSED"));
         }
 
+        // the same workflow behind its own webhook trigger (output mode): the shape n8n and Node-RED are measured with
+        if (Measures("hook"))
+        {
+            Console.WriteLine("End to end through a webhook trigger (respond: output)...");
+            await bench.CheckWebhookAsync();
+            var runsBefore = bench.CountRuns(Scenarios.WebhookWorkflow);
+            var failures = 0L;
+            string? firstFailure = null;
+            foreach (var clients in new[] { 50, 10 })
+            {
+                var warmUp = TimeSpan.FromSeconds(quick ? 0.5 : clients == 50 ? 20 : 2);
+                var hook = await bench.WebhookAsync(clients, warmUp, TimeSpan.FromSeconds(quick ? 1 : 10));
+                failures += hook.Failures;
+                firstFailure ??= hook.FirstFailure;
+                var p50 = Percentiles.Of(hook.Latencies, 50);
+                var p99 = Percentiles.Of(hook.Latencies, 99);
+                var target = clients == 50 ? 50 : 20;
+                rows.Add(Row.Check($"Webhook trigger (POST /hooks/{{token}}, respond: output) of chat stub -> page stub -> template response, {clients} clients, every run and step stored",
+                    hook.PerSecond, "runs/s", clients == 50 ? "≥ 2,000 runs/s" : "—", clients != 50 || hook.PerSecond >= 2000));
+                rows.Add(Row.Check($"Same at {clients} clients: call p50 / p99 ({hook.Latencies.Count:N0} calls; p99 shown)", p99, "ms", $"p99 < {target} ms (p50 {Row.Format(p50, "ms")})", p99 < target));
+            }
+            if (firstFailure is not null)
+            {
+                Console.WriteLine($"First failed webhook call: {firstFailure}");
+            }
+            rows.Add(new Row("Webhook: calls not answered 200 with the response (warm-up included)",
+                failures.ToString("N0", CultureInfo.InvariantCulture), "0", failures == 0 ? "met" : "MISSED"));
+            rows.Add(Row.Info("Webhook: runs stored", (bench.CountRuns(Scenarios.WebhookWorkflow) - runsBefore).ToString("N0", CultureInfo.InvariantCulture)));
+        }
+
         // 5. API under 50 concurrent clients, with every run above stored
         if (Measures("api"))
         {
@@ -181,7 +211,7 @@ internal static class BenchProgram
         }
 
         var failed = bench.CountNotSucceeded(Scenarios.OfflineWorkflow) + bench.CountNotSucceeded(Scenarios.HttpWorkflow)
-            + bench.CountNotSucceeded(Scenarios.EndToEndWorkflow);
+            + bench.CountNotSucceeded(Scenarios.EndToEndWorkflow) + bench.CountNotSucceeded(Scenarios.WebhookWorkflow);
         rows.Add(new Row("Bench runs that did not succeed", failed.ToString(CultureInfo.InvariantCulture), "0", failed == 0 ? "met" : "MISSED"));
 
         var table = Render(rows, quick);

@@ -17,11 +17,13 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
     public const string OfflineWorkflow = "bench_offline";
     public const string HttpWorkflow = "bench_http";
     public const string EndToEndWorkflow = "bench_e2e";
+    public const string WebhookWorkflow = "bench_hook";
 
     private static readonly Dictionary<string, JsonNode?> NoInputs = [];
 
     private readonly RunQueue _queue = app.Services.GetRequiredService<RunQueue>();
     private readonly RunEvents _events = app.Services.GetRequiredService<RunEvents>();
+    private string? _hookUrl;
 
     public static async Task<Scenarios> PrepareAsync(AppHost app, Uri stub)
     {
@@ -34,6 +36,7 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
         await CreateAsync(api, OfflineWorkflowJson());
         await CreateAsync(api, HttpWorkflowJson(stub));
         await CreateAsync(api, EndToEndWorkflowJson(stub));
+        await CreateAsync(api, WebhookWorkflowJson(stub));
 
         await using var scope = app.Services.CreateAsyncScope();
         var user = await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByNameAsync(AppHost.UserName)
@@ -193,6 +196,58 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
                 return false;
             }
         }
+    }
+
+    /// <summary>
+    /// The same workflow started by its own webhook trigger in <c>output</c> mode, as n8n and Node-RED are measured:
+    /// <paramref name="clients"/> anonymous callers POST a JSON body to <c>/hooks/{token}</c> and get the response
+    /// step's text. A call counts when it is answered 200 with the page id in it.
+    /// </summary>
+    public async Task<LoadFigures> WebhookAsync(int clients, TimeSpan warmUp, TimeSpan measured)
+    {
+        var url = await HookUrlAsync();
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"topic":"end to end"}""");
+        using var hooks = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
+        return await ClosedLoopAsync(clients, warmUp, measured, async () =>
+        {
+            try
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await hooks.PostAsync(url, content);
+                var text = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == System.Net.HttpStatusCode.OK && text.Contains("page-", StringComparison.Ordinal)
+                    ? null
+                    : $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}";
+            }
+            catch (HttpRequestException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    /// <summary>One webhook call, checked in full: the answer is the response step's text, made from both stubs' answers.</summary>
+    public async Task CheckWebhookAsync()
+    {
+        using var hooks = new HttpClient();
+        using var response = await hooks.PostAsJsonAsync(await HookUrlAsync(), new { topic = "a check" });
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode || !text.Contains("page-", StringComparison.Ordinal) || !text.Contains("Summary of: Summarise a check", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The webhook workflow did not answer as expected ({(int)response.StatusCode}): {text}");
+        }
+    }
+
+    /// <summary>The webhook trigger's URL, as <c>GET /api/workflows/{id}</c> gives it.</summary>
+    private async Task<string> HookUrlAsync()
+    {
+        if (_hookUrl is null)
+        {
+            var document = await api.GetFromJsonAsync<JsonObject>($"/api/workflows/{WebhookWorkflow}");
+            _hookUrl = document!["triggers"]![0]!["url"]!.GetValue<string>();
+        }
+        return _hookUrl;
     }
 
     /// <summary>
@@ -389,21 +444,32 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
             "text": "Page {{page_output.json.id}} ({{page_output.json.url}}): {{chat_output.json.choices[0].message.content}}" } }
         """);
 
+    /// <summary>
+    /// The same comparison workflow behind its own webhook trigger (DESIGN §9's "HTTP trigger"): the topic comes from
+    /// the request body, and the call is answered with the response step's text (<c>respond: output</c>).
+    /// </summary>
+    private static string WebhookWorkflowJson(Uri stub) => ChatPageRespondJson("bench_hook", "Bench: webhook -> chat completion, page, response", stub, """
+        { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
+            "text": "Page {{page_output.json.id}} ({{page_output.json.url}}): {{chat_output.json.choices[0].message.content}}" } }
+        """, topic: "{{trigger.body.topic}}", triggers: """
+        , "triggers": [ { "trigger_id": "bench", "type": "webhook", "respond": "output", "response_step": "respond", "max_per_minute": 600000 } ]
+        """);
+
     /// <summary>A chat completion and a page made of its answer, both against the stub, then <paramref name="respondStep"/>.</summary>
-    private static string ChatPageRespondJson(string workflowId, string name, Uri stub, string respondStep) => $$"""
+    private static string ChatPageRespondJson(string workflowId, string name, Uri stub, string respondStep, string topic = "{{topic}}", string triggers = "") => $$"""
         {
           "workflow_id": "{{workflowId}}",
           "name": "{{name}}",
           "steps": [
             { "step_id": "chat", "step_type": "http", "action": "request", "parameters": {
                 "method": "POST", "url": "{{stub}}v1/chat/completions",
-                "body": { "model": "stub", "messages": [ { "role": "user", "content": "Summarise {{"{{topic}}"}}" } ] } } },
+                "body": { "model": "stub", "messages": [ { "role": "user", "content": "Summarise {{topic}}" } ] } } },
             { "step_id": "page", "step_type": "http", "action": "request", "parameters": {
                 "method": "POST", "url": "{{stub}}v1/pages",
-                "body": { "title": "{{"{{topic}}"}}", "content": "{{"{{chat_output.json.choices[0].message.content}}"}}" } } },
+                "body": { "title": "{{topic}}", "content": "{{"{{chat_output.json.choices[0].message.content}}"}}" } } },
             {{respondStep}}
           ],
-          "variables": { "topic": "throughput" }
+          "variables": { "topic": "throughput" }{{triggers}}
         }
         """;
 }

@@ -52,4 +52,21 @@ document.documentElement.classList.remove('no-js');
         var refresh = select.form.querySelector('button[value="refresh"]');
         select.form.requestSubmit(refresh || undefined);
     });
+
+    // A copy button puts its field's text (a webhook URL) on the clipboard.
+    document.addEventListener('click', function (event) {
+        var button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
+        var field = button ? document.querySelector(button.getAttribute('data-copy')) : null;
+        if (!field) {
+            return;
+        }
+        var done = function () { button.textContent = 'Copied'; };
+        if (navigator.clipboard && window.isSecureContext) {
+            navigator.clipboard.writeText(field.value).then(done);
+        } else {
+            field.select();
+            document.execCommand('copy');
+            done();
+        }
+    });
 })();

@@ -15,6 +15,8 @@ public sealed record Workflow
 
     /// <summary>The workflow started when a run of this one fails; null for none.</summary>
     public FailureHandler? OnFailure { get; init; }
+    /// <summary>What starts the workflow by itself (webhooks, schedules, polls); empty for a workflow run by hand or the API.</summary>
+    public IReadOnlyList<WorkflowTrigger> Triggers { get; init; } = [];
 
     // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
     internal bool NameWritten { get; init; }

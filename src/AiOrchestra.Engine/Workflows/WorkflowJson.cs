@@ -59,6 +59,42 @@ public static partial class WorkflowJson
     }
 
     /// <summary>
+    /// Reads a <c>triggers</c> array on its own (the editor's triggers field), with errors at <c>triggers[i]...</c>
+    /// paths as in a whole file. Empty text is no triggers.
+    /// </summary>
+    public static (IReadOnlyList<WorkflowTrigger> Triggers, IReadOnlyList<ValidationError> Errors) ParseTriggers(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return ([], []);
+        }
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(json, documentOptions: DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            return ([], [new ValidationError("triggers", DescribeSyntaxError(e) + "; write a list such as [{\"trigger_id\": \"push\", \"type\": \"webhook\"}]")]);
+        }
+        var errors = new List<ValidationError>();
+        var triggers = new TriggerReader(errors).Read((node, "triggers"));
+        return (triggers, errors);
+    }
+
+    /// <summary>The triggers as their JSON array (the editor's triggers field); empty text when there are none.</summary>
+    public static string SerializeTriggers(IReadOnlyList<WorkflowTrigger> triggers)
+    {
+        if (triggers.Count == 0)
+        {
+            return "";
+        }
+        var document = JsonNode.Parse(Serialize(new Workflow { WorkflowId = "", Triggers = triggers }))!;
+        return document["triggers"]!.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    /// <summary>
     /// Writes the workflow with the long spellings (workflow_id, step_id, step_type, parameters).
     /// Optional fields are written when they differ from their default or were spelled out in the file read,
     /// so a file written by this method reads and writes back to the same text.
@@ -101,6 +137,15 @@ public static partial class WorkflowJson
                 writer.WriteEndObject();
             }
             WriteOnFailure(writer, workflow.OnFailure);
+            if (workflow.Triggers.Count > 0)
+            {
+                writer.WriteStartArray("triggers");
+                foreach (var trigger in workflow.Triggers)
+                {
+                    WriteTrigger(writer, trigger);
+                }
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -144,6 +189,101 @@ public static partial class WorkflowJson
             writer.WriteNumber("timeout_seconds", timeout);
         }
         WriteControlFlow(writer, step);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A trigger's settings: those of its kind, each when spelled out in the file read or not at its default. Never a secret.</summary>
+    private static void WriteTrigger(Utf8JsonWriter writer, WorkflowTrigger trigger)
+    {
+        var defaults = new WorkflowTrigger { TriggerId = "", Type = trigger.Type };
+        bool Write(string name, bool differs) => trigger.Written.Contains(name) || differs;
+        writer.WriteStartObject();
+        writer.WriteString("trigger_id", trigger.TriggerId);
+        writer.WriteString("type", TriggerNames.Text(trigger.Type));
+        if (Write("enabled", !trigger.Enabled))
+        {
+            writer.WriteBoolean("enabled", trigger.Enabled);
+        }
+        switch (trigger.Type)
+        {
+            case TriggerType.Webhook:
+                if (Write("respond", trigger.Respond != defaults.Respond))
+                {
+                    writer.WriteString("respond", TriggerNames.Text(trigger.Respond));
+                }
+                if (trigger.ResponseStep is { } responseStep)
+                {
+                    writer.WriteString("response_step", responseStep);
+                }
+                if (Write("signed", trigger.Signed))
+                {
+                    writer.WriteBoolean("signed", trigger.Signed);
+                }
+                if (trigger.MaxPerMinute is { } maxPerMinute)
+                {
+                    writer.WriteNumber("max_per_minute", maxPerMinute);
+                }
+                break;
+            case TriggerType.Schedule:
+                if (trigger.Cron is { } cron)
+                {
+                    writer.WriteString("cron", cron);
+                }
+                if (trigger.TimeZone is { } timeZone)
+                {
+                    writer.WriteString("time_zone", timeZone);
+                }
+                if (trigger.EverySeconds is { } every)
+                {
+                    writer.WriteNumber("every_seconds", every);
+                }
+                if (Write("missed", trigger.Missed != defaults.Missed))
+                {
+                    writer.WriteString("missed", TriggerNames.Text(trigger.Missed));
+                }
+                break;
+            case TriggerType.Poll:
+                if (trigger.EverySeconds is { } interval)
+                {
+                    writer.WriteNumber("every_seconds", interval);
+                }
+                if (trigger.StepType is { } stepType)
+                {
+                    writer.WriteString("step_type", stepType);
+                }
+                if (trigger.Action is { } action)
+                {
+                    writer.WriteString("action", action);
+                }
+                if (Write("parameters", trigger.Parameters.Count > 0))
+                {
+                    writer.WritePropertyName("parameters");
+                    trigger.Parameters.WriteTo(writer);
+                }
+                if (Write("item_id", trigger.ItemId != defaults.ItemId))
+                {
+                    writer.WriteString("item_id", trigger.ItemId);
+                }
+                if (Write("mode", trigger.Mode != defaults.Mode))
+                {
+                    writer.WriteString("mode", TriggerNames.Text(trigger.Mode));
+                }
+                if (Write("max_items", trigger.MaxItems != defaults.MaxItems))
+                {
+                    writer.WriteNumber("max_items", trigger.MaxItems);
+                }
+                break;
+        }
+        if (Write("variables", trigger.Variables.Count > 0))
+        {
+            writer.WriteStartObject("variables");
+            foreach (var (name, value) in trigger.Variables)
+            {
+                writer.WritePropertyName(name);
+                WriteValue(writer, value);
+            }
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class WorkflowReader
     }
 
     private static readonly Field[] WorkflowFields =
-        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("on_failure")];
+        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("on_failure"), new("triggers")];
 
     private static readonly Field[] StepFields =
     [
@@ -43,6 +43,7 @@ internal sealed partial class WorkflowReader
         var description = OptionalString(fields, "description");
         var steps = ReadSteps(fields);
         var variables = ReadVariables(fields);
+        var triggers = new TriggerReader(_errors).Read(fields.TryGetValue("triggers", out var found) ? found : null);
         _originalShape = obj.ContainsKey("id") && !obj.ContainsKey("workflow_id");
         // best effort: what could be read, with empty text where a field was missing, so the validator can still
         // report everything else; the result does not succeed while the reader has errors
@@ -53,6 +54,7 @@ internal sealed partial class WorkflowReader
             Description = description,
             Steps = steps,
             Variables = variables,
+            Triggers = triggers,
             NameWritten = name is not null,
             VariablesWritten = fields.ContainsKey("variables"),
             OnFailure = ReadOnFailure(fields),

@@ -27,6 +27,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         CheckValues(workflow.Variables, "variable", errors);
         CheckSteps(workflow, errors);
         CheckOnFailure(workflow, errors);
+        CheckTriggers(workflow, errors);
         return errors;
     }
 
@@ -80,7 +81,8 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         {
             return errors;
         }
-        foreach (var name in inputs.Keys.Where(name => !acceptUndeclared && !workflow.Variables.ContainsKey(name)))
+        // a workflow with triggers also takes what started the run as {{trigger...}}
+        foreach (var name in inputs.Keys.Where(name => !acceptUndeclared && !workflow.Variables.ContainsKey(name) && !IsTriggerVariable(workflow, name)))
         {
             var declared = workflow.Variables.Count == 0
                 ? "it declares no variables"
@@ -254,7 +256,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     /// <summary>Null when the name is a variable or the output of an earlier step; otherwise what is wrong.</summary>
     private static string? ReferenceProblem(Workflow workflow, int index, Dictionary<string, int> indexById, string name)
     {
-        if (workflow.Variables.ContainsKey(name))
+        if (workflow.Variables.ContainsKey(name) || IsTriggerVariable(workflow, name))
         {
             return null;
         }
@@ -283,6 +285,9 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             ? $"unknown variable '{name}'{suggestion}"
             : $"unknown variable '{name}'; declare it under \"variables\" (a run's inputs override the default), or read an earlier step's output as {{{{<step_id>_output}}}}";
     }
+
+    private static bool IsTriggerVariable(Workflow workflow, string name) =>
+        name == WorkflowTrigger.Variable && workflow.Triggers.Count > 0;
 
     private static void CheckFailureHandling(WorkflowStep step, string path, List<ValidationError> errors)
     {

@@ -15,6 +15,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
+    public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
+    public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -33,6 +35,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new Run.Configuration());
         builder.ApplyConfiguration(new RunStep.Configuration());
         builder.ApplyConfiguration(new RunStepItem.Configuration());
+        builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
+        builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
         foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(Run), typeof(RunStep), typeof(RunStepItem) })

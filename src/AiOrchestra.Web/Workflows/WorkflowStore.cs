@@ -1,12 +1,13 @@
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Triggers;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Workflows;
 
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
-public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TimeProvider time)
+public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -70,9 +71,11 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
             var version = new WorkflowVersion { Number = record.CurrentVersion, Definition = WorkflowJson.Serialize(workflow, indented: false), SavedAt = now };
             record.Versions.Add(version);
 
-            // the record and its new version commit together or not at all
+            // the record, its new version and its triggers' rows commit together or not at all
             await db.SaveChangesAsync(cancellationToken);
+            await triggers.SyncAsync(db, record, workflow, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            triggers.Changed();
             return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), [], SaveOutcome.Saved);
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
@@ -138,6 +141,10 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
         var changed = await db.Workflows
             .Where(w => w.OwnerId == ownerId && w.WorkflowId == workflowId && w.DeletedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.DeletedAt, now), cancellationToken);
+        if (changed > 0)
+        {
+            await triggers.DisableAllAsync(db, ownerId, workflowId, cancellationToken);
+        }
         return changed > 0;
     }
 }

@@ -126,6 +126,35 @@ public sealed class GitHubStepTests
     }
 
     [Fact]
+    public async Task List_issues_asks_for_the_state_and_labels_and_leaves_pull_requests_out()
+    {
+        await using var server = await FakeServer.StartAsync((_, context) => FakeServer.Json(context, 200, """
+            [{"id": 900, "number": 43, "title": "Crash on start", "state": "open", "body": "Steps...", "labels": [{"name": "bug"}],
+              "html_url": "https://github.com/octo/handbook/issues/43", "url": "https://api.github.com/repos/octo/handbook/issues/43",
+              "user": {"login": "ada", "id": 7}, "created_at": "2026-11-20T10:00:00Z"},
+             {"id": 901, "number": 44, "title": "A pull request", "state": "open", "labels": [],
+              "pull_request": {"url": "https://api.github.com/repos/octo/handbook/pulls/44"},
+              "html_url": "https://github.com/octo/handbook/pull/44", "url": "https://api.github.com/repos/octo/handbook/issues/44",
+              "user": {"login": "bob", "id": 8}, "created_at": "2026-11-21T10:00:00Z"}]
+            """));
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        var output = (await harness.RunAsync("github", "list_issues",
+            new JsonObject { ["repo"] = "octo/handbook", ["state"] = "all", ["labels"] = new JsonArray("bug"), ["limit"] = 5 }))!.AsArray();
+
+        var issue = Assert.Single(output)!;
+        Assert.Equal(900, (long)issue["id"]!);
+        Assert.Equal(43, (int)issue["number"]!);
+        Assert.Equal("ada", (string?)issue["author"]);
+        Assert.Equal("bug", (string?)issue["labels"]![0]);
+        var request = Assert.Single(server.Received);
+        Assert.Equal("/repos/octo/handbook/issues", request.Path);
+        Assert.Contains("state=all", request.Query);
+        Assert.Contains("labels=bug", request.Query);
+        Assert.Contains("per_page=5", request.Query);
+    }
+
+    [Fact]
     public async Task Create_branch_starts_from_the_default_branchs_head()
     {
         await using var server = await FakeServer.StartAsync((request, context) => request.Path switch

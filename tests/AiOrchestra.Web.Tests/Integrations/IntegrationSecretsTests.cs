@@ -14,6 +14,7 @@ public sealed class IntegrationSecretsTests
         ("github", "create_issue", () => new JsonObject { ["repo"] = "octo/handbook", ["title"] = "t" }),
         ("github", "update_issue", () => new JsonObject { ["repo"] = "octo/handbook", ["number"] = 42, ["state"] = "closed" }),
         ("github", "create_file", () => new JsonObject { ["repo"] = "octo/handbook", ["path"] = "docs/sop.md", ["content"] = "x" }),
+        ("github", "list_issues", () => new JsonObject { ["repo"] = "octo/handbook", ["labels"] = new JsonArray("bug") }),
         ("github", "list_repos", () => new JsonObject()),
         ("github", "create_branch", () => new JsonObject { ["repo"] = "octo/handbook", ["branch"] = "b", ["from"] = "main" }),
         ("notion", "create_page", () => new JsonObject { ["parent_page_id"] = "p", ["title"] = "t", ["content"] = "# x" }),
@@ -34,6 +35,7 @@ public sealed class IntegrationSecretsTests
         { Path: var p } when p.StartsWith("/v1/", StringComparison.Ordinal) => NotionStepTests.Ok(request, context),
         { Method: "GET", Path: "/repos/octo/handbook/contents/docs/sop.md" } => FakeServer.Json(context, 404, """{"message": "Not Found"}"""),
         { Method: "PUT" } => FakeServer.Json(context, 201, GitHubStepTests.ChangeSetJson),
+        { Method: "GET", Path: "/repos/octo/handbook/issues" } => FakeServer.Json(context, 200, "[" + GitHubStepTests.IssueJson + "]"),
         { Path: "/user/repos" } => FakeServer.Json(context, 200, """[{"id": 1, "name": "handbook", "full_name": "octo/handbook"}]"""),
         { Path: var p } when p.Contains("/git/ref", StringComparison.Ordinal) =>
             FakeServer.Json(context, 201, """{"ref": "refs/heads/b", "object": {"sha": "abc", "type": "commit"}}"""),

@@ -51,6 +51,13 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
             new("message", ParameterType.String, false, "Commit message (default: 'Update <path>')."),
             new("branch", ParameterType.String, false, "Branch to commit to (default: the repository's default branch)."),
         ]),
+        new("list_issues", "List a repository's issues, newest first (pull requests left out): a poll trigger's source of new issues.",
+        [
+            RepoParameter,
+            new("state", ParameterType.String, false, "open (default), closed or all."),
+            new("labels", ParameterType.Array, false, "Only issues with all these labels, e.g. [\"bug\"]."),
+            new("limit", ParameterType.Integer, false, "How many to return, 1 to 100 (default 30)."),
+        ]),
         new("list_repos", "List the repositories the token can see.",
         [
             new("visibility", ParameterType.String, false, "all (default), public or private."),
@@ -71,6 +78,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
             "create_issue" => CreateIssue(call.Parameters),
             "update_issue" => UpdateIssue(call.Parameters),
             "create_file" => CreateFile(call.Parameters),
+            "list_issues" => ListIssues(call.Parameters),
             "list_repos" => ListRepos(call.Parameters),
             "create_branch" => CreateBranch(call.Parameters),
             _ => throw new StepFailedException($"github has no action '{call.Action}'"),
@@ -167,6 +175,41 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         {
             return null;
         }
+    }
+
+    private static Func<GitHubClient, Task<JsonNode?>> ListIssues(JsonObject parameters)
+    {
+        var (owner, name) = Repo(parameters);
+        var limit = StepParameters.Integer(parameters, "limit", min: 1, max: 100) ?? 30;
+        var request = new RepositoryIssueRequest
+        {
+            State = StepParameters.Text(parameters, "state")?.Trim().ToLowerInvariant() switch
+            {
+                null or "" or "open" => ItemStateFilter.Open,
+                "closed" => ItemStateFilter.Closed,
+                "all" => ItemStateFilter.All,
+                var other => throw new StepFailedException($"parameter 'state' must be open, closed or all, not '{other}'"),
+            },
+            SortProperty = IssueSort.Created,
+            SortDirection = SortDirection.Descending,
+        };
+        foreach (var label in Labels(parameters))
+        {
+            request.Labels.Add(label);
+        }
+        return async client =>
+        {
+            var issues = Read(await client.Issue.GetAllForRepository(owner, name, request, new ApiOptions { PageSize = limit, PageCount = 1 }));
+            return new JsonArray(issues.Where(i => i.PullRequest is null).Take(limit).Select(i =>
+            {
+                var output = IssueOutput(i);
+                output["id"] = i.Id;
+                output["body"] = i.Body;
+                output["author"] = i.User?.Login;
+                output["created_at"] = i.CreatedAt;
+                return (JsonNode)output;
+            }).ToArray());
+        };
     }
 
     private static Func<GitHubClient, Task<JsonNode?>> ListRepos(JsonObject parameters)

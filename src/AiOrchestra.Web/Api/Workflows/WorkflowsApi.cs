@@ -47,7 +47,7 @@ public static class WorkflowsApi
     }
 
     private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetAsync(
-        string id, string? format, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, CancellationToken cancellationToken)
+        string id, string? format, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, IServiceProvider services, CancellationToken cancellationToken)
     {
         if (format is not (null or "original"))
         {
@@ -57,6 +57,12 @@ public static class WorkflowsApi
         if (stored is null)
         {
             return NotFound(id);
+        }
+        if (format is null && stored.Workflow.Triggers.Any(t => t.Type == TriggerType.Webhook))
+        {
+            // each webhook's address as its url (a read-only field the reader ignores); never its secret
+            response.Headers.ETag = ETag(stored.Version);
+            return TypedResults.Text(await Triggers.TriggerUrls.DocumentWithUrlsAsync(stored, user.OwnerId(), response.HttpContext.Request, services, cancellationToken), "application/json");
         }
         return Document(stored, response, original: format == "original");
     }

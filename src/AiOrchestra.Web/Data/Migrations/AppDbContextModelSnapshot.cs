@@ -458,6 +458,135 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("workflow_versions", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Triggers.TriggerFiring", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("RunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("TriggerStateId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("trigger_state_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("TriggerStateId", "Key")
+                        .IsUnique();
+
+                    b.ToTable("trigger_firings", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Triggers.TriggerState", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Cursor")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cursor");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<long?>("LastErrorAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_error_at");
+
+                    b.Property<long?>("LastFiredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_fired_at");
+
+                    b.Property<string>("LastRunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_run_id");
+
+                    b.Property<long?>("NextDueAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_due_at");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("ScheduleKey")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schedule_key");
+
+                    b.Property<string>("Secret")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("secret");
+
+                    b.Property<string>("Token")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token");
+
+                    b.Property<string>("TokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token_hash");
+
+                    b.Property<string>("TriggerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<long>("WorkflowRecordId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("workflow_record_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("WorkflowRecordId", "TriggerId")
+                        .IsUnique();
+
+                    b.HasIndex("Type", "Enabled", "NextDueAt");
+
+                    b.ToTable("trigger_states", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -652,6 +781,24 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Record");
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Triggers.TriggerFiring", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Triggers.TriggerState", null)
+                        .WithMany()
+                        .HasForeignKey("TriggerStateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Triggers.TriggerState", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.WorkflowRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkflowRecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

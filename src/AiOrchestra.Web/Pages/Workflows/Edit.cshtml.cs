@@ -2,6 +2,7 @@ using System.Text;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +13,7 @@ namespace AiOrchestra.Web.Pages.Workflows;
 /// Creates and edits a workflow with the step editor (add, remove, reorder steps; type and action from the step
 /// catalog; parameter fields from the action's schema) or as raw JSON; shows each validation error by its field.
 /// </summary>
-public sealed class EditModel(WorkflowStore store, StepCatalog catalog, WorkflowValidator validator) : PageModel
+public sealed class EditModel(WorkflowStore store, StepCatalog catalog, WorkflowValidator validator, TriggerPanel triggerPanel) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Id { get; set; }
@@ -43,6 +44,12 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
 
     public bool Saved { get; private set; }
 
+    /// <summary>The saved workflow's triggers with their URLs, last firing and next due times.</summary>
+    public IReadOnlyList<TriggerStatus> Triggers { get; private set; } = [];
+
+    /// <summary>A signing secret just made, shown this once: (trigger id, secret).</summary>
+    public (string TriggerId, string Secret)? NewSecret { get; private set; }
+
     /// <summary>
     /// The element that takes keyboard focus after a step command: the new step's id, or the moved or next step's
     /// button (htmx focuses the <c>autofocus</c> element of the swapped editor).
@@ -61,6 +68,7 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             Form = WorkflowForm.From(stored.Workflow);
             Flow = Dashboard.FlowDiagram.From(stored.Workflow);
             Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
+            Triggers = await triggerPanel.ListAsync(User.OwnerId(), stored.Workflow, Request, cancellationToken);
         }
         else
         {
@@ -122,6 +130,39 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             ApplyEditorCommand(command);
         }
         return await EditorAsync(cancellationToken);
+    }
+
+    /// <summary>A trigger's button: enable, disable, rotate (a new URL) or secret (a new signing secret, shown once).</summary>
+    public async Task<IActionResult> OnPostTriggerAsync(string triggerId, string act, CancellationToken cancellationToken)
+    {
+        var owner = User.OwnerId();
+        var stored = await store.GetAsync(owner, Id ?? "", cancellationToken);
+        if (stored is null || stored.Workflow.Triggers.All(t => t.TriggerId != triggerId))
+        {
+            return NotFound();
+        }
+        switch (act)
+        {
+            case "enable" or "disable":
+                var errors = await TriggersApi.SetEnabledAsync(store, owner, Id!, triggerId, act == "enable", cancellationToken);
+                if (errors is { Count: > 0 })
+                {
+                    Errors = errors;
+                }
+                break;
+            case "rotate":
+                await triggerPanel.RotateAsync(owner, Id!, triggerId, cancellationToken);
+                break;
+            case "secret":
+                var secret = await triggerPanel.NewSecretAsync(owner, Id!, triggerId, cancellationToken);
+                // shown in this answer only: no redirect, nothing kept to show it again
+                var page = await OnGetAsync(false, cancellationToken);
+                NewSecret = secret is null ? null : (triggerId, secret);
+                return page;
+            default:
+                return BadRequest();
+        }
+        return Errors.Count > 0 ? await OnGetAsync(false, cancellationToken) : RedirectToPage(new { id = Id });
     }
 
     public async Task<IActionResult> OnPostJsonAsync(CancellationToken cancellationToken)

@@ -49,6 +49,8 @@ public sealed class WorkflowForm
 
     /// <summary>The failure handler's variables as a JSON object.</summary>
     public string? OnFailureVariables { get; set; }
+    /// <summary>The triggers as a JSON array (empty for none).</summary>
+    public string Triggers { get; set => field = value ?? ""; } = "";
 
     public static WorkflowForm From(Workflow workflow)
     {
@@ -65,6 +67,7 @@ public sealed class WorkflowForm
             Variables = variables.ToJsonString(Indented),
             OnFailureWorkflowId = workflow.OnFailure?.WorkflowId,
             OnFailureVariables = workflow.OnFailure is { Variables.Count: > 0 } handler ? handler.Variables.ToJsonString(Indented) : null,
+            Triggers = WorkflowJson.SerializeTriggers(workflow.Triggers),
             Steps = workflow.Steps.Select(step => new StepForm
             {
                 StepId = step.StepId,
@@ -109,6 +112,9 @@ public sealed class WorkflowForm
         {
             errors.Add(new ValidationError("variables", $"is not valid JSON ({e.Message}); write an object such as {{\"topic\": \"\"}}."));
         }
+
+        var (triggers, triggerErrors) = WorkflowJson.ParseTriggers(Triggers);
+        errors.AddRange(triggerErrors);
 
         var steps = Steps.Select(step =>
         {
@@ -171,6 +177,7 @@ public sealed class WorkflowForm
             Steps = steps,
             Variables = variables,
             OnFailure = onFailure,
+            Triggers = triggers,
         };
         return (workflow, errors);
     }
