@@ -1,13 +1,14 @@
 using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
+using AiOrchestra.Web.History;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
-// `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
+// `validate FILE`, `run FILE` and `backup FILE` are the command line for scripts; anything else starts the server.
 var command = WorkflowCommands.IsCommand(args);
 var builder = WebApplication.CreateBuilder(command ? [] : args);
 
@@ -16,6 +17,7 @@ builder.AddStore();
 builder.AddSteps();
 builder.AddIntegrations();
 builder.AddRuns();
+builder.AddHistory();
 
 if (command)
 {
@@ -29,6 +31,7 @@ var app = builder.Build();
 
 app.MapApi();
 app.MapDashboard();
+app.MapHistory();
 
 await app.RunAsync();
 return 0;

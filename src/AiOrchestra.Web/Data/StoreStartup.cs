@@ -17,6 +17,7 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
+            await History.DatabaseFile.UseIncrementalVacuumAsync(db, log, cancellationToken);
             await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
             await db.Database.MigrateAsync(cancellationToken);
             await CreateAdministratorAsync(scope.ServiceProvider, db, cancellationToken);
