@@ -4,6 +4,7 @@ using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.History;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
@@ -16,6 +17,7 @@ builder.AddOriginalSettings();
 builder.AddStore();
 builder.AddSteps();
 builder.AddIntegrations();
+builder.AddMetrics();
 builder.AddRuns();
 builder.AddHistory();
 
@@ -28,6 +30,8 @@ builder.AddApi();
 builder.AddDashboard();
 
 var app = builder.Build();
+
+app.MapMetrics();
 
 app.MapApi();
 app.MapDashboard();

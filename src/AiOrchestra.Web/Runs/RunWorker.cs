@@ -23,6 +23,7 @@ internal sealed class RunWorker(
     RunEvents events,
     RunCancellations cancellations,
     RunSignal signal,
+    Metrics.RunMetrics metrics,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -150,9 +151,13 @@ internal sealed class RunWorker(
     {
         RunStatus status;
         string? error;
+        string? workflowId = null;
+        var startedAt = time.GetUtcNow();
         try
         {
             var workflow = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
+            workflowId = workflow.WorkflowId;
+            metrics.RunStarted(workflowId);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
             {
@@ -168,7 +173,7 @@ internal sealed class RunWorker(
             {
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel);
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step => metrics.StepFinished(workflow, step)), cancel);
             (status, error) = result switch
             {
                 { Cancelled: true } => (RunStatus.Cancelled, "Cancelled."),
@@ -195,6 +200,7 @@ internal sealed class RunWorker(
         var finishedAt = time.GetUtcNow();
         if (await writer.FinishRunAsync(run.RunId, WorkerId, status, error, finishedAt))
         {
+            metrics.RunFinished(workflowId ?? "", status, finishedAt - startedAt);
             // closed first: a subscriber arriving now reads the finished run from the store
             events.Close(feed);
             feed.Publish(new RunEvent
