@@ -1,9 +1,11 @@
 using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
+using AiOrchestra.Web.History;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
@@ -17,7 +19,7 @@ if (Usage.IsHelp(args))
     return 0;
 }
 
-// `validate FILE` and `run FILE` are the command line for scripts; anything else starts the server.
+// `validate FILE`, `run FILE` and `backup FILE` are the command line for scripts; anything else starts the server.
 var command = WorkflowCommands.IsCommand(args);
 var builder = WebApplication.CreateBuilder(command ? [] : args);
 
@@ -26,7 +28,9 @@ builder.AddStore();
 builder.AddOutbound();
 builder.AddSteps();
 builder.AddIntegrations();
+builder.AddMetrics();
 builder.AddRuns();
+builder.AddHistory();
 
 if (command)
 {
@@ -45,9 +49,11 @@ return await ServerConsole.RunServerAsync(() =>
     var app = builder.Build();
 
     app.UseSecurityHeaders();
+    app.MapMetrics();
     app.MapApi();
     app.MapDashboard();
     app.MapTriggers();
+    app.MapHistory();
     return app;
 });
 

@@ -17,12 +17,13 @@ public static class WorkflowCommands
         usage:
           AiOrchestra.Web validate FILE                  check a workflow file, print every error
           AiOrchestra.Web run FILE [--var name=value]... run a workflow in-process, print the result JSON
+          AiOrchestra.Web backup FILE                    copy the database to a new FILE, safe while the app runs
         """;
 
     // terminal output, not HTML: keep quotes and accents readable
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "validate" or "run";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "validate" or "run" or History.BackupCommand.Name;
 
     /// <summary>
     /// Runs the command with the app's own step catalog and executor. Prompt templates come from
@@ -47,6 +48,10 @@ public static class WorkflowCommands
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        if (args.Length > 0 && args[0] == History.BackupCommand.Name)
+        {
+            return await History.BackupCommand.RunAsync(services, args, output, error, cancellationToken);
+        }
         if (args.Length < 2)
         {
             await error.WriteLineAsync(Usage);

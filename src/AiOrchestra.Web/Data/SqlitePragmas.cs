@@ -16,10 +16,10 @@ namespace AiOrchestra.Web.Data;
 internal sealed class SqlitePragmas(int maxSizeMegabytes = 0) : DbConnectionInterceptor
 {
     internal const string DatabaseSql = "PRAGMA journal_mode=WAL;";
-    private const string BaseSql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+    internal const string Sql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
 
     // pages of the default 4 KiB; the cap is per connection, so every connection sets it
-    private readonly string _sql = maxSizeMegabytes > 0 ? $"{BaseSql} PRAGMA max_page_count={maxSizeMegabytes * 256};" : BaseSql;
+    private readonly string _sql = maxSizeMegabytes > 0 ? $"{Sql} PRAGMA max_page_count={maxSizeMegabytes * 256};" : Sql;
 
     // The settings belong to the native connection, which the SQLite pool keeps open across opens: set them once per
     // native connection, not on every open (that was a three-statement command before every API request's query).

@@ -24,6 +24,7 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
             StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
             try
             {
+                await History.DatabaseFile.UseIncrementalVacuumAsync(db, log, cancellationToken);
                 await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
                 await db.Database.MigrateAsync(cancellationToken);
             }

@@ -3,7 +3,7 @@ using AiOrchestra.Engine.Execution;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>Writes one run's progress through the run writer and publishes it live.</summary>
-internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, TimeProvider time) : IRunJournal
+internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, TimeProvider time, Action<StepRecord>? stepFinished = null) : IRunJournal
 {
     // steps run one at a time: streamed text belongs to the step that started last
     private int _currentIndex;
@@ -25,6 +25,7 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
         // durable before the next step starts, even when the run is being cancelled
         await writer.StepFinishedAsync(runId, step);
         feed.Publish(StepFinishedEvent(runId, step));
+        stepFinished?.Invoke(step);
     }
 
     public async ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken) =>

@@ -24,6 +24,7 @@ internal sealed class RunWorker(
     RunCancellations cancellations,
     RunSignal signal,
     FailureHandlerStarter failureHandlers,
+    Metrics.RunMetrics metrics,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -159,9 +160,13 @@ internal sealed class RunWorker(
         string? error;
         Workflow? ran = null;
         string? failedStep = null;
+        string? workflowId = null;
+        var startedAt = time.GetUtcNow();
         try
         {
             var workflow = ran = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
+            workflowId = workflow.WorkflowId;
+            metrics.RunStarted(workflowId);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
             var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
@@ -179,7 +184,7 @@ internal sealed class RunWorker(
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
                 FinishedItems = finishedItems,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time), cancel);
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step => metrics.StepFinished(workflow, step)), cancel);
             (status, error) = result switch
             {
                 { Cancelled: true } => (RunStatus.Cancelled, "Cancelled."),
@@ -242,6 +247,7 @@ internal sealed class RunWorker(
         }
         if (recorded)
         {
+            metrics.RunFinished(workflowId ?? "", status, finishedAt - startedAt);
             // closed first: a subscriber arriving now reads the finished run from the store
             events.Close(feed);
             feed.Publish(new RunEvent

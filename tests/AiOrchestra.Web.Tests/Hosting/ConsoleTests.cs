@@ -72,6 +72,22 @@ public sealed class ConsoleTests : IDisposable
         Assert.Contains($"Cannot listen on {address}:", Assert.Single(Lines(error)));
     }
 
+    [Theory]
+    [InlineData("Retention:Days", "0")]
+    [InlineData("Retention:Days", "-3")]
+    [InlineData("Retention:MaxRuns", "0")]
+    [InlineData("Retention:FailedDays", "-1")]
+    public async Task Zero_or_negative_retention_is_one_line_naming_the_setting_and_exit_code_1(string key, string value)
+    {
+        var (exitCode, output, error) = await AppProcess.RunToExitAsync(_folder, DatabaseFile, new Dictionary<string, string> { [key] = value }, Timeout);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(Lines(error));
+        Assert.Contains(key, line);
+        Assert.Contains("0 or a negative number is not allowed", line);
+        Assert.DoesNotContain("   at ", output + error);
+    }
+
     [Fact]
     public async Task A_corrupted_database_is_one_line_naming_the_file_and_what_to_do_and_exit_code_1()
     {

@@ -1,0 +1,127 @@
+using System.Data.Common;
+using System.Text.Json;
+using AiOrchestra.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AiOrchestra.Web.History;
+
+/// <summary>
+/// One clean-up of the run history under <see cref="RetentionOptions"/>: finished runs older than their days, then
+/// finished runs beyond the newest <c>MaxRuns</c>, with their steps; then the file is shrunk. Each batch is read
+/// first (readers never block the run writer) and deleted in its own short transaction, with a pause in between,
+/// so runs keep being written while a large backlog goes.
+/// </summary>
+internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPruner> log)
+{
+    internal const int BatchSize = 500;
+
+    // not a schedule: only room for the run writer to take the write lock between two batches
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(5);
+
+    private const string Finished = "'succeeded', 'failed', 'cancelled'";
+
+    /// <summary>Deletes what retention allows and returns how many runs went.</summary>
+    public async Task<int> PruneAsync(CancellationToken cancellationToken)
+    {
+        var retention = options.Value;
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+
+        var deleted = 0;
+        foreach (var (status, days) in new[] { ("succeeded", retention.Days), ("cancelled", retention.Days), ("failed", retention.FailedDaysOrDays) })
+        {
+            var cutoff = now.AddDays(-days);
+            if (cutoff <= DateTimeOffset.UnixEpoch)
+            {
+                continue;
+            }
+            // Run ids are version-7 GUIDs, which sort by creation time: the id bound keeps the scan to runs created
+            // before the cutoff (the status index is in id order) instead of every run of the status.
+            var createdBefore = Guid.CreateVersion7(cutoff).ToString()[..13];
+            deleted += await DeleteAllAsync(connection,
+                "SELECT id FROM runs WHERE status = @status AND id < @before AND finished_at < @cutoff ORDER BY id LIMIT @batch",
+                [("@status", status), ("@before", createdBefore), ("@cutoff", cutoff.ToUnixTimeMilliseconds())], cancellationToken);
+        }
+
+        var oldestKept = await SelectNewestBeyondAsync(connection, retention.MaxRuns, cancellationToken);
+        if (oldestKept is not null)
+        {
+            deleted += await DeleteAllAsync(connection,
+                $"SELECT id FROM runs WHERE id <= @boundary AND status IN ({Finished}) ORDER BY id LIMIT @batch",
+                [("@boundary", oldestKept)], cancellationToken);
+        }
+
+        if (deleted > 0)
+        {
+            await DatabaseFile.ShrinkAsync(connection, cancellationToken);
+            log.LogInformation("Retention deleted {Runs} finished run(s) and their steps", deleted);
+        }
+        return deleted;
+    }
+
+    /// <summary>The id of the newest run past the first <paramref name="keep"/> (newest first), or null when there are fewer.</summary>
+    private static async Task<string?> SelectNewestBeyondAsync(DbConnection connection, int keep, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET @keep";
+        Add(command, "@keep", keep);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    private static async Task<int> DeleteAllAsync(DbConnection connection, string select, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        while (true)
+        {
+            var ids = new List<string>(BatchSize);
+            await using (var command = connection.CreateCommand())
+            {
+                command.CommandText = select;
+                foreach (var (name, value) in parameters)
+                {
+                    Add(command, name, value);
+                }
+                Add(command, "@batch", BatchSize);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+            if (ids.Count == 0)
+            {
+                return deleted;
+            }
+            deleted += await DeleteAsync(connection, ids, cancellationToken);
+            if (ids.Count < BatchSize)
+            {
+                return deleted;
+            }
+            await Task.Delay(Pause, cancellationToken);
+        }
+    }
+
+    private static async Task<int> DeleteAsync(DbConnection connection, List<string> ids, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // steps go by the foreign key's cascade; the status is checked again in case a run was resumed since it was read
+        command.CommandText = $"DELETE FROM runs WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ({Finished})";
+        Add(command, "@ids", JsonSerializer.Serialize(ids));
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

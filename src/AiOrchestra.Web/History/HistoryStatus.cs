@@ -1,0 +1,29 @@
+using AiOrchestra.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiOrchestra.Web.History;
+
+/// <summary>What Settings shows about the stored history.</summary>
+public sealed record HistorySummary(long SizeBytes, long Runs, DateTimeOffset? OldestRun);
+
+/// <summary>Reads the database's size on disk, the runs stored and when the oldest was created.</summary>
+public sealed class HistoryStatus(IDbContextFactory<AppDbContext> contexts)
+{
+    public async Task<HistorySummary> ReadAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var runs = await db.Runs.LongCountAsync(cancellationToken);
+        // run ids sort by creation time, so the first by id is the oldest (the primary key's index, no scan)
+        var oldest = await db.Runs.OrderBy(r => r.Id).Select(r => (DateTimeOffset?)r.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        return new HistorySummary(DatabaseFile.SizeOnDisk(db.Database.GetConnectionString()), runs, oldest);
+    }
+
+    /// <summary>1.5 MB, 320 KB, 12 bytes.</summary>
+    public static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MB",
+        >= 1L << 10 => $"{bytes / (double)(1L << 10):0.0} KB",
+        _ => $"{bytes} bytes",
+    };
+}
