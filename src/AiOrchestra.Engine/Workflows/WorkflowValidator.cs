@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Templating;
 
 namespace AiOrchestra.Engine.Workflows;
@@ -200,6 +201,14 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             {
                 errors.Add(new(parameterPath, $"expected {Expected(parameter.Type)}, got {JsonValues.Describe(value)}"));
             }
+            else if (parameter.Type == ParameterType.JsonSchema && value is JsonObject schema)
+            {
+                foreach (var (schemaPath, message) in OutputSchema.Problems(schema))
+                {
+                    var at = schemaPath.Length == 0 ? parameterPath : $"{parameterPath}.{schemaPath}";
+                    errors.Add(new(at, $"not a valid JSON Schema: {message}"));
+                }
+            }
         }
         var names = declared.Select(p => p.Name).ToArray();
         foreach (var (name, _) in step.Parameters)
@@ -336,7 +345,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     private static bool HasType(JsonNode value, ParameterType type) => type switch
     {
         ParameterType.Any => true,
-        ParameterType.Object => value is JsonObject,
+        ParameterType.Object or ParameterType.JsonSchema => value is JsonObject,
         ParameterType.Array => value is JsonArray,
         ParameterType.String => JsonValues.IsString(value, out _),
         ParameterType.Integer => JsonValues.IsWholeNumber(value),
@@ -371,6 +380,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         ParameterType.Boolean => "true or false",
         ParameterType.Object => "an object {...}",
         ParameterType.Array => "a list [...]",
+        ParameterType.JsonSchema => "a JSON Schema object {\"type\": ...}",
         _ => "a JSON value",
     };
 

@@ -525,3 +525,64 @@ public class ReaderAndValidatorErrorsTests
         Assert.Single(Validator.Validate(parsed));
     }
 }
+
+public class OutputSchemaValidationTests
+{
+    private static readonly WorkflowValidator Validator = new(FakeSteps.Catalog);
+
+    private static IReadOnlyList<string> Errors(string schema)
+    {
+        var result = WorkflowJson.Parse($$$"""
+            {"workflow_id": "w", "steps": [{"step_id": "triage", "step_type": "openai", "action": "generate_completion",
+              "parameters": {"prompt": "Is this important?", "output_schema": {{{schema}}}}}]}
+            """);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return Validator.Validate(result.Workflow!).Select(e => e.ToString()).ToList();
+    }
+
+    [Fact]
+    public void A_valid_json_schema_is_accepted()
+    {
+        Assert.Empty(Errors("""
+            {"type": "object", "properties": {"important": {"type": "boolean"}, "reason": {"type": "string"}},
+             "required": ["important", "reason"], "additionalProperties": false}
+            """));
+    }
+
+    [Fact]
+    public void An_invalid_json_schema_is_an_error_at_the_path_of_the_mistake()
+    {
+        var errors = Errors("""{"type": "object", "properties": {"important": {"type": "boolen"}}, "required": "important"}""");
+
+        Assert.Equal(
+            [
+                "steps[0].parameters.output_schema.properties.important.type: not a valid JSON Schema: a type must be one of string, number, integer, boolean, object, array, null (or a list of them)",
+                "steps[0].parameters.output_schema.required: not a valid JSON Schema: Value is \"string\" but should be \"array\"",
+            ],
+            errors.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_schema_that_is_not_an_object_is_an_error()
+    {
+        var error = Assert.Single(Errors("\"boolean\""));
+
+        Assert.StartsWith("steps[0].parameters.output_schema: expected a JSON Schema object", error);
+    }
+}
+
+public class OutputSchemaTests
+{
+    [Fact]
+    public void A_schema_with_an_id_can_be_checked_and_used_by_many_steps()
+    {
+        var schema = JsonNode.Parse("""{"$id": "https://example.com/triage", "type": "object", "required": ["ok"]}""");
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Empty(AiOrchestra.Engine.Steps.Ai.OutputSchema.Problems(schema));
+            var output = AiOrchestra.Engine.Steps.Ai.OutputSchema.From(schema, "output_schema").Read("""{"ok": 1}""");
+            Assert.Equal(1, (int)output!["ok"]!);
+        }
+    }
+}

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Engine.Templating;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,9 @@ public sealed class OpenAIStep(
 
     private readonly Provider _provider = new("OpenAI", ApiKeySetting, secrets, time);
 
+    private const string OutputSchemaHelp =
+        "A JSON Schema the answer must follow; the output is then the parsed JSON (read fields as {{step_output.field}}), and an answer that does not match fails the step.";
+
     public string Name => "openai";
 
     public string Description => "Ask an LLM (OpenAI or any OpenAI-compatible server); the answer streams in as it is written.";
@@ -44,6 +48,8 @@ public sealed class OpenAIStep(
             new("system", ParameterType.String, false, "System message: how the model should behave."),
             new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
+            new("output_schema", ParameterType.JsonSchema, false, OutputSchemaHelp),
+            new("output_schema_template", ParameterType.String, false, "A stored prompt template whose text is the JSON Schema, instead of 'output_schema'."),
         ]),
         new("chat_completion", "Continue a conversation.",
         [
@@ -55,6 +61,8 @@ public sealed class OpenAIStep(
             new("system", ParameterType.String, false, "System message put before the conversation."),
             new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
+            new("output_schema", ParameterType.JsonSchema, false, OutputSchemaHelp),
+            new("output_schema_template", ParameterType.String, false, "A stored prompt template whose text is the JSON Schema, instead of 'output_schema'."),
         ]),
         new("summarize", "Summarise a text.",
         [
@@ -80,10 +88,50 @@ public sealed class OpenAIStep(
             Temperature = StepParameters.Number(parameters, "temperature") is { } temperature ? (float)temperature : null,
             MaxOutputTokenCount = StepParameters.Integer(parameters, "max_tokens", min: 1),
         };
+        var schema = await OutputSchemaAsync(call, cancellationToken);
+        if (schema is not null)
+        {
+            completion.ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("output", BinaryData.FromString(schema.Document.ToJsonString()));
+        }
         var model = StepParameters.Text(parameters, "model") is { Length: > 0 } named ? named : options.Value.Model;
         var apiKey = secrets.Require(ApiKeySetting);
 
-        return await _provider.RunAsync(call.Context, () => StreamAsync(model, apiKey, messages, completion, call.Context, cancellationToken), cancellationToken);
+        var answer = await _provider.RunAsync(call.Context, () => StreamAsync(model, apiKey, messages, completion, call.Context, cancellationToken), cancellationToken);
+        return schema is null ? answer : schema.Read(answer?.GetValue<string>() ?? "");
+    }
+
+    /// <summary>The schema the answer must follow: 'output_schema' as written, or the text of the stored template 'output_schema_template'.</summary>
+    private async Task<OutputSchema?> OutputSchemaAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        if (StepParameters.Object(call.Parameters, "output_schema") is { } inline)
+        {
+            return OutputSchema.From(inline, "parameter 'output_schema'");
+        }
+        if (StepParameters.Text(call.Parameters, "output_schema_template") is not { Length: > 0 } templateId)
+        {
+            return null;
+        }
+        var template = await FindTemplateAsync(call, templateId, "output_schema_template", cancellationToken);
+        JsonNode? document;
+        try
+        {
+            document = JsonNode.Parse(template.Template);
+        }
+        catch (JsonException e)
+        {
+            throw new StepFailedException($"parameter 'output_schema_template': prompt template '{templateId}' is not JSON ({e.Message}); its text must be a JSON Schema");
+        }
+        return OutputSchema.From(document, $"prompt template '{templateId}' (output_schema_template)");
+    }
+
+    private async Task<PromptTemplate> FindTemplateAsync(StepCall call, string templateId, string parameter, CancellationToken cancellationToken)
+    {
+        if (prompts is null)
+        {
+            throw new StepFailedException($"parameter '{parameter}': stored prompt templates are not available in this host");
+        }
+        return await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
+            ?? throw new StepFailedException($"parameter '{parameter}': there is no prompt template '{templateId}'");
     }
 
     private async Task<JsonNode?> StreamAsync(
@@ -221,12 +269,7 @@ public sealed class OpenAIStep(
         {
             return StepParameters.Text(parameters, "prompt") is { Length: > 0 } prompt ? prompt : null;
         }
-        if (prompts is null)
-        {
-            throw new StepFailedException("parameter 'template_id': stored prompt templates are not available in this host");
-        }
-        var template = await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
-            ?? throw new StepFailedException($"parameter 'template_id': there is no prompt template '{templateId}'");
+        var template = await FindTemplateAsync(call, templateId, "template_id", cancellationToken);
         var variables = StepParameters.Object(parameters, "variables") ?? [];
         var scope = variables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         try
