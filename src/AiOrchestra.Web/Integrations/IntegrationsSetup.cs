@@ -1,5 +1,6 @@
 using AiOrchestra.Web.Settings;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
@@ -29,9 +30,16 @@ public static class IntegrationsSetup
         // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
         services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key)));
 
+        // The model providers of the LLM steps, one HTTP pipeline each. LLM answers take long: generous attempt and total
+        // timeouts (the step's timeout_seconds can be shorter).
+        services.Configure<AIOptions>(configuration.GetSection("AI"));
         services.Configure<OpenAIOptions>(configuration.GetSection("OpenAI"));
-        // LLM answers take long: generous attempt and total timeouts (the step's timeout_seconds can be shorter).
-        AddProviderClient(services, configuration, OpenAIStep.HttpClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        services.Configure<AnthropicOptions>(configuration.GetSection("Anthropic"));
+        services.Configure<LocalModelOptions>(configuration.GetSection("Local"));
+        AddProviderClient(services, configuration, ChatProviders.OpenAIClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        AddProviderClient(services, configuration, ChatProviders.AnthropicClientName, "Anthropic", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        AddProviderClient(services, configuration, ChatProviders.LocalClientName, "Local", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        services.AddSingleton<ChatProviders>();
         services.AddSingleton<IStepType, OpenAIStep>();
 
         services.Configure<GitHubOptions>(configuration.GetSection("GitHub"));
@@ -50,6 +58,8 @@ public static class IntegrationsSetup
 
         // the Settings page's "Test connection", through the same clients and credentials as the steps
         services.AddSingleton<IIntegrationCheck, OpenAIConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, AnthropicConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, LocalModelConnectionCheck>();
         services.AddSingleton<IIntegrationCheck, GitHubConnectionCheck>();
         services.AddSingleton<IIntegrationCheck, NotionConnectionCheck>();
         services.AddSingleton<IIntegrationCheck, GmailConnectionCheck>();

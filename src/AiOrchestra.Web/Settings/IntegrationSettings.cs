@@ -1,3 +1,4 @@
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
@@ -53,6 +54,10 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
     [
         new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")],
             [new("OpenAI:BaseUrl", "Server", new OpenAIOptions().BaseUrl), new("OpenAI:Model", "Model when a step names none", new OpenAIOptions().Model, IsAddress: false)]),
+        new("anthropic", "Anthropic", [new("Anthropic:ApiKey", "API key")],
+            [new("Anthropic:BaseUrl", "Server", new AnthropicOptions().BaseUrl), new("Anthropic:Model", "Model when a step names none", new AnthropicOptions().Model, IsAddress: false)]),
+        new("local", "Local model (OpenAI-compatible)", [new("Local:ApiKey", "API key (if the server needs one)")],
+            [new("Local:BaseUrl", "Server", new LocalModelOptions().BaseUrl), new("Local:Model", "Model when a step names none", new LocalModelOptions().Model, IsAddress: false)]),
         new("github", "GitHub", [new("GitHub:Token", "Token")], [new("GitHub:BaseUrl", "Server", new GitHubOptions().BaseUrl)]),
         new("notion", "Notion", [new("Notion:Token", "Token")], [new("Notion:BaseUrl", "Server", new NotionOptions().BaseUrl)]),
         new("gmail", "Gmail",

@@ -15,7 +15,7 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
 
     /// <summary>Every credential setting the integrations read.</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["OpenAI:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
+        ["OpenAI:ApiKey", "Anthropic:ApiKey", "Local:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
 
     private const string Mask = "[secret]";
 

@@ -22,7 +22,7 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
     /// Runs <paramref name="call"/> counting its HTTP requests into <see cref="StepContext.HttpAttempts"/>.
     /// Failures of the transport are transient (the engine may retry the step); a response the code cannot read is not.
     /// </summary>
-    public async Task<JsonNode?> RunAsync(StepContext context, Func<Task<JsonNode?>> call, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(StepContext context, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         var attempts = HttpAttempts.Begin();
         try

@@ -1,35 +1,23 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Steps.Ai;
-using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Engine.Templating;
-using Microsoft.Extensions.Options;
-using OpenAI;
-using OpenAI.Chat;
+using Microsoft.Extensions.AI;
 
 namespace AiOrchestra.Engine.Steps.OpenAI;
 
 /// <summary>
-/// <c>openai</c>: chat completions through the official OpenAI library, streamed token by token, against OpenAI or any
-/// OpenAI-compatible server. The SDK sends through our HttpClient (one retry layer: the resilience pipeline).
+/// <c>openai</c>: ask an LLM, streamed token by token. The model is one of the <see cref="ChatProviders"/> (OpenAI or any
+/// OpenAI-compatible server, Anthropic, a local OpenAI-compatible server), chosen per step by <c>provider</c>.
 /// </summary>
-public sealed class OpenAIStep(
-    IHttpClientFactory httpClients,
-    IOptions<OpenAIOptions> options,
-    IntegrationSecrets secrets,
-    IPromptLibrary? prompts = null,
-    TimeProvider? time = null) : IStepType
+public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts = null) : IStepType
 {
-    public const string HttpClientName = "openai";
-    private const string ApiKeySetting = "OpenAI:ApiKey";
+    public const string HttpClientName = ChatProviders.OpenAIClientName;
 
-    private readonly Provider _provider = new("OpenAI", ApiKeySetting, secrets, time);
-
+    private const string ProviderHelp = "openai (or a compatible server), anthropic or local; defaults to the AI:DefaultProvider setting.";
+    private const string ModelHelp = "Model name; defaults to the provider's Model setting (OpenAI:Model, Anthropic:Model, Local:Model).";
     private const string OutputSchemaHelp =
         "A JSON Schema the answer must follow; the output is then the parsed JSON (read fields as {{step_output.field}}), and an answer that does not match fails the step.";
 
@@ -44,7 +32,8 @@ public sealed class OpenAIStep(
             new("prompt", ParameterType.String, false, "The prompt text (or give template_id and variables)."),
             new("template_id", ParameterType.String, false, "A stored prompt template to render instead of 'prompt'."),
             new("variables", ParameterType.Object, false, "Values for the prompt template's variables."),
-            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("model", ParameterType.String, false, ModelHelp),
+            new("provider", ParameterType.String, false, ProviderHelp),
             new("system", ParameterType.String, false, "System message: how the model should behave."),
             new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
@@ -57,7 +46,8 @@ public sealed class OpenAIStep(
             new("prompt", ParameterType.String, false, "A single user message, when there is no 'messages'."),
             new("template_id", ParameterType.String, false, "A stored prompt template to render as the user message."),
             new("variables", ParameterType.Object, false, "Values for the prompt template's variables."),
-            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("model", ParameterType.String, false, ModelHelp),
+            new("provider", ParameterType.String, false, ProviderHelp),
             new("system", ParameterType.String, false, "System message put before the conversation."),
             new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
@@ -68,7 +58,8 @@ public sealed class OpenAIStep(
         [
             new("text", ParameterType.String, true, "The text to summarise."),
             new("instructions", ParameterType.String, false, "How to summarise (length, focus, format)."),
-            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("model", ParameterType.String, false, ModelHelp),
+            new("provider", ParameterType.String, false, ProviderHelp),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the summary."),
         ]),
     ];
@@ -83,21 +74,21 @@ public sealed class OpenAIStep(
             "summarize" => SummaryMessages(parameters),
             _ => throw new StepFailedException($"openai has no action '{call.Action}'"),
         };
-        var completion = new ChatCompletionOptions
+        var model = providers.Resolve(StepParameters.Text(parameters, "provider"), StepParameters.Text(parameters, "model"));
+        var options = new ChatOptions
         {
+            ModelId = model.ModelId,
             Temperature = StepParameters.Number(parameters, "temperature") is { } temperature ? (float)temperature : null,
-            MaxOutputTokenCount = StepParameters.Integer(parameters, "max_tokens", min: 1),
+            MaxOutputTokens = StepParameters.Integer(parameters, "max_tokens", min: 1),
         };
         var schema = await OutputSchemaAsync(call, cancellationToken);
         if (schema is not null)
         {
-            completion.ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("output", BinaryData.FromString(schema.Document.ToJsonString()));
+            options.ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonSerializer.SerializeToElement(schema.Document), "output");
         }
-        var model = StepParameters.Text(parameters, "model") is { Length: > 0 } named ? named : options.Value.Model;
-        var apiKey = secrets.Require(ApiKeySetting);
 
-        var answer = await _provider.RunAsync(call.Context, () => StreamAsync(model, apiKey, messages, completion, call.Context, cancellationToken), cancellationToken);
-        return schema is null ? answer : schema.Read(answer?.GetValue<string>() ?? "");
+        var response = await model.AnswerAsync(messages, options, call.Context, cancellationToken);
+        return schema is null ? JsonValue.Create(response.Text) : schema.Read(response.Text);
     }
 
     /// <summary>The schema the answer must follow: 'output_schema' as written, or the text of the stored template 'output_schema_template'.</summary>
@@ -134,78 +125,16 @@ public sealed class OpenAIStep(
             ?? throw new StepFailedException($"parameter '{parameter}': there is no prompt template '{templateId}'");
     }
 
-    private async Task<JsonNode?> StreamAsync(
-        string model, string apiKey, List<ChatMessage> messages, ChatCompletionOptions completion, StepContext context, CancellationToken cancellationToken)
-    {
-        var client = new ChatClient(model, new ApiKeyCredential(apiKey), ClientOptions());
-        var text = new StringBuilder();
-        try
-        {
-            await foreach (var update in client.CompleteChatStreamingAsync(messages, completion, cancellationToken).WithCancellation(cancellationToken))
-            {
-                foreach (var part in update.ContentUpdate)
-                {
-                    if (!string.IsNullOrEmpty(part.Text))
-                    {
-                        text.Append(part.Text);
-                        context.ReportDelta(part.Text);
-                    }
-                }
-                if (update.Usage is { } usage)
-                {
-                    context.Usage = new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount);
-                }
-            }
-        }
-        catch (ClientResultException e) when (e.Status > 0)
-        {
-            var response = e.GetRawResponse();
-            var body = response?.Content?.ToString() ?? "";
-            var retryAfter = response is not null && response.Headers.TryGetValue("Retry-After", out var header)
-                ? _provider.RetryAfter(header)
-                : null;
-            throw _provider.Failure(e.Status, response?.ReasonPhrase, body, retryAfter);
-        }
-        catch (ClientResultException e)
-        {
-            // Status 0: no response at all (connection refused, DNS, reset).
-            throw new HttpRequestException(e.InnerException?.Message ?? e.Message, e);
-        }
-        catch (InvalidOperationException e) when (e.InnerException is JsonException json)
-        {
-            throw json;
-        }
-        return JsonValue.Create(text.ToString());
-    }
-
-    private OpenAIClientOptions ClientOptions()
-    {
-        var baseUrl = options.Value.BaseUrl;
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var endpoint))
-        {
-            throw new StepFailedException($"OpenAI:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://api.openai.com/v1)");
-        }
-        return new OpenAIClientOptions
-        {
-            Endpoint = endpoint,
-            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(HttpClientName)),
-            // The HttpClient's resilience handler retries; a second layer here would multiply the attempts.
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            // Time limits are the pipeline's (attempt and total) and the step's own timeout_seconds.
-            NetworkTimeout = TimeSpan.FromHours(1),
-        };
-    }
-
     private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
         if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
         {
-            messages.Add(new SystemChatMessage(system));
+            messages.Add(new ChatMessage(ChatRole.System, system));
         }
         var prompt = await PromptAsync(call, cancellationToken)
             ?? throw new StepFailedException("parameter 'prompt' is required (or give 'template_id' and 'variables')");
-        messages.Add(new UserChatMessage(prompt));
+        messages.Add(new ChatMessage(ChatRole.User, prompt));
         return messages;
     }
 
@@ -214,7 +143,7 @@ public sealed class OpenAIStep(
         var messages = new List<ChatMessage>();
         if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
         {
-            messages.Add(new SystemChatMessage(system));
+            messages.Add(new ChatMessage(ChatRole.System, system));
         }
         if (StepParameters.Array(call.Parameters, "messages") is { Count: > 0 } conversation)
         {
@@ -227,7 +156,7 @@ public sealed class OpenAIStep(
         {
             var prompt = await PromptAsync(call, cancellationToken)
                 ?? throw new StepFailedException("parameter 'messages' is required (or give 'prompt', or 'template_id' and 'variables')");
-            messages.Add(new UserChatMessage(prompt));
+            messages.Add(new ChatMessage(ChatRole.User, prompt));
         }
         return messages;
     }
@@ -241,9 +170,9 @@ public sealed class OpenAIStep(
         }
         return (StepParameters.Text(message, "role") ?? "user") switch
         {
-            "system" => new SystemChatMessage(content),
-            "user" => new UserChatMessage(content),
-            "assistant" => new AssistantChatMessage(content),
+            "system" => new ChatMessage(ChatRole.System, content),
+            "user" => new ChatMessage(ChatRole.User, content),
+            "assistant" => new ChatMessage(ChatRole.Assistant, content),
             var role => throw new StepFailedException($"parameter 'messages[{i}].role' must be system, user or assistant, not '{role}'"),
         };
     }
@@ -256,8 +185,8 @@ public sealed class OpenAIStep(
             : "Summarise the following text clearly and concisely, keeping every important fact.";
         return
         [
-            new SystemChatMessage("You write faithful summaries. Use only facts from the text you are given."),
-            new UserChatMessage($"{instructions}\n\n{text}"),
+            new ChatMessage(ChatRole.System, "You write faithful summaries. Use only facts from the text you are given."),
+            new ChatMessage(ChatRole.User, $"{instructions}\n\n{text}"),
         ];
     }
 
