@@ -3,6 +3,7 @@ using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Mcp;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Workflows;
 
@@ -22,11 +23,13 @@ if (command)
 
 builder.AddApi();
 builder.AddDashboard();
+builder.AddMcp();
 
 var app = builder.Build();
 
 app.MapApi();
 app.MapDashboard();
+app.MapMcp();
 
 await app.RunAsync();
 return 0;

@@ -13,9 +13,24 @@ public sealed record Workflow
     /// <summary>Default values of the run inputs, in the order the file declares them; a run's inputs override them.</summary>
     public IReadOnlyDictionary<string, JsonNode?> Variables { get; init; } = new Dictionary<string, JsonNode?>();
 
+    /// <summary>Whether agents may run this workflow as a tool of the MCP server at <c>/mcp</c>; null when the file says nothing.</summary>
+    public McpSettings? Mcp { get; init; }
+
     // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
     internal bool NameWritten { get; init; }
     internal bool VariablesWritten { get; init; }
+}
+
+/// <summary>
+/// The workflow's <c>mcp</c> section: <c>{"expose": true, "tool_name": "triage_email"}</c> offers it to agents as a tool at
+/// <c>/mcp</c> (its variables become the tool's arguments, its description the tool's), under its workflow id unless named.
+/// </summary>
+public sealed record McpSettings
+{
+    public bool Expose { get; init; }
+
+    /// <summary>The tool's name; null means the workflow id.</summary>
+    public string? ToolName { get; init; }
 }
 
 /// <summary>One step: which step type and action to call, with which parameters, and how to handle failure.</summary>

@@ -28,6 +28,10 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         }
         CheckValues(workflow.Variables, "variable", errors);
         CheckSteps(workflow, errors);
+        if (workflow.Mcp?.ToolName is { } toolName && !ToolNamePattern().IsMatch(toolName))
+        {
+            errors.Add(new("mcp.tool_name", $"{JsonValues.Quote(toolName)} is not a valid tool name; use 1 to {WorkflowLimits.MaxIdLength} letters, digits, '_' or '-', e.g. \"triage_email\""));
+        }
         return errors;
     }
 
@@ -404,6 +408,10 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     // \z, not $: '$' would also accept a trailing newline.
     [GeneratedRegex(@"^[a-z0-9_-]{1,64}\z")]
     private static partial Regex WorkflowIdPattern();
+
+    /// <summary>MCP tool names: what MCP clients and the model providers' function names accept.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
+    private static partial Regex ToolNamePattern();
 
     /// <summary>Step ids and variable names: what a {{ }} reference can name.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_]{1,64}\z")]

@@ -2,13 +2,16 @@ namespace AiOrchestra.Web.Data;
 
 /// <summary>
 /// What started a run, as stored on it and shown in Logs and the API: <c>manual</c> (the dashboard), <c>api</c>,
-/// <c>rerun</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
+/// <c>rerun</c>, <c>mcp</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
 /// </summary>
 public static class RunOrigin
 {
     public const string Manual = "manual";
     public const string Api = "api";
     public const string Rerun = "rerun";
+
+    /// <summary>An agent called the workflow as a tool of the MCP server at <c>/mcp</c>.</summary>
+    public const string Mcp = "mcp";
 
     public static string Webhook(string triggerId) => "webhook:" + triggerId;
     public static string Schedule(string triggerId) => "schedule:" + triggerId;

@@ -4,6 +4,7 @@ using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.Mcp;
 using AiOrchestra.Engine.Steps.Notion;
 using AiOrchestra.Engine.Steps.OpenAI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -55,6 +56,13 @@ public static class IntegrationsSetup
         AddProviderClient(services, configuration, GmailStep.HttpClientName, "Gmail", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
         services.AddSingleton<GmailAccessToken>();
         services.AddSingleton<IStepType, GmailStep>();
+
+        // External MCP servers: a tool call may have effects, so the pipeline does not retry it; one limit for the call.
+        services.AddHttpClient(McpStep.HttpClientName)
+            .ConfigureHttpClient(http => http.Timeout = TimeSpan.FromMinutes(5))
+            .AddHttpMessageHandler(() => new AttemptCountingHandler());
+        services.AddSingleton<IStepType>(sp => new McpStep(
+            sp.GetRequiredService<IHttpClientFactory>(), configuration, sp.GetRequiredService<IntegrationSecrets>(), sp.GetService<ILoggerFactory>()));
 
         // the Settings page's "Test connection", through the same clients and credentials as the steps
         services.AddSingleton<IIntegrationCheck, OpenAIConnectionCheck>();

@@ -19,7 +19,7 @@ internal static class FakeSteps
             Action("generate_completion",
                 Optional("prompt"), Optional("template_id"), Optional("variables", ParameterType.Object), Optional("model"),
                 Optional("system"), Optional("temperature", ParameterType.Number), Optional("max_tokens", ParameterType.Integer),
-                Optional("output_schema", ParameterType.JsonSchema)),
+                Optional("output_schema", ParameterType.JsonSchema), Optional("provider")),
             Action("chat_completion",
                 Optional("messages", ParameterType.Array), Optional("prompt"), Optional("model"), Optional("system"),
                 Optional("temperature", ParameterType.Number), Optional("max_tokens", ParameterType.Integer)),

@@ -182,7 +182,7 @@ public class WorkflowValidatorTests
     {
         Assert.Equal(
         [
-            "steps[0].parameters.promt: unknown parameter 'promt' (did you mean 'prompt'?); openai.generate_completion takes: prompt, template_id, variables, model, system, temperature, max_tokens",
+            "steps[0].parameters.promt: unknown parameter 'promt' (did you mean 'prompt'?); openai.generate_completion takes: prompt, template_id, variables, model, system, temperature, max_tokens, output_schema, provider",
         ], Errors(OneStep("""{"step_id": "a", "step_type": "openai", "action": "generate_completion", "parameters": {"promt": "hi"}}""")));
     }
 
@@ -584,5 +584,51 @@ public class OutputSchemaTests
             var output = AiOrchestra.Engine.Steps.Ai.OutputSchema.From(schema, "output_schema").Read("""{"ok": 1}""");
             Assert.Equal(1, (int)output!["ok"]!);
         }
+    }
+}
+
+public class McpSectionTests
+{
+    private const string Exposed = """
+        {
+          "workflow_id": "triage",
+          "steps": [
+            {
+              "step_id": "a",
+              "step_type": "template",
+              "action": "render",
+              "parameters": {
+                "text": "x"
+              }
+            }
+          ],
+          "mcp": {
+            "expose": true,
+            "tool_name": "triage_email"
+          }
+        }
+        """;
+
+    [Fact]
+    public void The_mcp_section_reads_and_writes_back_unchanged()
+    {
+        var result = WorkflowJson.Parse(Exposed);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.True(result.Workflow!.Mcp!.Expose);
+        Assert.Equal("triage_email", result.Workflow.Mcp.ToolName);
+        Assert.Equal(Exposed.ReplaceLineEndings("\n"), WorkflowJson.Serialize(result.Workflow).ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void A_bad_mcp_section_is_an_error_at_its_path()
+    {
+        var wrongType = WorkflowJson.Parse("""{"workflow_id": "w", "steps": [], "mcp": {"expose": "yes", "tol_name": "x"}}""");
+        var badName = WorkflowJson.Parse("""{"workflow_id": "w", "steps": [{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}}], "mcp": {"expose": true, "tool_name": "triage email"}}""");
+
+        Assert.Contains(wrongType.Errors, e => e.Path == "mcp.expose" && e.Message.StartsWith("expected true or false", StringComparison.Ordinal));
+        Assert.Contains(wrongType.Errors, e => e.Path == "mcp.tol_name" && e.Message.Contains("did you mean 'tool_name'?", StringComparison.Ordinal));
+        var error = Assert.Single(new WorkflowValidator(FakeSteps.Catalog).Validate(badName.Workflow!));
+        Assert.Equal("mcp.tool_name", error.Path);
     }
 }

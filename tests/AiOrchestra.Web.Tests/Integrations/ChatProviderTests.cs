@@ -211,4 +211,37 @@ public sealed class ChatProviderTests
 
         Assert.True((bool)output!["important"]!);
     }
+
+    [Fact]
+    public async Task The_settings_connection_tests_of_anthropic_and_the_local_server_send_their_credentials()
+    {
+        await using var server = await FakeServer.StartAsync((request, context) => request.Path switch
+        {
+            "/v1/models" => FakeServer.Json(context, 200, """{"data": [{"type": "model", "id": "claude-sonnet-4-5"}], "has_more": false}"""),
+            "/local/v1/models" => FakeServer.Json(context, 200, """{"object": "list", "data": [{"id": "llama3.2", "object": "model"}]}"""),
+            _ => FakeServer.Json(context, 404, """{"error": {"message": "no"}}"""),
+        });
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        Assert.Null(await harness.Check("anthropic").TestAsync(CancellationToken.None));
+        Assert.Null(await harness.Check("local").TestAsync(CancellationToken.None));
+
+        var anthropic = Assert.Single(server.Received, r => r.Path == "/v1/models");
+        Assert.Equal(IntegrationHarness.AnthropicKey, anthropic.Header("x-api-key"));
+        Assert.Equal("2023-06-01", anthropic.Header("anthropic-version"));
+        var local = Assert.Single(server.Received, r => r.Path == "/local/v1/models");
+        Assert.Null(local.Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task A_refused_anthropic_key_is_named_by_the_connection_test()
+    {
+        await using var server = await FakeServer.StartAsync((_, context) => FakeServer.Json(context, 401,
+            """{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"""));
+        await using var harness = IntegrationHarness.Create(server.Url);
+
+        var problem = await harness.Check("anthropic").TestAsync(CancellationToken.None);
+
+        Assert.Equal("Anthropic answered 401 Unauthorized: invalid x-api-key (check the Anthropic:ApiKey setting)", problem);
+    }
 }

@@ -95,20 +95,33 @@ public sealed class OutputSchema
         {
             throw new StepFailedException($"the model's answer is not JSON ({e.Message}), so it cannot match output_schema; the model answered: {Shown(answer)}", transient: true);
         }
-        using var document = JsonDocument.Parse(text);
-        var results = _schema.Evaluate(document.RootElement, HierarchicalOutput);
-        if (results.IsValid)
+        var mismatches = Mismatches(value);
+        if (mismatches.Count == 0)
         {
             return value;
         }
+        throw new StepFailedException(
+            $"the model's answer does not match output_schema ({string.Join("; ", mismatches)}); the model answered: {Shown(answer)}", transient: true);
+    }
+
+    /// <summary>Where <paramref name="value"/> does not follow the schema (at most five places, each "path: what is wrong"); empty when it does.</summary>
+    public IReadOnlyList<string> Mismatches(JsonNode? value)
+    {
+        var results = _schema.Evaluate(JsonSerializer.SerializeToElement(value), HierarchicalOutput);
+        if (results.IsValid)
+        {
+            return [];
+        }
         var byPath = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         CollectFailures(results, byPath);
-        var mismatches = byPath
-            .Select(p => $"{(p.Key.Length == 0 ? "the answer" : p.Key)}: {string.Join("; or ", p.Value)}")
+        if (byPath.Count == 0)
+        {
+            return ["the value: does not match the schema"];
+        }
+        return byPath
+            .Select(p => $"{(p.Key.Length == 0 ? "the value" : p.Key)}: {string.Join("; or ", p.Value)}")
             .Take(5)
             .ToList();
-        var why = mismatches.Count == 0 ? "" : " (" + string.Join("; ", mismatches) + ")";
-        throw new StepFailedException($"the model's answer does not match output_schema{why}; the model answered: {Shown(answer)}", transient: true);
     }
 
     /// <summary>

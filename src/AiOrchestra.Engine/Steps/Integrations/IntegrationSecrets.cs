@@ -59,6 +59,14 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
                 text = text.Replace(value, Mask, StringComparison.Ordinal);
             }
         }
+        // the mcp step's servers are configured by name, each with its own token
+        foreach (var server in configuration.GetSection("Mcp:Servers").GetChildren())
+        {
+            if (Usable(server["Token"]) is { Length: >= 6 } token)
+            {
+                text = text.Replace(token, Mask, StringComparison.Ordinal);
+            }
+        }
         return text;
     }
 }

@@ -33,6 +33,12 @@ public sealed class WorkflowForm
 
     public List<StepForm> Steps { get; set => field = value ?? []; } = [];
 
+    /// <summary>Offer the workflow to agents as a tool of the MCP server (the document's <c>mcp.expose</c>).</summary>
+    public bool McpExpose { get; set; }
+
+    /// <summary>The tool's name; empty means the workflow id.</summary>
+    public string? McpToolName { get; set; }
+
     public static WorkflowForm From(Workflow workflow)
     {
         var variables = new JsonObject();
@@ -46,6 +52,8 @@ public sealed class WorkflowForm
             Name = workflow.Name,
             Description = workflow.Description,
             Variables = variables.ToJsonString(Indented),
+            McpExpose = workflow.Mcp?.Expose ?? false,
+            McpToolName = workflow.Mcp?.ToolName,
             Steps = workflow.Steps.Select(step => new StepForm
             {
                 StepId = step.StepId,
@@ -118,6 +126,9 @@ public sealed class WorkflowForm
             Description = string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(),
             Steps = steps,
             Variables = variables,
+            Mcp = McpExpose || !string.IsNullOrWhiteSpace(McpToolName)
+                ? new McpSettings { Expose = McpExpose, ToolName = string.IsNullOrWhiteSpace(McpToolName) ? null : McpToolName.Trim() }
+                : null,
         };
         return (workflow, errors);
     }
