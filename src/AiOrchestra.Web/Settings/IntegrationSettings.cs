@@ -65,6 +65,18 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
             [new("Gmail:BaseUrl", "Server", new GmailOptions().BaseUrl), new("Gmail:TokenUrl", "Token endpoint", new GmailOptions().TokenUrl)]),
     ];
 
+    /// <summary>
+    /// The external MCP servers the <c>mcp</c> step can call (<c>Mcp:Servers:&lt;name&gt;</c>): each name, its address as
+    /// <see cref="ValueOf"/> shows addresses, and whether a token is set (never the token).
+    /// </summary>
+    public IReadOnlyList<(string Name, string Address, bool HasToken)> McpServers() =>
+        configuration.GetSection("Mcp:Servers").GetChildren()
+            .OrderBy(server => server.Key, StringComparer.Ordinal)
+            .Select(server => (server.Key,
+                ValueOf(new IntegrationSetting($"Mcp:Servers:{server.Key}:Url", "Server", "")).Value,
+                !string.IsNullOrWhiteSpace(server["Token"])))
+            .ToList();
+
     public static bool IsKnownKey(string key) => IntegrationSecrets.Keys.Contains(key);
 
     public SecretSource SourceOf(string key) =>
