@@ -5,6 +5,7 @@ using AiOrchestra.Web.History;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Mcp;
 using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
@@ -44,6 +45,7 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddApi();
     builder.AddDashboard();
     builder.AddTriggers();
+    builder.AddMcp();
     builder.AddSecurityHeaders();
 
     var app = builder.Build();
@@ -53,6 +55,7 @@ return await ServerConsole.RunServerAsync(() =>
     app.MapApi();
     app.MapDashboard();
     app.MapTriggers();
+    app.MapMcp();
     app.MapHistory();
     return app;
 });

@@ -44,6 +44,8 @@ public enum ParameterType
     Array,
     /// <summary>Any JSON value (for example an HTTP body).</summary>
     Any,
+    /// <summary>A JSON Schema object (draft 2020-12), checked as a schema when the workflow is validated.</summary>
+    JsonSchema,
 }
 
 /// <summary>Everything a step type needs for one attempt: the action, its rendered parameters and the run it belongs to.</summary>

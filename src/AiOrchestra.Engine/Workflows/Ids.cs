@@ -19,4 +19,8 @@ public static partial class Ids
     /// <summary>A prompt template's id: letters, digits, '_' or '-'.</summary>
     [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,64}\z")]
     public static partial Regex PromptId();
+
+    /// <summary>MCP tool names: what MCP clients and the model providers' function names accept.</summary>
+    [GeneratedRegex(@"\A[A-Za-z0-9_-]{1,64}\z")]
+    public static partial Regex ToolName();
 }

@@ -1,7 +1,7 @@
 namespace AiOrchestra.Engine.Workflows;
 
 /// <summary>Finds the name a person most likely meant, for "did you mean ...?" hints.</summary>
-internal static class Spelling
+public static class Spelling
 {
     // Longer names are never typos worth comparing, and bounding them keeps the O(n*m) distance cheap.
     private const int MaxComparedLength = 100;

@@ -17,6 +17,8 @@ public sealed record Workflow
     public FailureHandler? OnFailure { get; init; }
     /// <summary>What starts the workflow by itself (webhooks, schedules, polls); empty for a workflow run by hand or the API.</summary>
     public IReadOnlyList<WorkflowTrigger> Triggers { get; init; } = [];
+    /// <summary>Whether agents may run this workflow as a tool of the MCP server at <c>/mcp</c>; null when the file says nothing.</summary>
+    public McpSettings? Mcp { get; init; }
 
     // Whether the file spelled out a field that holds its default value, so writing it back gives the same file.
     internal bool NameWritten { get; init; }
@@ -35,6 +37,18 @@ public sealed record FailureHandler
     public JsonObject Variables { get; init; } = [];
 
     internal bool VariablesWritten { get; init; }
+}
+
+/// <summary>
+/// The workflow's <c>mcp</c> section: <c>{"expose": true, "tool_name": "triage_email"}</c> offers it to agents as a tool at
+/// <c>/mcp</c> (its variables become the tool's arguments, its description the tool's), under its workflow id unless named.
+/// </summary>
+public sealed record McpSettings
+{
+    public bool Expose { get; init; }
+
+    /// <summary>The tool's name; null means the workflow id.</summary>
+    public string? ToolName { get; init; }
 }
 
 /// <summary>One step: which step type and action to call, with which parameters, and how to handle failure.</summary>

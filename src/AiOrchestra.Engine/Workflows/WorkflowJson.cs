@@ -146,6 +146,16 @@ public static partial class WorkflowJson
                 }
                 writer.WriteEndArray();
             }
+            if (workflow.Mcp is { } mcp)
+            {
+                writer.WriteStartObject("mcp");
+                writer.WriteBoolean("expose", mcp.Expose);
+                if (mcp.ToolName is not null)
+                {
+                    writer.WriteString("tool_name", mcp.ToolName);
+                }
+                writer.WriteEndObject();
+            }
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -16,7 +16,9 @@ internal sealed partial class WorkflowReader
     }
 
     private static readonly Field[] WorkflowFields =
-        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("on_failure"), new("triggers")];
+        [new("workflow_id", "id"), new("name"), new("description"), new("steps"), new("variables"), new("on_failure"), new("triggers"), new("mcp")];
+
+    private static readonly Field[] McpFields = [new("expose"), new("tool_name")];
 
     private static readonly Field[] StepFields =
     [
@@ -45,6 +47,7 @@ internal sealed partial class WorkflowReader
         var variables = ReadVariables(fields);
         var triggers = new TriggerReader(_errors).Read(fields.TryGetValue("triggers", out var found) ? found : null);
         _originalShape = obj.ContainsKey("id") && !obj.ContainsKey("workflow_id");
+        var mcp = ReadMcp(fields);
         // best effort: what could be read, with empty text where a field was missing, so the validator can still
         // report everything else; the result does not succeed while the reader has errors
         return Result(new Workflow
@@ -55,6 +58,7 @@ internal sealed partial class WorkflowReader
             Steps = steps,
             Variables = variables,
             Triggers = triggers,
+            Mcp = mcp,
             NameWritten = name is not null,
             VariablesWritten = fields.ContainsKey("variables"),
             OnFailure = ReadOnFailure(fields),
@@ -196,6 +200,33 @@ internal sealed partial class WorkflowReader
             variables[name] = value?.DeepClone();
         }
         return variables;
+    }
+
+    private McpSettings? ReadMcp(Dictionary<string, (JsonNode? Value, string Path)> fields)
+    {
+        if (!fields.TryGetValue("mcp", out var found) || found.Value is null)
+        {
+            return null;
+        }
+        if (found.Value is not JsonObject obj)
+        {
+            Error(found.Path, $"expected an object such as {{\"expose\": true, \"tool_name\": \"triage_email\"}}, got {JsonValues.Describe(found.Value)}");
+            return null;
+        }
+        var mcpFields = ReadFields(obj, found.Path, "mcp", McpFields);
+        var expose = false;
+        if (mcpFields.TryGetValue("expose", out var flag) && flag.Value is not null)
+        {
+            if (flag.Value is JsonValue value && value.GetValueKind() is JsonValueKind.True or JsonValueKind.False)
+            {
+                expose = value.GetValue<bool>();
+            }
+            else
+            {
+                Error(flag.Path, $"expected true or false, got {JsonValues.Describe(flag.Value)}");
+            }
+        }
+        return new McpSettings { Expose = expose, ToolName = OptionalString(mcpFields, "tool_name") };
     }
 
     /// <summary>Maps each property to its field (long spelling), reporting unknown fields and fields given twice.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Templating;
 
 namespace AiOrchestra.Engine.Workflows;
@@ -28,6 +29,10 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         CheckSteps(workflow, errors);
         CheckOnFailure(workflow, errors);
         CheckTriggers(workflow, errors);
+        if (workflow.Mcp?.ToolName is { } toolName && !Ids.ToolName().IsMatch(toolName))
+        {
+            errors.Add(new("mcp.tool_name", $"{JsonValues.Quote(toolName)} is not a valid tool name; use 1 to {WorkflowLimits.MaxIdLength} letters, digits, '_' or '-', e.g. \"triage_email\""));
+        }
         return errors;
     }
 
@@ -211,6 +216,14 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             {
                 errors.Add(new(parameterPath, $"expected {Expected(parameter.Type)}, got {JsonValues.Describe(value)}"));
             }
+            else if (parameter.Type == ParameterType.JsonSchema && value is JsonObject schema)
+            {
+                foreach (var (schemaPath, message) in OutputSchema.Problems(schema))
+                {
+                    var at = schemaPath.Length == 0 ? parameterPath : $"{parameterPath}.{schemaPath}";
+                    errors.Add(new(at, $"not a valid JSON Schema: {message}"));
+                }
+            }
         }
         var names = declared.Select(p => p.Name).ToArray();
         foreach (var (name, _) in step.Parameters)
@@ -354,7 +367,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
     private static bool HasType(JsonNode value, ParameterType type) => type switch
     {
         ParameterType.Any => true,
-        ParameterType.Object => value is JsonObject,
+        ParameterType.Object or ParameterType.JsonSchema => value is JsonObject,
         ParameterType.Array => value is JsonArray,
         ParameterType.String => JsonValues.IsString(value, out _),
         ParameterType.Integer => JsonValues.IsWholeNumber(value),
@@ -389,6 +402,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         ParameterType.Boolean => "true or false",
         ParameterType.Object => "an object {...}",
         ParameterType.Array => "a list [...]",
+        ParameterType.JsonSchema => "a JSON Schema object {\"type\": ...}",
         _ => "a JSON value",
     };
 

@@ -2,7 +2,7 @@ namespace AiOrchestra.Web.Data;
 
 /// <summary>
 /// What started a run, as stored on it and shown in Logs and the API: <c>manual</c> (the dashboard), <c>api</c>,
-/// <c>rerun</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
+/// <c>rerun</c>, <c>mcp</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
 /// </summary>
 public static class RunOrigin
 {
@@ -12,6 +12,8 @@ public static class RunOrigin
 
     /// <summary>The origins that name a trigger after a colon (<c>webhook:push</c>).</summary>
     public static readonly IReadOnlyList<string> TriggerKinds = ["webhook", "schedule", "poll"];
+    /// <summary>An agent called the workflow as a tool of the MCP server at <c>/mcp</c>.</summary>
+    public const string Mcp = "mcp";
 
     public static string Webhook(string triggerId) => "webhook:" + triggerId;
     public static string Schedule(string triggerId) => "schedule:" + triggerId;

@@ -4,6 +4,7 @@ using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Engine.Steps.Notion;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.OpenAI;
 using AiOrchestra.Web.Settings;
 using Microsoft.Extensions.Options;
@@ -124,5 +125,29 @@ public sealed class GmailConnectionCheck(IOptions<GmailOptions> options, GmailAc
     {
         var address = Address("Gmail:BaseUrl", options.Value.BaseUrl, "/gmail/v1/users/me/profile");
         return Get(address, await accessToken.GetAsync(Provider, cancellationToken, ClientName));
+    }
+}
+
+/// <summary>Anthropic: <c>GET {Anthropic:BaseUrl}/v1/models</c> with the API key and API version, as the Messages API is called.</summary>
+public sealed class AnthropicConnectionCheck(IOptions<AnthropicOptions> options, IntegrationSecrets secrets, IHttpClientFactory clients)
+    : ConnectionCheck("anthropic", ChatProviders.AnthropicClientName, new Provider("Anthropic", "Anthropic:ApiKey", secrets), secrets, clients)
+{
+    protected override Task<HttpRequestMessage> RequestAsync(CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, Address("Anthropic:BaseUrl", options.Value.BaseUrl, "/v1/models"));
+        request.Headers.Add("x-api-key", Secrets.Require("Anthropic:ApiKey"));
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        return Task.FromResult(request);
+    }
+}
+
+/// <summary>A local OpenAI-compatible server: <c>GET {Local:BaseUrl}/models</c>, with the key only when one is set.</summary>
+public sealed class LocalModelConnectionCheck(IOptions<LocalModelOptions> options, IntegrationSecrets secrets, IHttpClientFactory clients)
+    : ConnectionCheck("local", ChatProviders.LocalClientName, new Provider("the local model server", "Local:ApiKey", secrets), secrets, clients)
+{
+    protected override Task<HttpRequestMessage> RequestAsync(CancellationToken cancellationToken)
+    {
+        var address = Address("Local:BaseUrl", options.Value.BaseUrl, "/models");
+        return Task.FromResult(Secrets.Find("Local:ApiKey") is { } key ? Get(address, key) : new HttpRequestMessage(HttpMethod.Get, address));
     }
 }

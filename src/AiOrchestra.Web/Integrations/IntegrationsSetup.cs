@@ -1,8 +1,10 @@
 using AiOrchestra.Web.Settings;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.Mcp;
 using AiOrchestra.Engine.Steps.Notion;
 using AiOrchestra.Engine.Steps.OpenAI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,9 +31,16 @@ public static class IntegrationsSetup
         // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
         services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key)));
 
+        // The model providers of the LLM steps, one HTTP pipeline each. LLM answers take long: generous attempt and total
+        // timeouts (the step's timeout_seconds can be shorter).
+        services.Configure<AIOptions>(configuration.GetSection("AI"));
         services.Configure<OpenAIOptions>(configuration.GetSection("OpenAI"));
-        // LLM answers take long: generous attempt and total timeouts (the step's timeout_seconds can be shorter).
-        AddProviderClient(services, configuration, OpenAIStep.HttpClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        services.Configure<AnthropicOptions>(configuration.GetSection("Anthropic"));
+        services.Configure<LocalModelOptions>(configuration.GetSection("Local"));
+        AddProviderClient(services, configuration, ChatProviders.OpenAIClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        AddProviderClient(services, configuration, ChatProviders.AnthropicClientName, "Anthropic", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        AddProviderClient(services, configuration, ChatProviders.LocalClientName, "Local", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
+        services.AddSingleton<ChatProviders>();
         services.AddSingleton<IStepType, OpenAIStep>();
 
         services.Configure<GitHubOptions>(configuration.GetSection("GitHub"));
@@ -48,8 +57,17 @@ public static class IntegrationsSetup
         services.AddSingleton<GmailAccessToken>();
         services.AddSingleton<IStepType, GmailStep>();
 
+        // External MCP servers: a tool call may have effects, so the pipeline does not retry it; one limit for the call.
+        services.AddHttpClient(McpStep.HttpClientName)
+            .ConfigureHttpClient(http => http.Timeout = TimeSpan.FromMinutes(5))
+            .AddHttpMessageHandler(() => new AttemptCountingHandler());
+        services.AddSingleton<IStepType>(sp => new McpStep(
+            sp.GetRequiredService<IHttpClientFactory>(), configuration, sp.GetRequiredService<IntegrationSecrets>(), sp.GetService<ILoggerFactory>()));
+
         // the Settings page's "Test connection", through the same clients and credentials as the steps
         services.AddSingleton<IIntegrationCheck, OpenAIConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, AnthropicConnectionCheck>();
+        services.AddSingleton<IIntegrationCheck, LocalModelConnectionCheck>();
         services.AddSingleton<IIntegrationCheck, GitHubConnectionCheck>();
         services.AddSingleton<IIntegrationCheck, NotionConnectionCheck>();
         services.AddSingleton<IIntegrationCheck, GmailConnectionCheck>();

@@ -1,3 +1,4 @@
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
@@ -53,12 +54,28 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
     [
         new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")],
             [new("OpenAI:BaseUrl", "Server", new OpenAIOptions().BaseUrl), new("OpenAI:Model", "Model when a step names none", new OpenAIOptions().Model, IsAddress: false)]),
+        new("anthropic", "Anthropic", [new("Anthropic:ApiKey", "API key")],
+            [new("Anthropic:BaseUrl", "Server", new AnthropicOptions().BaseUrl), new("Anthropic:Model", "Model when a step names none", new AnthropicOptions().Model, IsAddress: false)]),
+        new("local", "Local model (OpenAI-compatible)", [new("Local:ApiKey", "API key (if the server needs one)")],
+            [new("Local:BaseUrl", "Server", new LocalModelOptions().BaseUrl), new("Local:Model", "Model when a step names none", new LocalModelOptions().Model, IsAddress: false)]),
         new("github", "GitHub", [new("GitHub:Token", "Token")], [new("GitHub:BaseUrl", "Server", new GitHubOptions().BaseUrl)]),
         new("notion", "Notion", [new("Notion:Token", "Token")], [new("Notion:BaseUrl", "Server", new NotionOptions().BaseUrl)]),
         new("gmail", "Gmail",
             [new("Gmail:ClientId", "OAuth client id"), new("Gmail:ClientSecret", "OAuth client secret"), new("Gmail:RefreshToken", "Refresh token")],
             [new("Gmail:BaseUrl", "Server", new GmailOptions().BaseUrl), new("Gmail:TokenUrl", "Token endpoint", new GmailOptions().TokenUrl)]),
     ];
+
+    /// <summary>
+    /// The external MCP servers the <c>mcp</c> step can call (<c>Mcp:Servers:&lt;name&gt;</c>): each name, its address as
+    /// <see cref="ValueOf"/> shows addresses, and whether a token is set (never the token).
+    /// </summary>
+    public IReadOnlyList<(string Name, string Address, bool HasToken)> McpServers() =>
+        configuration.GetSection("Mcp:Servers").GetChildren()
+            .OrderBy(server => server.Key, StringComparer.Ordinal)
+            .Select(server => (server.Key,
+                ValueOf(new IntegrationSetting($"Mcp:Servers:{server.Key}:Url", "Server", "")).Value,
+                !string.IsNullOrWhiteSpace(server["Token"])))
+            .ToList();
 
     public static bool IsKnownKey(string key) => IntegrationSecrets.Keys.Contains(key);
 

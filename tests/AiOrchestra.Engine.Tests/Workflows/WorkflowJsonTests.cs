@@ -253,7 +253,7 @@ public class WorkflowJsonTests
 
         Assert.Equal(
         [
-            "varaibles: unknown field 'varaibles' (did you mean 'variables'?); a workflow has the fields: workflow_id (or id), name, description, steps, variables, on_failure, triggers",
+            "varaibles: unknown field 'varaibles' (did you mean 'variables'?); a workflow has the fields: workflow_id (or id), name, description, steps, variables, on_failure, triggers, mcp",
             "steps[0].timeout_secs: unknown field 'timeout_secs' (did you mean 'timeout_seconds'?); a step has the fields: step_id (or id), step_type (or type), action, parameters (or params), on_error, retry, timeout_seconds, when, for_each, concurrency, depends_on, next_step",
             "steps[0].colour: unknown field 'colour'; a step has the fields: step_id (or id), step_type (or type), action, parameters (or params), on_error, retry, timeout_seconds, when, for_each, concurrency, depends_on, next_step",
         ], errors);

@@ -182,7 +182,7 @@ public class WorkflowValidatorTests
     {
         Assert.Equal(
         [
-            "steps[0].parameters.promt: unknown parameter 'promt' (did you mean 'prompt'?); openai.generate_completion takes: prompt, template_id, variables, model, system, temperature, max_tokens",
+            "steps[0].parameters.promt: unknown parameter 'promt' (did you mean 'prompt'?); openai.generate_completion takes: prompt, template_id, variables, model, system, temperature, max_tokens, output_schema, provider",
         ], Errors(OneStep("""{"step_id": "a", "step_type": "openai", "action": "generate_completion", "parameters": {"promt": "hi"}}""")));
     }
 
@@ -523,5 +523,112 @@ public class ReaderAndValidatorErrorsTests
 
         Assert.Null(parsed.Workflow);
         Assert.Single(Validator.Validate(parsed));
+    }
+}
+
+public class OutputSchemaValidationTests
+{
+    private static readonly WorkflowValidator Validator = new(FakeSteps.Catalog);
+
+    private static IReadOnlyList<string> Errors(string schema)
+    {
+        var result = WorkflowJson.Parse($$$"""
+            {"workflow_id": "w", "steps": [{"step_id": "triage", "step_type": "openai", "action": "generate_completion",
+              "parameters": {"prompt": "Is this important?", "output_schema": {{{schema}}}}}]}
+            """);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return Validator.Validate(result.Workflow!).Select(e => e.ToString()).ToList();
+    }
+
+    [Fact]
+    public void A_valid_json_schema_is_accepted()
+    {
+        Assert.Empty(Errors("""
+            {"type": "object", "properties": {"important": {"type": "boolean"}, "reason": {"type": "string"}},
+             "required": ["important", "reason"], "additionalProperties": false}
+            """));
+    }
+
+    [Fact]
+    public void An_invalid_json_schema_is_an_error_at_the_path_of_the_mistake()
+    {
+        var errors = Errors("""{"type": "object", "properties": {"important": {"type": "boolen"}}, "required": "important"}""");
+
+        Assert.Equal(
+            [
+                "steps[0].parameters.output_schema.properties.important.type: not a valid JSON Schema: a type must be one of string, number, integer, boolean, object, array, null (or a list of them)",
+                "steps[0].parameters.output_schema.required: not a valid JSON Schema: Value is \"string\" but should be \"array\"",
+            ],
+            errors.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_schema_that_is_not_an_object_is_an_error()
+    {
+        var error = Assert.Single(Errors("\"boolean\""));
+
+        Assert.StartsWith("steps[0].parameters.output_schema: expected a JSON Schema object", error);
+    }
+}
+
+public class OutputSchemaTests
+{
+    [Fact]
+    public void A_schema_with_an_id_can_be_checked_and_used_by_many_steps()
+    {
+        var schema = JsonNode.Parse("""{"$id": "https://example.com/triage", "type": "object", "required": ["ok"]}""");
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Empty(AiOrchestra.Engine.Steps.Ai.OutputSchema.Problems(schema));
+            var output = AiOrchestra.Engine.Steps.Ai.OutputSchema.From(schema, "output_schema").Read("""{"ok": 1}""");
+            Assert.Equal(1, (int)output!["ok"]!);
+        }
+    }
+}
+
+public class McpSectionTests
+{
+    private const string Exposed = """
+        {
+          "workflow_id": "triage",
+          "steps": [
+            {
+              "step_id": "a",
+              "step_type": "template",
+              "action": "render",
+              "parameters": {
+                "text": "x"
+              }
+            }
+          ],
+          "mcp": {
+            "expose": true,
+            "tool_name": "triage_email"
+          }
+        }
+        """;
+
+    [Fact]
+    public void The_mcp_section_reads_and_writes_back_unchanged()
+    {
+        var result = WorkflowJson.Parse(Exposed);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.True(result.Workflow!.Mcp!.Expose);
+        Assert.Equal("triage_email", result.Workflow.Mcp.ToolName);
+        Assert.Equal(Exposed.ReplaceLineEndings("\n"), WorkflowJson.Serialize(result.Workflow).ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void A_bad_mcp_section_is_an_error_at_its_path()
+    {
+        var wrongType = WorkflowJson.Parse("""{"workflow_id": "w", "steps": [], "mcp": {"expose": "yes", "tol_name": "x"}}""");
+        var badName = WorkflowJson.Parse("""{"workflow_id": "w", "steps": [{"step_id": "a", "step_type": "template", "action": "render", "parameters": {"text": "x"}}], "mcp": {"expose": true, "tool_name": "triage email"}}""");
+
+        Assert.Contains(wrongType.Errors, e => e.Path == "mcp.expose" && e.Message.StartsWith("expected true or false", StringComparison.Ordinal));
+        Assert.Contains(wrongType.Errors, e => e.Path == "mcp.tol_name" && e.Message.Contains("did you mean 'tool_name'?", StringComparison.Ordinal));
+        var error = Assert.Single(new WorkflowValidator(FakeSteps.Catalog).Validate(badName.Workflow!));
+        Assert.Equal("mcp.tool_name", error.Path);
     }
 }

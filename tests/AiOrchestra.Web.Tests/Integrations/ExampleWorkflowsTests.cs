@@ -108,4 +108,23 @@ public sealed class ExampleWorkflowsTests
         Assert.Contains("Meeting moved", page["properties"]!.ToJsonString());
         Assert.Equal(2, fakes.Received.Count(r => r.Path == "/v1/chat/completions"));
     }
+
+    [Fact]
+    public async Task The_triage_example_asks_the_local_model_for_json_and_reads_its_fields_without_any_key()
+    {
+        await using var fakes = await FakeServer.StartAsync((request, context) => request.Path == "/local/v1/chat/completions"
+            ? OpenAIStepTests.StreamAsync(context, Chunks("""{"important": true, "category": "action", "reason": "a signature is due today"}"""))
+            : FakeServer.Json(context, 404, """{"error": {"message": "not here"}}"""));
+        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?> { ["OpenAI:ApiKey"] = null, ["Anthropic:ApiKey"] = null });
+        using var api = await app.AdminAsync();
+
+        var triage = await IntegrationApp.ExecuteAsync(api, "email_triage");
+
+        Assert.True((bool)triage["success"]!, triage.ToJsonString());
+        Assert.True((bool)triage["outputs"]!["triage"]!["important"]!);
+        Assert.Equal("Contract needs your signature by 5 pm: important=true, action (a signature is due today)", (string?)triage["outputs"]!["verdict"]);
+        var sent = JsonNode.Parse(Assert.Single(fakes.Received).Body)!;
+        Assert.Equal("json_schema", (string?)sent["response_format"]!["type"]);
+        Assert.Equal("llama3.2", (string?)sent["model"]);
+    }
 }

@@ -16,6 +16,7 @@ namespace AiOrchestra.Web.Tests.Integrations;
 internal sealed class IntegrationHarness : IAsyncDisposable
 {
     public const string OpenAIKey = "sk-test-OPENAI-KEY-7f3a9c";
+    public const string AnthropicKey = "sk-ant-TEST-ANTHROPIC-KEY-4d1e";
     public const string GitHubToken = "ghp_TEST-GITHUB-TOKEN-51b2";
     public const string NotionToken = "secret_TEST-NOTION-TOKEN-88d0";
     public const string GmailClientId = "test-GMAIL-CLIENT-ID-2c4e.apps.example";
@@ -49,6 +50,9 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         {
             ["OpenAI:ApiKey"] = OpenAIKey,
             ["OpenAI:BaseUrl"] = baseUrl + "/v1",
+            ["Anthropic:ApiKey"] = AnthropicKey,
+            ["Anthropic:BaseUrl"] = baseUrl,
+            ["Local:BaseUrl"] = baseUrl + "/local/v1",
             ["GitHub:Token"] = GitHubToken,
             ["GitHub:BaseUrl"] = baseUrl + "/",
             ["Notion:Token"] = NotionToken,
@@ -74,6 +78,8 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         services.AddIntegrations(configuration);
         return new IntegrationHarness(services.BuildServiceProvider(), logs, prompts);
     }
+
+    public T Service<T>() where T : notnull => _services.GetRequiredService<T>();
 
     public IStepType Step(string name) => _services.GetServices<IStepType>().Single(t => t.Name == name);
 

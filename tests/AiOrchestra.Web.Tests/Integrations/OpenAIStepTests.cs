@@ -275,7 +275,7 @@ public sealed class OpenAIStepTests
 
         var error = await harness.FailAsync("openai", "generate_completion", new JsonObject { ["prompt"] = "Title?" });
 
-        Assert.Equal("OpenAI's streamed answer had no content: 3 chunk(s), ended with finish reason 'Stop'", error.Message);
+        Assert.Equal("OpenAI's streamed answer had no content: 3 chunk(s), ended with finish reason 'stop'", error.Message);
     }
 
     [Fact]

@@ -70,6 +70,31 @@ public sealed class OriginalWorkflowTests
     }
 
     [Fact]
+    public async Task A_stored_prompt_in_the_originals_shape_brings_its_system_prompt_model_and_temperature_to_the_openai_step()
+    {
+        await using var fakes = await FakeServer.StartAsync(ExampleWorkflowsTests.Providers);
+        using var app = new IntegrationApp(fakes.Url);
+        using var api = await app.AdminAsync();
+        await api.PostAsync("/api/prompts", new StringContent("""
+            { "id": "sop_writer", "name": "SOP writer", "system_prompt": "You write SOPs for {team}.",
+              "user_prompt": "Write a standard operating procedure for {task}.", "variables": ["team", "task"],
+              "model": "gpt-4o", "temperature": 0.2 }
+            """, Encoding.UTF8, "application/json"));
+        await api.PostAsync("/api/workflows", new StringContent("""
+            { "id": "prompted", "steps": [ { "id": "sop", "type": "openai", "action": "generate_completion",
+              "params": { "template_id": "sop_writer", "variables": { "team": "support", "task": "refunds" } } } ] }
+            """, Encoding.UTF8, "application/json"));
+
+        var result = await IntegrationApp.ExecuteAsync(api, "prompted");
+
+        Assert.True((bool)result["success"]!, result.ToJsonString());
+        var chat = JsonNode.Parse(fakes.Received.Single(r => r.Path == "/v1/chat/completions").Body)!;
+        Assert.Equal("You write SOPs for support.", (string?)chat["messages"]![0]!["content"]);
+        Assert.Equal("Write a standard operating procedure for refunds.", (string?)chat["messages"]![1]!["content"]);
+        Assert.Equal(("gpt-4o", 0.2), ((string?)chat["model"], Math.Round((double)chat["temperature"]!, 3)));
+    }
+
+    [Fact]
     public async Task The_step_catalog_lists_the_originals_names_as_also_accepted()
     {
         using var app = new IntegrationApp("http://127.0.0.1:9");

@@ -25,6 +25,26 @@ public sealed class IntegrationSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Configured_mcp_servers_show_their_address_and_whether_a_token_is_set_but_never_the_token()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["DataFolder"] = _folder,
+                ["Mcp:Servers:search:Url"] = "https://user:pw@mcp.example.com/mcp?key=abc",
+                ["Mcp:Servers:search:Token"] = "mcp-token-1234567890",
+                ["Mcp:Servers:files:Url"] = "http://localhost:8931/mcp",
+            })
+            .Build();
+        var store = NewStore(configuration);
+        var settings = new IntegrationSettings(new IntegrationSecrets(configuration, store.Get), store, configuration);
+
+        Assert.Equal(
+            [("files", "http://localhost:8931/mcp", false), ("search", "https://mcp.example.com/mcp (credentials and query hidden)", true)],
+            settings.McpServers());
+    }
+
+    [Fact]
     public void An_environment_variable_of_only_whitespace_leaves_the_stored_value_in_use_and_the_page_says_so()
     {
         var configuration = new ConfigurationBuilder()

@@ -15,7 +15,7 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
 
     /// <summary>Every credential setting the integrations read.</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["OpenAI:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
+        ["OpenAI:ApiKey", "Anthropic:ApiKey", "Local:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
 
     private const string Mask = "[secret]";
 
@@ -57,6 +57,14 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
             if (Find(key) is { Length: >= 6 } value)
             {
                 text = text.Replace(value, Mask, StringComparison.Ordinal);
+            }
+        }
+        // the mcp step's servers are configured by name, each with its own token
+        foreach (var server in configuration.GetSection("Mcp:Servers").GetChildren())
+        {
+            if (Usable(server["Token"]) is { Length: >= 6 } token)
+            {
+                text = text.Replace(token, Mask, StringComparison.Ordinal);
             }
         }
         return text;

@@ -22,7 +22,7 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
     /// Runs <paramref name="call"/> counting its HTTP requests into <see cref="StepContext.HttpAttempts"/>.
     /// Failures of the transport are transient (the engine may retry the step); a response the code cannot read is not.
     /// </summary>
-    public async Task<JsonNode?> RunAsync(StepContext context, Func<Task<JsonNode?>> call, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(StepContext context, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         var attempts = HttpAttempts.Begin();
         try
@@ -96,6 +96,13 @@ public sealed class Provider(string name, string credentialKey, IntegrationSecre
             message += $" (check the {CredentialKey} setting)";
         }
         return Failed(message, transient, transient ? retryAfter : null);
+    }
+
+    /// <summary>The start of a reply for an error text, secrets masked before it is cut so none is left half-shown.</summary>
+    public string Excerpt(string body)
+    {
+        var flat = secrets.Scrub(string.Join(' ', body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        return flat.Length == 0 ? "an empty body" : flat.Length <= 300 ? flat : flat[..300] + "…";
     }
 
     /// <summary>How long a raw Retry-After header value asks to wait, a date measured from the injected clock.</summary>

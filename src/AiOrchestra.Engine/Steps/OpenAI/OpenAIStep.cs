@@ -1,33 +1,25 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Prompts;
-using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Templating;
-using Microsoft.Extensions.Options;
-using OpenAI;
-using OpenAI.Chat;
+using Microsoft.Extensions.AI;
 
 namespace AiOrchestra.Engine.Steps.OpenAI;
 
 /// <summary>
-/// <c>openai</c>: chat completions through the official OpenAI library, streamed token by token, against OpenAI or any
-/// OpenAI-compatible server. The SDK sends through our HttpClient (one retry layer: the resilience pipeline).
+/// <c>openai</c>: ask an LLM, streamed token by token. The model is one of the <see cref="ChatProviders"/> (OpenAI or any
+/// OpenAI-compatible server, Anthropic, a local OpenAI-compatible server), chosen per step by <c>provider</c>.
 /// </summary>
-public sealed class OpenAIStep(
-    IHttpClientFactory httpClients,
-    IOptions<OpenAIOptions> options,
-    IntegrationSecrets secrets,
-    IPromptLibrary? prompts = null,
-    TimeProvider? time = null) : IStepType
+public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts = null) : IStepType
 {
-    public const string HttpClientName = "openai";
-    private const string ApiKeySetting = "OpenAI:ApiKey";
+    public const string HttpClientName = ChatProviders.OpenAIClientName;
 
-    private readonly Provider _provider = new("OpenAI", ApiKeySetting, secrets, time);
+    private const string ProviderHelp = "openai (or a compatible server), anthropic or local; defaults to the AI:DefaultProvider setting.";
+    private const string ModelHelp = "Model name; defaults to the provider's Model setting (OpenAI:Model, Anthropic:Model, Local:Model).";
+    private const string OutputSchemaHelp =
+        "A JSON Schema the answer must follow; the output is then the parsed JSON (read fields as {{step_output.field}}), and an answer that does not match fails the step.";
 
     public string Name => "openai";
 
@@ -42,10 +34,13 @@ public sealed class OpenAIStep(
             new("prompt", ParameterType.String, false, "The prompt text (or give template_id and variables)."),
             new("template_id", ParameterType.String, false, "A stored prompt template to render instead of 'prompt'."),
             new("variables", ParameterType.Object, false, "Values for the prompt template's variables."),
-            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("model", ParameterType.String, false, ModelHelp),
+            new("provider", ParameterType.String, false, ProviderHelp),
             new("system", ParameterType.String, false, "System message: how the model should behave."),
             new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
+            new("output_schema", ParameterType.JsonSchema, false, OutputSchemaHelp),
+            new("output_schema_template", ParameterType.String, false, "A stored prompt template whose text is the JSON Schema, instead of 'output_schema'."),
         ]),
         new("chat_completion", "Continue a conversation.",
         [
@@ -53,16 +48,20 @@ public sealed class OpenAIStep(
             new("prompt", ParameterType.String, false, "A single user message, when there is no 'messages'."),
             new("template_id", ParameterType.String, false, "A stored prompt template to render as the user message."),
             new("variables", ParameterType.Object, false, "Values for the prompt template's variables."),
-            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("model", ParameterType.String, false, ModelHelp),
+            new("provider", ParameterType.String, false, ProviderHelp),
             new("system", ParameterType.String, false, "System message put before the conversation."),
             new("temperature", ParameterType.Number, false, "Sampling temperature, 0 to 2."),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the answer."),
+            new("output_schema", ParameterType.JsonSchema, false, OutputSchemaHelp),
+            new("output_schema_template", ParameterType.String, false, "A stored prompt template whose text is the JSON Schema, instead of 'output_schema'."),
         ]),
         new("summarize", "Summarise a text.",
         [
             new("text", ParameterType.String, true, "The text to summarise."),
             new("instructions", ParameterType.String, false, "How to summarise (length, focus, format)."),
-            new("model", ParameterType.String, false, "Model name; defaults to the OpenAI:Model setting."),
+            new("model", ParameterType.String, false, ModelHelp),
+            new("provider", ParameterType.String, false, ProviderHelp),
             new("max_tokens", ParameterType.Integer, false, "Upper limit of tokens in the summary."),
         ]),
     ];
@@ -70,163 +69,85 @@ public sealed class OpenAIStep(
     public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
     {
         var parameters = call.Parameters;
+        // a stored prompt (template_id) may bring its own system prompt, model and temperature; the step's win
+        var template = call.Action == "summarize" ? null : await TemplateOfAsync(call, cancellationToken);
         var messages = call.Action switch
         {
-            "generate_completion" => await CompletionMessagesAsync(call, cancellationToken),
-            "chat_completion" => await ChatMessagesAsync(call, cancellationToken),
+            "generate_completion" => await CompletionMessagesAsync(call, template, cancellationToken),
+            "chat_completion" => await ChatMessagesAsync(call, template, cancellationToken),
             "summarize" => SummaryMessages(parameters),
             _ => throw new StepFailedException($"openai has no action '{call.Action}'"),
         };
-        var completion = new ChatCompletionOptions
+        var model = providers.Resolve(StepParameters.Text(parameters, "provider"), StepParameters.Text(parameters, "model") ?? template?.Model);
+        var options = new ChatOptions
         {
-            Temperature = StepParameters.Number(parameters, "temperature") is { } temperature ? (float)temperature : null,
-            MaxOutputTokenCount = StepParameters.Integer(parameters, "max_tokens", min: 1),
+            ModelId = model.ModelId,
+            Temperature = (StepParameters.Number(parameters, "temperature") ?? template?.Temperature) is { } temperature ? (float)temperature : null,
+            MaxOutputTokens = StepParameters.Integer(parameters, "max_tokens", min: 1),
         };
-        var model = StepParameters.Text(parameters, "model") is { Length: > 0 } named ? named : options.Value.Model;
-        var apiKey = secrets.Require(ApiKeySetting);
+        var schema = await OutputSchemaAsync(call, cancellationToken);
+        if (schema is not null)
+        {
+            options.ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonSerializer.SerializeToElement(schema.Document), "output");
+        }
 
-        return await _provider.RunAsync(call.Context, () => StreamAsync(model, apiKey, messages, completion, call.Context, cancellationToken), cancellationToken);
+        var response = await model.AnswerAsync(messages, options, call.Context, cancellationToken);
+        return schema is null ? JsonValue.Create(response.Text) : schema.Read(response.Text);
     }
 
-    private async Task<JsonNode?> StreamAsync(
-        string model, string apiKey, List<ChatMessage> messages, ChatCompletionOptions completion, StepContext context, CancellationToken cancellationToken)
+    /// <summary>The schema the answer must follow: 'output_schema' as written, or the text of the stored template 'output_schema_template'.</summary>
+    private async Task<OutputSchema?> OutputSchemaAsync(StepCall call, CancellationToken cancellationToken)
     {
-        var plainReply = new PlainReplyCatcher();
-        var clientOptions = ClientOptions();
-        clientOptions.AddPolicy(plainReply, PipelinePosition.PerCall);
-        var client = new ChatClient(model, new ApiKeyCredential(apiKey), clientOptions);
-        var text = new StringBuilder();
-        var chunks = 0;
-        string? finishReason = null;
+        if (StepParameters.Object(call.Parameters, "output_schema") is { } inline)
+        {
+            return OutputSchema.From(inline, "parameter 'output_schema'");
+        }
+        if (StepParameters.Text(call.Parameters, "output_schema_template") is not { Length: > 0 } templateId)
+        {
+            return null;
+        }
+        var template = await FindTemplateAsync(call, templateId, "output_schema_template", cancellationToken);
+        JsonNode? document;
         try
         {
-            await foreach (var update in client.CompleteChatStreamingAsync(messages, completion, cancellationToken).WithCancellation(cancellationToken))
-            {
-                chunks++;
-                if (update.FinishReason is { } finish)
-                {
-                    finishReason = finish.ToString();
-                }
-                foreach (var part in update.ContentUpdate)
-                {
-                    if (!string.IsNullOrEmpty(part.Text))
-                    {
-                        text.Append(part.Text);
-                        context.ReportDelta(part.Text);
-                    }
-                }
-                if (update.Usage is { } usage)
-                {
-                    context.Usage = new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount);
-                }
-            }
+            document = JsonNode.Parse(template.Template);
         }
-        catch (ClientResultException e) when (e.Status > 0)
+        catch (JsonException e)
         {
-            var response = e.GetRawResponse();
-            var body = response?.Content?.ToString() ?? "";
-            var retryAfter = response is not null && response.Headers.TryGetValue("Retry-After", out var header)
-                ? _provider.RetryAfter(header)
-                : null;
-            throw _provider.Failure(e.Status, response?.ReasonPhrase, body, retryAfter);
+            throw new StepFailedException($"parameter 'output_schema_template': prompt template '{templateId}' is not JSON ({e.Message}); its text must be a JSON Schema");
         }
-        catch (ClientResultException e)
-        {
-            // Status 0: no response at all (connection refused, DNS, reset).
-            throw new HttpRequestException(e.InnerException?.Message ?? e.Message, e);
-        }
-        catch (InvalidOperationException e) when (e.InnerException is JsonException json)
-        {
-            throw json;
-        }
-        if (plainReply.Body is { } plainBody)
-        {
-            return PlainCompletion(plainBody, context);
-        }
-        if (text.Length == 0)
-        {
-            var finished = finishReason is null ? "without a finish reason" : $"with finish reason '{finishReason}'";
-            throw new StepFailedException($"OpenAI's streamed answer had no content: {chunks} chunk(s), ended {finished}");
-        }
-        return JsonValue.Create(text.ToString());
+        return OutputSchema.From(document, $"prompt template '{templateId}' (output_schema_template)");
     }
 
-    /// <summary>
-    /// The answer of a server that ignored <c>stream</c> and sent one chat completion as JSON; a reply without
-    /// any content is a step error that says what came back.
-    /// </summary>
-    private JsonNode PlainCompletion(string body, StepContext context)
+    private async Task<PromptTemplate> FindTemplateAsync(StepCall call, string templateId, string parameter, CancellationToken cancellationToken)
     {
-        JsonNode? reply;
-        try
+        if (prompts is null)
         {
-            reply = JsonNode.Parse(body);
+            throw new StepFailedException($"parameter '{parameter}': stored prompt templates are not available in this host");
         }
-        catch (JsonException)
-        {
-            throw new StepFailedException($"OpenAI answered a streamed request with neither an event stream nor JSON: {Excerpt(body)}");
-        }
-        var choice = reply?["choices"] is JsonArray { Count: > 0 } choices ? choices[0] : null;
-        if (reply?["usage"] is JsonObject usage
-            && usage["prompt_tokens"] is JsonValue prompt && prompt.TryGetValue<int>(out var promptTokens)
-            && usage["completion_tokens"] is JsonValue completionTokens && completionTokens.TryGetValue<int>(out var outputTokens))
-        {
-            context.Usage = new TokenUsage(promptTokens, outputTokens);
-        }
-        if (choice?["message"]?["content"] is JsonValue content
-            && content.GetValueKind() == JsonValueKind.String
-            && content.GetValue<string>() is { Length: > 0 } answer)
-        {
-            context.ReportDelta(answer);
-            return JsonValue.Create(answer);
-        }
-        throw new StepFailedException($"OpenAI answered without any content (no choices[0].message.content): {Excerpt(body)}");
+        return await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
+            ?? throw new StepFailedException($"parameter '{parameter}': there is no prompt template '{templateId}'");
     }
 
-    /// <summary>The start of a reply for an error text, secrets masked before it is cut so none is left half-shown.</summary>
-    private string Excerpt(string body)
-    {
-        var flat = secrets.Scrub(string.Join(' ', body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
-        return flat.Length == 0 ? "an empty body" : flat.Length <= 300 ? flat : flat[..300] + "…";
-    }
-
-    private OpenAIClientOptions ClientOptions()
-    {
-        var baseUrl = options.Value.BaseUrl;
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var endpoint))
-        {
-            throw new StepFailedException($"OpenAI:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://api.openai.com/v1)");
-        }
-        return new OpenAIClientOptions
-        {
-            Endpoint = endpoint,
-            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(HttpClientName)),
-            // The HttpClient's resilience handler retries; a second layer here would multiply the attempts.
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            // Time limits are the pipeline's (attempt and total) and the step's own timeout_seconds.
-            NetworkTimeout = TimeSpan.FromHours(1),
-        };
-    }
-
-    private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, CancellationToken cancellationToken)
+    private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, PromptTemplate? template, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
-        if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
+        if (SystemOf(call, template) is { Length: > 0 } system)
         {
-            messages.Add(new SystemChatMessage(system));
+            messages.Add(new ChatMessage(ChatRole.System, system));
         }
         var prompt = await PromptAsync(call, cancellationToken)
             ?? throw new StepFailedException("parameter 'prompt' is required (or give 'template_id' and 'variables')");
-        messages.Add(new UserChatMessage(prompt));
+        messages.Add(new ChatMessage(ChatRole.User, prompt));
         return messages;
     }
 
-    private async Task<List<ChatMessage>> ChatMessagesAsync(StepCall call, CancellationToken cancellationToken)
+    private async Task<List<ChatMessage>> ChatMessagesAsync(StepCall call, PromptTemplate? template, CancellationToken cancellationToken)
     {
         var messages = new List<ChatMessage>();
-        if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
+        if (SystemOf(call, template) is { Length: > 0 } system)
         {
-            messages.Add(new SystemChatMessage(system));
+            messages.Add(new ChatMessage(ChatRole.System, system));
         }
         if (StepParameters.Array(call.Parameters, "messages") is { Count: > 0 } conversation)
         {
@@ -239,7 +160,7 @@ public sealed class OpenAIStep(
         {
             var prompt = await PromptAsync(call, cancellationToken)
                 ?? throw new StepFailedException("parameter 'messages' is required (or give 'prompt', or 'template_id' and 'variables')");
-            messages.Add(new UserChatMessage(prompt));
+            messages.Add(new ChatMessage(ChatRole.User, prompt));
         }
         return messages;
     }
@@ -253,9 +174,9 @@ public sealed class OpenAIStep(
         }
         return (StepParameters.Text(message, "role") ?? "user") switch
         {
-            "system" => new SystemChatMessage(content),
-            "user" => new UserChatMessage(content),
-            "assistant" => new AssistantChatMessage(content),
+            "system" => new ChatMessage(ChatRole.System, content),
+            "user" => new ChatMessage(ChatRole.User, content),
+            "assistant" => new ChatMessage(ChatRole.Assistant, content),
             var role => throw new StepFailedException($"parameter 'messages[{i}].role' must be system, user or assistant, not '{role}'"),
         };
     }
@@ -268,9 +189,37 @@ public sealed class OpenAIStep(
             : "Summarise the following text clearly and concisely, keeping every important fact.";
         return
         [
-            new SystemChatMessage("You write faithful summaries. Use only facts from the text you are given."),
-            new UserChatMessage($"{instructions}\n\n{text}"),
+            new ChatMessage(ChatRole.System, "You write faithful summaries. Use only facts from the text you are given."),
+            new ChatMessage(ChatRole.User, $"{instructions}\n\n{text}"),
         ];
+    }
+
+    /// <summary>The stored prompt 'template_id' names, or null when the step gives its prompt itself.</summary>
+    private async Task<PromptTemplate?> TemplateOfAsync(StepCall call, CancellationToken cancellationToken) =>
+        StepParameters.Text(call.Parameters, "template_id") is { Length: > 0 } templateId
+            ? await FindTemplateAsync(call, templateId, "template_id", cancellationToken)
+            : null;
+
+    /// <summary>The step's 'system', else the stored prompt's system prompt rendered with the step's 'variables'.</summary>
+    private static string? SystemOf(StepCall call, PromptTemplate? template)
+    {
+        if (StepParameters.Text(call.Parameters, "system") is { Length: > 0 } system)
+        {
+            return system;
+        }
+        if (template?.SystemPrompt is null)
+        {
+            return null;
+        }
+        var variables = (StepParameters.Object(call.Parameters, "variables") ?? []).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        try
+        {
+            return template.RenderSystem(variables, new RenderBudget(call.Context.MaxRenderedBytes));
+        }
+        catch (TemplateException e)
+        {
+            throw new StepFailedException($"prompt template '{template.TemplateId}': {e.Message}");
+        }
     }
 
     /// <summary>The prompt text: the 'prompt' parameter, or the stored template 'template_id' rendered with 'variables'.</summary>
@@ -281,12 +230,7 @@ public sealed class OpenAIStep(
         {
             return StepParameters.Text(parameters, "prompt") is { Length: > 0 } prompt ? prompt : null;
         }
-        if (prompts is null)
-        {
-            throw new StepFailedException("parameter 'template_id': stored prompt templates are not available in this host");
-        }
-        var template = await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
-            ?? throw new StepFailedException($"parameter 'template_id': there is no prompt template '{templateId}'");
+        var template = await FindTemplateAsync(call, templateId, "template_id", cancellationToken);
         var variables = StepParameters.Object(parameters, "variables") ?? [];
         var scope = variables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         try

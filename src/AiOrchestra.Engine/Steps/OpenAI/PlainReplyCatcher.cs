@@ -9,7 +9,7 @@ namespace AiOrchestra.Engine.Steps.OpenAI;
 /// stream reader finds no events in such a body and yields nothing; this policy, one per call, keeps a successful
 /// reply that is not an event stream so the step can read it as a plain completion instead.
 /// </summary>
-internal sealed class PlainReplyCatcher : PipelinePolicy
+public sealed class PlainReplyCatcher : PipelinePolicy
 {
     // A chat completion is text the size of its answer; anything far larger is not a reply worth reading.
     private const int MaxBytes = 16 * 1024 * 1024;

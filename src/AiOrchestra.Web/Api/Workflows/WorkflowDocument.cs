@@ -13,7 +13,13 @@ public sealed record WorkflowDocument(
     string? Name,
     string? Description,
     IReadOnlyList<WorkflowStepDocument> Steps,
-    [property: Description("Default values of the run inputs")] Dictionary<string, JsonNode?>? Variables);
+    [property: Description("Default values of the run inputs")] Dictionary<string, JsonNode?>? Variables,
+    [property: Description("Offer the workflow to agents as a tool at /mcp")] WorkflowMcpDocument? Mcp);
+
+[Description("Whether agents may run the workflow as a tool of the MCP server at /mcp, and under which name.")]
+public sealed record WorkflowMcpDocument(
+    bool Expose,
+    [property: Description("[A-Za-z0-9_-]{1,64}; defaults to the workflow id")] string? ToolName);
 
 [Description("One step of a workflow.")]
 public sealed record WorkflowStepDocument(

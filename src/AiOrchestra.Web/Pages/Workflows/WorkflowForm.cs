@@ -51,6 +51,11 @@ public sealed class WorkflowForm
     public string? OnFailureVariables { get; set; }
     /// <summary>The triggers as a JSON array (empty for none).</summary>
     public string Triggers { get; set => field = value ?? ""; } = "";
+    /// <summary>Offer the workflow to agents as a tool of the MCP server (the document's <c>mcp.expose</c>).</summary>
+    public bool McpExpose { get; set; }
+
+    /// <summary>The tool's name; empty means the workflow id.</summary>
+    public string? McpToolName { get; set; }
 
     public static WorkflowForm From(Workflow workflow)
     {
@@ -68,6 +73,8 @@ public sealed class WorkflowForm
             OnFailureWorkflowId = workflow.OnFailure?.WorkflowId,
             OnFailureVariables = workflow.OnFailure is { Variables.Count: > 0 } handler ? handler.Variables.ToJsonString(Indented) : null,
             Triggers = WorkflowJson.SerializeTriggers(workflow.Triggers),
+            McpExpose = workflow.Mcp?.Expose ?? false,
+            McpToolName = workflow.Mcp?.ToolName,
             Steps = workflow.Steps.Select(step => new StepForm
             {
                 StepId = step.StepId,
@@ -178,6 +185,9 @@ public sealed class WorkflowForm
             Variables = variables,
             OnFailure = onFailure,
             Triggers = triggers,
+            Mcp = McpExpose || !string.IsNullOrWhiteSpace(McpToolName)
+                ? new McpSettings { Expose = McpExpose, ToolName = string.IsNullOrWhiteSpace(McpToolName) ? null : McpToolName.Trim() }
+                : null,
         };
         return (workflow, errors);
     }
