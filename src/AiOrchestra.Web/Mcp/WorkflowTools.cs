@@ -100,7 +100,7 @@ public sealed class WorkflowTools(
             throw new McpProtocolException($"tool '{name}' was not run: {errors}", McpErrorCode.InvalidParams);
         }
         var runId = queued.RunId!;
-        var finished = watch is not null && await WaitAsync(watch, cancellationToken);
+        var finished = watch is not null && await watch.WaitForFinishAsync(TimeSpan.FromSeconds(api.Value.ExecuteWaitSeconds), time, cancellationToken);
         var details = await runs.GetAsync(owner, runId, cancellationToken);
         if (finished && details is not null && details.Run.Status.IsFinished())
         {
@@ -156,18 +156,4 @@ public sealed class WorkflowTools(
         },
         _ => null,
     };
-
-    private async Task<bool> WaitAsync(RunWatch watch, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(api.Value.ExecuteWaitSeconds), time);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            return await watch.WaitForFinishAsync(waiting.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 }

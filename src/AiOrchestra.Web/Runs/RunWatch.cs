@@ -21,6 +21,24 @@ internal sealed class RunWatch(RunEvents events, RunFeed feed, Channel<RunEvent>
         return false;
     }
 
+    /// <summary>
+    /// As <see cref="WaitForFinishAsync(CancellationToken)"/>, for at most <paramref name="wait"/>: false when the run
+    /// outlives it (the caller answers 202 with where to look), or the app stops first.
+    /// </summary>
+    public async Task<bool> WaitForFinishAsync(TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(wait, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await WaitForFinishAsync(waiting.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Leaves the run's feed; a run this process never started (the host stopping, or the insert failed) leaves no feed behind.</summary>
     public void Dispose() => events.Leave(feed, queue);
 }

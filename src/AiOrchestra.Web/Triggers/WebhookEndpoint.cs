@@ -118,7 +118,7 @@ public static class WebhookEndpoint
         {
             await deliveries.RecordAsync(route.StateId, deliveryKey, runId, CancellationToken.None);
         }
-        if (watch is null || !await WaitForFinishAsync(watch, TimeSpan.FromSeconds(waitSeconds), time, cancellationToken))
+        if (watch is null || !await watch.WaitForFinishAsync(TimeSpan.FromSeconds(waitSeconds), time, cancellationToken))
         {
             var location = RunJson.Location(runId);
             return TypedResults.Accepted(location, new RunAccepted(runId, "queued", location));
@@ -152,19 +152,6 @@ public static class WebhookEndpoint
         return TypedResults.Text(output, "application/json", Encoding.UTF8);
     }
 
-    private static async Task<bool> WaitForFinishAsync(RunWatch watch, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(wait, time);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            return await watch.WaitForFinishAsync(waiting.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
 
     /// <summary>The raw body, or null when it is larger than <paramref name="limit"/> (read no further than that).</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpContext context, int limit, CancellationToken cancellationToken)

@@ -40,7 +40,7 @@ public static class ExecuteApi
         }
 
         var runId = queued.RunId!;
-        var waited = watch is not null && await WaitForFinishAsync(watch, wait, time, cancellationToken);
+        var waited = watch is not null && await watch.WaitForFinishAsync(wait, time, cancellationToken);
         var details = await runs.GetAsync(owner, runId, cancellationToken);
         if (waited && details is not null && details.Run.Status.IsFinished())
         {
@@ -50,20 +50,5 @@ public static class ExecuteApi
         var status = details?.Run.Status.ToText() ?? "queued";
         var location = RunJson.Location(runId);
         return TypedResults.Accepted(location, new RunAccepted(runId, status, location));
-    }
-
-    /// <summary>True when the run finished within <paramref name="wait"/>; the stored row is final by then.</summary>
-    private static async Task<bool> WaitForFinishAsync(RunWatch watch, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(wait, time);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
-        {
-            return await watch.WaitForFinishAsync(waiting.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 }
