@@ -109,6 +109,10 @@ public sealed class DashboardTests : IAsyncLifetime
         var row = page.Locator("tbody tr", new() { HasText = "live_demo" });
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("succeeded");
+        // each row says which run it is in a person's words: the workflow's name, what started it, when, for how long
+        await Assertions.Expect(row.Locator("td[data-label=Origin]")).ToHaveTextAsync("manual");
+        await Assertions.Expect(row.Locator("td[data-label=Started] time")).ToHaveAttributeAsync("datetime", new System.Text.RegularExpressions.Regex("^20\\d\\d-"));
+        await Assertions.Expect(row.Locator("td[data-label=Duration]")).Not.ToBeEmptyAsync();
         await Shot(page, "logs");
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await expect.ToHaveURLAsync(runUrl);
