@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Settings;
+using AiOrchestra.Web.Triggers;
 
 namespace AiOrchestra.Web.CommandLine;
 
@@ -37,6 +39,13 @@ public static class WorkflowCommands
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var prompts = Path.Combine(builder.Environment.ContentRootPath, "data", "examples", "prompts");
         builder.Services.AddSingleton<IPromptLibrary>(new PromptFolder(prompts));
+        if (args[0] == Original.ImportCommand.Name)
+        {
+            // saving a workflow syncs its triggers, whose webhook secrets are protected with the server's own keys;
+            // the host is never started, so the scheduler and poller stay idle
+            builder.AddDataProtectionKeys();
+            builder.AddTriggers();
+        }
         await using var app = builder.Build();
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

@@ -48,6 +48,8 @@ internal static class ImportCommand
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        // the server may never have run against this database: same folder, permissions and schema as its start-up
+        StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
         await db.Database.MigrateAsync(cancellationToken);
         var owner = await FindOwnerAsync(scope.ServiceProvider, db, userName, cancellationToken);
         if (owner.Problem is not null)
@@ -77,7 +79,8 @@ internal static class ImportCommand
                 : (user.Id, user.UserName, null);
         }
         // the administrator is the first account (see History.Administrators)
-        var first = await db.Users.FromSqlRaw("SELECT * FROM AspNetUsers ORDER BY rowid LIMIT 1").AsNoTracking().FirstOrDefaultAsync(cancellationToken);
+        var firstId = await db.Database.SqlQueryRaw<string>("SELECT Id AS Value FROM AspNetUsers ORDER BY rowid LIMIT 1").ToListAsync(cancellationToken);
+        var first = firstId.Count == 1 ? await db.Users.AsNoTracking().SingleAsync(u => u.Id == firstId[0], cancellationToken) : null;
         return first is null
             ? (null, null, "The database has no account yet. Start the server once and create the administrator, then import again.")
             : (first.Id, first.UserName, null);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Tests.Api;
+using AiOrchestra.Web.Tests.Crash;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +13,7 @@ public sealed class ImportCommandTests : IDisposable
 {
     private const string RunId = "5f0c6a8e-1d2b-4c3a-9e8f-0a1b2c3d4e5f";
     private readonly string _folder = Directory.CreateTempSubdirectory("import-").FullName;
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(60);
     private readonly ApiFactory _api = new();
 
     public ImportCommandTests()
@@ -155,6 +157,24 @@ public sealed class ImportCommandTests : IDisposable
         var (missing, _, error) = await ImportAsync("--user", "nobody");
         Assert.Equal(2, missing);
         Assert.Contains("There is no account 'nobody'", error);
+    }
+
+    [Fact]
+    public async Task The_command_line_imports_into_the_database_the_server_uses()
+    {
+        var database = Path.Combine(_folder, "app.db");
+        using (await AppProcess.StartAsync(_folder, database, new Dictionary<string, string>(), ProcessTimeout))
+        {
+            // started once: migrated, with its administrator
+        }
+        var environment = new Dictionary<string, string> { ["ConnectionStrings__Default"] = $"Data Source={database}", ["DataFolder"] = _folder };
+
+        var (exit, output, error) = await AppProcess.RunToExitAsync(
+            _folder, database, new Dictionary<string, string>(), ProcessTimeout, ["import", _folder], environment, onlyLeading: true);
+
+        Assert.True(exit == 0, output + error);
+        Assert.Contains($"into the account '{AppProcess.AdminUser}'", output);
+        Assert.Contains("4 imported, 0 skipped, 0 failed.", output);
     }
 
     private void Write(string relative, string json)
