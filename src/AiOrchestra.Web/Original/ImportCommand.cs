@@ -19,7 +19,6 @@ namespace AiOrchestra.Web.Original;
 internal static class ImportCommand
 {
     public const string Name = "import";
-    public const string Origin = "import";
     public const string UsageLine = "usage: AiOrchestra.Web import DIR [--user NAME]   import an AI-Orchestra (Python) data folder into an account";
 
     /// <summary>A run log or workflow larger than this is not a file we should read whole into memory.</summary>
@@ -227,7 +226,7 @@ internal static class ImportCommand
                 WorkflowId = workflowId,
                 WorkflowVersionNumber = workflow.CurrentVersion,
                 Status = status,
-                Origin = Origin,
+                Origin = RunOrigin.Import,
                 Inputs = obj["inputs"] is JsonObject inputs ? inputs.ToJsonString() : "{}",
                 Error = Text(obj, "error"),
                 CreatedAt = timestamp,
