@@ -20,7 +20,7 @@ if (Usage.IsHelp(args))
     return 0;
 }
 
-// `validate FILE`, `run FILE` and `backup FILE` are the command line for scripts; anything else starts the server.
+// `validate FILE`, `run FILE`, `backup FILE` and `import DIR` are the command line for scripts; anything else starts the server.
 var command = WorkflowCommands.IsCommand(args);
 var builder = WebApplication.CreateBuilder(command ? [] : args);
 

@@ -4,11 +4,13 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Workflows;
+using AiOrchestra.Web.Settings;
+using AiOrchestra.Web.Triggers;
 
 namespace AiOrchestra.Web.CommandLine;
 
 /// <summary>
-/// The executable's script mode: <c>validate FILE</c> and <c>run FILE [--var k=v ...]</c>.
+/// The executable's script mode: <c>validate FILE</c>, <c>run FILE [--var k=v ...]</c>, <c>backup FILE</c> and <c>import DIR</c>.
 /// It uses the same step catalog and executor as the server, in-process, without touching the database.
 /// </summary>
 public static class WorkflowCommands
@@ -18,12 +20,13 @@ public static class WorkflowCommands
           AiOrchestra.Web validate FILE                  check a workflow file, print every error
           AiOrchestra.Web run FILE [--var name=value]... run a workflow in-process, print the result JSON
           AiOrchestra.Web backup FILE                    copy the database to a new FILE, safe while the app runs
+          AiOrchestra.Web import DIR [--user NAME]       import an AI-Orchestra (Python) data folder into an account
         """;
 
     // terminal output, not HTML: keep quotes and accents readable
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "validate" or "run" or History.BackupCommand.Name;
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "validate" or "run" or History.BackupCommand.Name or Original.ImportCommand.Name;
 
     /// <summary>
     /// Runs the command with the app's own step catalog and executor. Prompt templates come from
@@ -36,6 +39,13 @@ public static class WorkflowCommands
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var prompts = Path.Combine(builder.Environment.ContentRootPath, "data", "examples", "prompts");
         builder.Services.AddSingleton<IPromptLibrary>(new PromptFolder(prompts));
+        if (args[0] == Original.ImportCommand.Name)
+        {
+            // saving a workflow syncs its triggers, whose webhook secrets are protected with the server's own keys;
+            // the host is never started, so the scheduler and poller stay idle
+            builder.AddDataProtectionKeys();
+            builder.AddTriggers();
+        }
         await using var app = builder.Build();
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -51,6 +61,10 @@ public static class WorkflowCommands
         if (args.Length > 0 && args[0] == History.BackupCommand.Name)
         {
             return await History.BackupCommand.RunAsync(services, args, output, error, cancellationToken);
+        }
+        if (args.Length > 0 && args[0] == Original.ImportCommand.Name)
+        {
+            return await Original.ImportCommand.RunAsync(services, args, output, error, cancellationToken);
         }
         if (args.Length < 2)
         {

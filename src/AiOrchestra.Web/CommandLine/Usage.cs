@@ -10,6 +10,9 @@ public static class Usage
           AiOrchestra.Web [--urls URL] [--Key value]...   start the server: the dashboard and the JSON API under /api
           AiOrchestra.Web validate FILE                  check a workflow file, print every error
           AiOrchestra.Web run FILE [--var name=value]... run a workflow in-process, print the result JSON
+          AiOrchestra.Web backup FILE                    copy the database to a new FILE, safe while the app runs
+          AiOrchestra.Web import DIR [--user NAME]       import an AI-Orchestra (Python) data folder (workflows/,
+                                                         prompts/, logs/) into an account (default: the administrator)
           AiOrchestra.Web --help                         this text
 
         From the repository, put the app's arguments after "--":

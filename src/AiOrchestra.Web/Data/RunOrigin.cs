@@ -2,7 +2,7 @@ namespace AiOrchestra.Web.Data;
 
 /// <summary>
 /// What started a run, as stored on it and shown in Logs and the API: <c>manual</c> (the dashboard), <c>api</c>,
-/// <c>rerun</c>, <c>mcp</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
+/// <c>rerun</c>, <c>mcp</c>, <c>import</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
 /// </summary>
 public static class RunOrigin
 {
@@ -14,6 +14,8 @@ public static class RunOrigin
     public static readonly IReadOnlyList<string> TriggerKinds = ["webhook", "schedule", "poll"];
     /// <summary>An agent called the workflow as a tool of the MCP server at <c>/mcp</c>.</summary>
     public const string Mcp = "mcp";
+    /// <summary>A run log of the original AI-Orchestra brought in by the <c>import</c> command; it never ran here.</summary>
+    public const string Import = "import";
 
     public static string Webhook(string triggerId) => "webhook:" + triggerId;
     public static string Schedule(string triggerId) => "schedule:" + triggerId;

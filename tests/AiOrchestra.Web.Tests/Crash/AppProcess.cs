@@ -55,13 +55,22 @@ internal sealed class AppProcess : IDisposable
     /// <summary>
     /// Runs the app with <paramref name="leading"/> arguments first (a command, <c>--help</c>) and the usual settings
     /// after them, with <paramref name="environment"/> variables added, until it exits by itself: its exit code and
-    /// both outputs.
+    /// both outputs. With <paramref name="onlyLeading"/> the usual settings are not passed as arguments (a command that
+    /// takes its own arguments reads its settings from <paramref name="environment"/>).
     /// </summary>
     public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(
         string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout,
-        string[]? leading = null, IReadOnlyDictionary<string, string>? environment = null)
+        string[]? leading = null, IReadOnlyDictionary<string, string>? environment = null, bool onlyLeading = false)
     {
-        using var process = new Process { StartInfo = StartInfo(folder, databaseFile, settings, leading ?? [], environment) };
+        var start = StartInfo(folder, databaseFile, settings, leading ?? [], environment);
+        if (onlyLeading)
+        {
+            while (start.ArgumentList.Count > 1 + (leading?.Length ?? 0))
+            {
+                start.ArgumentList.RemoveAt(start.ArgumentList.Count - 1);
+            }
+        }
+        using var process = new Process { StartInfo = start };
         process.Start();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

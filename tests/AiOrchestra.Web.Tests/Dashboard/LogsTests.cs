@@ -44,6 +44,7 @@ public sealed class LogsTests(DashboardHost host) : IClassFixture<DashboardHost>
         Assert.All(rows, row => Assert.NotNull(row.QuerySelector("td[data-label=Status] .badge")));
         Assert.All(rows, row => Assert.NotNull(row.QuerySelector("td[data-label=Started] time[datetime]")));
         Assert.NotNull(all.QuerySelector("#f-origin option[value=webhook]"));
+        Assert.NotNull(all.QuerySelector("#f-origin option[value=import]"));
 
         var webhooks = (await client.GetDocumentAsync("/Logs?origin=webhook")).QuerySelectorAll("table.runs tbody tr");
         var fromApi = (await client.GetDocumentAsync("/Logs?origin=api")).QuerySelectorAll("table.runs tbody tr");
