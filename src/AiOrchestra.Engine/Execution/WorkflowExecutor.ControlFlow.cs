@@ -43,6 +43,44 @@ public sealed partial class WorkflowExecutor
     }
 
     /// <summary>
+    /// The steps the original AI-Orchestra's next_step chain reaches, from the first step until a null (a step without
+    /// next_step goes on to the one listed after it); null when no step jumps, so every step runs as listed.
+    /// </summary>
+    private static bool[]? ReachedByNextStep(Workflow workflow)
+    {
+        var steps = workflow.Steps;
+        var jumps = false;
+        for (var i = 0; i < steps.Count && !jumps; i++)
+        {
+            jumps = steps[i].NextStepWritten && (steps[i].NextStep is null ? i < steps.Count - 1 : i + 1 >= steps.Count || steps[i + 1].StepId != steps[i].NextStep);
+        }
+        if (!jumps)
+        {
+            return null;
+        }
+        var reached = new bool[steps.Count];
+        // validation lets next_step go forward only, so the chain ends
+        for (var i = 0; i >= 0 && i < steps.Count;)
+        {
+            reached[i] = true;
+            var step = steps[i];
+            i = !step.NextStepWritten ? i + 1
+                : step.NextStep is null ? -1
+                : steps.ToList().FindIndex(i + 1, s => s.StepId == step.NextStep);
+        }
+        return reached;
+    }
+
+    private StepRecord NotReached(WorkflowStep step, int index)
+    {
+        var now = Time.GetUtcNow();
+        return new StepRecord
+        {
+            StepId = step.StepId, Index = index, Status = StepStatus.Skipped, Attempts = 0, StartedAt = now, FinishedAt = now,
+        };
+    }
+
+    /// <summary>
     /// Runs the steps as a graph: a step starts once every step it waits for has finished (a step without
     /// depends_on waits for the one before it), at most <see cref="ExecutionLimits.MaxConcurrency"/> at once.
     /// Outputs are bound on this loop only; each step reads a copy of the values bound when it started.

@@ -64,9 +64,15 @@ public sealed partial class WorkflowExecutor
         }
         else
         {
+            var reached = ReachedByNextStep(workflow);
             for (var index = 0; index < workflow.Steps.Count && !state.Aborted && !state.Cancelled; index++)
             {
                 var step = workflow.Steps[index];
+                if (reached is not null && !reached[index] && !alreadyFinished.ContainsKey(step.StepId))
+                {
+                    alreadyFinished[step.StepId] = NotReached(step, index);
+                    await journal.StepFinishedAsync(alreadyFinished[step.StepId], CancellationToken.None);
+                }
                 if (!alreadyFinished.TryGetValue(step.StepId, out var record))
                 {
                     if (cancellationToken.IsCancellationRequested)

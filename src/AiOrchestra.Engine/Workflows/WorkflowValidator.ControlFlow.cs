@@ -139,26 +139,23 @@ public sealed partial class WorkflowValidator
         {
             return;
         }
-        var last = index == workflow.Steps.Count - 1;
+        // as the original AI-Orchestra ran them: from the first step, following next_step until null; a step the chain
+        // jumps past is not run (it is recorded as skipped)
         if (step.NextStep is null)
         {
-            if (!last)
-            {
-                errors.Add(new(path, $"null ends the run here, so the {workflow.Steps.Count - index - 1} step(s) listed after this one would never run; name the next step ('{workflow.Steps[index + 1].StepId}') or remove them"));
-            }
             return;
         }
-        if (!indexById.ContainsKey(step.NextStep))
+        if (!indexById.TryGetValue(step.NextStep, out var target))
         {
             errors.Add(new(path, $"unknown step {JsonValues.Quote(step.NextStep)}{Spelling.DidYouMean(step.NextStep, indexById.Keys)}"));
         }
-        else if (last)
+        else if (target <= index)
         {
-            errors.Add(new(path, $"this is the last step, so nothing runs after it; write null"));
+            errors.Add(new(path, $"'{step.NextStep}' is not listed after this step: next_step may only go forward (a chain that comes back would loop for ever); name a later step, or null to end the run"));
         }
-        else if (workflow.Steps[index + 1].StepId != step.NextStep)
+        else if (target != index + 1 && workflow.Steps.Any(s => s.DependsOn is { Count: > 0 }))
         {
-            errors.Add(new(path, $"steps run in the order they are listed (or as depends_on says), so the step after this one is '{workflow.Steps[index + 1].StepId}'; move step '{step.NextStep}' right after this one, or use depends_on"));
+            errors.Add(new(path, $"next_step jumps past '{workflow.Steps[index + 1].StepId}', and this workflow also orders steps with depends_on; use one of the two"));
         }
     }
 

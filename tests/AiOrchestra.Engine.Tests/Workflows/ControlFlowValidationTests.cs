@@ -176,12 +176,11 @@ public sealed class ControlFlowValidationTests
     }
 
     [Theory]
-    [InlineData("\"c\"", null, "steps[0].next_step: steps run in the order they are listed (or as depends_on says), so the step after this one is 'b'; move step 'c' right after this one, or use depends_on")]
     [InlineData("\"nope\"", null, "steps[0].next_step: unknown step \"nope\"")]
-    [InlineData("null", null, "steps[0].next_step: null ends the run here, so the 2 step(s) listed after this one would never run; name the next step ('b') or remove them")]
-    [InlineData("\"b\"", "\"a\"", "steps[2].next_step: this is the last step, so nothing runs after it; write null")]
+    [InlineData("\"b\"", "\"a\"", "steps[2].next_step: 'a' is not listed after this step: next_step may only go forward (a chain that comes back would loop for ever); name a later step, or null to end the run")]
+    [InlineData("\"a\"", null, "steps[0].next_step: 'a' is not listed after this step: next_step may only go forward (a chain that comes back would loop for ever); name a later step, or null to end the run")]
     [InlineData("5", null, "steps[0].next_step: expected the id of the step that runs next, or null to end the run, got a number (5)")]
-    public void Next_step_reads_as_the_order_listed(string first, string? last, string error)
+    public void Next_step_names_a_later_step_or_null(string first, string? last, string error)
     {
         var lastField = last is null ? "" : $", \"next_step\": {last}";
         var errors = Errors($$"""
@@ -191,6 +190,20 @@ public sealed class ControlFlowValidationTests
             """);
 
         Assert.Equal([error], errors.Select(e => e.StartsWith("steps[0].next_step: unknown step") ? e[..e.IndexOf('"', e.IndexOf('"') + 1)] + "\"" : e));
+    }
+
+    [Theory]
+    [InlineData("\"c\"", null)]
+    [InlineData("null", null)]
+    [InlineData("\"b\"", "null")]
+    public void A_jump_forward_or_an_early_end_is_valid_as_the_original_ran_it(string first, string? last)
+    {
+        var lastField = last is null ? "" : $", \"next_step\": {last}";
+        Assert.Empty(Errors($$"""
+            {"step_id": "a", "step_type": "gmail", "action": "list_messages", "next_step": {{first}}},
+            {"step_id": "b", "step_type": "gmail", "action": "list_messages"},
+            {"step_id": "c", "step_type": "gmail", "action": "list_messages"{{lastField}}}
+            """));
     }
 
     [Fact]

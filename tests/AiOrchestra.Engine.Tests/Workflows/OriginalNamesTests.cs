@@ -102,3 +102,37 @@ public sealed class OriginalNamesTests
         Assert.Contains("no action \"delete_repository\"", error.Message);
     }
 }
+
+/// <summary>The original's next_step chain: from the first step, following next_step until null.</summary>
+public sealed class NextStepChainTests
+{
+    [Fact]
+    public async Task A_chain_that_jumps_past_a_step_runs_the_steps_it_names_and_records_the_other_as_skipped()
+    {
+        var workflow = WorkflowJson.Parse("""
+            {
+              "id": "chained",
+              "steps": [
+                { "id": "first", "type": "template", "action": "render", "params": { "text": "one" }, "next_step": "third" },
+                { "id": "second", "type": "template", "action": "render", "params": { "text": "two" }, "next_step": "third" },
+                { "id": "third", "type": "template", "action": "render", "params": { "text": "{{first_output}} three" }, "next_step": null },
+                { "id": "fourth", "type": "template", "action": "render", "params": { "text": "four" } }
+              ]
+            }
+            """).Workflow!;
+        Assert.Empty(new WorkflowValidator(FakeSteps.Catalog).Validate(workflow));
+        var executor = new AiOrchestra.Engine.Execution.WorkflowExecutor(
+            new AiOrchestra.Engine.Execution.StepCatalog([new AiOrchestra.Engine.Steps.Template.TemplateStep()]), TimeProvider.System);
+
+        var result = await executor.ExecuteAsync(
+            new AiOrchestra.Engine.Execution.RunRequest { RunId = "r", OwnerId = "o", Workflow = workflow },
+            new AiOrchestra.Engine.Tests.Execution.RecordingJournal(), CancellationToken.None);
+
+        Assert.True(result.Success, string.Join("; ", result.Errors));
+        Assert.Equal(["first", "third"], result.Outputs.Keys.Order());
+        Assert.Equal("one three", (string?)result.Outputs["third"]);
+        Assert.Equal(
+            [("first", "Succeeded"), ("second", "Skipped"), ("third", "Succeeded"), ("fourth", "Skipped")],
+            result.Steps.Select(s => (s.StepId, s.Status.ToString())));
+    }
+}
