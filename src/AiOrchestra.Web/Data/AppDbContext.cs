@@ -12,6 +12,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<WorkflowRecord> Workflows => Set<WorkflowRecord>();
     public DbSet<WorkflowVersion> WorkflowVersions => Set<WorkflowVersion>();
     public DbSet<PromptRecord> Prompts => Set<PromptRecord>();
+    public DbSet<PromptVersion> PromptVersions => Set<PromptVersion>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
@@ -33,13 +34,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new WorkflowVersion.Configuration());
         builder.ApplyConfiguration(new PromptRecord.Configuration());
         builder.ApplyConfiguration(new Run.Configuration());
+        builder.ApplyConfiguration(new PromptVersion.Configuration());
         builder.ApplyConfiguration(new RunStep.Configuration());
         builder.ApplyConfiguration(new RunStepItem.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(Run), typeof(RunStep), typeof(RunStepItem) })
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

@@ -17,6 +17,9 @@ public sealed class PromptRecord
     public string? SystemPrompt { get; set; }
     public string? Model { get; set; }
     public double? Temperature { get; set; }
+    /// <summary>The number of the latest of its <see cref="PromptVersion"/>s.</summary>
+    public int CurrentVersion { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

@@ -51,6 +51,14 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time)
             record.Model = prompt.Model;
             record.Temperature = prompt.Temperature;
             record.UpdatedAt = now;
+            record.CurrentVersion++;
+            // the record's id is needed for its version: a new record is written first, inside the same transaction
+            await db.SaveChangesAsync(cancellationToken);
+            db.PromptVersions.Add(new PromptVersion
+            {
+                PromptRecordId = record.Id, Number = record.CurrentVersion, Name = prompt.Name, Description = prompt.Description,
+                Template = prompt.Template, SystemPrompt = prompt.SystemPrompt, Model = prompt.Model, Temperature = prompt.Temperature, SavedAt = now,
+            });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new PromptSaveResult(ToStored(record), [], SaveOutcome.Saved);
@@ -80,6 +88,19 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time)
             .OrderBy(p => p.TemplateId)
             .ToListAsync(cancellationToken);
         return records.Select(ToStored).ToList();
+    }
+
+    /// <summary>The owner's prompt's saved versions, newest first; null when there is no such prompt.</summary>
+    public async Task<IReadOnlyList<PromptVersion>?> VersionsAsync(string ownerId, string templateId, CancellationToken cancellationToken)
+    {
+        var recordId = await db.Prompts.AsNoTracking().Where(p => p.OwnerId == ownerId && p.TemplateId == templateId)
+            .Select(p => (long?)p.Id).FirstOrDefaultAsync(cancellationToken);
+        if (recordId is null)
+        {
+            return null;
+        }
+        return await db.PromptVersions.AsNoTracking().Where(v => v.PromptRecordId == recordId)
+            .OrderByDescending(v => v.Number).ToListAsync(cancellationToken);
     }
 
     /// <summary>Deletes the owner's prompt; false when there was none.</summary>

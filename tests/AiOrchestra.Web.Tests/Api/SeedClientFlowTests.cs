@@ -117,6 +117,11 @@ public class SeedClientFlowTests(ApiFactory app) : IClassFixture<ApiFactory>
         Assert.Equal(("You write for {audience}.", "gpt-4o", 0.3), ((string?)stored["system_prompt"], (string?)stored["model"], (double)stored["temperature"]!));
         // our own shape keeps refusing a taken id
         await (await client.PostAsJsonAsync("/api/prompts", new { template_id = "outline", template = "x" })).ProblemAsync(HttpStatusCode.Conflict);
+        // nothing is lost: the replaced text is the prompt's version 1
+        var versions = (await (await client.GetAsync("/api/prompts/outline/versions")).JsonAsync()).AsArray();
+        Assert.Equal([2, 1], versions.Select(v => (int)v!["version"]!));
+        Assert.Equal("Outline a post about {topic}.", (string?)versions[1]!["template"]);
+        await (await client.GetAsync("/api/prompts/nobody/versions")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

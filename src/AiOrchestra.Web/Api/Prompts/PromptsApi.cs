@@ -45,6 +45,7 @@ public static class PromptsApi
         group.MapPost("/", CreateAsync).WithSummary("Create a prompt template");
         group.MapPut("/{id}", UpdateAsync).WithSummary("Replace a prompt template");
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a prompt template");
+        group.MapGet("/{id}/versions", VersionsAsync).WithSummary("Every saved version of a prompt template, newest first");
         group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables");
         return app;
     }
@@ -100,6 +101,16 @@ public static class PromptsApi
             _ => ApiProblems.Invalid(saved.Errors, "The prompt was not saved; fix the fields listed under 'errors'."),
         };
     }
+
+    /// <summary>One saved version of a prompt.</summary>
+    public sealed record PromptVersionJson(
+        int Version, string Name, string? Description, string Template, string? SystemPrompt, string? Model, double? Temperature, DateTimeOffset SavedAt);
+
+    private static async Task<Results<Ok<List<PromptVersionJson>>, ProblemHttpResult>> VersionsAsync(
+        string id, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken) =>
+        await store.VersionsAsync(user.OwnerId(), id, cancellationToken) is { } versions
+            ? TypedResults.Ok(versions.Select(v => new PromptVersionJson(v.Number, v.Name, v.Description, v.Template, v.SystemPrompt, v.Model, v.Temperature, v.SavedAt)).ToList())
+            : NotFound(id);
 
     /// <summary>The original AI-Orchestra's clients read <c>{"status": "success"}</c>.</summary>
     public sealed record Deleted(string Status, string TemplateId);
