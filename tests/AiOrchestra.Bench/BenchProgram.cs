@@ -5,7 +5,7 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,hook,api,logs] [--runs N]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,hook,api,logs,schedule] [--runs N]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// </summary>
 internal static class BenchProgram
@@ -208,6 +208,21 @@ internal static class BenchProgram
             var pageP99 = Percentiles.Of(pages, 99);
             rows.Add(Row.Info($"Logs page, first page, {stored:N0} runs stored: p50", Row.Format(Percentiles.Of(pages, 50), "ms")));
             rows.Add(Row.Check($"Logs page, first page: p99 ({pages.Count} requests, one at a time)", pageP99, "ms", "< 50 ms", pageP99 < 50));
+        }
+
+        // last: its schedules keep firing every minute once saved, so nothing is measured after it
+        if (Measures("schedule"))
+        {
+            var minutes = quick ? 1 : 3;
+            Console.WriteLine($"Schedule accuracy: {Scenarios.ScheduleCount:N0} schedules due every minute, over {minutes} minute(s)...");
+            var (lateness, twice, _) = await bench.ScheduleAccuracyAsync(minutes);
+            var expected = Scenarios.ScheduleCount * minutes;
+            var max = lateness.Count == 0 ? double.NaN : lateness.Max();
+            rows.Add(Row.Check($"Schedules: {Scenarios.ScheduleCount:N0} due each minute, over {minutes} minute(s): runs queued / due times",
+                lateness.Count, "runs", $"{expected:N0}", lateness.Count == expected));
+            rows.Add(Row.Check("Same: queued after the due time, p50 / p99 / max (max shown)", max, "ms",
+                $"within 1 s (p50 {Row.Format(Percentiles.Of(lateness, 50), "ms")}, p99 {Row.Format(Percentiles.Of(lateness, 99), "ms")})", max < 1000));
+            rows.Add(new Row("Same: due times fired more than once", twice.ToString(CultureInfo.InvariantCulture), "0", twice == 0 ? "met" : "MISSED"));
         }
 
         var failed = bench.CountNotSucceeded(Scenarios.OfflineWorkflow) + bench.CountNotSucceeded(Scenarios.HttpWorkflow)
