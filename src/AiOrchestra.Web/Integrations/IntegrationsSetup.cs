@@ -1,6 +1,7 @@
 using AiOrchestra.Web.Settings;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Ai;
+using AiOrchestra.Engine.Steps.Connectors;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
@@ -29,7 +30,7 @@ public static class IntegrationsSetup
     {
         services.TryAddSingleton(TimeProvider.System);
         // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
-        services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key)));
+        services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key), sp.GetService<ConnectorSet>()?.CredentialKeys));
 
         // The model providers of the LLM steps, one HTTP pipeline each. LLM answers take long: generous attempt and total
         // timeouts (the step's timeout_seconds can be shorter).
@@ -80,7 +81,7 @@ public static class IntegrationsSetup
     /// <c>&lt;Section&gt;:Resilience</c> (both bind <see cref="HttpStandardResilienceOptions"/>, e.g.
     /// <c>Integrations__Resilience__Retry__MaxRetryAttempts</c>).
     /// </summary>
-    private static void AddProviderClient(
+    internal static void AddProviderClient(
         IServiceCollection services, IConfiguration configuration, string name, string section, TimeSpan attemptTimeout, TimeSpan totalTimeout)
     {
         var client = services.AddHttpClient(name)

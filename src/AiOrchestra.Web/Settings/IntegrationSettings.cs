@@ -1,4 +1,5 @@
 using AiOrchestra.Engine.Steps.Ai;
+using AiOrchestra.Engine.Steps.Connectors;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
@@ -44,8 +45,20 @@ public interface IIntegrationCheck
 /// the same way the steps read them: configuration (environment variables, appsettings) wins over a value stored from
 /// the Settings page.
 /// </summary>
-public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore store, IConfiguration configuration)
+public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore store, IConfiguration configuration, ConnectorSet? connectors = null)
 {
+    /// <summary>The built-in integrations, then each loaded connector with its credentials and its server.</summary>
+    public IReadOnlyList<Integration> Integrations { get; } =
+    [
+        .. All,
+        .. (connectors?.Connectors ?? []).Select(c => new Integration(c.Name, $"{c.Title} (connector {Path.GetFileName(c.File)})",
+            c.Credentials.Select(credential => new IntegrationSecret(c.CredentialKey(credential.Name), credential.Label)).ToList(),
+            [new IntegrationSetting(c.BaseUrlKey, "Server", c.BaseUrl)])),
+    ];
+
+    /// <summary>The connectors folder's files that did not load, and why.</summary>
+    public IReadOnlyList<string> ConnectorProblems => connectors?.Problems ?? [];
+
     /// <summary>
     /// The integrations with their secrets' labels (the keys are exactly <see cref="IntegrationSecrets.Keys"/>) and
     /// their other settings with the defaults the steps' options have.
@@ -77,7 +90,7 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
                 !string.IsNullOrWhiteSpace(server["Token"])))
             .ToList();
 
-    public static bool IsKnownKey(string key) => IntegrationSecrets.Keys.Contains(key);
+    public bool IsKnownKey(string key) => secrets.AllKeys.Contains(key);
 
     public SecretSource SourceOf(string key) =>
         secrets.FromConfiguration(key) is not null ? SecretSource.Environment

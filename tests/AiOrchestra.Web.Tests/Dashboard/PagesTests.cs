@@ -285,6 +285,26 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
         Assert.Equal("secret_notion_token_1234", _host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().Find("Notion:Token"));
     }
 
+    [Fact]
+    public async Task Settings_lists_each_connector_with_its_credentials_and_stores_them_like_the_integrations()
+    {
+        var (_, client) = await NewUserAsync();
+        var stored = await client.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = "Connectors:slack:token", ["Value"] = "xoxb-settings-test-5678" }, "/Settings");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        var html = await stored.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("xoxb-settings-test", html);
+        var slack = HtmlClient.Parse(html).GetElementById("integration-slack")!;
+        Assert.Contains("Slack (connector slack.json)", slack.TextContent);
+        Assert.Contains("Bot token", slack.TextContent);
+        Assert.Contains("••••••••5678", slack.TextContent);
+        Assert.Contains("https://slack.com/api", slack.TextContent);
+        Assert.NotNull(HtmlClient.Parse(html).GetElementById("integration-linear"));
+        Assert.Equal("xoxb-settings-test-5678", _host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().Find("Connectors:slack:token"));
+        // a key no integration or connector reads is refused
+        var unknown = await client.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = "Connectors:nobody:token", ["Value"] = "x" }, "/Settings");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
+
     [Theory]
     [InlineData("[x](javascript:alert(1))")]
     [InlineData("[x](JaVaScRiPt:alert(1))")]

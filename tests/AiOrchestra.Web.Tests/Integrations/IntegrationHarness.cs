@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Prompts;
+using AiOrchestra.Web.Connectors;
 using AiOrchestra.Web.Integrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +45,8 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     /// A harness whose every provider points at <paramref name="baseUrl"/>; <paramref name="settings"/> override
     /// (a null value removes a setting, e.g. a missing key).
     /// </summary>
-    public static IntegrationHarness Create(string baseUrl, IDictionary<string, string?>? settings = null)
+    /// <param name="connectorsFolder">When given, the connector files of that folder are loaded as the app loads them.</param>
+    public static IntegrationHarness Create(string baseUrl, IDictionary<string, string?>? settings = null, string? connectorsFolder = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -76,10 +78,16 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         services.AddSingleton<IPromptLibrary>(prompts);
         services.AddIntegrations(configuration);
+        if (connectorsFolder is not null)
+        {
+            services.AddConnectors(configuration, connectorsFolder);
+        }
         return new IntegrationHarness(services.BuildServiceProvider(), logs, prompts);
     }
 
     public T Service<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public IEnumerable<T> Services<T>() where T : notnull => _services.GetServices<T>();
 
     public IStepType Step(string name) => _services.GetServices<IStepType>().Single(t => t.Name == name);
 

@@ -8,7 +8,7 @@ namespace AiOrchestra.Engine.Steps.Integrations;
 /// <c>OpenAI__ApiKey</c>), then, when the host gives one, a stored value (the Settings page's encrypted store).
 /// It also knows every secret's value so error texts can be scrubbed of them.
 /// </summary>
-public sealed class IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null)
+public sealed class IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null, IReadOnlyList<string>? connectorKeys = null)
 {
     // Credentials obtained at run time (OAuth access tokens) are masked like configured ones.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _issued = new(StringComparer.Ordinal);
@@ -16,6 +16,9 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
     /// <summary>Every credential setting the integrations read.</summary>
     public static readonly IReadOnlyList<string> Keys =
         ["OpenAI:ApiKey", "Anthropic:ApiKey", "Local:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
+
+    /// <summary>Every credential setting, the connectors' (<c>Connectors:slack:token</c>) included.</summary>
+    public IReadOnlyList<string> AllKeys { get; } = [.. Keys, .. connectorKeys ?? []];
 
     private const string Mask = "[secret]";
 
@@ -51,7 +54,7 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
         {
             text = text.Replace(issued, Mask, StringComparison.Ordinal);
         }
-        foreach (var key in Keys)
+        foreach (var key in AllKeys)
         {
             // A very short value would mask ordinary words; real keys and tokens are long.
             if (Find(key) is { Length: >= 6 } value)

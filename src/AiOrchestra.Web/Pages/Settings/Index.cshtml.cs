@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,9 +8,13 @@ namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
 public sealed class IndexModel(
-    IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, ILogger<IndexModel> log) : PageModel
+    IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
+    ILogger<IndexModel> log) : PageModel
 {
     public IntegrationSettings Settings => settings;
+
+    /// <summary>Connector files that did not load and step types refused for a taken name, each with its reason.</summary>
+    public IEnumerable<string> StepTypeProblems => settings.ConnectorProblems.Concat(catalog.Refused.Select(r => r.Reason));
 
     public string? Message { get; private set; }
     public string? TestedIntegration { get; private set; }
@@ -48,7 +53,7 @@ public sealed class IndexModel(
     {
         // read from the form, not bound as an argument: MVC's trace log writes handler arguments out
         var value = Request.Form["Value"].ToString();
-        if (!IntegrationSettings.IsKnownKey(key))
+        if (!settings.IsKnownKey(key))
         {
             return BadRequest($"'{key}' is not an integration setting.");
         }
