@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Plugins;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,12 +10,15 @@ namespace AiOrchestra.Web.Pages.Settings;
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
 public sealed class IndexModel(
     IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
-    ILogger<IndexModel> log) : PageModel
+    PluginSet plugins, ILogger<IndexModel> log) : PageModel
 {
     public IntegrationSettings Settings => settings;
 
-    /// <summary>Connector files that did not load and step types refused for a taken name, each with its reason.</summary>
-    public IEnumerable<string> StepTypeProblems => settings.ConnectorProblems.Concat(catalog.Refused.Select(r => r.Reason));
+    /// <summary>Connector files and plugins that did not load and step types refused for a taken name, each with its reason.</summary>
+    public IEnumerable<string> StepTypeProblems => settings.ConnectorProblems.Concat(plugins.Problems).Concat(catalog.Refused.Select(r => r.Reason));
+
+    /// <summary>The step types plugins added, with the plugin each came from.</summary>
+    public IEnumerable<PluginStep> PluginSteps => catalog.Types.OfType<PluginStep>();
 
     public string? Message { get; private set; }
     public string? TestedIntegration { get; private set; }
