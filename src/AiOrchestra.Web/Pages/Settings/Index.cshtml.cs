@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Connectors;
+using AiOrchestra.Web.History;
 using AiOrchestra.Web.Plugins;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Mvc;
@@ -10,8 +12,14 @@ namespace AiOrchestra.Web.Pages.Settings;
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
 public sealed class IndexModel(
     IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
-    PluginSet plugins, ILogger<IndexModel> log) : PageModel
+    PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log) : PageModel
 {
+    /// <summary>The connectors loaded at start-up (a saved or replaced file counts from the next start).</summary>
+    public ConnectorSet Connectors => connectors;
+
+    /// <summary>Why an uploaded connector file was refused, each naming its field.</summary>
+    public IReadOnlyList<string> ConnectorErrors { get; private set; } = [];
+
     public IntegrationSettings Settings => settings;
 
     /// <summary>Connector files and plugins that did not load and step types refused for a taken name, each with its reason.</summary>
@@ -70,6 +78,50 @@ public sealed class IndexModel(
         Message = settings.SourceOf(key) == SecretSource.Environment
             ? $"Stored {key}; the value from the environment is still the one used."
             : $"Stored {key}.";
+        return Page();
+    }
+
+    /// <summary>
+    /// An administrator uploads a connector file: checked as the start-up checks it, then saved in the connectors folder
+    /// under its connector's name (never the uploaded file's name); it becomes a step type at the next start.
+    /// </summary>
+    public async Task<IActionResult> OnPostUploadConnectorAsync(IFormFile? file, CancellationToken cancellationToken)
+    {
+        if (!await administrators.IsAdministratorAsync(User.FindFirstValue(ClaimTypes.NameIdentifier), cancellationToken))
+        {
+            return StatusCode(StatusCodes.Status403Forbidden, "Only the administrator can add connectors.");
+        }
+        if (file is null || file.Length == 0)
+        {
+            ConnectorErrors = ["Choose a connector JSON file to upload."];
+            return Page();
+        }
+        if (file.Length > ConnectorFile.MaxBytes)
+        {
+            ConnectorErrors = [$"The file is {file.Length / 1024} KB; a connector file may be at most {ConnectorFile.MaxBytes / 1024} KB."];
+            return Page();
+        }
+        using var reader = new StreamReader(file.OpenReadStream());
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        var (connector, errors) = ConnectorFile.Read(file.FileName, text);
+        if (connector is null)
+        {
+            ConnectorErrors = errors;
+            return Page();
+        }
+        var loaded = connectors.Connectors.FirstOrDefault(c => c.Name == connector.Name);
+        if (loaded is null && catalog.Find(connector.Name) is { } taken)
+        {
+            ConnectorErrors = [$"{Path.GetFileName(file.FileName)}: connector: \"{connector.Name}\" is already a step type ({taken.Description}); choose another name"];
+            return Page();
+        }
+        var target = loaded?.File ?? Path.Combine(connectors.Folder, connector.Name + ".json");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await System.IO.File.WriteAllTextAsync(target, text, cancellationToken);
+        log.LogInformation("Connector {Connector} saved to {File} from the Settings page", connector.Name, target);
+        Message = loaded is null
+            ? $"Saved {Path.GetFileName(target)}: restart the app to add the step type \"{connector.Name}\" ({connector.Actions.Count} action(s)); its credentials then appear here."
+            : $"Replaced {Path.GetFileName(target)}: restart the app to use the new version of \"{connector.Name}\".";
         return Page();
     }
 
