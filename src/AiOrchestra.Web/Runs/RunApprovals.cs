@@ -29,6 +29,23 @@ public sealed class RunApprovals(IDbContextFactory<AppDbContext> dbs, RunWriter 
         return result;
     }
 
+    /// <summary>The owner's run's status, or null for no such run of theirs.</summary>
+    internal async Task<RunStatus?> StatusAsync(string ownerId, string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.Runs.Where(r => r.Id == runId && r.OwnerId == ownerId).Select(r => (RunStatus?)r.Status).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>What the owner's waiting run waits for, in step order (empty when it does not wait).</summary>
+    internal async Task<List<RunWait>> WaitsAsync(string ownerId, string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.RunWaits.AsNoTracking()
+            .Where(w => w.RunId == runId && db.Runs.Any(r => r.Id == runId && r.OwnerId == ownerId && r.Status == RunStatus.Waiting))
+            .OrderBy(w => w.StepIndex)
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>Why an answer was not taken, in a sentence, for a 409 or the page.</summary>
     internal static string Refusal(string runId, AnswerResult result) => result.Outcome switch
     {
