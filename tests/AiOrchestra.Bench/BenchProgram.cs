@@ -5,7 +5,7 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,hook,api,logs] [--runs N]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,hook,flow,api,logs,schedule] [--runs N]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// </summary>
 internal static class BenchProgram
@@ -178,6 +178,23 @@ internal static class BenchProgram
             rows.Add(Row.Info("Webhook: runs stored", (bench.CountRuns(Scenarios.WebhookWorkflow) - runsBefore).ToString("N0", CultureInfo.InvariantCulture)));
         }
 
+        // issue 12: control flow through the execute API, 10 clients
+        if (Measures("flow"))
+        {
+            Console.WriteLine("Control flow: a 100-item loop and a 10-branch fan-out...");
+            await bench.PrepareFlowAsync();
+            foreach (var (workflowId, what) in new[]
+            {
+                (Scenarios.LoopWorkflow, $"{Scenarios.LoopItems}-item for_each of template steps (each item stored as it finishes) and one step after it"),
+                (Scenarios.FanOutWorkflow, $"{Scenarios.Branches}-branch parallel fan-out of template steps between a first step and a join"),
+            })
+            {
+                var flow = await bench.ExecuteAsync(workflowId, 10, TimeSpan.FromSeconds(quick ? 0.5 : 3), TimeSpan.FromSeconds(quick ? 1 : 10));
+                rows.Add(Row.Info($"{what}, through execute (wait: true), 10 clients: runs/s, p50 / p99 ({flow.Latencies.Count:N0} calls, {flow.Failures} failed)",
+                    $"{Row.Format(flow.PerSecond, "runs/s")}, {Row.Format(Percentiles.Of(flow.Latencies, 50), "ms")} / {Row.Format(Percentiles.Of(flow.Latencies, 99), "ms")}"));
+            }
+        }
+
         // 5. API under 50 concurrent clients, with every run above stored
         if (Measures("api"))
         {
@@ -210,8 +227,24 @@ internal static class BenchProgram
             rows.Add(Row.Check($"Logs page, first page: p99 ({pages.Count} requests, one at a time)", pageP99, "ms", "< 50 ms", pageP99 < 50));
         }
 
+        // last: its schedules keep firing every minute once saved, so nothing is measured after it
+        if (Measures("schedule"))
+        {
+            var minutes = quick ? 1 : 3;
+            Console.WriteLine($"Schedule accuracy: {Scenarios.ScheduleCount:N0} schedules due every minute, over {minutes} minute(s)...");
+            var (lateness, twice, _) = await bench.ScheduleAccuracyAsync(minutes);
+            var expected = Scenarios.ScheduleCount * minutes;
+            var max = lateness.Count == 0 ? double.NaN : lateness.Max();
+            rows.Add(Row.Check($"Schedules: {Scenarios.ScheduleCount:N0} due each minute, over {minutes} minute(s): runs queued / due times",
+                lateness.Count, "runs", $"{expected:N0}", lateness.Count == expected));
+            rows.Add(Row.Check("Same: queued after the due time, p50 / p99 / max (max shown)", max, "ms",
+                $"within 1 s (p50 {Row.Format(Percentiles.Of(lateness, 50), "ms")}, p99 {Row.Format(Percentiles.Of(lateness, 99), "ms")})", max < 1000));
+            rows.Add(new Row("Same: due times fired more than once", twice.ToString(CultureInfo.InvariantCulture), "0", twice == 0 ? "met" : "MISSED"));
+        }
+
         var failed = bench.CountNotSucceeded(Scenarios.OfflineWorkflow) + bench.CountNotSucceeded(Scenarios.HttpWorkflow)
-            + bench.CountNotSucceeded(Scenarios.EndToEndWorkflow) + bench.CountNotSucceeded(Scenarios.WebhookWorkflow);
+            + bench.CountNotSucceeded(Scenarios.EndToEndWorkflow) + bench.CountNotSucceeded(Scenarios.WebhookWorkflow)
+            + bench.CountNotSucceeded(Scenarios.LoopWorkflow) + bench.CountNotSucceeded(Scenarios.FanOutWorkflow);
         rows.Add(new Row("Bench runs that did not succeed", failed.ToString(CultureInfo.InvariantCulture), "0", failed == 0 ? "met" : "MISSED"));
 
         var table = Render(rows, quick);

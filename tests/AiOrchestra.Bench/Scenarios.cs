@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Bench;
 
 /// <summary>The measurements, each against the running app: runs go in through <see cref="RunQueue"/> as the API's execute does.</summary>
-internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, string databaseFile)
+internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient api, string databaseFile)
 {
     public const string OfflineWorkflow = "bench_offline";
     public const string HttpWorkflow = "bench_http";

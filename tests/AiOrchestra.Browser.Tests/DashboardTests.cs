@@ -216,6 +216,65 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Steps_reorder_by_drag_and_drop_and_the_palette_inserts_by_drag_or_keyboard()
+    {
+        var page = await SignedInPageAsync();
+        // tall enough that every step and the palette are in view: a drag happens where the pointer can reach
+        await page.SetViewportSizeAsync(1280, 3000);
+        await page.GotoAsync("/Workflows/Edit");
+        await page.GetByLabel("Workflow id").FillAsync("drag_demo");
+        // a new workflow starts with one step
+        await page.Locator("#s0-id").FillAsync("first");
+        await page.Locator("#cmd-add").ClickAsync();
+        await page.Locator("#s1-id").FillAsync("second");
+        await page.Locator("#cmd-add").ClickAsync();
+        await page.Locator("#s2-id").FillAsync("third");
+
+        // drag the third step by its handle above the first: the editor is redrawn in the new order
+        await Drag(page, page.Locator("#editor-step-2 .drag-handle"), page.Locator("#editor-step-0 .step-bar"), above: true);
+        await Assertions.Expect(page.Locator("#s0-id")).ToHaveValueAsync("third");
+        await Assertions.Expect(page.Locator("#s1-id")).ToHaveValueAsync("first");
+        await Assertions.Expect(page.Locator("#s2-id")).ToHaveValueAsync("second");
+
+        // drag the http type from the palette between the first and second steps
+        await Drag(page, page.Locator("[data-palette] li[data-step-type='http']"), page.Locator("#editor-step-1 .step-bar"), above: true);
+        await Assertions.Expect(page.Locator("li.step-editor")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("#s1-type")).ToHaveValueAsync("http");
+        await Assertions.Expect(page.Locator("#s1-p-url")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#s2-id")).ToHaveValueAsync("first");
+
+        // the keyboard path: choose a type and a place, press Insert; the new step's id takes the focus
+        await page.Locator("#palette-type").SelectOptionAsync("template");
+        await page.Locator("#palette-at").SelectOptionAsync("0");
+        await page.Locator("#cmd-insert").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("li.step-editor")).ToHaveCountAsync(5);
+        await ExpectFocus(page, "s0-id");
+        await Assertions.Expect(page.Locator("#s1-id")).ToHaveValueAsync("third");
+        await Shot(page, "visual-editor");
+    }
+
+    /// <summary>A pointer drag in small moves with short pauses, as a person makes it (SortableJS follows pointer events and animates each swap).</summary>
+    private static async Task Drag(IPage page, ILocator from, ILocator to, bool above)
+    {
+        var start = (await from.BoundingBoxAsync())!;
+        var target = (await to.BoundingBoxAsync())!;
+        var (x, y) = (start.X + start.Width / 2, start.Y + start.Height / 2);
+        await page.Mouse.MoveAsync(x, y);
+        await page.Mouse.DownAsync();
+        var endX = target.X + target.Width / 2;
+        var endY = above ? target.Y + 2 : target.Y + target.Height - 2;
+        const int moves = 30;
+        for (var move = 1; move <= moves; move++)
+        {
+            await page.Mouse.MoveAsync(x + (endX - x) * move / moves, y + (endY - y) * move / moves);
+            await page.WaitForTimeoutAsync(15);
+        }
+        await page.WaitForTimeoutAsync(200);
+        await page.Mouse.UpAsync();
+    }
+
+    [Fact]
     public async Task On_a_phone_chart_labels_are_readable_and_log_cells_name_their_column()
     {
         var page = await SignedInPageAsync();

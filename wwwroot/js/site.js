@@ -69,4 +69,47 @@ document.documentElement.classList.remove('no-js');
             done();
         }
     });
+    // Steps reorder by drag and drop (SortableJS), and the palette's types drop in as new steps. A drop submits the
+    // editor form with the move or insert as its command, exactly as the ↑ ↓ and Insert buttons do, so the server
+    // redraws the editor and every path also works from the keyboard and without script.
+    function enableDragAndDrop() {
+        if (typeof Sortable === 'undefined') {
+            return;
+        }
+        document.querySelectorAll('[data-sortable]:not([data-sortable-ready])').forEach(function (list) {
+            list.setAttribute('data-sortable-ready', '');
+            var form = list.closest('form');
+            var move = form && form.querySelector('#cmd-move');
+            var insert = form && form.querySelector('#cmd-insert');
+            if (!move || !insert) {
+                return;
+            }
+            Sortable.create(list, {
+                handle: '.drag-handle', draggable: 'li', forceFallback: true, animation: 120,
+                group: { name: 'steps', put: ['palette'] },
+                onEnd: function (event) {
+                    if (event.to === list && event.oldIndex !== event.newIndex) {
+                        move.value = 'move-' + event.oldIndex + '-' + event.newIndex;
+                        form.requestSubmit(move);
+                    }
+                },
+                onAdd: function (event) {
+                    var at = 0;
+                    for (var sibling = event.item.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+                        at++;
+                    }
+                    form.querySelector('#palette-type').value = event.item.getAttribute('data-step-type');
+                    form.querySelector('#palette-at').value = String(at);
+                    event.item.remove();
+                    form.requestSubmit(insert);
+                }
+            });
+            var palette = form.querySelector('[data-palette]');
+            if (palette) {
+                Sortable.create(palette, { group: { name: 'palette', pull: 'clone', put: false }, sort: false, forceFallback: true, animation: 120 });
+            }
+        });
+    }
+    document.addEventListener('DOMContentLoaded', enableDragAndDrop);
+    document.addEventListener('htmx:after:settle', enableDragAndDrop);
 })();

@@ -19,6 +19,8 @@ public sealed partial class TriggerScheduler(
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private const int MaxDueTimesPerPass = 1000;
+    private const int ChunkSize = 250;
+    private const int QueueConcurrency = 32;
 
     private readonly SemaphoreSlim _pass = new(1, 1);
     private static readonly TimeSpan CleanEvery = TimeSpan.FromMinutes(10);
@@ -83,13 +85,36 @@ public sealed partial class TriggerScheduler(
             .OrderBy(t => t.NextDueAt)
             .Take(MaxDueTimesPerPass)
             .ToListAsync(cancellationToken);
-        foreach (var state in due)
+        // many schedules share a due time (every minute on the minute): claim a chunk of them in one transaction, queue
+        // their runs together (the run writer commits them in a few batches), then record them in one transaction, so a
+        // thousand schedules fire within a second instead of one commit after another
+        foreach (var chunk in due.Chunk(ChunkSize))
         {
-            await FireAsync(db, state, now, cancellationToken);
+            var firings = await ClaimAsync(db, chunk, now, cancellationToken);
+            var queued = new EnqueueResult[firings.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, firings.Count), new ParallelOptions { MaxDegreeOfParallelism = QueueConcurrency, CancellationToken = cancellationToken },
+                async (index, token) => queued[index] = await QueueAsync(firings[index], token));
+            await RecordAsync(db, firings, queued, cancellationToken);
         }
     }
 
-    private async Task FireAsync(AppDbContext db, TriggerState state, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>A due time claimed for a trigger, to be queued.</summary>
+    private sealed record Firing(TriggerState State, WorkflowTrigger Trigger, DateTimeOffset DueAt, string Key);
+
+    /// <summary>Moves each trigger's due time on and claims the due times to fire, in one transaction.</summary>
+    private async Task<List<Firing>> ClaimAsync(AppDbContext db, TriggerState[] states, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var firings = new List<Firing>(states.Length);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var state in states)
+        {
+            await PlanAsync(db, state, now, firings, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return firings;
+    }
+
+    private async Task PlanAsync(AppDbContext db, TriggerState state, DateTimeOffset now, List<Firing> firings, CancellationToken cancellationToken)
     {
         var found = await workflows.FindAsync(db, state, cancellationToken);
         if (found is not { Trigger: var trigger })
@@ -130,7 +155,15 @@ public sealed partial class TriggerScheduler(
         }
         foreach (var at in fire)
         {
-            await FireOnceAsync(db, state, trigger, at, cancellationToken);
+            var key = "due:" + Stamp(at);
+            var claimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO trigger_firings (trigger_state_id, key, run_id, created_at) VALUES ({state.Id}, {key}, NULL, {now.ToUnixTimeMilliseconds()})
+                ON CONFLICT (trigger_state_id, key) DO NOTHING
+                """, cancellationToken);
+            if (claimed > 0)
+            {
+                firings.Add(new Firing(state, trigger, at, key));
+            }
         }
         if (note is not null)
         {
@@ -139,37 +172,40 @@ public sealed partial class TriggerScheduler(
         }
     }
 
-    private async Task FireOnceAsync(AppDbContext db, TriggerState state, WorkflowTrigger trigger, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    private async Task<EnqueueResult> QueueAsync(Firing firing, CancellationToken cancellationToken)
     {
-        var key = "due:" + Stamp(dueAt);
-        var now = time.GetUtcNow();
-        var claimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO trigger_firings (trigger_state_id, key, run_id, created_at) VALUES ({state.Id}, {key}, NULL, {now.ToUnixTimeMilliseconds()})
-            ON CONFLICT (trigger_state_id, key) DO NOTHING
-            """, cancellationToken);
-        if (claimed == 0)
-        {
-            return;
-        }
         var inputs = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        foreach (var (name, value) in trigger.Variables)
+        foreach (var (name, value) in firing.Trigger.Variables)
         {
             inputs[name] = value?.DeepClone();
         }
-        inputs[WorkflowTrigger.Variable] = new JsonObject { ["due_at"] = Stamp(dueAt) };
-        var queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Schedule(state.TriggerId), cancellationToken);
-        if (!queued.Succeeded)
+        inputs[WorkflowTrigger.Variable] = new JsonObject { ["due_at"] = Stamp(firing.DueAt) };
+        return await queue.EnqueueAsync(firing.State.OwnerId, firing.State.WorkflowId, inputs, RunOrigin.Schedule(firing.State.TriggerId), cancellationToken);
+    }
+
+    /// <summary>Records on each claim and trigger the run it started, or why none was, in one transaction.</summary>
+    private async Task RecordAsync(AppDbContext db, List<Firing> firings, EnqueueResult[] queued, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        for (var index = 0; index < firings.Count; index++)
         {
-            var error = $"the run due at {Stamp(dueAt)} was not started: {string.Join(" ", queued.Errors)}";
-            LogNotStarted(state.WorkflowId, state.TriggerId, error);
+            var (state, _, dueAt, key) = firings[index];
+            if (!queued[index].Succeeded)
+            {
+                var error = $"the run due at {Stamp(dueAt)} was not started: {string.Join(" ", queued[index].Errors)}";
+                LogNotStarted(state.WorkflowId, state.TriggerId, error);
+                await db.TriggerStates.Where(t => t.Id == state.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastError, error).SetProperty(t => t.LastErrorAt, now), cancellationToken);
+                continue;
+            }
+            var runId = queued[index].RunId;
+            await db.TriggerFirings.Where(f => f.TriggerStateId == state.Id && f.Key == key)
+                .ExecuteUpdateAsync(s => s.SetProperty(f => f.RunId, runId), cancellationToken);
             await db.TriggerStates.Where(t => t.Id == state.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastError, error).SetProperty(t => t.LastErrorAt, now), cancellationToken);
-            return;
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastFiredAt, now).SetProperty(t => t.LastRunId, runId), cancellationToken);
         }
-        await db.TriggerFirings.Where(f => f.TriggerStateId == state.Id && f.Key == key)
-            .ExecuteUpdateAsync(s => s.SetProperty(f => f.RunId, queued.RunId), cancellationToken);
-        await db.TriggerStates.Where(t => t.Id == state.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastFiredAt, now).SetProperty(t => t.LastRunId, queued.RunId), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>

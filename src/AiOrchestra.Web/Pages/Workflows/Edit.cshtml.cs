@@ -21,9 +21,20 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
     [BindProperty]
     public WorkflowForm Form { get; set; } = new();
 
-    /// <summary>Which editor button was pressed: save, refresh, add, remove-N, up-N, down-N.</summary>
+    /// <summary>
+    /// Which editor command was given: save, refresh, add, remove-N, up-N, down-N, move-FROM-TO (a step dragged to
+    /// another place) or insert (a step of <see cref="InsertType"/> at <see cref="InsertAt"/>, from the palette).
+    /// </summary>
     [BindProperty]
     public string? Command { get; set; }
+
+    /// <summary>The palette's step type to insert.</summary>
+    [BindProperty]
+    public string? InsertType { get; set; }
+
+    /// <summary>The palette's position to insert at: 0 puts the new step first, the step count last.</summary>
+    [BindProperty]
+    public int? InsertAt { get; set; }
 
     [BindProperty]
     public string? Json { get; set; }
@@ -261,11 +272,26 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
         var index = dash > 0 && int.TryParse(command[(dash + 1)..], out var n) ? n : -1;
         var verb = dash > 0 ? command[..dash] : command;
         var steps = Form.Steps;
+        var moveFrom = -1;
+        if (verb.StartsWith("move-", StringComparison.Ordinal) && int.TryParse(verb["move-".Length..], out var from))
+        {
+            (verb, moveFrom) = ("move", from);
+        }
         switch (verb)
         {
             case "add":
                 steps.Add(NewStep(steps.Count));
                 FocusId = $"s{steps.Count - 1}-id";
+                break;
+            case "insert" when InsertAt is >= 0 and var at && at <= steps.Count && catalog.Find(InsertType ?? "") is { } inserted:
+                steps.Insert(at, NewStep(at, inserted.Name));
+                FocusId = $"s{at}-id";
+                break;
+            case "move" when moveFrom >= 0 && moveFrom < steps.Count && index >= 0 && index < steps.Count:
+                var moved = steps[moveFrom];
+                steps.RemoveAt(moveFrom);
+                steps.Insert(index, moved);
+                FocusId = $"s{index}-id";
                 break;
             case "remove" when index >= 0 && index < steps.Count:
                 steps.RemoveAt(index);
@@ -301,9 +327,11 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
         }
     }
 
-    private StepForm NewStep(int index)
+    private StepForm NewStep(int index, string? typeName = null)
     {
-        var type = catalog.Types.OrderBy(t => t.Name == "template" ? 0 : 1).ThenBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault();
+        var type = typeName is null
+            ? catalog.Types.OrderBy(t => t.Name == "template" ? 0 : 1).ThenBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault()
+            : catalog.Find(typeName);
         var taken = Form.Steps.Select(s => s.StepId).ToHashSet();
         var number = index + 1;
         while (taken.Contains($"step{number}"))
