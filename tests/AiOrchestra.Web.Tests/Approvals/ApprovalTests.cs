@@ -45,6 +45,10 @@ public sealed class ApprovalTests : IDisposable
         var wait = await host.WithDbAsync(db => db.RunWaits.SingleAsync(w => w.RunId == runId));
         Assert.Equal(("review", RunWait.Approval, "Publish the draft?"), (wait.StepId, wait.Kind, wait.Message));
         Assert.Equal(_time.GetUtcNow().AddHours(2).ToUnixTimeMilliseconds(), wait.DueAt.ToUnixTimeMilliseconds());
+        // the API's event stream of a waiting run ends with run-waiting, naming the step
+        var events = await api.GetStringAsync($"/api/runs/{runId}/events");
+        Assert.EndsWith("event: run-waiting", events.Trim().Split("\n\n")[^1].Split('\n')[0]);
+        Assert.Contains("\"step_id\":\"review\"", events.Trim().Split("\n\n")[^1]);
         // listed as waiting by the API
         var listed = await (await api.GetAsync("/api/runs?status=waiting")).JsonAsync();
         Assert.Equal(runId, Assert.Single(listed["runs"]!.AsArray())!["run_id"]!.GetValue<string>());
