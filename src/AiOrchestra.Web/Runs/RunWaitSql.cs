@@ -15,7 +15,6 @@ internal sealed record DueWait(string RunId, int StepIndex, string StepId, strin
 internal sealed class RunWaitSql : IDisposable
 {
     private readonly RunSql.Statement _pause;
-    private readonly RunSql.Statement _cancelRequested;
     private readonly RunSql.Statement _insertWait;
     private readonly RunSql.Statement _runStatus;
     private readonly RunSql.Statement _firstApproval;
@@ -45,7 +44,6 @@ internal sealed class RunWaitSql : IDisposable
             WHERE id = @id AND status = 'running' AND lease_owner = @worker AND cancel_requested = @false
             """,
             "@id", "@worker", "@false");
-        _cancelRequested = Prepare("SELECT cancel_requested FROM runs WHERE id = @id AND status = 'running' AND lease_owner = @worker", "@id", "@worker");
         // a step that waits again after its run resumed (a parallel branch's wait) keeps its first due time
         _insertWait = Prepare(
             """
@@ -95,14 +93,12 @@ internal sealed class RunWaitSql : IDisposable
 
     /// <summary>
     /// The run leaves this worker as <c>waiting</c> and its waiting steps are kept. False when it could not: a cancel
-    /// was asked for meanwhile (<paramref name="cancelRequested"/>) or another worker holds the run now.
+    /// was asked for meanwhile, or another worker holds the run now.
     /// </summary>
-    public bool Pause(string runId, string worker, IReadOnlyList<StepRecord> waiting, DateTimeOffset now, out bool cancelRequested)
+    public bool Pause(string runId, string worker, IReadOnlyList<StepRecord> waiting, DateTimeOffset now)
     {
-        cancelRequested = false;
         if (_pause.Execute(runId, worker, false) == 0)
         {
-            cancelRequested = _cancelRequested.Bind(runId, worker).ExecuteScalar() is { } value and not DBNull && Convert.ToBoolean(value);
             return false;
         }
         foreach (var step in waiting)

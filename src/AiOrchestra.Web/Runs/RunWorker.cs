@@ -279,8 +279,7 @@ internal sealed class RunWorker(
     {
         var waiting = result.Steps.Where(s => s.Status == StepStatus.Waiting && s.Wait is not null).ToList();
         var now = time.GetUtcNow();
-        var (paused, _) = await writer.PauseRunAsync(run.RunId, WorkerId, waiting, now);
-        if (!paused)
+        if (!await writer.PauseRunAsync(run.RunId, WorkerId, waiting, now))
         {
             return false;
         }
