@@ -13,6 +13,9 @@ public enum StepStatus
 
     /// <summary>The step's <c>when</c> was false: it did not run, its output is null.</summary>
     Skipped,
+
+    /// <summary>The step waits outside the run (an approval, a wait): the run is paused until it is answered or due.</summary>
+    Waiting,
 }
 
 /// <summary>What one step did: written to the store as it finishes and returned in the run's result.</summary>
@@ -29,6 +32,9 @@ public sealed record StepRecord
     public TokenUsage? Usage { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset FinishedAt { get; init; }
+
+    /// <summary>What a <see cref="StepStatus.Waiting"/> step waits for; null otherwise.</summary>
+    public StepWait? Wait { get; init; }
 }
 
 /// <summary>Everything the executor needs to run (or resume) one run of a workflow.</summary>
@@ -74,6 +80,12 @@ public sealed record WorkflowResult
     public required IReadOnlyDictionary<string, JsonNode?> Outputs { get; init; }
     public required IReadOnlyList<string> Errors { get; init; }
     public required IReadOnlyList<StepRecord> Steps { get; init; }
+
+    /// <summary>
+    /// The step the run paused at (an approval or a wait), with what it waits for; null when the run did not pause.
+    /// A paused run is neither a success nor a failure: the host keeps the wait and resumes the run after the step.
+    /// </summary>
+    public StepRecord? Waiting { get; init; }
 }
 
 /// <summary>

@@ -58,7 +58,8 @@ public static class StepParameters
         }
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
         {
-            return v.GetValue<double>();
+            // through the JSON text: a value built in code may hold an int, which GetValue<double> refuses
+            return double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
         }
         if (node is JsonValue t && t.GetValueKind() == JsonValueKind.String
             && double.TryParse(t.GetValue<string>().Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))

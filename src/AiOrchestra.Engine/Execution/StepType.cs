@@ -22,6 +22,13 @@ public interface IStepType
     bool UsesLanguageModel => false;
 
     /// <summary>
+    /// Problems with parameter values written in the workflow that the schema cannot express (a limit, a format), as
+    /// (parameter, sentence); the validator reports them at the parameter's path. Values rendered at run time are
+    /// checked when the step runs.
+    /// </summary>
+    IEnumerable<(string Parameter, string Problem)> CheckParameters(string action, JsonObject parameters) => [];
+
+    /// <summary>
     /// Runs one attempt of <paramref name="call"/>. Throw <see cref="StepFailedException"/> for a failure a
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>

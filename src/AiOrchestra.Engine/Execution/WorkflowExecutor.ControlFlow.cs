@@ -113,7 +113,7 @@ public sealed partial class WorkflowExecutor
         var running = new Dictionary<Task<StepRecord>, int>();
         while (true)
         {
-            for (var i = 0; i < steps.Count && running.Count < Limits.MaxConcurrency && !state.Aborted && !state.Cancelled; i++)
+            for (var i = 0; i < steps.Count && running.Count < Limits.MaxConcurrency && !state.Aborted && !state.Cancelled && state.Waiting is null; i++)
             {
                 if (started[i] || !dependencies[i].All(d => finished[d]))
                 {
@@ -379,6 +379,9 @@ public sealed partial class WorkflowExecutor
         public bool Aborted { get; private set; }
         public bool Cancelled { get; private set; }
 
+        /// <summary>The first step that waits (an approval, a wait): nothing new starts, and the run pauses once the steps in flight finish.</summary>
+        public StepRecord? Waiting { get; private set; }
+
         private long _outputBytes;
 
         /// <summary>Bytes of output the run keeps so far (parallel steps count at once).</summary>
@@ -404,6 +407,9 @@ public sealed partial class WorkflowExecutor
                 case StepStatus.Skipped:
                     // a skipped step's output is null: a reference to it renders empty
                     Bind(step.StepId, null);
+                    break;
+                case StepStatus.Waiting:
+                    Waiting ??= record;
                     break;
                 case StepStatus.Cancelled:
                     Cancelled = true;

@@ -65,7 +65,7 @@ public sealed partial class WorkflowExecutor
         else
         {
             var reached = ReachedByNextStep(workflow);
-            for (var index = 0; index < workflow.Steps.Count && !state.Aborted && !state.Cancelled; index++)
+            for (var index = 0; index < workflow.Steps.Count && !state.Aborted && !state.Cancelled && state.Waiting is null; index++)
             {
                 var step = workflow.Steps[index];
                 if (reached is not null && !reached[index] && !alreadyFinished.ContainsKey(step.StepId))
@@ -96,8 +96,9 @@ public sealed partial class WorkflowExecutor
         {
             // A failure the workflow chose to continue past (on_error: continue) is reported in Errors
             // but does not fail the run, as continue-on-error does in GitHub Actions.
-            Success = !state.Aborted && !state.Cancelled,
+            Success = !state.Aborted && !state.Cancelled && state.Waiting is null,
             Cancelled = state.Cancelled,
+            Waiting = state.Aborted || state.Cancelled ? null : state.Waiting,
             Outputs = state.Outputs,
             Errors = state.Errors,
             Steps = state.Steps,
@@ -147,6 +148,10 @@ public sealed partial class WorkflowExecutor
             var actions = string.Join(", ", stepType.Actions.Select(a => a.Name));
             return Finish(StepStatus.Failed, 1, null, $"step type '{step.StepType}' has no action '{step.Action}' (it has: {actions})");
         }
+        if (stepType is IWaitingStepType waiting)
+        {
+            return BeginWait(request, step, waiting, scope, failedStepIds, Finish);
+        }
         if (step.ForEach is not null)
         {
             var loop = await RunLoopAsync(request, step, index, stepType, scope, failedStepIds, journal, cancellationToken);
@@ -165,6 +170,29 @@ public sealed partial class WorkflowExecutor
 
         var call = await CallAsync(request, step, index, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
         return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
+    }
+
+    /// <summary>
+    /// An approval or wait step: asks the step type what it waits for and records the step as waiting, which pauses
+    /// the run. Nothing to wait for (a time already passed) is a success with a null output.
+    /// </summary>
+    private StepRecord BeginWait(
+        RunRequest request, WorkflowStep step, IWaitingStepType stepType, IReadOnlyDictionary<string, JsonNode?> scope,
+        HashSet<string> failedStepIds, Func<StepStatus, int, JsonNode?, string?, TokenUsage?, StepRecord> finish)
+    {
+        try
+        {
+            var parameters = RenderParameters(step, scope, failedStepIds, Limits.MaxRenderedParameterBytes);
+            var context = new StepContext { RunId = request.RunId, StepId = step.StepId, Attempt = 1, OwnerId = request.OwnerId, Values = scope };
+            var wait = stepType.Begin(new StepCall(step.Action, parameters, context), Time.GetUtcNow());
+            return wait is null
+                ? finish(StepStatus.Succeeded, 1, null, null, null)
+                : finish(StepStatus.Waiting, 1, null, null, null) with { Wait = wait };
+        }
+        catch (Exception e) when (e is TemplateException or StepFailedException)
+        {
+            return finish(StepStatus.Failed, 1, null, e.Message, null);
+        }
     }
 
     /// <summary>Calls the step type with the rendered parameters, retrying transient failures as the step says.</summary>

@@ -195,6 +195,14 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             return;
         }
         CheckParameters(step, $"{stepType.Name}.{action.Name}", action.Parameters, path + ".parameters", errors);
+        foreach (var (parameter, problem) in stepType.CheckParameters(action.Name, step.Parameters))
+        {
+            errors.Add(new(JsonValues.Child(path + ".parameters", parameter), problem));
+        }
+        if (stepType is IWaitingStepType && step.ForEach is not null)
+        {
+            errors.Add(new(path + ".for_each", $"{(stepType.Name.StartsWith('a') ? "an" : "a")} {stepType.Name} step pauses the whole run, so it cannot loop over items; put it before or after the loop"));
+        }
     }
 
     private static void CheckParameters(WorkflowStep step, string actionName, IReadOnlyList<StepParameter> declared, string path, List<ValidationError> errors)

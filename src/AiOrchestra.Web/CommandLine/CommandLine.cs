@@ -110,6 +110,11 @@ public static class WorkflowCommands
         };
         var result = await executor.ExecuteAsync(request, new ProgressJournal(error), cancellationToken);
         await output.WriteLineAsync(WorkflowResultJson.ToJson(result).ToJsonString(Indented));
+        if (result.Waiting is { } waiting)
+        {
+            // nobody can answer or keep the wait here: the server keeps it in its database
+            await error.WriteLineAsync($"step '{waiting.StepId}' waits ({waiting.Wait?.Kind.ToString().ToLowerInvariant()}); approval and wait steps pause a run on the server, run the workflow there.");
+        }
         return result.Success ? 0 : 1;
     }
 

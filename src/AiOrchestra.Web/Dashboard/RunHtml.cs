@@ -149,6 +149,13 @@ public sealed class RunHtml(Markdown markdown, IOptions<RunOptions>? options = n
     public static string RunErrorText(string? error) =>
         $"<p id=\"run-error\" class=\"error\" hx-swap-oob=\"true\">{E(error ?? "")}</p>";
 
+    /// <summary>
+    /// The run paused: the approval panel (Pages/Logs/_Approval) takes the place of its placeholder, loaded from the
+    /// page so its markup stays in Razor.
+    /// </summary>
+    public static string WaitingPanelText(string runId) =>
+        $"<div id=\"run-approval\" hx-swap-oob=\"true\" hx-get=\"/Logs/{E(Uri.EscapeDataString(runId))}?handler=Approval\" hx-trigger=\"load\" hx-swap=\"outerHTML\"></div>";
+
     /// <summary>Once finished, a run can no longer be cancelled: the cancel form goes away.</summary>
     public static string FinishedActionsText() => "<div id=\"run-cancel\" hx-swap-oob=\"true\"></div>";
 

@@ -61,13 +61,14 @@ public static class RunStream
                 RunEvent.StepDelta when item.StepId is not null && item.Delta is not null => RunHtml.DeltaText(item.StepId, item.Delta),
                 RunEvent.RunFinished => RunHtml.RunStatusText(item.Status ?? "finished", outOfBand: true)
                                         + RunHtml.RunErrorText(item.Error) + RunHtml.FinishedActionsText(),
+                RunEvent.RunWaiting => RunHtml.RunStatusText(item.Status ?? "waiting", outOfBand: true) + RunHtml.WaitingPanelText(item.RunId),
                 _ => null,
             };
             if (data is not null)
             {
                 yield return new SseItem<string>(data) { EventId = id };
             }
-            if (item.Type == RunEvent.RunFinished)
+            if (item.Type is RunEvent.RunFinished or RunEvent.RunWaiting)
             {
                 yield return new SseItem<string>(item.Status ?? "", DoneEvent);
                 yield break;

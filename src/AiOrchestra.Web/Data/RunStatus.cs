@@ -1,10 +1,14 @@
 namespace AiOrchestra.Web.Data;
 
-/// <summary>Where a run is: <c>queued -> running -> succeeded | failed | cancelled</c>. Stored as the lower-case name.</summary>
+/// <summary>
+/// Where a run is: <c>queued -> running -> succeeded | failed | cancelled</c>, and <c>running -> waiting -> queued</c>
+/// while an approval or wait step waits (the run holds no worker then). Stored as the lower-case name.
+/// </summary>
 public enum RunStatus
 {
     Queued,
     Running,
+    Waiting,
     Succeeded,
     Failed,
     Cancelled,
@@ -19,6 +23,7 @@ public static class RunStatusExtensions
     {
         RunStatus.Queued => "queued",
         RunStatus.Running => "running",
+        RunStatus.Waiting => "waiting",
         RunStatus.Succeeded => "succeeded",
         RunStatus.Failed => "failed",
         RunStatus.Cancelled => "cancelled",

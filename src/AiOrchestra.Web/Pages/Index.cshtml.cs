@@ -14,6 +14,9 @@ public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
     public int PromptCount { get; private set; }
     public int RunCount { get; private set; }
     public double? SuccessRate { get; private set; }
+
+    /// <summary>Runs paused at an approval or wait step: someone may have to answer them.</summary>
+    public int WaitingCount { get; private set; }
     public IReadOnlyList<Run> Recent { get; private set; } = [];
     public IReadOnlyList<RunsOnDay> Days { get; private set; } = [];
 
@@ -28,6 +31,7 @@ public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
         RunCount = byStatus.Sum(s => s.Count);
         var succeeded = byStatus.Where(s => s.Status == RunStatus.Succeeded).Sum(s => s.Count);
         var finished = byStatus.Where(s => s.Status.IsFinished()).Sum(s => s.Count);
+        WaitingCount = byStatus.Where(s => s.Status == RunStatus.Waiting).Sum(s => s.Count);
         SuccessRate = finished == 0 ? null : 100.0 * succeeded / finished;
         Recent = await runs.OrderByDescending(r => r.CreatedAt).Take(10).ToListAsync(cancellationToken);
 

@@ -29,6 +29,9 @@ public sealed record RunEvent
     public const string StepFinished = "step-finished";
     public const string RunFinished = "run-finished";
 
+    /// <summary>The run paused at an approval or wait step (status <c>waiting</c>); like run-finished it ends the stream.</summary>
+    public const string RunWaiting = "run-waiting";
+
     public required string RunId { get; init; }
     public required long Sequence { get; init; }
 

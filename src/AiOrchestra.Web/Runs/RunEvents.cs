@@ -39,8 +39,8 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             yield break;
         }
 
-        // a finished run whose events are no longer in memory is rebuilt from the store
-        if (status.Value.IsFinished() && !_feeds.ContainsKey(runId))
+        // a finished or waiting run whose events are no longer in memory is rebuilt from the store
+        if ((status.Value.IsFinished() || status == RunStatus.Waiting) && !_feeds.ContainsKey(runId))
         {
             await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
             {
@@ -178,6 +178,23 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         _finished.Enqueue((feed.RunId, time.GetUtcNow() + retention));
     }
 
+    /// <summary>
+    /// The run paused at a waiting step: its subscribers get run-waiting and their streams end, and the feed goes at once,
+    /// so a wait of days holds nothing in memory and the resumed run (here or in another process) starts a fresh feed.
+    /// </summary>
+    internal void Pause(RunFeed feed, StepRecord waiting, DateTimeOffset now)
+    {
+        _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
+        feed.Publish(WaitingEvent(feed.RunId, waiting.Index, waiting.StepId, now));
+    }
+
+    private static RunEvent WaitingEvent(string runId, int index, string stepId, DateTimeOffset timestamp) => new()
+    {
+        // the waiting step's finished id: the run-waiting is the last thing to see until the run is queued again
+        RunId = runId, Sequence = RunEvent.StepFinishedSequence(index), Type = RunEvent.RunWaiting, Timestamp = timestamp,
+        Status = RunStatus.Waiting.ToText(), StepId = stepId, Index = index,
+    };
+
     /// <summary>A run cancelled before it started: tell anyone waiting on it.</summary>
     internal void PublishCancelledBeforeStart(string runId)
     {
@@ -240,7 +257,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             yield break;
         }
         var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-        foreach (var item in Rebuild(run, steps).Where(e => e.Sequence > afterSequence || e.Type == RunEvent.RunFinished))
+        foreach (var item in Rebuild(run, steps).Where(e => e.Sequence > afterSequence || e.Type is RunEvent.RunFinished or RunEvent.RunWaiting))
         {
             yield return item;
         }
@@ -267,6 +284,10 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             {
                 yield return StepFinishedEvent(run.Id, finished, step);
             }
+        }
+        if (run.Status == RunStatus.Waiting && steps.LastOrDefault(s => s.Status == StepStatus.Waiting) is { } waiting)
+        {
+            yield return WaitingEvent(run.Id, waiting.Index, waiting.StepId, waiting.FinishedAt ?? run.CreatedAt);
         }
         if (run.Status.IsFinished())
         {

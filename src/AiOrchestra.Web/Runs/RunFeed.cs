@@ -100,7 +100,7 @@ internal sealed class RunFeed(string runId)
             {
                 subscriber.Writer.TryWrite(item);
             }
-            if (item.Type == RunEvent.RunFinished)
+            if (item.Type is RunEvent.RunFinished or RunEvent.RunWaiting)
             {
                 Finished = true;
                 foreach (var subscriber in _subscribers)

@@ -19,6 +19,13 @@ public sealed class RunOptions
     [Range(1, 1_000_000)]
     public int MaxLoopItems { get; set; } = 1000;
 
+    /// <summary>
+    /// The longest a wait step may wait and an approval may stay unanswered (<c>Runs__MaxWaitDays</c>); a longer one is
+    /// a validation error, or a failed step when the time is rendered at run time.
+    /// </summary>
+    [Range(1, 3650)]
+    public int MaxWaitDays { get; set; } = 30;
+
     /// <summary>How long a claim on a run lasts without renewal; a run whose lease ran out is taken over and resumed.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;

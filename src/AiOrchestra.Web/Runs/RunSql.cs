@@ -35,6 +35,7 @@ internal sealed class RunSql : IDisposable
 
     public RunSql(DbConnection connection)
     {
+        Waits = new RunWaitSql(connection);
         Statement Prepare(string sql, params string[] parameters)
         {
             var statement = new Statement(connection, sql, parameters);
@@ -49,7 +50,8 @@ internal sealed class RunSql : IDisposable
             VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false)
             """,
             "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
-        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
+        // a run that started before (left running, or queued again after a wait) resumes after its finished steps
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL, cancel_requested FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectQueuedExcept = Prepare(
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
@@ -118,6 +120,9 @@ internal sealed class RunSql : IDisposable
         _selectStatus = Prepare("SELECT status FROM runs WHERE id = @id AND owner_id = @owner", "@id", "@owner");
     }
 
+    /// <summary>Approvals and waits: pausing, answering, waking and cancelling waiting runs.</summary>
+    public RunWaitSql Waits { get; }
+
     /// <summary>Every statement takes part in the batch's transaction.</summary>
     public void Use(DbTransaction? transaction)
     {
@@ -125,6 +130,7 @@ internal sealed class RunSql : IDisposable
         {
             statement.Command.Transaction = transaction;
         }
+        Waits.Use(transaction);
     }
 
     public void InsertRun(Run run) => _insertRun.Execute(
@@ -224,7 +230,7 @@ internal sealed class RunSql : IDisposable
         {
             into.Add(new ClaimedRun(
                 reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Resumed: reader.GetString(4) == "running", CancelRequested: reader.GetBoolean(5)));
+                Resumed: reader.GetBoolean(4), CancelRequested: reader.GetBoolean(5)));
         }
     }
 
@@ -234,10 +240,11 @@ internal sealed class RunSql : IDisposable
         {
             statement.Command.Dispose();
         }
+        Waits.Dispose();
     }
 
     /// <summary>One command with positional parameters, reused for every execution.</summary>
-    private sealed class Statement
+    internal sealed class Statement
     {
         private readonly DbParameter[] _parameters;
 

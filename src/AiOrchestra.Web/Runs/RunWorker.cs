@@ -24,6 +24,7 @@ internal sealed class RunWorker(
     RunCancellations cancellations,
     RunSignal signal,
     FailureHandlerStarter failureHandlers,
+    WaitSweeper waits,
     Metrics.RunMetrics metrics,
     IOptions<RunOptions> options,
     TimeProvider time,
@@ -185,8 +186,14 @@ internal sealed class RunWorker(
                 FinishedItems = finishedItems,
             };
             var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step => metrics.StepFinished(workflow, step)), cancel);
+            if (result.Waiting is not null && await PauseAsync(run, feed, result))
+            {
+                return;
+            }
             (status, error) = result switch
             {
+                // it could not pause because a cancel came first
+                { Waiting: not null } => (RunStatus.Cancelled, "Cancelled."),
                 { Cancelled: true } => (RunStatus.Cancelled, "Cancelled."),
                 { Success: true } => (RunStatus.Succeeded, null),
                 _ => (RunStatus.Failed, result.Errors.Count > 0 ? string.Join("\n", result.Errors) : "The run failed."),
@@ -261,6 +268,24 @@ internal sealed class RunWorker(
             events.Close(feed);
             log.LogWarning("Run {RunId} was taken over by another worker before it finished here", run.RunId);
         }
+    }
+
+    /// <summary>
+    /// An approval or wait step waits: the run leaves the worker as <c>waiting</c> (its slot goes to other runs) with
+    /// its waits in the database, where an answer or the <see cref="WaitSweeper"/> finds them and queues it again.
+    /// False when a cancel came first.
+    /// </summary>
+    private async Task<bool> PauseAsync(ClaimedRun run, RunFeed feed, WorkflowResult result)
+    {
+        var waiting = result.Steps.Where(s => s.Status == StepStatus.Waiting && s.Wait is not null).ToList();
+        var now = time.GetUtcNow();
+        if (!await writer.PauseRunAsync(run.RunId, WorkerId, waiting, now))
+        {
+            return false;
+        }
+        events.Pause(feed, result.Waiting!, now);
+        waits.Wake();
+        return true;
     }
 
     /// <summary>The run's final write, tried again a few times when the database cannot take it (disk full, locked).</summary>

@@ -48,7 +48,17 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         _ = Enqueue(sql => { sql.RenewLeases(worker, until); return true; });
 
     internal Task<CancelResult> CancelAsync(string ownerId, string runId, DateTimeOffset now) =>
-        Enqueue(sql => sql.Cancel(ownerId, runId, now));
+        Enqueue(sql => sql.Waits.Cancel(ownerId, runId, now) ? CancelResult.Cancelled : sql.Cancel(ownerId, runId, now));
+
+    /// <summary>The run leaves the worker as waiting, its waits kept; false when a cancel came first or the run was taken over.</summary>
+    internal Task<bool> PauseRunAsync(string runId, string worker, IReadOnlyList<StepRecord> waiting, DateTimeOffset now) =>
+        Enqueue(sql => sql.Waits.Pause(runId, worker, waiting, now));
+
+    internal Task<AnswerResult> AnswerAsync(string ownerId, string runId, bool approved, string by, string? comment, DateTimeOffset now) =>
+        Enqueue(sql => sql.Waits.Answer(ownerId, runId, approved, by, comment, now));
+
+    internal Task<(int Woken, DateTimeOffset? NextDue)> WakeDueWaitsAsync(DateTimeOffset now, int limit) =>
+        Enqueue(sql => sql.Waits.WakeDue(now, limit));
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {

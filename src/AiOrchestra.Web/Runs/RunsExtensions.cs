@@ -18,6 +18,10 @@ public static class RunsExtensions
         services.AddSingleton<RunWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<RunWriter>());
         services.AddHostedService<RunWorker>();
+        // approvals and waits: answered through RunApprovals, woken when due by the sweeper (which stops before the writer)
+        services.AddSingleton<RunApprovals>();
+        services.AddSingleton<WaitSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<WaitSweeper>());
         return builder;
     }
 }

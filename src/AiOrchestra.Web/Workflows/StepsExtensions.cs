@@ -1,8 +1,10 @@
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Approval;
 using AiOrchestra.Engine.Steps.Http;
 using AiOrchestra.Engine.Steps.Prompt;
 using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Engine.Steps.Transform;
+using AiOrchestra.Engine.Steps.Wait;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Runs;
 using Microsoft.Extensions.Options;
@@ -28,6 +30,8 @@ public static class StepsExtensions
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
         services.AddSingleton<IStepType, TransformStep>();
+        services.AddSingleton<IStepType>(sp => new ApprovalStep(TimeSpan.FromDays(sp.GetRequiredService<IOptions<RunOptions>>().Value.MaxWaitDays)));
+        services.AddSingleton<IStepType>(sp => new WaitStep(TimeSpan.FromDays(sp.GetRequiredService<IOptions<RunOptions>>().Value.MaxWaitDays)));
         // addresses typed into workflows: every connection passes the outbound policy
         services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy();
         services.AddSingleton<IStepType>(sp => new HttpStep(

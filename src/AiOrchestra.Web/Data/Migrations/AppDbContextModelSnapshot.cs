@@ -433,6 +433,47 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_step_items", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunWait", b =>
+                {
+                    b.Property<string>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("StepIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step_index");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("due_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.HasKey("RunId", "StepIndex");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("run_waits", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -823,6 +864,15 @@ namespace AiOrchestra.Web.Data.Migrations
                 });
 
             modelBuilder.Entity("AiOrchestra.Web.Data.RunStepItem", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunWait", b =>
                 {
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()

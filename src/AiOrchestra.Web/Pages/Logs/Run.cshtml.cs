@@ -14,7 +14,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
-public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue) : PageModel
+public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -39,6 +39,15 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
 
     /// <summary>The re-run was refused because the run's workflow no longer exists.</summary>
     public bool RerunWorkflowMissing { get; private set; }
+
+    /// <summary>What a waiting run waits for (approvals and wait steps); empty unless the run is waiting.</summary>
+    public IReadOnlyList<RunWait> Waits { get; private set; } = [];
+
+    /// <summary>Why the last approve or reject was not taken; null otherwise.</summary>
+    public string? ApprovalError { get; private set; }
+
+    /// <summary>The comment as sent with a refused answer, shown again so it is not lost.</summary>
+    public string? Comment { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -126,11 +135,83 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         return Content($"<div id=\"run-cancel\">{note}</div>", "text/html; charset=utf-8");
     }
 
+    /// <summary>The approval panel of a run that just paused (the live stream asks for it when the run-waiting event comes).</summary>
+    public async Task<IActionResult> OnGetApprovalAsync(CancellationToken cancellationToken)
+    {
+        if (await approvals.StatusAsync(User.OwnerId(), Id, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+        Waits = await approvals.WaitsAsync(User.OwnerId(), Id, cancellationToken);
+        return Partial("_Approval", this);
+    }
+
+    /// <summary>
+    /// Polled by the approval panel while the run waits: 204 (nothing to swap) while it still waits; once it does not
+    /// (approved elsewhere, timed out, cancelled) the page reloads and follows the run live.
+    /// </summary>
+    public async Task<IActionResult> OnGetWaitStateAsync(CancellationToken cancellationToken)
+    {
+        var status = await approvals.StatusAsync(User.OwnerId(), Id, cancellationToken);
+        if (status is null)
+        {
+            return NotFound();
+        }
+        if (status == RunStatus.Waiting)
+        {
+            return new NoContentResult();
+        }
+        Response.Headers["HX-Refresh"] = "true";
+        return new OkResult();
+    }
+
+    /// <summary>
+    /// Approve or reject (the pressed button's <c>decision</c>) with an optional comment. Taken: the page reloads and
+    /// follows the run as it goes on. Refused (no longer waiting, a comment too long): the reason beside the buttons.
+    /// </summary>
+    public async Task<IActionResult> OnPostAnswerAsync(string? decision, string? comment, CancellationToken cancellationToken)
+    {
+        if (decision is not ("approve" or "reject"))
+        {
+            return BadRequest();
+        }
+        if (comment is { Length: > RunApprovals.MaxCommentLength })
+        {
+            ApprovalError = $"The comment is {comment.Length} characters; at most {RunApprovals.MaxCommentLength} are kept. Shorten it.";
+        }
+        else
+        {
+            var result = await approvals.AnswerAsync(User.OwnerId(), Id, decision == "approve", comment, cancellationToken);
+            if (result.Outcome == AnswerOutcome.NotFound)
+            {
+                return NotFound();
+            }
+            if (result.Outcome is AnswerOutcome.Approved or AnswerOutcome.Rejected)
+            {
+                return this.NavigateTo("/Logs/" + Id);
+            }
+            ApprovalError = RunApprovals.Refusal(Id, result);
+        }
+        Comment = comment;
+        Response.VaryOnHtmx();
+        if (Request.IsHtmx())
+        {
+            Waits = await approvals.WaitsAsync(User.OwnerId(), Id, cancellationToken);
+            return Partial("_Approval", this);
+        }
+        var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
+        return details is null ? NotFound() : await ShowAsync(details, cancellationToken);
+    }
+
     /// <summary>The run's page: its inputs and every step of the workflow version it executes.</summary>
     private async Task<IActionResult> ShowAsync(RunDetails details, CancellationToken cancellationToken)
     {
         Details = details;
         Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
+        if (details.Run.Status == RunStatus.Waiting)
+        {
+            Waits = await approvals.WaitsAsync(User.OwnerId(), details.Run.Id, cancellationToken);
+        }
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();
