@@ -5,6 +5,7 @@ using AiOrchestra.Web.History;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Logging;
 using AiOrchestra.Web.Mcp;
 using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Original;
@@ -47,9 +48,11 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddTriggers();
     builder.AddMcp();
     builder.AddSecurityHeaders();
+    builder.AddRequestLogging();
 
     var app = builder.Build();
 
+    app.UseRequestLogging();
     app.UseSecurityHeaders();
     app.MapMetrics();
     app.MapApi();

@@ -12,7 +12,8 @@ namespace AiOrchestra.Web.History;
 /// first (readers never block the run writer) and deleted in its own short transaction, with a pause in between,
 /// so runs keep being written while a large backlog goes.
 /// </summary>
-internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPruner> log)
+internal sealed class HistoryPruner(
+    IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, Metrics.OperationMetrics metrics, TimeProvider time, ILogger<HistoryPruner> log)
 {
     internal const int BatchSize = 500;
 
@@ -56,6 +57,7 @@ internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IO
 
         if (deleted > 0)
         {
+            metrics.RetentionDeleted(deleted);
             await DatabaseFile.ShrinkAsync(connection, cancellationToken);
             log.LogInformation("Retention deleted {Runs} finished run(s) and their steps", deleted);
         }

@@ -6,7 +6,8 @@ using AiOrchestra.Web.Data;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>A run the worker has claimed: everything it needs to execute it without another query.</summary>
-internal sealed record ClaimedRun(string RunId, string OwnerId, long WorkflowVersionId, string Inputs, bool Resumed, bool CancelRequested);
+internal sealed record ClaimedRun(
+    string RunId, string OwnerId, long WorkflowVersionId, string Inputs, bool Resumed, bool CancelRequested, string? TraceParent = null);
 
 /// <summary>
 /// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
@@ -45,11 +46,11 @@ internal sealed class RunSql : IDisposable
         _insertRun = Prepare(
             """
             INSERT INTO runs (id, owner_id, workflow_record_id, workflow_version_id, workflow_id, workflow_version_number,
-                              status, origin, inputs, created_at, cancel_requested)
-            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false)
+                              status, origin, inputs, created_at, cancel_requested, trace_parent)
+            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false, @trace)
             """,
-            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
-        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
+            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false", "@trace");
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested, trace_parent FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectQueuedExcept = Prepare(
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
@@ -129,7 +130,7 @@ internal sealed class RunSql : IDisposable
 
     public void InsertRun(Run run) => _insertRun.Execute(
         run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
-        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false);
+        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false, run.TraceParent);
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
@@ -224,7 +225,8 @@ internal sealed class RunSql : IDisposable
         {
             into.Add(new ClaimedRun(
                 reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Resumed: reader.GetString(4) == "running", CancelRequested: reader.GetBoolean(5)));
+                Resumed: reader.GetString(4) == "running", CancelRequested: reader.GetBoolean(5),
+                TraceParent: reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
     }
 

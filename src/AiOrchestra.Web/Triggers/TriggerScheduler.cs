@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Metrics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -15,7 +16,7 @@ namespace AiOrchestra.Web.Triggers;
 /// </summary>
 public sealed partial class TriggerScheduler(
     IDbContextFactory<AppDbContext> dbs, TriggerWorkflows workflows, RunQueue queue, IOptions<TriggerOptions> options,
-    TimeProvider time, ILogger<TriggerScheduler> logger) : BackgroundService
+    OperationMetrics metrics, TimeProvider time, ILogger<TriggerScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private const int MaxDueTimesPerPass = 1000;
@@ -157,7 +158,12 @@ public sealed partial class TriggerScheduler(
             inputs[name] = value?.DeepClone();
         }
         inputs[WorkflowTrigger.Variable] = new JsonObject { ["due_at"] = Stamp(dueAt) };
-        var queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Schedule(state.TriggerId), cancellationToken);
+        EnqueueResult queued;
+        using (RunTracing.StartTrigger("schedule", state.WorkflowId, state.TriggerId))
+        {
+            queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Schedule(state.TriggerId), cancellationToken);
+        }
+        metrics.TriggerFired("schedule", state.WorkflowId, queued.Succeeded);
         if (!queued.Succeeded)
         {
             var error = $"the run due at {Stamp(dueAt)} was not started: {string.Join(" ", queued.Errors)}";

@@ -29,7 +29,8 @@ public static class StepsExtensions
         services.AddSingleton<IStepType, PromptStep>();
         services.AddSingleton<IStepType, TransformStep>();
         // addresses typed into workflows: every connection passes the outbound policy
-        services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy();
+        services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy()
+            .AddHttpMessageHandler(sp => new Metrics.IntegrationCallsHandler("http", sp.GetRequiredService<Metrics.OperationMetrics>()));
         services.AddSingleton<IStepType>(sp => new HttpStep(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));
         return builder;

@@ -260,6 +260,11 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(55)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_parent");
+
                     b.Property<string>("WorkflowId")
                         .IsRequired()
                         .HasMaxLength(64)
