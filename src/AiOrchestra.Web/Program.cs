@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Alerts;
 using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
@@ -33,6 +34,7 @@ builder.AddIntegrations();
 builder.AddMetrics();
 builder.AddRuns();
 builder.AddHistory();
+builder.AddAlerts();
 
 if (command)
 {

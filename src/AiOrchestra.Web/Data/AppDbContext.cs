@@ -18,6 +18,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
     public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
     public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
+    public DbSet<Alerts.AlertChannel> AlertChannels => Set<Alerts.AlertChannel>();
+    public DbSet<Alerts.AlertRule> AlertRules => Set<Alerts.AlertRule>();
+    public DbSet<Alerts.AlertState> AlertStates => Set<Alerts.AlertState>();
+    public DbSet<Alerts.AlertEvent> AlertEvents => Set<Alerts.AlertEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -39,9 +43,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new RunStepItem.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
+        builder.ApplyConfiguration(new Alerts.AlertChannel.Configuration());
+        builder.ApplyConfiguration(new Alerts.AlertRule.Configuration());
+        builder.ApplyConfiguration(new Alerts.AlertState.Configuration());
+        builder.ApplyConfiguration(new Alerts.AlertEvent.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem) })
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem),
+                     typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

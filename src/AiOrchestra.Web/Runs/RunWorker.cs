@@ -26,6 +26,7 @@ internal sealed class RunWorker(
     RunSignal signal,
     FailureHandlerStarter failureHandlers,
     Metrics.RunMetrics metrics,
+    Alerts.AlertSignals alerts,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -256,6 +257,7 @@ internal sealed class RunWorker(
         {
             metrics.RunFinished(workflowId ?? "", status, finishedAt - startedAt);
             RunTracing.RunFinished(span, status.ToText(), error);
+            alerts.RunFinished(run.OwnerId, workflowId ?? "", run.RunId, status, error, finishedAt - startedAt);
             // closed first: a subscriber arriving now reads the finished run from the store
             events.Close(feed);
             feed.Publish(new RunEvent

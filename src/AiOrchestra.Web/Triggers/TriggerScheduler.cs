@@ -16,7 +16,7 @@ namespace AiOrchestra.Web.Triggers;
 /// </summary>
 public sealed partial class TriggerScheduler(
     IDbContextFactory<AppDbContext> dbs, TriggerWorkflows workflows, RunQueue queue, IOptions<TriggerOptions> options,
-    OperationMetrics metrics, TimeProvider time, ILogger<TriggerScheduler> logger) : BackgroundService
+    OperationMetrics metrics, Alerts.AlertSignals alerts, TimeProvider time, ILogger<TriggerScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private const int MaxDueTimesPerPass = 1000;
@@ -164,6 +164,7 @@ public sealed partial class TriggerScheduler(
             queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Schedule(state.TriggerId), cancellationToken);
         }
         metrics.TriggerFired("schedule", state.WorkflowId, queued.Succeeded);
+        alerts.TriggerFired(state.OwnerId, state.WorkflowId, state.TriggerId, queued.Succeeded, string.Join(" ", queued.Errors));
         if (!queued.Succeeded)
         {
             var error = $"the run due at {Stamp(dueAt)} was not started: {string.Join(" ", queued.Errors)}";
