@@ -22,6 +22,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Alerts.AlertRule> AlertRules => Set<Alerts.AlertRule>();
     public DbSet<Alerts.AlertState> AlertStates => Set<Alerts.AlertState>();
     public DbSet<Alerts.AlertEvent> AlertEvents => Set<Alerts.AlertEvent>();
+    public DbSet<History.WorkflowRetention> WorkflowRetentions => Set<History.WorkflowRetention>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -47,10 +48,12 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new Alerts.AlertRule.Configuration());
         builder.ApplyConfiguration(new Alerts.AlertState.Configuration());
         builder.ApplyConfiguration(new Alerts.AlertEvent.Configuration());
+        builder.ApplyConfiguration(new History.WorkflowRetention.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
         foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem),
-                     typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent) })
+                     typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent),
+                     typeof(History.WorkflowRetention) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

@@ -79,14 +79,15 @@ internal sealed class RunSql : IDisposable
         _stepFinished = Prepare(
             """
             INSERT INTO run_steps (run_id, step_index, step_id, status, output, error, attempts, duration_ms,
-                                   prompt_tokens, completion_tokens, started_at, finished_at)
-            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished)
-            ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output,
+                                   prompt_tokens, completion_tokens, started_at, finished_at, output_bytes)
+            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished, @bytes)
+            ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output, output_bytes = excluded.output_bytes,
                 error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
                 prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
                 started_at = excluded.started_at, finished_at = excluded.finished_at
             """,
-            "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished");
+            "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished",
+            "@bytes");
         _itemFinished = Prepare(
             """
             INSERT INTO run_step_items (run_id, step_index, item_index, step_id, status, output, error, attempts, duration_ms,
@@ -187,9 +188,10 @@ internal sealed class RunSql : IDisposable
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
         _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds());
 
-    public void StepFinished(string runId, StepRecord step, string? output) => _stepFinished.Execute(
+    public void StepFinished(string runId, StepRecord step, string? output, long? fullBytes) => _stepFinished.Execute(
         runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
-        step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds());
+        step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds(),
+        fullBytes);
 
     public void ItemFinished(string runId, ItemRecord item, string? output) => _itemFinished.Execute(
         runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,

@@ -74,6 +74,13 @@ internal sealed class HistoryFixture : IAsyncDisposable
         return runs.Select(r => r.Id).ToList();
     }
 
+    /// <summary>Gives the fixture's workflow (<c>greet</c>) its own retention.</summary>
+    public Task<int> SetOwnRetentionAsync(int? days = null, int? failedDays = null, int? maxRuns = null) => Host.WithDbAsync(db =>
+    {
+        db.WorkflowRetentions.Add(new WorkflowRetention { OwnerId = OwnerId, WorkflowId = "greet", Days = days, FailedDays = failedDays, MaxRuns = maxRuns });
+        return db.SaveChangesAsync();
+    });
+
     public Task<List<string>> StoredRunIdsAsync() => Host.WithDbAsync(db => db.Runs.OrderBy(r => r.Id).Select(r => r.Id).ToListAsync());
 
     public Task<int> StepCountAsync() => Host.WithDbAsync(db => db.RunSteps.CountAsync());

@@ -549,6 +549,10 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("output");
 
+                    b.Property<long?>("OutputBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("output_bytes");
+
                     b.Property<int?>("PromptTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("prompt_tokens");
@@ -728,6 +732,44 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("workflow_versions", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.History.WorkflowRetention", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int?>("Days")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("days");
+
+                    b.Property<int?>("FailedDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failed_days");
+
+                    b.Property<int?>("MaxRuns")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_runs");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("WorkflowId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId", "WorkflowId")
+                        .IsUnique();
+
+                    b.ToTable("workflow_retention", (string)null);
                 });
 
             modelBuilder.Entity("AiOrchestra.Web.Triggers.TriggerFiring", b =>
@@ -1115,6 +1157,15 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Record");
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.History.WorkflowRetention", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("AiOrchestra.Web.Triggers.TriggerFiring", b =>
