@@ -62,6 +62,8 @@ internal sealed class HistoryPruner(
                 [("@boundary", oldestKept)], cancellationToken);
         }
 
+        await DeleteOldAlertsAsync(connection, now.AddDays(-retention.FailedDaysOrDays), cancellationToken);
+
         if (deleted > 0)
         {
             metrics.RetentionDeleted(deleted);
@@ -69,6 +71,15 @@ internal sealed class HistoryPruner(
             log.LogInformation("Retention deleted {Runs} finished run(s) and their steps", deleted);
         }
         return deleted;
+    }
+
+    /// <summary>The alert history goes with the runs it was about: delivered or given-up alerts older than the days kept.</summary>
+    private static async Task DeleteOldAlertsAsync(DbConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM alert_events WHERE created_at < @cutoff AND status <> 'pending'";
+        Add(command, "@cutoff", cutoff.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // a workflow whose own retention sets days: its runs are not aged by the instance's days

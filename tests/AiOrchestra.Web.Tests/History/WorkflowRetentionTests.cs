@@ -115,4 +115,30 @@ public sealed class WorkflowRetentionTests : IDisposable
         Assert.Contains("7", row);
         Assert.Contains("50", row);
     }
+
+    [Fact]
+    public async Task Alerts_older_than_the_days_kept_leave_the_history_unless_still_pending()
+    {
+        await using var history = await HistoryFixture.StartAsync(_database);
+        var now = history.Time.GetUtcNow();
+        await history.Host.WithDbAsync(async db =>
+        {
+            var channel = new AiOrchestra.Web.Alerts.AlertChannel { OwnerId = history.OwnerId, Name = "team", Kind = "webhook", ProtectedTarget = "x" };
+            db.AlertChannels.Add(channel);
+            await db.SaveChangesAsync();
+            foreach (var (title, status, age) in new[] { ("old", "sent", 40), ("old pending", "pending", 40), ("recent", "failed", 5) })
+            {
+                db.AlertEvents.Add(new AiOrchestra.Web.Alerts.AlertEvent
+                {
+                    OwnerId = history.OwnerId, ChannelId = channel.Id, Kind = "firing", Title = title, Message = "m", Status = status, CreatedAt = now.AddDays(-age),
+                });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        await history.Pruner(new RetentionOptions { Days = 30 }).PruneAsync(CancellationToken.None);
+
+        var left = await history.Host.WithDbAsync(db => db.AlertEvents.OrderBy(e => e.Id).Select(e => e.Title).ToListAsync());
+        Assert.Equal(["old pending", "recent"], left);
+    }
 }
