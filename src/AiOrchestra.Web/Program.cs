@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Alerts;
 using AiOrchestra.Web.Api;
 using AiOrchestra.Web.CommandLine;
 using AiOrchestra.Web.Dashboard;
@@ -6,6 +7,7 @@ using AiOrchestra.Web.Connectors;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Logging;
 using AiOrchestra.Web.Mcp;
 using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Original;
@@ -36,6 +38,7 @@ builder.AddPlugins();
 builder.AddMetrics();
 builder.AddRuns();
 builder.AddHistory();
+builder.AddAlerts();
 
 if (command)
 {
@@ -51,9 +54,11 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddTriggers();
     builder.AddMcp();
     builder.AddSecurityHeaders();
+    builder.AddRequestLogging();
 
     var app = builder.Build();
 
+    app.UseRequestLogging();
     app.UseSecurityHeaders();
     app.MapMetrics();
     app.MapApi();

@@ -32,6 +32,9 @@ public sealed class Run
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public bool CancelRequested { get; set; }
 
+    /// <summary>The W3C <c>traceparent</c> of the run's trace (its "queued" span) when tracing is on; null otherwise.</summary>
+    public string? TraceParent { get; set; }
+
     public List<RunStep> Steps { get; set; } = [];
 
     internal sealed class Configuration : IEntityTypeConfiguration<Run>
@@ -41,6 +44,7 @@ public sealed class Run
             entity.ToTable("runs");
             entity.Property(r => r.Id).HasMaxLength(36);
             entity.Property(r => r.WorkflowId).HasMaxLength(64);
+            entity.Property(r => r.TraceParent).HasMaxLength(55);
             entity.Property(r => r.Origin).HasMaxLength(80).HasDefaultValue(RunOrigin.Manual);
             // the Logs page: a user's runs newest first, filtered by status or workflow
             entity.HasIndex(r => new { r.OwnerId, r.CreatedAt }).IsDescending(false, true);

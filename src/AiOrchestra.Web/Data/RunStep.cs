@@ -16,6 +16,9 @@ public sealed class RunStep
     /// <summary>The step's output as JSON text; null until it finishes or when it produced nothing.</summary>
     public string? Output { get; set; }
 
+    /// <summary>The output's full size in bytes when the stored one was cut (<c>Retention:MaxOutputBytes</c>); null when whole.</summary>
+    public long? OutputBytes { get; set; }
+
     public string? Error { get; set; }
     public int Attempts { get; set; }
     public long DurationMs { get; set; }

@@ -12,7 +12,8 @@ namespace AiOrchestra.Web.History;
 /// first (readers never block the run writer) and deleted in its own short transaction, with a pause in between,
 /// so runs keep being written while a large backlog goes.
 /// </summary>
-internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPruner> log)
+internal sealed class HistoryPruner(
+    IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, Metrics.OperationMetrics metrics, TimeProvider time, ILogger<HistoryPruner> log)
 {
     internal const int BatchSize = 500;
 
@@ -39,11 +40,18 @@ internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IO
                 continue;
             }
             // Run ids are version-7 GUIDs, which sort by creation time: the id bound keeps the scan to runs created
-            // before the cutoff (the status index is in id order) instead of every run of the status.
+            // before the cutoff (the status index is in id order) instead of every run of the status. Workflows with
+            // days of their own are cleaned up below.
             var createdBefore = Guid.CreateVersion7(cutoff).ToString()[..13];
             deleted += await DeleteAllAsync(connection,
-                "SELECT id FROM runs WHERE status = @status AND id < @before AND finished_at < @cutoff ORDER BY id LIMIT @batch",
+                $"SELECT id FROM runs WHERE status = @status AND id < @before AND finished_at < @cutoff AND NOT EXISTS ({OwnDays}) ORDER BY id LIMIT @batch",
                 [("@status", status), ("@before", createdBefore), ("@cutoff", cutoff.ToUnixTimeMilliseconds())], cancellationToken);
+        }
+
+        var overrides = await db.WorkflowRetentions.AsNoTracking().ToListAsync(cancellationToken);
+        foreach (var own in overrides)
+        {
+            deleted += await PruneWorkflowAsync(connection, own, retention, now, cancellationToken);
         }
 
         var oldestKept = await SelectNewestBeyondAsync(connection, retention.MaxRuns, cancellationToken);
@@ -54,10 +62,69 @@ internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IO
                 [("@boundary", oldestKept)], cancellationToken);
         }
 
+        await DeleteOldAlertsAsync(connection, now.AddDays(-retention.FailedDaysOrDays), cancellationToken);
+
         if (deleted > 0)
         {
+            metrics.RetentionDeleted(deleted);
             await DatabaseFile.ShrinkAsync(connection, cancellationToken);
             log.LogInformation("Retention deleted {Runs} finished run(s) and their steps", deleted);
+        }
+        return deleted;
+    }
+
+    /// <summary>The alert history goes with the runs it was about: delivered or given-up alerts older than the days kept.</summary>
+    private static async Task DeleteOldAlertsAsync(DbConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM alert_events WHERE created_at < @cutoff AND status <> 'pending'";
+        Add(command, "@cutoff", cutoff.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // a workflow whose own retention sets days: its runs are not aged by the instance's days
+    private const string OwnDays =
+        "SELECT 1 FROM workflow_retention w WHERE w.owner_id = runs.owner_id AND w.workflow_id = runs.workflow_id AND (w.days IS NOT NULL OR w.failed_days IS NOT NULL)";
+
+    /// <summary>One workflow's own days and newest runs kept, read along its (owner, workflow, created_at) index.</summary>
+    private static async Task<int> PruneWorkflowAsync(
+        DbConnection connection, WorkflowRetention own, RetentionOptions global, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        (string, object)[] workflow = [("@owner", own.OwnerId), ("@workflow", own.WorkflowId)];
+        if (own.Days is not null || own.FailedDays is not null)
+        {
+            foreach (var (status, days) in new[] { ("succeeded", own.DaysOr(global)), ("cancelled", own.DaysOr(global)), ("failed", own.FailedDaysOr(global)) })
+            {
+                // a run finishes after it was created: both bounds hold, and created_at bounds the index scan
+                var cutoff = now.AddDays(-days).ToUnixTimeMilliseconds();
+                deleted += await DeleteAllAsync(connection,
+                    "SELECT id FROM runs WHERE owner_id = @owner AND workflow_id = @workflow AND created_at < @cutoff AND status = @status AND finished_at < @cutoff ORDER BY created_at LIMIT @batch",
+                    [.. workflow, ("@status", status), ("@cutoff", cutoff)], cancellationToken);
+            }
+        }
+        if (own.MaxRuns is { } keep)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT created_at, id FROM runs WHERE owner_id = @owner AND workflow_id = @workflow ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET @keep";
+            Add(command, "@owner", own.OwnerId);
+            Add(command, "@workflow", own.WorkflowId);
+            Add(command, "@keep", keep);
+            long? createdAt = null;
+            string? id = null;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    (createdAt, id) = (reader.GetInt64(0), reader.GetString(1));
+                }
+            }
+            if (createdAt is not null)
+            {
+                deleted += await DeleteAllAsync(connection,
+                    $"SELECT id FROM runs WHERE owner_id = @owner AND workflow_id = @workflow AND (created_at < @created OR (created_at = @created AND id <= @id)) AND status IN ({Finished}) ORDER BY created_at LIMIT @batch",
+                    [.. workflow, ("@created", createdAt), ("@id", id!)], cancellationToken);
+            }
         }
         return deleted;
     }

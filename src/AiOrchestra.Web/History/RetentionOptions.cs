@@ -26,5 +26,9 @@ public sealed class RetentionOptions
     [Range(1, 1440, ErrorMessage = "Retention:IntervalMinutes must be from 1 to 1440 (minutes between two clean-ups of the run history).")]
     public int IntervalMinutes { get; set; } = 10;
 
+    /// <summary>The most one step's stored output may take; a larger one is cut with a marker (<c>Retention__MaxOutputBytes</c>).</summary>
+    [Range(1024, long.MaxValue, ErrorMessage = "Retention:MaxOutputBytes must be 1024 or more (bytes of one step's output that are stored; the rest is cut).")]
+    public long MaxOutputBytes { get; set; } = 1024 * 1024;
+
     public int FailedDaysOrDays => FailedDays ?? Days;
 }

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Settings;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Ai;
@@ -29,6 +30,9 @@ public static class IntegrationsSetup
     public static IServiceCollection AddIntegrations(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        // the clients count their calls (also on the command line, where nothing exports them)
+        services.AddMetrics();
+        services.TryAddSingleton<OperationMetrics>();
         // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
         services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key), sp.GetService<ConnectorSet>()?.CredentialKeys));
 
@@ -61,7 +65,8 @@ public static class IntegrationsSetup
         // External MCP servers: a tool call may have effects, so the pipeline does not retry it; one limit for the call.
         services.AddHttpClient(McpStep.HttpClientName)
             .ConfigureHttpClient(http => http.Timeout = TimeSpan.FromMinutes(5))
-            .AddHttpMessageHandler(() => new AttemptCountingHandler());
+            .AddHttpMessageHandler(() => new AttemptCountingHandler())
+            .AddHttpMessageHandler(sp => new IntegrationCallsHandler("mcp", sp.GetRequiredService<OperationMetrics>()));
         services.AddSingleton<IStepType>(sp => new McpStep(
             sp.GetRequiredService<IHttpClientFactory>(), configuration, sp.GetRequiredService<IntegrationSecrets>(), sp.GetService<ILoggerFactory>()));
 
@@ -106,6 +111,8 @@ public static class IntegrationsSetup
         }
         // Inside the retry handler, so each attempt that actually goes out is counted.
         client.AddHttpMessageHandler(() => new AttemptCountingHandler());
+        var provider = section.ToLowerInvariant();
+        client.AddHttpMessageHandler(sp => new IntegrationCallsHandler(provider, sp.GetRequiredService<OperationMetrics>()));
 
         // Settings' "Test connection": one attempt under the check's own deadline, and one log line per failed check
         // (written by the page) instead of the pipeline's lines for every retry.

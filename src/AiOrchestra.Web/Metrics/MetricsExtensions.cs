@@ -1,47 +1,78 @@
-using System.Security.Cryptography;
-using System.Text;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace AiOrchestra.Web.Metrics;
 
 public static class MetricsExtensions
 {
     private const string Path = "/metrics";
+    private const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <summary>The run metrics, always recorded (cheap); exported through OpenTelemetry only when <c>Metrics:Enabled</c>.</summary>
+    /// <summary>
+    /// The run, step and operation instruments and the run traces, always recorded where someone listens (cheap
+    /// otherwise); exported through OpenTelemetry: metrics to Prometheus when <c>Metrics:Enabled</c>, metrics and
+    /// traces over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// </summary>
     public static WebApplicationBuilder AddMetrics(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<RunMetrics>();
-        var settings = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new();
-        if (settings.Enabled)
+        builder.Services.TryAddSingleton<OperationMetrics>();
+        var settings = Settings(builder.Configuration);
+        var prometheus = settings.Enabled;
+        if (prometheus)
         {
-            if (string.IsNullOrWhiteSpace(settings.Token) || settings.Token.Length < 16)
+            MetricsAccess.From(settings); // a setting to fix stops the start here, not at the first scrape
+        }
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpoint]);
+        if (!prometheus && !otlp)
+        {
+            return builder;
+        }
+        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("aiorchestra"));
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(RunMetrics.MeterName);
+            if (prometheus)
             {
-                throw new InvalidOperationException(
-                    "Metrics:Enabled is true but Metrics:Token is missing or shorter than 16 characters: set Metrics__Token to a long random value (scrapers send it as 'Authorization: Bearer <token>'), or turn metrics off.");
+                metrics.AddPrometheusExporter();
             }
-            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RunMetrics.MeterName).AddPrometheusExporter());
+            if (otlp)
+            {
+                metrics.AddOtlpExporter();
+            }
+        });
+        if (otlp)
+        {
+            // the request spans are what runs started through the API or a webhook link to
+            telemetry.WithTracing(tracing => tracing.AddSource(RunTracing.SourceName)
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(Path))
+                .AddOtlpExporter());
         }
         return builder;
     }
 
-    /// <summary><c>GET /metrics</c> in the Prometheus text format, 401 without the token; absent (404) when metrics are off.</summary>
+    /// <summary><c>GET /metrics</c> in the Prometheus text format behind its token and/or allow list; absent (404) when metrics are off.</summary>
     public static WebApplication MapMetrics(this WebApplication app)
     {
-        var settings = app.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new();
+        var settings = Settings(app.Configuration);
         if (!settings.Enabled)
         {
             return app;
         }
-        var expected = Encoding.UTF8.GetBytes("Bearer " + settings.Token);
+        var access = MetricsAccess.From(settings);
         app.UseWhen(context => context.Request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase), branch => branch.Use(async (context, next) =>
         {
-            var given = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
-            if (!CryptographicOperations.FixedTimeEquals(given, expected))
+            if (access.Check(context) is { } refused)
             {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await context.Response.WriteAsync("Send the metrics token (Metrics__Token) as 'Authorization: Bearer <token>'.");
+                context.Response.StatusCode = refused.Status;
+                if (refused.Status == StatusCodes.Status401Unauthorized)
+                {
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                }
+                await context.Response.WriteAsync(refused.Message);
                 return;
             }
             await next(context);
@@ -49,4 +80,7 @@ public static class MetricsExtensions
         app.MapPrometheusScrapingEndpoint(Path);
         return app;
     }
+
+    private static MetricsOptions Settings(IConfiguration configuration) =>
+        configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new();
 }

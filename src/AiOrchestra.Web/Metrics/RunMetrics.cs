@@ -21,7 +21,7 @@ public sealed class RunMetrics
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _stepDuration;
 
-    public RunMetrics(IMeterFactory meters, IDbContextFactory<AppDbContext> contexts)
+    public RunMetrics(IMeterFactory meters, IDbContextFactory<AppDbContext> contexts, TimeProvider time)
     {
         var meter = meters.Create(MeterName);
         _started = meter.CreateCounter<long>("aiorchestra.runs.started", description: "Runs a worker started (resumed runs included)");
@@ -29,6 +29,8 @@ public sealed class RunMetrics
         _runDuration = meter.CreateHistogram<double>("aiorchestra.run.duration", "s", "Time from a run's start by a worker to its finish");
         _stepDuration = meter.CreateHistogram<double>("aiorchestra.step.duration", "s", "Time one step took, all its attempts together");
         meter.CreateObservableGauge("aiorchestra.runs.queued", () => CountQueued(contexts), description: "Runs waiting for a slot");
+        meter.CreateObservableGauge("aiorchestra.runs.oldest_queued_age", () => OldestQueuedAge(contexts, time), "s",
+            "How long the oldest queued run has been waiting (0 when none is)");
     }
 
     public void RunStarted(string workflowId) => _started.Add(1, new KeyValuePair<string, object?>("workflow", workflowId));
@@ -52,5 +54,13 @@ public sealed class RunMetrics
     {
         using var db = contexts.CreateDbContext();
         return db.Runs.LongCount(r => r.Status == RunStatus.Queued);
+    }
+
+    // run ids sort by creation time: the first queued by id is the oldest, read from the same index
+    private static double OldestQueuedAge(IDbContextFactory<AppDbContext> contexts, TimeProvider time)
+    {
+        using var db = contexts.CreateDbContext();
+        var oldest = db.Runs.Where(r => r.Status == RunStatus.Queued).OrderBy(r => r.Id).Select(r => (DateTimeOffset?)r.CreatedAt).FirstOrDefault();
+        return oldest is { } created ? Math.Max(0, (time.GetUtcNow() - created).TotalSeconds) : 0;
     }
 }

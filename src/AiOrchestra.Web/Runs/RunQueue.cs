@@ -90,6 +90,8 @@ public sealed class RunQueue(
             return (new EnqueueResult { Errors = errors }, null);
         }
 
+        // the run's trace starts here, linked to the request or trigger that asked for it
+        using var queuedSpan = Metrics.RunTracing.StartQueued(workflowId, origin);
         var run = new Run
         {
             Id = Guid.CreateVersion7(time.GetUtcNow()).ToString(),
@@ -102,7 +104,9 @@ public sealed class RunQueue(
             Origin = origin,
             Inputs = text,
             CreatedAt = time.GetUtcNow(),
+            TraceParent = queuedSpan?.Id,
         };
+        queuedSpan?.SetTag("aiorchestra.run.id", run.Id);
         var watching = watch ? events.WatchNew(run.Id) : null;
         try
         {

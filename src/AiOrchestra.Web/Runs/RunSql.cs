@@ -6,7 +6,8 @@ using AiOrchestra.Web.Data;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>A run the worker has claimed: everything it needs to execute it without another query.</summary>
-internal sealed record ClaimedRun(string RunId, string OwnerId, long WorkflowVersionId, string Inputs, bool Resumed, bool CancelRequested);
+internal sealed record ClaimedRun(
+    string RunId, string OwnerId, long WorkflowVersionId, string Inputs, bool Resumed, bool CancelRequested, string? TraceParent = null);
 
 /// <summary>
 /// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
@@ -46,12 +47,12 @@ internal sealed class RunSql : IDisposable
         _insertRun = Prepare(
             """
             INSERT INTO runs (id, owner_id, workflow_record_id, workflow_version_id, workflow_id, workflow_version_number,
-                              status, origin, inputs, created_at, cancel_requested)
-            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false)
+                              status, origin, inputs, created_at, cancel_requested, trace_parent)
+            VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false, @trace)
             """,
-            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
+            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false", "@trace");
         // a run that started before (left running, or queued again after a wait) resumes after its finished steps
-        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL, cancel_requested FROM runs";
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL, cancel_requested, trace_parent FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectQueuedExcept = Prepare(
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
@@ -80,14 +81,15 @@ internal sealed class RunSql : IDisposable
         _stepFinished = Prepare(
             """
             INSERT INTO run_steps (run_id, step_index, step_id, status, output, error, attempts, duration_ms,
-                                   prompt_tokens, completion_tokens, started_at, finished_at)
-            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished)
-            ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output,
+                                   prompt_tokens, completion_tokens, started_at, finished_at, output_bytes)
+            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished, @bytes)
+            ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output, output_bytes = excluded.output_bytes,
                 error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
                 prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
                 started_at = excluded.started_at, finished_at = excluded.finished_at
             """,
-            "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished");
+            "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished",
+            "@bytes");
         _itemFinished = Prepare(
             """
             INSERT INTO run_step_items (run_id, step_index, item_index, step_id, status, output, error, attempts, duration_ms,
@@ -135,7 +137,7 @@ internal sealed class RunSql : IDisposable
 
     public void InsertRun(Run run) => _insertRun.Execute(
         run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
-        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false);
+        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false, run.TraceParent);
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
@@ -192,9 +194,10 @@ internal sealed class RunSql : IDisposable
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
         _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds());
 
-    public void StepFinished(string runId, StepRecord step, string? output) => _stepFinished.Execute(
+    public void StepFinished(string runId, StepRecord step, string? output, long? fullBytes) => _stepFinished.Execute(
         runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
-        step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds());
+        step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds(),
+        fullBytes);
 
     public void ItemFinished(string runId, ItemRecord item, string? output) => _itemFinished.Execute(
         runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,
@@ -230,7 +233,8 @@ internal sealed class RunSql : IDisposable
         {
             into.Add(new ClaimedRun(
                 reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Resumed: reader.GetBoolean(4), CancelRequested: reader.GetBoolean(5)));
+                Resumed: reader.GetBoolean(4), CancelRequested: reader.GetBoolean(5),
+                TraceParent: reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
     }
 

@@ -25,10 +25,32 @@ public sealed record RunFilter
     /// <summary>Runs created before this time.</summary>
     public DateTimeOffset? To { get; init; }
 
+    /// <summary>Runs older than this one (keyset paging: the next page of a deep history costs what the first does).</summary>
+    public RunCursor? Before { get; init; }
+
     public int Skip { get; init; }
     public int Take { get; init; } = 50;
 
-    internal bool IsUnfiltered => Status is null && WorkflowId is null && Origin is null && From is null && To is null;
+    internal bool IsUnfiltered => Status is null && WorkflowId is null && Origin is null && From is null && To is null && Before is null;
+}
+
+/// <summary>A place in the newest-first run list: a run's creation time and id, written <c>{unix ms}_{id}</c>.</summary>
+public readonly record struct RunCursor(DateTimeOffset CreatedAt, string Id)
+{
+    public override string ToString() => $"{CreatedAt.ToUnixTimeMilliseconds()}_{Id}";
+
+    public static bool TryParse(string? text, out RunCursor cursor)
+    {
+        cursor = default;
+        var parts = text?.Split('_') ?? [];
+        if (parts.Length != 2 || !long.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            || ms > 253_402_300_799_999 || !Guid.TryParseExact(parts[1], "D", out _))
+        {
+            return false;
+        }
+        cursor = new RunCursor(DateTimeOffset.FromUnixTimeMilliseconds(ms), parts[1]);
+        return true;
+    }
 }
 
 /// <summary>What a list of runs shows of each: no inputs, no outputs.</summary>
@@ -37,7 +59,11 @@ public sealed record RunRow(
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
 /// <summary>One page of runs and whether there are more after it.</summary>
-public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore);
+public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore)
+{
+    /// <summary>Where the next (older) page starts; null on the last page.</summary>
+    public RunCursor? Next => HasMore && Runs.Count > 0 ? new RunCursor(Runs[^1].CreatedAt, Runs[^1].Id) : null;
+}
 
 /// <summary>The run history, read for its owner only.</summary>
 public sealed class RunStore(AppDbContext db)
@@ -114,6 +140,12 @@ public sealed class RunStore(AppDbContext db)
             if (filter.To is { } to)
             {
                 query = query.Where(r => r.CreatedAt < to);
+            }
+            if (filter.Before is { } before)
+            {
+                // the index's order (created_at desc, then id): a range seek, however deep the page
+                var (at, id) = (before.CreatedAt, before.Id);
+                query = query.Where(r => r.CreatedAt <= at && (r.CreatedAt < at || string.Compare(r.Id, id) < 0));
             }
             runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip(skip).Take(take + 1)

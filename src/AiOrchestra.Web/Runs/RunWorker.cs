@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ internal sealed class RunWorker(
     FailureHandlerStarter failureHandlers,
     WaitSweeper waits,
     Metrics.RunMetrics metrics,
+    Alerts.AlertSignals alerts,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -163,11 +165,13 @@ internal sealed class RunWorker(
         string? failedStep = null;
         string? workflowId = null;
         var startedAt = time.GetUtcNow();
+        using var span = RunTracing.StartRun(run.RunId, run.TraceParent);
         try
         {
             var workflow = ran = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
             workflowId = workflow.WorkflowId;
             metrics.RunStarted(workflowId);
+            RunTracing.RunLoaded(span, workflowId);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
             var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
@@ -185,7 +189,11 @@ internal sealed class RunWorker(
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
                 FinishedItems = finishedItems,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step => metrics.StepFinished(workflow, step)), cancel);
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step =>
+            {
+                metrics.StepFinished(workflow, step);
+                RunTracing.StepFinished(span, workflow, step);
+            }), cancel);
             if (result.Waiting is not null && await PauseAsync(run, feed, result))
             {
                 return;
@@ -255,6 +263,8 @@ internal sealed class RunWorker(
         if (recorded)
         {
             metrics.RunFinished(workflowId ?? "", status, finishedAt - startedAt);
+            RunTracing.RunFinished(span, status.ToText(), error);
+            alerts.RunFinished(run.OwnerId, workflowId ?? "", run.RunId, status, error, finishedAt - startedAt);
             // closed first: a subscriber arriving now reads the finished run from the store
             events.Close(feed);
             feed.Publish(new RunEvent

@@ -10,8 +10,12 @@ namespace AiOrchestra.Web.Runs;
 /// applies it in one transaction and commits once (group commit), then completes each caller's task. SQLite
 /// gets a single writer (never busy) and one commit per batch instead of one per write.
 /// </summary>
-public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures failures, ILogger<RunWriter> log) : BackgroundService
+public sealed class RunWriter(
+    IDbContextFactory<AppDbContext> dbs, StoreFailures failures, Microsoft.Extensions.Options.IOptions<History.RetentionOptions> retention, ILogger<RunWriter> log)
+    : BackgroundService
 {
+    private readonly long _maxOutputBytes = retention.Value.MaxOutputBytes;
+
     private const int MaxBatch = 1024;
 
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
@@ -28,13 +32,13 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
 
     internal Task StepFinishedAsync(string runId, StepRecord step)
     {
-        var output = step.Output?.ToJsonString();
-        return Enqueue(sql => { sql.StepFinished(runId, step, output); return true; });
+        var (output, fullBytes) = History.StoredOutput.Cap(step.Output?.ToJsonString(), _maxOutputBytes);
+        return Enqueue(sql => { sql.StepFinished(runId, step, output, fullBytes); return true; });
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item)
     {
-        var output = item.Output?.ToJsonString();
+        var (output, _) = History.StoredOutput.Cap(item.Output?.ToJsonString(), _maxOutputBytes);
         return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
     }
 

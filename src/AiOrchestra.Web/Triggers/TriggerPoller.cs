@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
@@ -16,7 +17,7 @@ namespace AiOrchestra.Web.Triggers;
 /// </summary>
 public sealed partial class TriggerPoller(
     IDbContextFactory<AppDbContext> dbs, TriggerWorkflows workflows, StepCatalog catalog, RunQueue queue,
-    TimeProvider time, ILogger<TriggerPoller> logger) : BackgroundService
+    OperationMetrics metrics, Alerts.AlertSignals alerts, TimeProvider time, ILogger<TriggerPoller> logger) : BackgroundService
 {
     /// <summary>Ids remembered per trigger; a source lists its newest items, so older ids never come back.</summary>
     public const int MaxSeenIds = 2000;
@@ -109,6 +110,8 @@ public sealed partial class TriggerPoller(
                 _ => $"{e.GetType().Name}: {e.Message}",
             };
             LogPollFailed(state.WorkflowId, state.TriggerId, reason);
+            metrics.TriggerFired("poll", state.WorkflowId, started: false);
+            alerts.TriggerFired(state.OwnerId, state.WorkflowId, state.TriggerId, ok: false, "poll failed: " + reason);
             await db.TriggerStates.Where(t => t.Id == state.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(t => t.LastError, "poll failed: " + reason).SetProperty(t => t.LastErrorAt, now), cancellationToken);
             return;
@@ -125,6 +128,7 @@ public sealed partial class TriggerPoller(
         var fresh = items.Where(i => known.Add(i.Id)).ToList();
         if (fresh.Count == 0)
         {
+            alerts.TriggerFired(state.OwnerId, state.WorkflowId, state.TriggerId, ok: true);
             await ClearErrorAsync(db, state, cancellationToken);
             return;
         }
@@ -148,7 +152,13 @@ public sealed partial class TriggerPoller(
             inputs[WorkflowTrigger.Variable] = trigger.Mode == PollMode.Batch
                 ? new JsonObject { ["items"] = new JsonArray(batch.Select(b => b.Item2?.DeepClone()).ToArray()) }
                 : new JsonObject { ["item"] = batch[0].Item2?.DeepClone() };
-            var queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Poll(state.TriggerId), cancellationToken);
+            EnqueueResult queued;
+            using (RunTracing.StartTrigger("poll", state.WorkflowId, state.TriggerId))
+            {
+                queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Poll(state.TriggerId), cancellationToken);
+            }
+            metrics.TriggerFired("poll", state.WorkflowId, queued.Succeeded);
+            alerts.TriggerFired(state.OwnerId, state.WorkflowId, state.TriggerId, queued.Succeeded, string.Join(" ", queued.Errors));
             if (!queued.Succeeded)
             {
                 var error = "the run was not started: " + string.Join(" ", queued.Errors);

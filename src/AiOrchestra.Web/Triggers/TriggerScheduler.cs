@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Metrics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -15,7 +16,7 @@ namespace AiOrchestra.Web.Triggers;
 /// </summary>
 public sealed partial class TriggerScheduler(
     IDbContextFactory<AppDbContext> dbs, TriggerWorkflows workflows, RunQueue queue, IOptions<TriggerOptions> options,
-    TimeProvider time, ILogger<TriggerScheduler> logger) : BackgroundService
+    OperationMetrics metrics, Alerts.AlertSignals alerts, TimeProvider time, ILogger<TriggerScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private const int MaxDueTimesPerPass = 1000;
@@ -180,7 +181,15 @@ public sealed partial class TriggerScheduler(
             inputs[name] = value?.DeepClone();
         }
         inputs[WorkflowTrigger.Variable] = new JsonObject { ["due_at"] = Stamp(firing.DueAt) };
-        return await queue.EnqueueAsync(firing.State.OwnerId, firing.State.WorkflowId, inputs, RunOrigin.Schedule(firing.State.TriggerId), cancellationToken);
+        var state = firing.State;
+        EnqueueResult queued;
+        using (RunTracing.StartTrigger("schedule", state.WorkflowId, state.TriggerId))
+        {
+            queued = await queue.EnqueueAsync(state.OwnerId, state.WorkflowId, inputs, RunOrigin.Schedule(state.TriggerId), cancellationToken);
+        }
+        metrics.TriggerFired("schedule", state.WorkflowId, queued.Succeeded);
+        alerts.TriggerFired(state.OwnerId, state.WorkflowId, state.TriggerId, queued.Succeeded, string.Join(" ", queued.Errors));
+        return queued;
     }
 
     /// <summary>Records on each claim and trigger the run it started, or why none was, in one transaction.</summary>

@@ -29,7 +29,7 @@ public static class WebhookEndpoint
 
     internal static async Task<IResult> HandleAsync(
         HttpContext context, string token, WebhookRoutes routes, WebhookDeliveries deliveries, RunQueue queue,
-        IOptions<TriggerOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        IOptions<TriggerOptions> options, Metrics.OperationMetrics metrics, Alerts.AlertSignals alerts, TimeProvider time, CancellationToken cancellationToken)
     {
         var route = token.Length is > 0 and <= 100 ? await routes.FindAsync(token, cancellationToken) : null;
         if (route is not { Enabled: true })
@@ -104,6 +104,8 @@ public static class WebhookEndpoint
             throw;
         }
         using var watching = watch;
+        metrics.TriggerFired("webhook", route.WorkflowId, queued.Succeeded);
+        alerts.TriggerFired(route.OwnerId, route.WorkflowId, route.Trigger.TriggerId, queued.Succeeded, string.Join(" ", queued.Errors));
         if (!queued.Succeeded)
         {
             if (deliveryKey is not null)

@@ -33,7 +33,8 @@ public static class StepsExtensions
         services.AddSingleton<IStepType>(sp => new ApprovalStep(TimeSpan.FromDays(sp.GetRequiredService<IOptions<RunOptions>>().Value.MaxWaitDays)));
         services.AddSingleton<IStepType>(sp => new WaitStep(TimeSpan.FromDays(sp.GetRequiredService<IOptions<RunOptions>>().Value.MaxWaitDays)));
         // addresses typed into workflows: every connection passes the outbound policy
-        services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy();
+        services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy()
+            .AddHttpMessageHandler(sp => new Metrics.IntegrationCallsHandler("http", sp.GetRequiredService<Metrics.OperationMetrics>()));
         services.AddSingleton<IStepType>(sp => new HttpStep(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpStep)), sp.GetRequiredService<TimeProvider>()));
         return builder;

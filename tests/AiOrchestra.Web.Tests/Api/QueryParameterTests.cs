@@ -9,6 +9,8 @@ public class QueryParameterTests(ApiFactory app) : IClassFixture<ApiFactory>
     [InlineData("offset=1.5", "offset", "'1.5' is not a whole number.")]
     [InlineData("from=yesterday", "from", "'yesterday' is not an ISO 8601 date; write e.g. 2025-01-31 or 2025-01-31T08:00:00Z.")]
     [InlineData("to=1/2/2025", "to", "'1/2/2025' is not an ISO 8601 date; write e.g. 2025-01-31 or 2025-01-31T08:00:00Z.")]
+    [InlineData("before=12_nope", "before", "'12_nope' is not a page cursor; pass the 'next' of the previous page as it was given.")]
+    [InlineData("before=1700000000000_0190f0c4-2a1b-7000-8000-000000000000&offset=50", "offset", "give either before (the previous page's next) or offset, not both.")]
     public async Task A_bad_filter_names_its_field_and_no_dotnet_type(string query, string field, string message)
     {
         using var client = await app.AdminAsync();

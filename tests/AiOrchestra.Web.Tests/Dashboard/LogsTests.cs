@@ -58,4 +58,39 @@ public sealed class LogsTests(DashboardHost host) : IClassFixture<DashboardHost>
         Assert.Equal(["0", "10 ms", "100 ms", "1 s", "10 s", "100 s+"], run.QuerySelectorAll("#bar-legend .bar-scale li").Select(li => li.TextContent));
         Assert.NotNull(run.QuerySelector("#step-say svg.bar rect[width]"));
     }
+
+    [Fact]
+    public async Task Older_pages_follow_a_cursor_and_list_each_run_once()
+    {
+        var user = "user-" + Guid.NewGuid().ToString("N")[..8];
+        var owner = await host.CreateUserAsync(user);
+        var client = await host.SignedInAsync(user);
+        var saved = await client.PostFormAsync("/Workflows/Edit", new()
+        {
+            ["Form.WorkflowId"] = "many", ["Form.Name"] = "Many", ["Form.Variables"] = "{}", ["Form.Steps[0].StepId"] = "say",
+            ["Form.Steps[0].StepType"] = "template", ["Form.Steps[0].Action"] = "render", ["Form.Steps[0].Parameters[text]"] = "hello",
+            ["Command"] = "save",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var queue = host.Services.GetRequiredService<RunQueue>();
+        var total = Pages.Logs.IndexModel.PageSize + 7;
+        for (var i = 0; i < total; i++)
+        {
+            await queue.EnqueueAsync(owner, "many", new Dictionary<string, JsonNode?>(), RunOrigin.Api, CancellationToken.None);
+        }
+
+        var first = await client.GetDocumentAsync("/Logs");
+        var older = first.QuerySelector("nav.pager a[rel=next]")!.GetAttribute("href")!;
+        Assert.Contains("before=", older);
+        var second = await client.GetDocumentAsync(older);
+
+        static List<string> Links(AngleSharp.Html.Dom.IHtmlDocument page) =>
+            page.QuerySelectorAll("table.runs tbody tr a[href^='/Logs/']").Select(a => a.GetAttribute("href")!).Distinct().ToList();
+        var one = Links(first);
+        var two = Links(second);
+        Assert.Equal(Pages.Logs.IndexModel.PageSize, one.Count);
+        Assert.Equal(7, two.Count);
+        Assert.Empty(one.Intersect(two));
+        Assert.Null(second.QuerySelector("nav.pager a[rel=next]"));
+    }
 }

@@ -36,7 +36,8 @@ internal sealed class HistoryFixture : IAsyncDisposable
     }
 
     public HistoryPruner Pruner(RetentionOptions retention) =>
-        new(Host.Get<IDbContextFactory<AppDbContext>>(), Options.Create(retention), Time, NullLogger<HistoryPruner>.Instance);
+        new(Host.Get<IDbContextFactory<AppDbContext>>(), Options.Create(retention), Host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(), Time,
+            NullLogger<HistoryPruner>.Instance);
 
     /// <summary>Stores a run created <paramref name="age"/> ago (finished then too unless in flight), with one step.</summary>
     public async Task<string> AddRunAsync(RunStatus status, TimeSpan age, int outputBytes = 10) =>
@@ -72,6 +73,13 @@ internal sealed class HistoryFixture : IAsyncDisposable
         });
         return runs.Select(r => r.Id).ToList();
     }
+
+    /// <summary>Gives the fixture's workflow (<c>greet</c>) its own retention.</summary>
+    public Task<int> SetOwnRetentionAsync(int? days = null, int? failedDays = null, int? maxRuns = null) => Host.WithDbAsync(db =>
+    {
+        db.WorkflowRetentions.Add(new WorkflowRetention { OwnerId = OwnerId, WorkflowId = "greet", Days = days, FailedDays = failedDays, MaxRuns = maxRuns });
+        return db.SaveChangesAsync();
+    });
 
     public Task<List<string>> StoredRunIdsAsync() => Host.WithDbAsync(db => db.Runs.OrderBy(r => r.Id).Select(r => r.Id).ToListAsync());
 

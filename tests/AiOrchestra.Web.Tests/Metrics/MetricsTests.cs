@@ -36,6 +36,72 @@ public sealed class MetricsTests : IDisposable
         Assert.Matches(new Regex("""^aiorchestra_run_duration_seconds_count\{(?=[^}]*status="succeeded")(?=[^}]*workflow="metered")[^}]*\} 1\b""", RegexOptions.Multiline), text);
         Assert.Matches(new Regex("""^aiorchestra_step_duration_seconds_count\{(?=[^}]*status="succeeded")(?=[^}]*step_type="fake")[^}]*\} \d+""", RegexOptions.Multiline), text);
         Assert.Matches(new Regex("""^aiorchestra_runs_queued\{[^}]*\} 0\b""", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex("""^aiorchestra_runs_oldest_queued_age_seconds\{[^}]*\} 0\b""", RegexOptions.Multiline), text);
+    }
+
+    [Fact]
+    public async Task Retention_deletions_are_counted()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps(), new(Enabled()) { ["Retention:MaxRuns"] = "1" });
+        var owner = await host.CreateUserAsync("ada");
+        await host.SaveAsync(owner, FakeSteps.Workflow("pruned", FakeSteps.Step("hello", "echo", "hi")));
+        await host.WaitForRunAsync(owner, await host.EnqueueAsync(owner, "pruned"));
+        await host.WaitForRunAsync(owner, await host.EnqueueAsync(owner, "pruned"));
+
+        Assert.True(await host.Get<AiOrchestra.Web.History.HistoryPruner>().PruneAsync(CancellationToken.None) >= 1);
+
+        using var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var text = await client.GetStringAsync("/metrics");
+        Assert.Matches(new Regex("""^aiorchestra_retention_deleted_total\{[^}]*\} [1-9]""", RegexOptions.Multiline), text);
+    }
+
+    [Fact]
+    public async Task An_address_in_the_allow_list_scrapes_without_a_token()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps(), new() { ["Metrics:Enabled"] = "true", ["Metrics:AllowedAddresses:0"] = "10.1.2.3, 127.0.0.0/8" });
+        host.UseKestrel(0);
+        using var client = host.CreateClient();
+
+        var response = await client.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_address_outside_the_allow_list_is_refused_even_with_the_token()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps(), new(Enabled()) { ["Metrics:AllowedAddresses:0"] = "10.0.0.0/8" });
+        host.UseKestrel(0);
+        using var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+
+        var response = await client.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Metrics__AllowedAddresses", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task With_both_an_allowed_address_still_needs_the_token()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps(), new(Enabled()) { ["Metrics:AllowedAddresses:0"] = "127.0.0.1" });
+        host.UseKestrel(0);
+        using var client = host.CreateClient();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/metrics")).StatusCode);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_allow_list_entry_stops_the_start_naming_it()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps(), new() { ["Metrics:Enabled"] = "true", ["Metrics:AllowedAddresses:0"] = "10.0.0.0/99" });
+
+        var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+
+        Assert.Contains("'10.0.0.0/99'", error.ToString());
     }
 
     [Fact]
@@ -68,5 +134,6 @@ public sealed class MetricsTests : IDisposable
         var error = Assert.ThrowsAny<Exception>(() => host.CreateClient());
 
         Assert.Contains("Metrics:Token", error.ToString());
+        Assert.Contains("Metrics:AllowedAddresses", error.ToString());
     }
 }

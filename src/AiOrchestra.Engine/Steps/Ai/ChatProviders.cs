@@ -173,6 +173,7 @@ public sealed class ChatModel(
             {
                 // Summed over the turns of an agent's loop.
                 context.Usage = Add(context.Usage, usage);
+                EngineMetrics.Tokens(ModelId, usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
             }
             return response;
         }, cancellationToken);

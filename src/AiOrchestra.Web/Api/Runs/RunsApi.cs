@@ -20,14 +20,15 @@ public static partial class RunsApi
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    public sealed record RunList(IReadOnlyList<RunSummary> Runs, int Offset, int Limit, bool HasMore);
+    /// <param name="Next">The <c>before</c> of the next (older) page; null on the last page.</param>
+    public sealed record RunList(IReadOnlyList<RunSummary> Runs, int Offset, int Limit, bool HasMore, string? Next);
 
     public sealed record CancelResponse(string RunId, string Status);
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(ApiAuthentication.Policy);
-        group.MapGet("/", ListAsync).WithSummary("List your runs, newest first (filters: workflow_id, status, from, to)");
+        group.MapGet("/", ListAsync).WithSummary("List your runs, newest first (filters: workflow_id, status, from, to; pages: before = the previous page's next)");
         group.MapGet("/{id}", GetAsync).WithSummary("A run with its steps, outputs and errors");
         group.MapGet("/{id}/events", EventsAsync)
             .WithSummary("The run's events as Server-Sent Events: the state so far, then live, ending with run-finished (send Last-Event-ID to resume)")
@@ -45,7 +46,7 @@ public static partial class RunsApi
     private static async Task<Results<Ok<RunList>, ValidationProblem>> ListAsync(
         ClaimsPrincipal user, RunStore runs,
         [FromQuery(Name = "workflow_id")] string? workflowId, string? status, string? from, string? to,
-        string? offset, string? limit, CancellationToken cancellationToken)
+        string? offset, string? limit, string? before, CancellationToken cancellationToken)
     {
         var errors = new List<Engine.Workflows.ValidationError>();
         RunStatus? wanted = null;
@@ -69,14 +70,27 @@ public static partial class RunsApi
         {
             errors.Add(new("offset", "must be 0 or more."));
         }
+        RunCursor? cursor = null;
+        if (before is not null)
+        {
+            if (!RunCursor.TryParse(before, out var parsed))
+            {
+                errors.Add(new("before", $"'{before}' is not a page cursor; pass the 'next' of the previous page as it was given."));
+            }
+            else if (skip > 0)
+            {
+                errors.Add(new("offset", "give either before (the previous page's next) or offset, not both."));
+            }
+            cursor = parsed;
+        }
         if (errors.Count > 0)
         {
             return ApiProblems.Invalid(errors);
         }
 
-        var filter = new RunFilter { WorkflowId = workflowId, Status = wanted, From = start, To = end, Skip = skip, Take = take };
+        var filter = new RunFilter { WorkflowId = workflowId, Status = wanted, From = start, To = end, Skip = skip, Take = take, Before = cursor };
         var page = await runs.ListAsync(user.OwnerId(), filter, cancellationToken);
-        return TypedResults.Ok(new RunList(page.Runs.Select(RunJson.Summary).ToList(), skip, take, page.HasMore));
+        return TypedResults.Ok(new RunList(page.Runs.Select(RunJson.Summary).ToList(), skip, take, page.HasMore, page.Next?.ToString()));
     }
 
     private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(

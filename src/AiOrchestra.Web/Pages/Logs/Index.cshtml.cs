@@ -9,7 +9,7 @@ namespace AiOrchestra.Web.Pages.Logs;
 /// <summary>The user's runs, newest first, a page at a time, filtered by workflow, status, origin and date.</summary>
 public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
 {
-    private const int PageSize = 50;
+    public const int PageSize = 50;
 
     [BindProperty(SupportsGet = true, Name = "workflow")]
     public string? Workflow { get; set; }
@@ -28,6 +28,12 @@ public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
 
     [BindProperty(SupportsGet = true, Name = "page")]
     public int PageNumber { get; set; } = 1;
+
+    /// <summary>The cursor the Older link carries: the page after it is read by a range seek, not an offset.</summary>
+    [BindProperty(SupportsGet = true, Name = "before")]
+    public string? Before { get; set; }
+
+    public RunCursor? Next { get; private set; }
 
     public IReadOnlyList<RunRow> Runs { get; private set; } = [];
     /// <summary>The owner's workflows (deleted ones too, for their runs) by id, with their names.</summary>
@@ -57,19 +63,22 @@ public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
             Origin = string.IsNullOrEmpty(Origin) ? null : Origin,
             From = From is { } from ? new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
             To = To is { } to ? new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null,
-            Skip = (PageNumber - 1) * PageSize,
+            Skip = RunCursor.TryParse(Before, out _) ? 0 : (PageNumber - 1) * PageSize,
+            Before = RunCursor.TryParse(Before, out var cursor) ? cursor : null,
             Take = PageSize,
         };
         var page = await runStore.ListAsync(owner, filter, cancellationToken);
         HasMore = page.HasMore;
+        Next = page.Next;
         Runs = page.Runs;
     }
 
     /// <summary>The workflow's name as the user gave it, or its id when it has none.</summary>
     public string NameOf(RunRow run) => _names.GetValueOrDefault(run.WorkflowId) is { Length: > 0 } name ? name : run.WorkflowId;
 
-    public string PageUrl(int page) => QueryString.Create(new Dictionary<string, string?>
+    public string PageUrl(int page, RunCursor? before = null) => QueryString.Create(new Dictionary<string, string?>
     {
+        ["before"] = before?.ToString(),
         ["workflow"] = Workflow,
         ["status"] = Status,
         ["origin"] = Origin,
