@@ -49,6 +49,9 @@ public sealed record RunRequest
 
     /// <summary>Items of for_each steps a previous attempt already finished: they are not called again.</summary>
     public IReadOnlyList<ItemRecord> FinishedItems { get; init; } = [];
+
+    /// <summary>Notes steps wrote as they went (an agent's turns and tool calls): a resumed step continues after them.</summary>
+    public IReadOnlyList<JournalEntry> JournalEntries { get; init; } = [];
 }
 
 /// <summary>What one item of a for_each step did: written as it finishes, so a resumed loop starts after it.</summary>
@@ -91,4 +94,7 @@ public interface IRunJournal
 
     /// <summary>Partial output of a step as it streams (LLM tokens).</summary>
     void StepDelta(string stepId, string text);
+
+    /// <summary>A step wrote a note of its progress (an agent's turn or tool call); awaited like a finished step.</summary>
+    ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -26,6 +26,12 @@ public interface IStepType
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>
     Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks beyond the parameter schema (an agent's tools), each error with its path under <paramref name="path"/>
+    /// (the step's <c>parameters</c>); run by the validator when the declared parameters are fine.
+    /// </summary>
+    IEnumerable<Workflows.ValidationError> Validate(JsonObject parameters, string path) => [];
 }
 
 /// <summary>One action of a step type with its parameter schema.</summary>
@@ -75,6 +81,11 @@ public sealed class StepContext
 
     /// <summary>UTF-8 bytes a text the step renders itself (a stored prompt template) may grow to.</summary>
     public long MaxRenderedBytes { get; init; } = Templating.RenderBudget.DefaultMaxBytes;
+
+    /// <summary>
+    /// Durable notes of this step call (an agent's turns and tool calls), kept across retries and a crash of the process.
+    /// </summary>
+    public StepJournal Journal { get; init; } = StepJournal.InMemory();
 
     /// <summary>HTTP requests this attempt sent to a provider, retries of the HTTP pipeline included (0 for offline steps).</summary>
     public int HttpAttempts { get; set; }

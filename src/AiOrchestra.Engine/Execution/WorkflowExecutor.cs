@@ -163,7 +163,7 @@ public sealed partial class WorkflowExecutor
             return Finish(StepStatus.Failed, 1, null, e.Message);
         }
 
-        var call = await CallAsync(request, step, index, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
+        var call = await CallAsync(request, step, index, -1, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
         return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
     }
 
@@ -172,6 +172,7 @@ public sealed partial class WorkflowExecutor
         RunRequest request,
         WorkflowStep step,
         int index,
+        int itemIndex,
         IStepType stepType,
         JsonObject parameters,
         IReadOnlyDictionary<string, JsonNode?> values,
@@ -183,6 +184,10 @@ public sealed partial class WorkflowExecutor
         // The step's recorded attempts are the calls it made: an integration's HTTP pipeline may retry inside one
         // step attempt (a 429 then a success is two), an offline step is one call per attempt.
         var calls = 0;
+        // one journal for every attempt: a retry goes on after the parts the attempts before it finished
+        var stepJournal = new StepJournal(
+            request.JournalEntries.Where(e => e.StepIndex == index && e.ItemIndex == itemIndex).OrderBy(e => e.Sequence).Select(e => e.Entry),
+            (sequence, entry) => journal.EntryRecordedAsync(new JournalEntry(step.StepId, index, itemIndex, sequence, entry, Time.GetUtcNow()), CancellationToken.None));
         for (var attempt = 1; ; attempt++)
         {
             if (attempt > 1 && reportRetries)
@@ -198,6 +203,7 @@ public sealed partial class WorkflowExecutor
                 Values = values,
                 MaxRenderedBytes = Limits.MaxRenderedParameterBytes,
                 ReportDelta = text => journal.StepDelta(step.StepId, text),
+                Journal = stepJournal,
             };
             // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.
             var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);

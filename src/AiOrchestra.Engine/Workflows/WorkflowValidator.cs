@@ -194,7 +194,12 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             errors.Add(new(path + ".action", $"step type '{stepType.Name}' has no action {JsonValues.Quote(step.Action)}{Spelling.DidYouMean(step.Action, known)}; its actions are: {string.Join(", ", known)}"));
             return;
         }
+        var before = errors.Count;
         CheckParameters(step, $"{stepType.Name}.{action.Name}", action.Parameters, path + ".parameters", errors);
+        if (errors.Count == before)
+        {
+            errors.AddRange(stepType.Validate(step.Parameters, path + ".parameters"));
+        }
     }
 
     private static void CheckParameters(WorkflowStep step, string actionName, IReadOnlyList<StepParameter> declared, string path, List<ValidationError> errors)

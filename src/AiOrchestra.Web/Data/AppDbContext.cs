@@ -16,6 +16,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
+    public DbSet<RunStepEntry> RunStepEntries => Set<RunStepEntry>();
     public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
     public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
 
@@ -37,11 +38,12 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new PromptVersion.Configuration());
         builder.ApplyConfiguration(new RunStep.Configuration());
         builder.ApplyConfiguration(new RunStepItem.Configuration());
+        builder.ApplyConfiguration(new RunStepEntry.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem) })
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunStepEntry) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

@@ -27,12 +27,13 @@ public sealed record RunEvent
     public const string StepStarted = "step-started";
     public const string StepDelta = "step-delta";
     public const string StepFinished = "step-finished";
+    public const string StepEntry = "step-entry";
     public const string RunFinished = "run-finished";
 
     public required string RunId { get; init; }
     public required long Sequence { get; init; }
 
-    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
+    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepEntry"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
     public required string Type { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }
@@ -61,4 +62,14 @@ public sealed record RunEvent
 
     /// <summary>Streamed text of a step (LLM tokens) on <see cref="StepDelta"/>.</summary>
     public string? Delta { get; init; }
+
+    /// <summary>
+    /// A note the step recorded on <see cref="StepEntry"/>: an agent's model turn or tool call (<c>kind</c> <c>turn</c>
+    /// or <c>tool</c>), with <see cref="Item"/> the for_each item it belongs to (-1 for none).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Entry { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Item { get; init; }
 }

@@ -32,6 +32,17 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
         // durable before the loop takes another item: a resumed run does not call it again
         await writer.ItemFinishedAsync(runId, item);
 
+    public async ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        // durable before the step goes on: a resumed step does not make this model turn or tool call again
+        await writer.EntryRecordedAsync(runId, entry);
+        feed.Publish(new RunEvent
+        {
+            RunId = runId, Sequence = RunEvent.StepStartedSequence(entry.StepIndex), Type = RunEvent.StepEntry, Timestamp = entry.RecordedAt,
+            StepId = entry.StepId, Index = entry.StepIndex, Item = entry.ItemIndex, Entry = entry.Entry,
+        });
+    }
+
     public void StepDelta(string stepId, string text) =>
         feed.Publish(new RunEvent
         {

@@ -25,6 +25,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _stepStarted;
     private readonly Statement _stepFinished;
     private readonly Statement _itemFinished;
+    private readonly Statement _entryRecorded;
     private readonly Statement _finishRun;
     private readonly Statement _renewLeases;
     private readonly Statement _releaseLease;
@@ -96,6 +97,13 @@ internal sealed class RunSql : IDisposable
                 started_at = excluded.started_at, finished_at = excluded.finished_at
             """,
             "@run", "@index", "@item", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@started", "@finished");
+        _entryRecorded = Prepare(
+            """
+            INSERT INTO run_step_entries (run_id, step_index, item_index, sequence, step_id, entry, recorded_at)
+            VALUES (@run, @index, @item, @sequence, @step, @entry, @at)
+            ON CONFLICT (run_id, step_index, item_index, sequence) DO UPDATE SET entry = excluded.entry, recorded_at = excluded.recorded_at
+            """,
+            "@run", "@index", "@item", "@sequence", "@step", "@entry", "@at");
         _finishRun = Prepare(
             """
             UPDATE runs SET status = @status, error = @error, finished_at = @finished, lease_owner = NULL, lease_expires_at = NULL
@@ -193,6 +201,9 @@ internal sealed class RunSql : IDisposable
     public void ItemFinished(string runId, ItemRecord item, string? output) => _itemFinished.Execute(
         runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,
         item.DurationMs, item.StartedAt.ToUnixTimeMilliseconds(), item.FinishedAt.ToUnixTimeMilliseconds());
+
+    public void EntryRecorded(string runId, JournalEntry entry, string json) => _entryRecorded.Execute(
+        runId, entry.StepIndex, entry.ItemIndex, entry.Sequence, entry.StepId, json, entry.RecordedAt.ToUnixTimeMilliseconds());
 
     /// <summary>Records the run's outcome; false when this worker no longer holds the run.</summary>
     public bool FinishRun(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>

@@ -169,6 +169,7 @@ internal sealed class RunWorker(
             metrics.RunStarted(workflowId);
             var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
             var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
+            var journalEntries = run.Resumed ? await LoadJournalEntriesAsync(run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
             {
                 RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
@@ -182,7 +183,7 @@ internal sealed class RunWorker(
             var request = new RunRequest
             {
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
-                FinishedItems = finishedItems,
+                FinishedItems = finishedItems, JournalEntries = journalEntries,
             };
             var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step => metrics.StepFinished(workflow, step)), cancel);
             (status, error) = result switch
@@ -339,6 +340,17 @@ internal sealed class RunWorker(
             Usage = s.PromptTokens is null && s.CompletionTokens is null ? null : new TokenUsage(s.PromptTokens ?? 0, s.CompletionTokens ?? 0),
             StartedAt = s.StartedAt ?? default, FinishedAt = s.FinishedAt ?? default,
         }).ToList();
+    }
+
+    /// <summary>The notes the run's steps recorded (an agent's turns and tool calls), so a resumed step goes on after them.</summary>
+    private async Task<IReadOnlyList<JournalEntry>> LoadJournalEntriesAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var entries = await db.RunStepEntries.AsNoTracking()
+            .Where(e => e.RunId == runId)
+            .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence)
+            .ToListAsync(cancellationToken);
+        return entries.Select(e => new JournalEntry(e.StepId, e.StepIndex, e.ItemIndex, e.Sequence, (JsonObject)JsonNode.Parse(e.Entry)!, e.RecordedAt)).ToList();
     }
 
     /// <summary>The finished items of the run's for_each steps (none for a run without loops: one indexed query).</summary>

@@ -38,6 +38,12 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
     }
 
+    internal Task EntryRecordedAsync(string runId, JournalEntry entry)
+    {
+        var json = entry.Entry.ToJsonString();
+        return Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
+    }
+
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
         Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));
 

@@ -44,7 +44,7 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     /// A harness whose every provider points at <paramref name="baseUrl"/>; <paramref name="settings"/> override
     /// (a null value removes a setting, e.g. a missing key).
     /// </summary>
-    public static IntegrationHarness Create(string baseUrl, IDictionary<string, string?>? settings = null)
+    public static IntegrationHarness Create(string baseUrl, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -72,11 +72,12 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Where(v => v.Value is not null)).Build();
         var logs = new CapturedLogs();
         var prompts = new PromptShelf();
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
-        services.AddSingleton<IPromptLibrary>(prompts);
-        services.AddIntegrations(configuration);
-        return new IntegrationHarness(services.BuildServiceProvider(), logs, prompts);
+        var collection = new ServiceCollection();
+        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        collection.AddSingleton<IPromptLibrary>(prompts);
+        services?.Invoke(collection);
+        collection.AddIntegrations(configuration);
+        return new IntegrationHarness(collection.BuildServiceProvider(), logs, prompts);
     }
 
     public T Service<T>() where T : notnull => _services.GetRequiredService<T>();

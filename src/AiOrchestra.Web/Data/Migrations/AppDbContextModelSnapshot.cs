@@ -369,6 +369,53 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_steps", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunStepEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Entry")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entry");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("item_index");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.Property<int>("StepIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step_index");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "StepIndex", "ItemIndex", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("run_step_entries", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.RunStepItem", b =>
                 {
                     b.Property<long>("Id")
@@ -817,6 +864,15 @@ namespace AiOrchestra.Web.Data.Migrations
                 {
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany("Steps")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunStepEntry", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
