@@ -165,4 +165,157 @@ public sealed class AgentStepTests
         Assert.Equal(["/v1/chat/completions", "/tools/weather", "/tools/forecast", "/tools/forecast", "/v1/chat/completions"], paths);
         Assert.Equal(["turn", "tool", "tool", "turn"], resumed.Journal.Entries.Select(e => (string?)e["kind"]));
     }
+
+    /// <summary>A model that never answers: every turn asks for the weather again.</summary>
+    private static Task<FakeServer> EndlessAsync(Action? onChat = null)
+    {
+        var chats = 0;
+        return FakeServer.StartAsync((request, context) =>
+        {
+            if (!AgentFakes.IsChat(request))
+            {
+                return Tools(request, context);
+            }
+            onChat?.Invoke();
+            var n = Interlocked.Increment(ref chats);
+            return AgentFakes.OpenAIToolCallsAsync(context, ($"call_{n}", "weather", """{"body": {"city": "Paris"}}"""));
+        });
+    }
+
+    [Fact]
+    public async Task Max_turns_ends_a_loop_that_never_answers_as_a_failed_step_that_says_so()
+    {
+        await using var server = await EndlessAsync();
+        await using var harness = Harness(server.Url);
+
+        var error = await harness.FailAsync("agent", "run", Agent(server.Url, new JsonObject { ["max_turns"] = 2 }));
+
+        Assert.Equal("the agent reached max_turns (2) without a final answer, after 2 tool calls; raise max_turns or give it a smaller task", error.Message);
+        Assert.False(error.Transient);
+        Assert.Equal(2, server.Received.Count(AgentFakes.IsChat));
+    }
+
+    [Fact]
+    public async Task Max_tokens_stops_asking_for_turns_once_the_tokens_used_reach_it()
+    {
+        await using var server = await EndlessAsync();
+        await using var harness = Harness(server.Url);
+
+        var error = await harness.FailAsync("agent", "run", Agent(server.Url, new JsonObject { ["max_tokens"] = 50 }));
+
+        Assert.Equal("the agent used 80 tokens in 2 turns, reaching max_tokens (50), without a final answer; raise max_tokens or give it a smaller task", error.Message);
+        Assert.Equal(2, server.Received.Count(AgentFakes.IsChat));
+    }
+
+    [Fact]
+    public async Task Max_seconds_ends_the_loop_on_the_injected_clock_even_inside_a_model_turn()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero));
+        // each model turn takes 40 s of the fake clock; the third passes the 100 s limit while it is being answered
+        await using var server = await EndlessAsync(() => time.Advance(TimeSpan.FromSeconds(40)));
+        await using var harness = Harness(server.Url, s => s.AddSingleton<TimeProvider>(time));
+
+        var error = await harness.FailAsync("agent", "run", Agent(server.Url, new JsonObject { ["max_seconds"] = 100 }));
+
+        Assert.Equal("the agent ran longer than max_seconds (100 s) after 2 turns and 2 tool calls", error.Message);
+        Assert.Equal(3, server.Received.Count(AgentFakes.IsChat));
+    }
+
+    [Fact]
+    public async Task A_tool_the_model_was_not_given_is_answered_with_an_error_it_can_read_and_recorded()
+    {
+        var chats = 0;
+        await using var server = await FakeServer.StartAsync((request, context) => Interlocked.Increment(ref chats) == 1
+            ? AgentFakes.OpenAIToolCallsAsync(context, ("call_1", "wether", """{"city": "Paris"}"""))
+            : OpenAIStepTests.StreamAsync(context, "I could not look it up."));
+        await using var harness = Harness(server.Url);
+        var context = IntegrationHarness.NewContext();
+
+        var output = await harness.RunAsync("agent", "run", Agent(server.Url), context);
+
+        Assert.Equal("I could not look it up.", (string?)output!["answer"]);
+        var tool = context.Journal.Entries[1];
+        Assert.Equal("unknown", (string?)tool["status"]);
+        Assert.Equal("there is no tool 'wether' (did you mean 'weather'?); the tools you have are: weather, forecast", (string?)tool["error"]);
+        var answer = AgentFakes.Messages(server.Received[1])[3]!;
+        Assert.Equal("tool", (string?)answer["role"]);
+        Assert.StartsWith("Error: there is no tool 'wether'", (string?)answer["content"]);
+        Assert.DoesNotContain(server.Received, r => r.Path.StartsWith("/tools/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_model_that_keeps_asking_for_tools_it_was_not_given_fails_the_step_after_a_few_tries()
+    {
+        var chats = 0;
+        await using var server = await FakeServer.StartAsync((_, context) =>
+            AgentFakes.OpenAIToolCallsAsync(context, ($"call_{Interlocked.Increment(ref chats)}", "delete_everything", "{}")));
+        await using var harness = Harness(server.Url);
+        var context = IntegrationHarness.NewContext();
+
+        var error = await harness.FailAsync("agent", "run", Agent(server.Url), context);
+
+        Assert.Equal($"the model asked {AgentStep.MaxUnknownToolCalls} times for tools it was not given ('delete_everything'); its tools are: weather, forecast", error.Message);
+        Assert.Equal(AgentStep.MaxUnknownToolCalls, server.Received.Count);
+        Assert.Equal(AgentStep.MaxUnknownToolCalls, context.Journal.Entries.Count(e => (string?)e["status"] == "unknown"));
+    }
+
+    [Fact]
+    public async Task An_mcp_servers_tools_are_offered_with_their_schema_and_called_through_the_mcp_client()
+    {
+        await using var mcpServer = await McpStepTests.TestMcpServer.StartAsync();
+        var chats = 0;
+        await using var server = await FakeServer.StartAsync((_, context) => Interlocked.Increment(ref chats) == 1
+            ? AgentFakes.OpenAIToolCallsAsync(context, ("call_1", "add", """{"a": 2, "b": 40}"""))
+            : OpenAIStepTests.StreamAsync(context, "42"));
+        await using var harness = IntegrationHarness.Create(server.Url, new Dictionary<string, string?>
+        {
+            ["Mcp:Servers:tools:Url"] = mcpServer.Url,
+            ["Mcp:Servers:tools:Token"] = McpStepTests.Token,
+        });
+        var context = IntegrationHarness.NewContext();
+
+        var output = await harness.RunAsync("agent", "run", new JsonObject
+        {
+            ["instructions"] = "Add numbers with the tools.",
+            ["input"] = "2 + 40?",
+            ["tools"] = new JsonArray(new JsonObject { ["mcp"] = "tools", ["tools"] = new JsonArray("add") }),
+        }, context);
+
+        Assert.Equal("42", (string?)output!["answer"]);
+        Assert.Equal(["add"], mcpServer.Calls);
+        Assert.Equal(["add"], AgentFakes.ToolNames(server.Received[0]));
+        Assert.Equal(42, (int)context.Journal.Entries[1]["result"]!["sum"]!);
+    }
+
+    [Fact]
+    public async Task A_workflow_tool_whose_workflow_is_gone_fails_that_call_only_recorded_and_told_to_the_model()
+    {
+        var chats = 0;
+        await using var server = await FakeServer.StartAsync((_, context) => Interlocked.Increment(ref chats) == 1
+            ? AgentFakes.OpenAIToolCallsAsync(context, ("call_1", "lookup_customer", """{"email": "a@example.com"}"""))
+            : OpenAIStepTests.StreamAsync(context, "I cannot look customers up right now."));
+        await using var harness = Harness(server.Url, s => s.AddSingleton<IWorkflowTools>(new NoWorkflows()));
+        var context = IntegrationHarness.NewContext();
+
+        var output = await harness.RunAsync("agent", "run", new JsonObject
+        {
+            ["instructions"] = "Help the customer.",
+            ["input"] = "Who is a@example.com?",
+            ["tools"] = new JsonArray(new JsonObject { ["workflow"] = "lookup_customer" }),
+        }, context);
+
+        Assert.Equal("I cannot look customers up right now.", (string?)output!["answer"]);
+        var tool = context.Journal.Entries[1];
+        Assert.Equal("failed", (string?)tool["status"]);
+        Assert.Equal("the workflow 'lookup_customer' of this tool no longer exists", (string?)tool["error"]);
+        Assert.Contains("no longer exists", (string?)AgentFakes.Messages(server.Received[1])[3]!["content"]);
+    }
+
+    private sealed class NoWorkflows : IWorkflowTools
+    {
+        public Task<WorkflowToolInfo?> FindAsync(string ownerId, string workflowId, CancellationToken cancellationToken) => Task.FromResult<WorkflowToolInfo?>(null);
+
+        public Task<JsonNode?> RunAsync(string ownerId, string workflowId, string childRunId, string parentRunId, JsonObject variables, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a workflow that does not exist is never run");
+    }
 }
