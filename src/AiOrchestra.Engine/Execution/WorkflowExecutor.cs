@@ -163,7 +163,7 @@ public sealed partial class WorkflowExecutor
             return Finish(StepStatus.Failed, 1, null, e.Message);
         }
 
-        var call = await CallAsync(request, step, index, -1, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
+        var call = await CallAsync(request, step, index, null, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
         return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
     }
 
@@ -172,7 +172,7 @@ public sealed partial class WorkflowExecutor
         RunRequest request,
         WorkflowStep step,
         int index,
-        int itemIndex,
+        int? itemIndex,
         IStepType stepType,
         JsonObject parameters,
         IReadOnlyDictionary<string, JsonNode?> values,
@@ -186,8 +186,8 @@ public sealed partial class WorkflowExecutor
         var calls = 0;
         // one journal for every attempt: a retry goes on after the parts the attempts before it finished
         var stepJournal = new StepJournal(
-            request.JournalEntries.Where(e => e.StepIndex == index && e.ItemIndex == itemIndex).OrderBy(e => e.Sequence).Select(e => e.Entry),
-            (sequence, entry) => journal.EntryRecordedAsync(new JournalEntry(step.StepId, index, itemIndex, sequence, entry, Time.GetUtcNow()), CancellationToken.None));
+            request.JournalEntries.Where(e => e.StepIndex == index && e.ItemIndex == (itemIndex ?? -1)).OrderBy(e => e.Sequence).Select(e => e.Entry),
+            (sequence, entry) => journal.EntryRecordedAsync(new JournalEntry(step.StepId, index, itemIndex ?? -1, sequence, entry, Time.GetUtcNow()), CancellationToken.None));
         for (var attempt = 1; ; attempt++)
         {
             if (attempt > 1 && reportRetries)

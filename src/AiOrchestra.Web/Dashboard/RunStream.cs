@@ -20,7 +20,7 @@ public static class RunStream
 
     public static IEndpointConventionBuilder MapRunStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/runs/{id}/live", async Task<Results<ServerSentEventsResult<string>, NotFound, ContentHttpResult>> (
-                string id, HttpContext context, AppDbContext db, RunEvents events, LiveStreams streams, RunHtml html, CancellationToken cancellationToken) =>
+                string id, HttpContext context, AppDbContext db, RunEvents events, LiveStreams streams, RunHtml html, PartialHtml partials, CancellationToken cancellationToken) =>
             {
                 var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
                 // another user's run does not exist for this user: 404, not an empty stream
@@ -33,13 +33,13 @@ public static class RunStream
                     return TypedResults.Text(streams.Refusal, "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
                 }
                 long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var after);
-                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, cancellationToken));
+                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, partials, context, cancellationToken));
             })
             .RequireAuthorization(DashboardExtensions.Policy)
             .ExcludeFromDescription();
 
     private static async IAsyncEnumerable<SseItem<string>> Fragments(
-        IAsyncEnumerable<RunEvent> events, RunHtml html, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IAsyncEnumerable<RunEvent> events, RunHtml html, PartialHtml partials, HttpContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.WithCancellation(cancellationToken))
         {
@@ -59,6 +59,10 @@ public static class RunStream
                     },
                     outOfBand: true),
                 RunEvent.StepDelta when item.StepId is not null && item.Delta is not null => RunHtml.DeltaText(item.StepId, item.Delta),
+                // an agent's turn or tool call, appended to the step's conversation
+                RunEvent.StepEntry when item.StepId is not null && item.Entry is not null => RunHtml.AppendText(
+                    ConversationEntry.ListId(item.StepId),
+                    await partials.RenderAsync(context, "/Pages/Logs/_AgentEntry.cshtml", new ConversationEntry(item.StepId, item.Item ?? -1, item.Entry))),
                 RunEvent.RunFinished => RunHtml.RunStatusText(item.Status ?? "finished", outOfBand: true)
                                         + RunHtml.RunErrorText(item.Error) + RunHtml.FinishedActionsText(),
                 _ => null,

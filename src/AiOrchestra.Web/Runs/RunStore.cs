@@ -62,6 +62,12 @@ public sealed class RunStore(AppDbContext db)
             .GroupBy(i => i.StepIndex).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
 
+    /// <summary>The notes the run's steps recorded (agents' turns and tool calls), in order within each step and item.</summary>
+    public async Task<List<RunStepEntry>> EntriesAsync(string runId, CancellationToken cancellationToken) =>
+        await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == runId)
+            .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence)
+            .ToListAsync(cancellationToken);
+
     public async Task<RunDetails?> GetAsync(string ownerId, string runId, CancellationToken cancellationToken)
     {
         var run = await OneRun(db, ownerId, runId, cancellationToken);

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Agent;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
@@ -30,6 +31,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     public IReadOnlyList<StepView> Steps { get; private set; } = [];
 
     public string Inputs { get; private set; } = "";
+
+    /// <summary>The conversation of each agent step: every model turn and tool call recorded so far.</summary>
+    public IReadOnlyList<Conversation> Conversations { get; private set; } = [];
 
     /// <summary>The flow view with each step's state as the page was drawn; null when the workflow version is gone.</summary>
     public FlowDiagram? Flow { get; private set; }
@@ -140,11 +144,29 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
         Steps = views;
+        Conversations = await ConversationsAsync(version?.Workflow, details.Run.Id, cancellationToken);
         if (version is not null)
         {
             Flow = FlowDiagram.From(version.Workflow, await FlowStatesAsync(version.Workflow, details, cancellationToken));
         }
         return Page();
+    }
+
+    /// <summary>
+    /// A conversation for every agent step of the workflow (empty until its first turn, so the live stream has a list to
+    /// append to), and for any other step with notes.
+    /// </summary>
+    private async Task<List<Conversation>> ConversationsAsync(Workflow? workflow, string runId, CancellationToken cancellationToken)
+    {
+        var entries = await runs.EntriesAsync(runId, cancellationToken);
+        var stepIds = (workflow?.Steps.Where(s => s.StepType == AgentStep.TypeName).Select(s => s.StepId) ?? [])
+            .Concat(entries.Select(e => e.StepId))
+            .Distinct(StringComparer.Ordinal);
+        return stepIds.Select(stepId => new Conversation(stepId, entries
+                .Where(e => e.StepId == stepId)
+                .Select(e => new ConversationEntry(stepId, e.ItemIndex, JsonNode.Parse(e.Entry) as JsonObject ?? []))
+                .ToList()))
+            .ToList();
     }
 
     /// <summary>Each step's status, and for a loop how many items are done (while it runs) or how many it had.</summary>
