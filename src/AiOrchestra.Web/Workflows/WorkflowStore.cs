@@ -1,3 +1,4 @@
+using AiOrchestra.Engine.Steps.Agent;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Triggers;
@@ -18,6 +19,30 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
     public Task<WorkflowSaveResult> SaveAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken) =>
         SaveAsync(ownerId, workflow, SaveMode.CreateOrReplace, null, cancellationToken);
 
+    /// <summary>The workflows an agent step names as tools that are not among the owner's (one query, only when there are any).</summary>
+    private async Task<IReadOnlyList<ValidationError>> MissingToolWorkflowsAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken)
+    {
+        var references = AgentToolDefinition.WorkflowReferences(workflow).ToList();
+        if (references.Count == 0)
+        {
+            return [];
+        }
+        var errors = references
+            .Where(r => r.WorkflowId == workflow.WorkflowId)
+            .Select(r => new ValidationError(r.Path, $"an agent cannot have the workflow it is in ('{r.WorkflowId}') as a tool: it would call itself without end"))
+            .ToList();
+        references.RemoveAll(r => r.WorkflowId == workflow.WorkflowId);
+        var ids = references.Select(r => r.WorkflowId).Distinct().ToList();
+        var found = await db.Workflows.AsNoTracking()
+            .Where(w => w.OwnerId == ownerId && w.DeletedAt == null && ids.Contains(w.WorkflowId))
+            .Select(w => w.WorkflowId)
+            .ToListAsync(cancellationToken);
+        errors.AddRange(references
+            .Where(r => !found.Contains(r.WorkflowId))
+            .Select(r => new ValidationError(r.Path, $"there is no workflow '{r.WorkflowId}' among yours to give the agent as a tool; save it first, or check the id")));
+        return errors;
+    }
+
     /// <summary>
     /// As <see cref="SaveAsync(string, Workflow, CancellationToken)"/>, allowing only what <paramref name="mode"/> says
     /// and, when <paramref name="expectedVersion"/> is given, only over that version. Saves of the same workflow at the
@@ -27,6 +52,10 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
         string ownerId, Workflow workflow, SaveMode mode, int? expectedVersion, CancellationToken cancellationToken)
     {
         var errors = validator.Validate(workflow);
+        if (errors.Count == 0)
+        {
+            errors = await MissingToolWorkflowsAsync(ownerId, workflow, cancellationToken);
+        }
         if (errors.Count > 0)
         {
             return new WorkflowSaveResult(null, errors, SaveOutcome.Invalid);

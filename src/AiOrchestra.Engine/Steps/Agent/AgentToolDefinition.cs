@@ -38,6 +38,29 @@ public sealed record AgentToolDefinition
     public IReadOnlyList<string>? ServerTools { get; init; }
 
     /// <summary>
+    /// The workflows the agent steps of <paramref name="workflow"/> name as tools, with the path of each (ids written out;
+    /// a tool list rendered from a variable is read when the step runs).
+    /// </summary>
+    public static IEnumerable<(string Path, string WorkflowId)> WorkflowReferences(Workflow workflow)
+    {
+        for (var index = 0; index < workflow.Steps.Count; index++)
+        {
+            var step = workflow.Steps[index];
+            if (step.StepType != AgentStep.TypeName || step.Parameters["tools"] is not JsonArray tools)
+            {
+                continue;
+            }
+            for (var i = 0; i < tools.Count; i++)
+            {
+                if (tools[i] is JsonObject tool && JsonValues.IsString(tool["workflow"], out var id) && Ids.WorkflowId().IsMatch(id.Trim()))
+                {
+                    yield return ($"{JsonValues.Item("steps", index)}.parameters.{JsonValues.Item("tools", i)}.workflow", id.Trim());
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The tool definitions of an agent step's <c>tools</c> parameter, or the problems with them, each with its path under
     /// <paramref name="path"/>. Step tools are checked against <paramref name="catalog"/>.
     /// </summary>
