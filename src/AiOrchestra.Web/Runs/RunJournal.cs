@@ -36,11 +36,7 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
     {
         // durable before the step goes on: a resumed step does not make this model turn or tool call again
         await writer.EntryRecordedAsync(runId, entry);
-        feed.Publish(new RunEvent
-        {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(entry.StepIndex), Type = RunEvent.StepEntry, Timestamp = entry.RecordedAt,
-            StepId = entry.StepId, Index = entry.StepIndex, Item = entry.ItemIndex, Entry = entry.Entry,
-        });
+        feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
     }
 
     public void StepDelta(string stepId, string text) =>

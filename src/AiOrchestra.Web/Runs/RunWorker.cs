@@ -179,6 +179,11 @@ internal sealed class RunWorker(
             {
                 feed.Publish(RunJournal.StepFinishedEvent(run.RunId, step));
             }
+            // the live page of a resumed run shows the conversation from its stream: what was recorded before comes first
+            foreach (var entry in journalEntries)
+            {
+                feed.Publish(RunEvents.EntryEvent(run.RunId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+            }
 
             var request = new RunRequest
             {

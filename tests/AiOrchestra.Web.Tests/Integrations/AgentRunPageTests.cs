@@ -68,7 +68,12 @@ public sealed class AgentRunPageTests
                 _ => OpenAIStepTests.StreamAsync(context, "Paris: 21 °C today, ", "rain tomorrow."),
             });
         });
-        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?> { ["Outbound:Allow"] = "127.0.0.1" });
+        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?>
+        {
+            ["Outbound:Allow"] = "127.0.0.1",
+            // a finished run's events are rebuilt from the store at once, entries included
+            ["Runs:EventRetentionSeconds"] = "0",
+        });
         using var api = await app.AdminAsync();
         using var browser = await app.BrowserAsync();
         try
@@ -112,6 +117,15 @@ public sealed class AgentRunPageTests
             Assert.Equal("succeeded", (string?)run["status"]);
             Assert.Equal(3, (int)run["outputs"]!["ask"]!["turns"]!);
             Assert.Equal(2, (int)run["outputs"]!["ask"]!["tool_calls"]!);
+
+            // the finished run's event stream, rebuilt from the stored rows, has the conversation in order
+            var replayed = new List<SseItem<string>>();
+            await foreach (var item in IntegrationApp.EventsAsync(api, $"/api/runs/{runId}/events"))
+            {
+                replayed.Add(item);
+            }
+            Assert.Equal(["turn", "tool", "turn", "tool", "turn"],
+                replayed.Where(e => e.EventType == "step-entry").Select(e => (string?)JsonNode.Parse(e.Data)!["entry"]!["kind"]));
         }
         finally
         {

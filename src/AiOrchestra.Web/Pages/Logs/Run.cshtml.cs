@@ -144,7 +144,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
         Steps = views;
-        Conversations = await ConversationsAsync(version?.Workflow, details.Run.Id, cancellationToken);
+        Conversations = await ConversationsAsync(version?.Workflow, details.Run, cancellationToken);
         if (version is not null)
         {
             Flow = FlowDiagram.From(version.Workflow, await FlowStatesAsync(version.Workflow, details, cancellationToken));
@@ -153,12 +153,13 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     }
 
     /// <summary>
-    /// A conversation for every agent step of the workflow (empty until its first turn, so the live stream has a list to
-    /// append to), and for any other step with notes.
+    /// A conversation for every agent step of the workflow, and for any other step with notes. While the run goes on the
+    /// lists start empty: the live stream brings every note, those recorded before the page was opened first, so none
+    /// shows twice.
     /// </summary>
-    private async Task<List<Conversation>> ConversationsAsync(Workflow? workflow, string runId, CancellationToken cancellationToken)
+    private async Task<List<Conversation>> ConversationsAsync(Workflow? workflow, Run run, CancellationToken cancellationToken)
     {
-        var entries = await runs.EntriesAsync(runId, cancellationToken);
+        var entries = run.Status.IsFinished() ? await runs.EntriesAsync(run.Id, cancellationToken) : [];
         var stepIds = (workflow?.Steps.Where(s => s.StepType == AgentStep.TypeName).Select(s => s.StepId) ?? [])
             .Concat(entries.Select(e => e.StepId))
             .Distinct(StringComparer.Ordinal);
