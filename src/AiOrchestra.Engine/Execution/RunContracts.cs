@@ -49,6 +49,9 @@ public sealed record RunRequest
 
     /// <summary>Items of for_each steps a previous attempt already finished: they are not called again.</summary>
     public IReadOnlyList<ItemRecord> FinishedItems { get; init; } = [];
+
+    /// <summary>For a child run (a sub-workflow): the workflow ids of the runs above it, outermost first, its parent's last.</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
 }
 
 /// <summary>What one item of a for_each step did: written as it finishes, so a resumed loop starts after it.</summary>

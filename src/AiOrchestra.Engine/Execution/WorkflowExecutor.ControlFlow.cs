@@ -328,7 +328,7 @@ public sealed partial class WorkflowExecutor
         {
             return (Finish(StepStatus.Failed, 1, null, e.Message), null);
         }
-        var call = await CallAsync(request, step, index, stepType, parameters, itemScope, journal, reportRetries: false, cancellationToken);
+        var call = await CallAsync(request, step, index, itemIndex, stepType, parameters, itemScope, journal, reportRetries: false, cancellationToken);
         return (Finish(call.Status, call.Calls, call.Output, call.Error), call.Usage);
     }
 

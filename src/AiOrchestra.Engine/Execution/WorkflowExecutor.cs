@@ -163,7 +163,7 @@ public sealed partial class WorkflowExecutor
             return Finish(StepStatus.Failed, 1, null, e.Message);
         }
 
-        var call = await CallAsync(request, step, index, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
+        var call = await CallAsync(request, step, index, null, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
         return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
     }
 
@@ -172,6 +172,7 @@ public sealed partial class WorkflowExecutor
         RunRequest request,
         WorkflowStep step,
         int index,
+        int? itemIndex,
         IStepType stepType,
         JsonObject parameters,
         IReadOnlyDictionary<string, JsonNode?> values,
@@ -194,6 +195,10 @@ public sealed partial class WorkflowExecutor
                 RunId = request.RunId,
                 StepId = step.StepId,
                 Attempt = attempt,
+                StepIndex = index,
+                ItemIndex = itemIndex,
+                WorkflowId = request.Workflow.WorkflowId,
+                Ancestors = request.Ancestors,
                 OwnerId = request.OwnerId,
                 Values = values,
                 MaxRenderedBytes = Limits.MaxRenderedParameterBytes,
@@ -236,6 +241,10 @@ public sealed partial class WorkflowExecutor
         if (step.TimeoutSeconds is > 0 and var seconds)
         {
             return new TimeLimit(TimeSpan.FromSeconds(seconds), $"timed out after {seconds} s");
+        }
+        if (stepType.RunsOtherSteps)
+        {
+            return new TimeLimit(Timeout.InfiniteTimeSpan, "");
         }
         var (limit, setting, kind) = stepType.UsesLanguageModel
             ? (Limits.LlmStepTimeout, ExecutionLimits.LlmStepTimeoutSetting, "a language-model step")

@@ -31,6 +31,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
 
     public string Inputs { get; private set; } = "";
 
+    /// <summary>The child runs (sub-workflows) this run's steps started.</summary>
+    public IReadOnlyList<ChildRunRow> Children { get; private set; } = [];
+
     /// <summary>The flow view with each step's state as the page was drawn; null when the workflow version is gone.</summary>
     public FlowDiagram? Flow { get; private set; }
 
@@ -131,6 +134,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     {
         Details = details;
         Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
+        Children = await runs.ChildrenAsync(details.Run.Id, cancellationToken);
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();
