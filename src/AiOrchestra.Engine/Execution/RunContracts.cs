@@ -94,4 +94,12 @@ public interface IRunJournal
 
     /// <summary>Partial output of a step as it streams (LLM tokens).</summary>
     void StepDelta(string stepId, string text);
+
+    /// <summary>
+    /// How far a for_each step is: <paramref name="done"/> of <paramref name="total"/> items finished (those a resumed run
+    /// had finished included). Reported when the loop starts and after each item; for live views only, never awaited.
+    /// </summary>
+    void LoopProgress(string stepId, int index, int done, int total)
+    {
+    }
 }

@@ -145,7 +145,7 @@ internal sealed class ChildRuns(
             };
             var journal = new RunJournal(runId, writer, feed, time, step => metrics.StepFinished(workflow, step));
             var result = await Executor.ExecuteAsync(run, journal, cancel.Token);
-            if (!result.Success && lifetime.ApplicationStopping.IsCancellationRequested)
+            if (result.Cancelled && cancellationToken.IsCancellationRequested && lifetime.ApplicationStopping.IsCancellationRequested)
             {
                 // the host is stopping, not the user: the child stays running and its resumed parent goes on with it
                 throw new OperationCanceledException("the host is stopping", cancellationToken);

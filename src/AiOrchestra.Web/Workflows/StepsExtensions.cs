@@ -1,7 +1,6 @@
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Http;
 using AiOrchestra.Engine.Steps.Prompt;
-using AiOrchestra.Engine.Steps.SubWorkflow;
 using AiOrchestra.Engine.Steps.Template;
 using AiOrchestra.Engine.Steps.Transform;
 using AiOrchestra.Engine.Workflows;
@@ -29,12 +28,6 @@ public static class StepsExtensions
         services.AddSingleton<IStepType, TemplateStep>();
         services.AddSingleton<IStepType, PromptStep>();
         services.AddSingleton<IStepType, TransformStep>();
-        // sub-workflows: child runs executed inline in the parent's worker (see ChildRuns)
-        services.AddSingleton<ChildRuns>();
-        services.AddSingleton<IChildRuns>(sp => sp.GetRequiredService<ChildRuns>());
-        services.AddSingleton<SubWorkflowCheck>();
-        services.AddSingleton<IStepType>(sp => new SubWorkflowStep(
-            sp.GetRequiredService<IChildRuns>(), sp.GetRequiredService<IOptions<RunOptions>>().Value.MaxWorkflowDepth));
         // addresses typed into workflows: every connection passes the outbound policy
         services.AddHttpClient(nameof(HttpStep)).UseOutboundPolicy();
         services.AddSingleton<IStepType>(sp => new HttpStep(

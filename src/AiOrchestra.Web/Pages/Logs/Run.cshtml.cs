@@ -146,31 +146,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         Steps = views;
         if (version is not null)
         {
-            Flow = FlowDiagram.From(version.Workflow, await FlowStatesAsync(version.Workflow, details, cancellationToken));
+            Flow = (await FlowStates.LoadAsync(version.Workflow, details, runs, cancellationToken)).Diagram();
         }
         return Page();
-    }
-
-    /// <summary>Each step's status, and for a loop how many items are done (while it runs) or how many it had.</summary>
-    private async Task<Dictionary<string, (string Status, string? Progress)>> FlowStatesAsync(
-        Workflow workflow, RunDetails details, CancellationToken cancellationToken)
-    {
-        var states = new Dictionary<string, (string Status, string? Progress)>(StringComparer.Ordinal);
-        var loops = workflow.Steps.Any(s => s.ForEach is not null)
-            ? await runs.CountItemsAsync(details.Run.Id, cancellationToken)
-            : new Dictionary<int, int>();
-        foreach (var step in details.Steps)
-        {
-            string? progress = null;
-            if (workflow.Steps.FirstOrDefault(s => s.StepId == step.StepId)?.ForEach is not null)
-            {
-                progress = step.Status == StepStatus.Running || step.Output is null
-                    ? $"{loops.GetValueOrDefault(step.Index)} done"
-                    : JsonNode.Parse(step.Output) is JsonArray items ? $"{items.Count} items" : null;
-            }
-            states[step.StepId] = (WorkflowResultJson.StatusName(step.Status), progress);
-        }
-        return states;
     }
 
     private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
