@@ -150,6 +150,55 @@ public sealed class SubWorkflowApiTests(SubWorkflowApiTests.OneSlotApp app) : IC
         Assert.Empty(parent["child_runs"]!.AsArray());
     }
 
+    [Fact]
+    public async Task A_parent_resumed_after_its_child_finished_takes_the_childs_outputs_without_running_it_again()
+    {
+        using var client = await app.AdminAsync();
+        await CreateAsync(client, Template("once", "ran at {{when}}", """{ "when": "" }"""));
+        await CreateAsync(client, Runs("resumes", "once", childVariables: """{ "when": "first" }"""));
+        var run = await ExecuteAsync(client, "resumes", new { });
+        var parentId = (string)run["run_id"]!;
+        var childId = (string)(await (await client.GetAsync($"/api/runs/{parentId}")).JsonAsync())["child_runs"]![0]!["run_id"]!;
+        var childStepStarted = await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_id = '{childId}'");
+
+        // as after a crash between the child's finish and the parent's step being written: the parent running again,
+        // its workflow step unrecorded, its lease run out; the worker takes it back at its next claim
+        await ScalarAsync($"DELETE FROM run_steps WHERE run_id = '{parentId}'");
+        await ScalarAsync($"UPDATE runs SET status = 'running', finished_at = NULL, lease_owner = 'a-process-that-died', lease_expires_at = 0 WHERE id = '{parentId}'");
+        await ExecuteAsync(client, "once", new { when = "wake the worker" });
+
+        var resumed = await FinishedAsync(client, parentId);
+        Assert.Equal("succeeded", (string?)resumed["status"]);
+        Assert.Equal("ran at first", (string?)resumed["outputs"]!["sub"]!["say"]);
+        Assert.Equal(childId, (string?)Assert.Single(resumed["child_runs"]!.AsArray())!["run_id"]);
+        Assert.Equal(childStepStarted, await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_id = '{childId}'"));
+    }
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={app.DatabaseFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout=5000; " + sql;
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>Polls the run until it is finished; the bound only turns a hang into a failure.</summary>
+    private static async Task<JsonNode> FinishedAsync(HttpClient client, string runId)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var run = await (await client.GetAsync($"/api/runs/{runId}")).JsonAsync();
+            if ((string?)run["status"] is "succeeded" or "failed" or "cancelled")
+            {
+                return run;
+            }
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), run.Text());
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task CreateAsync(HttpClient client, string json)
     {
         var response = await client.PostAsync("/api/workflows", ApiFactory.Json(json));
