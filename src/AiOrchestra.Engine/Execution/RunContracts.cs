@@ -52,6 +52,9 @@ public sealed record RunRequest
 
     /// <summary>Notes steps wrote as they went (an agent's turns and tool calls): a resumed step continues after them.</summary>
     public IReadOnlyList<JournalEntry> JournalEntries { get; init; } = [];
+
+    /// <summary>For a child run (a sub-workflow): the workflow ids of the runs above it, outermost first, its parent's last.</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
 }
 
 /// <summary>What one item of a for_each step did: written as it finishes, so a resumed loop starts after it.</summary>
@@ -97,4 +100,12 @@ public interface IRunJournal
 
     /// <summary>A step wrote a note of its progress (an agent's turn or tool call); awaited like a finished step.</summary>
     ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// How far a for_each step is: <paramref name="done"/> of <paramref name="total"/> items finished (those a resumed run
+    /// had finished included). Reported when the loop starts and after each item; for live views only, never awaited.
+    /// </summary>
+    void LoopProgress(string stepId, int index, int done, int total)
+    {
+    }
 }

@@ -22,6 +22,12 @@ public interface IStepType
     bool UsesLanguageModel => false;
 
     /// <summary>
+    /// True for step types whose work is other steps (a sub-workflow): those have their own time limits, so the step
+    /// itself has none unless it sets <c>timeout_seconds</c>.
+    /// </summary>
+    bool RunsOtherSteps => false;
+
+    /// <summary>
     /// Runs one attempt of <paramref name="call"/>. Throw <see cref="StepFailedException"/> for a failure a
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>
@@ -63,6 +69,18 @@ public sealed class StepContext
     public required string RunId { get; init; }
     public required string StepId { get; init; }
     public required int Attempt { get; init; }
+
+    /// <summary>The step's position in its workflow.</summary>
+    public int StepIndex { get; init; }
+
+    /// <summary>The for_each item this call is for; null outside a loop.</summary>
+    public int? ItemIndex { get; init; }
+
+    /// <summary>The id of the workflow the run is of.</summary>
+    public string WorkflowId { get; init; } = "";
+
+    /// <summary>The workflow ids of the runs this run is a sub-workflow of, outermost first (empty for a top-level run).</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
 
     /// <summary>The user the run belongs to; step types that read stored data (prompts) scope it to this user.</summary>
     public required string OwnerId { get; init; }

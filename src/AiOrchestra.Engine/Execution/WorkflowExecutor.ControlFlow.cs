@@ -173,6 +173,8 @@ public sealed partial class WorkflowExecutor
             }
         }
 
+        var itemsDone = recorded?.Count(r => r.Key < items.Count) ?? 0;
+        journal.LoopProgress(step.StepId, index, itemsDone, items.Count);
         var results = new JsonNode?[items.Count];
         var errors = new string?[items.Count];
         var next = -1;
@@ -222,6 +224,7 @@ public sealed partial class WorkflowExecutor
                         return;
                     }
                     await journal.ItemFinishedAsync(fresh, CancellationToken.None);
+                    journal.LoopProgress(step.StepId, index, Interlocked.Increment(ref itemsDone), items.Count);
                     item = fresh;
                 }
                 results[i] = item.Output;

@@ -199,6 +199,10 @@ public sealed partial class WorkflowExecutor
                 RunId = request.RunId,
                 StepId = step.StepId,
                 Attempt = attempt,
+                StepIndex = index,
+                ItemIndex = itemIndex,
+                WorkflowId = request.Workflow.WorkflowId,
+                Ancestors = request.Ancestors,
                 OwnerId = request.OwnerId,
                 Values = values,
                 MaxRenderedBytes = Limits.MaxRenderedParameterBytes,
@@ -242,6 +246,10 @@ public sealed partial class WorkflowExecutor
         if (step.TimeoutSeconds is > 0 and var seconds)
         {
             return new TimeLimit(TimeSpan.FromSeconds(seconds), $"timed out after {seconds} s");
+        }
+        if (stepType.RunsOtherSteps)
+        {
+            return new TimeLimit(Timeout.InfiniteTimeSpan, "");
         }
         var (limit, setting, kind) = stepType.UsesLanguageModel
             ? (Limits.LlmStepTimeout, ExecutionLimits.LlmStepTimeoutSetting, "a language-model step")

@@ -28,6 +28,7 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         CheckValues(workflow.Variables, "variable", errors);
         CheckSteps(workflow, errors);
         CheckOnFailure(workflow, errors);
+        CheckSubWorkflows(workflow, errors);
         CheckTriggers(workflow, errors);
         if (workflow.Mcp?.ToolName is { } toolName && !Ids.ToolName().IsMatch(toolName))
         {

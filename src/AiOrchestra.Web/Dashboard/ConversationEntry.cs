@@ -31,8 +31,8 @@ public sealed record ConversationEntry(string StepId, int Item, JsonObject Entry
 
     public int Tokens => ((int?)Entry["prompt_tokens"] ?? 0) + ((int?)Entry["completion_tokens"] ?? 0);
 
-    /// <summary>A workflow tool's child run, on a <c>tool_started</c> note.</summary>
-    public string? ChildRunId => (string?)Entry["run_id"];
+    /// <summary>The child run a workflow tool's call ran as.</summary>
+    public string? ChildRunId => (string?)Entry["child_run_id"];
 
     public string Arguments => Json(Entry["arguments"]);
 

@@ -1,6 +1,7 @@
 using AiOrchestra.Web.Settings;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Agent;
+using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.GitHub;
 using AiOrchestra.Engine.Steps.Gmail;
@@ -71,7 +72,8 @@ public static class IntegrationsSetup
         {
             var own = new Lazy<StepCatalog>(() => sp.GetService<StepCatalog>() ?? new StepCatalog(sp.GetServices<IStepType>()));
             return new AgentStep(sp.GetRequiredService<ChatProviders>(), () => own.Value, sp.GetRequiredService<McpStep>(),
-                sp.GetService<IWorkflowTools>(), sp.GetRequiredService<TimeProvider>());
+                sp.GetService<IWorkflowTools>(), sp.GetService<IChildRuns>(), sp.GetRequiredService<TimeProvider>(),
+                configuration.GetValue("Runs:MaxWorkflowDepth", SubWorkflows.DefaultMaxDepth));
         });
 
         // the Settings page's "Test connection", through the same clients and credentials as the steps

@@ -30,10 +30,13 @@ public sealed record RunEvent
     public const string StepEntry = "step-entry";
     public const string RunFinished = "run-finished";
 
+    /// <summary>A for_each step's progress: <see cref="ItemsDone"/> of <see cref="ItemsTotal"/> items (shares the step's started id).</summary>
+    public const string LoopProgress = "loop-progress";
+
     public required string RunId { get; init; }
     public required long Sequence { get; init; }
 
-    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepEntry"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
+    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepEntry"/>, <see cref="LoopProgress"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
     public required string Type { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }
@@ -72,4 +75,10 @@ public sealed record RunEvent
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Item { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ItemsDone { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ItemsTotal { get; init; }
 }

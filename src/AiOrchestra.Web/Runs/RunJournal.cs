@@ -46,6 +46,13 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
             StepId = stepId, Delta = text,
         });
 
+    public void LoopProgress(string stepId, int index, int done, int total) =>
+        feed.Publish(new RunEvent
+        {
+            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.LoopProgress, Timestamp = time.GetUtcNow(),
+            StepId = stepId, Index = index, ItemsDone = done, ItemsTotal = total,
+        });
+
     internal static RunEvent StepFinishedEvent(string runId, StepRecord step) => new()
     {
         RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,

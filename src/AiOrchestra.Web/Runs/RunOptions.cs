@@ -19,6 +19,10 @@ public sealed class RunOptions
     [Range(1, 1_000_000)]
     public int MaxLoopItems { get; set; } = 1000;
 
+    /// <summary>How deep sub-workflows (<c>workflow</c> steps) may nest: a run's child is 1 deep, its grandchild 2 (<c>Runs__MaxWorkflowDepth</c>).</summary>
+    [Range(1, 100)]
+    public int MaxWorkflowDepth { get; set; } = Engine.Workflows.SubWorkflows.DefaultMaxDepth;
+
     /// <summary>How long a claim on a run lasts without renewal; a run whose lease ran out is taken over and resumed.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;

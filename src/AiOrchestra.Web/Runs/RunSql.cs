@@ -17,6 +17,8 @@ internal sealed record ClaimedRun(string RunId, string OwnerId, long WorkflowVer
 internal sealed class RunSql : IDisposable
 {
     private readonly Statement _insertRun;
+    private readonly Statement _insertChild;
+    private readonly Statement _takeChild;
     private readonly Statement _selectQueued;
     private readonly Statement _selectQueuedExcept;
     private readonly Statement _selectRunningForeign;
@@ -50,16 +52,30 @@ internal sealed class RunSql : IDisposable
             VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false)
             """,
             "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
+        // a child run is running from the start and held by whoever runs its parent (see ChildRuns), never claimed
+        _insertChild = Prepare(
+            """
+            INSERT INTO runs (id, owner_id, workflow_record_id, workflow_version_id, workflow_id, workflow_version_number,
+                              status, origin, inputs, created_at, started_at, lease_owner, cancel_requested,
+                              parent_run_id, parent_step_id, parent_item_index, child_key)
+            VALUES (@id, @owner, @record, @version, @workflow, @number, 'running', @origin, @inputs, @now, @now, @worker, @false,
+                    @parent, @step, @item, @key)
+            """,
+            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@worker", "@false",
+            "@parent", "@step", "@item", "@key");
+        _takeChild = Prepare(
+            "UPDATE runs SET lease_owner = @worker, lease_expires_at = NULL WHERE id = @id AND status = 'running' AND parent_run_id IS NOT NULL",
+            "@worker", "@id");
         const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectQueuedExcept = Prepare(
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
             "@owners", "@limit");
         _selectRunningForeign = Prepare(
-            $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) ORDER BY id LIMIT @limit",
+            $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) AND parent_run_id IS NULL ORDER BY id LIMIT @limit",
             "@worker", "@limit");
         _selectRunningExpired = Prepare(
-            $"{claimColumns} WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now) ORDER BY id LIMIT @limit",
+            $"{claimColumns} WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now) AND parent_run_id IS NULL ORDER BY id LIMIT @limit",
             "@now", "@limit");
         _claim = Prepare(
             """
@@ -138,6 +154,15 @@ internal sealed class RunSql : IDisposable
     public void InsertRun(Run run) => _insertRun.Execute(
         run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
         run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false);
+
+    /// <summary>Stores a child run as running, held by <paramref name="worker"/>; its parent's worker executes it.</summary>
+    public void InsertChild(Run run, string worker) => _insertChild.Execute(
+        run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
+        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), worker, false,
+        run.ParentRunId, run.ParentStepId, run.ParentItemIndex, run.ChildKey);
+
+    /// <summary>Takes a child run left running (by a process that stopped) for <paramref name="worker"/>; false when it has finished.</summary>
+    public bool TakeChild(string runId, string worker) => _takeChild.Execute(worker, runId) > 0;
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when

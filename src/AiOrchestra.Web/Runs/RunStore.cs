@@ -36,6 +36,9 @@ public sealed record RunRow(
     string Id, string WorkflowId, int WorkflowVersionNumber, RunStatus Status, string Origin, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
+/// <summary>A child run (a sub-workflow) as its parent's page and API list it.</summary>
+public sealed record ChildRunRow(string Id, string WorkflowId, string? ParentStepId, int? ParentItemIndex, RunStatus Status);
+
 /// <summary>One page of runs and whether there are more after it.</summary>
 public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore);
 
@@ -78,6 +81,13 @@ public sealed class RunStore(AppDbContext db)
         var steps = await StepsOf(db, runId).ToListAsync(cancellationToken);
         return new RunDetails(run, steps);
     }
+
+    /// <summary>The child runs the run's <c>workflow</c> steps started, in the order they were started.</summary>
+    public async Task<IReadOnlyList<ChildRunRow>> ChildrenAsync(string runId, CancellationToken cancellationToken) =>
+        await db.Runs.AsNoTracking().Where(r => r.ParentRunId == runId)
+            .OrderBy(r => r.Id)
+            .Select(r => new ChildRunRow(r.Id, r.WorkflowId, r.ParentStepId, r.ParentItemIndex, r.Status))
+            .ToListAsync(cancellationToken);
 
     /// <summary>
     /// The owner's runs, newest first, one page plus one row to know whether there is more: along the

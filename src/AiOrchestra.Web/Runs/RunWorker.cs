@@ -167,9 +167,9 @@ internal sealed class RunWorker(
             var workflow = ran = await LoadWorkflowAsync(run.WorkflowVersionId, stoppingToken);
             workflowId = workflow.WorkflowId;
             metrics.RunStarted(workflowId);
-            var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
-            var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
-            var journalEntries = run.Resumed ? await LoadJournalEntriesAsync(run.RunId, stoppingToken) : [];
+            var finished = run.Resumed ? await RunProgress.FinishedStepsAsync(dbs, run.RunId, stoppingToken) : [];
+            var finishedItems = run.Resumed ? await RunProgress.FinishedItemsAsync(dbs, run.RunId, stoppingToken) : [];
+            var journalEntries = run.Resumed ? await RunProgress.JournalEntriesAsync(dbs, run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
             {
                 RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
@@ -331,50 +331,7 @@ internal sealed class RunWorker(
         return versions.GetOrParse(versionId, definition);
     }
 
-    private async Task<IReadOnlyList<StepRecord>> LoadFinishedStepsAsync(string runId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var steps = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped))
-            .OrderBy(s => s.Index)
-            .ToListAsync(cancellationToken);
-        return steps.Select(s => new StepRecord
-        {
-            StepId = s.StepId, Index = s.Index, Status = s.Status, Output = s.Output is null ? null : JsonNode.Parse(s.Output),
-            Error = s.Error, Attempts = s.Attempts, DurationMs = s.DurationMs,
-            Usage = s.PromptTokens is null && s.CompletionTokens is null ? null : new TokenUsage(s.PromptTokens ?? 0, s.CompletionTokens ?? 0),
-            StartedAt = s.StartedAt ?? default, FinishedAt = s.FinishedAt ?? default,
-        }).ToList();
-    }
-
-    /// <summary>The notes the run's steps recorded (an agent's turns and tool calls), so a resumed step goes on after them.</summary>
-    private async Task<IReadOnlyList<JournalEntry>> LoadJournalEntriesAsync(string runId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var entries = await db.RunStepEntries.AsNoTracking()
-            .Where(e => e.RunId == runId)
-            .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence)
-            .ToListAsync(cancellationToken);
-        return entries.Select(e => new JournalEntry(e.StepId, e.StepIndex, e.ItemIndex, e.Sequence, (JsonObject)JsonNode.Parse(e.Entry)!, e.RecordedAt)).ToList();
-    }
-
-    /// <summary>The finished items of the run's for_each steps (none for a run without loops: one indexed query).</summary>
-    private async Task<IReadOnlyList<ItemRecord>> LoadFinishedItemsAsync(string runId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var items = await db.RunStepItems.AsNoTracking()
-            .Where(i => i.RunId == runId)
-            .OrderBy(i => i.StepIndex).ThenBy(i => i.ItemIndex)
-            .ToListAsync(cancellationToken);
-        return items.Select(i => new ItemRecord
-        {
-            StepId = i.StepId, StepIndex = i.StepIndex, ItemIndex = i.ItemIndex, Status = i.Status,
-            Output = i.Output is null ? null : JsonNode.Parse(i.Output), Error = i.Error, Attempts = i.Attempts, DurationMs = i.DurationMs,
-            StartedAt = i.StartedAt ?? default, FinishedAt = i.FinishedAt ?? default,
-        }).ToList();
-    }
-
-    private static Dictionary<string, JsonNode?> ReadInputs(string json)
+    internal static Dictionary<string, JsonNode?> ReadInputs(string json)
     {
         var inputs = JsonNode.Parse(json)?.AsObject() ?? [];
         var values = inputs.ToList();

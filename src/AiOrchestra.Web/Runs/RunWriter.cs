@@ -18,6 +18,10 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
 
     internal Task InsertRunAsync(Run run) => Enqueue(sql => { sql.InsertRun(run); return true; });
 
+    internal Task InsertChildAsync(Run run, string worker) => Enqueue(sql => { sql.InsertChild(run, worker); return true; });
+
+    internal Task<bool> TakeChildAsync(string runId, string worker) => Enqueue(sql => sql.TakeChild(runId, worker));
+
     internal Task<List<ClaimedRun>> ClaimAsync(
         string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners) =>
         Enqueue(sql => sql.Claim(worker, limit, recoverForeign, now, until, owners));

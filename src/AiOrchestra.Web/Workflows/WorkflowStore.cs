@@ -1,4 +1,3 @@
-using AiOrchestra.Engine.Steps.Agent;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Triggers;
@@ -8,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Workflows;
 
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
-public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
+public sealed class WorkflowStore(
+    AppDbContext db, WorkflowValidator validator, SubWorkflowCheck subWorkflows, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -18,30 +18,6 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
     /// </summary>
     public Task<WorkflowSaveResult> SaveAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken) =>
         SaveAsync(ownerId, workflow, SaveMode.CreateOrReplace, null, cancellationToken);
-
-    /// <summary>The workflows an agent step names as tools that are not among the owner's (one query, only when there are any).</summary>
-    private async Task<IReadOnlyList<ValidationError>> MissingToolWorkflowsAsync(string ownerId, Workflow workflow, CancellationToken cancellationToken)
-    {
-        var references = AgentToolDefinition.WorkflowReferences(workflow).ToList();
-        if (references.Count == 0)
-        {
-            return [];
-        }
-        var errors = references
-            .Where(r => r.WorkflowId == workflow.WorkflowId)
-            .Select(r => new ValidationError(r.Path, $"an agent cannot have the workflow it is in ('{r.WorkflowId}') as a tool: it would call itself without end"))
-            .ToList();
-        references.RemoveAll(r => r.WorkflowId == workflow.WorkflowId);
-        var ids = references.Select(r => r.WorkflowId).Distinct().ToList();
-        var found = await db.Workflows.AsNoTracking()
-            .Where(w => w.OwnerId == ownerId && w.DeletedAt == null && ids.Contains(w.WorkflowId))
-            .Select(w => w.WorkflowId)
-            .ToListAsync(cancellationToken);
-        errors.AddRange(references
-            .Where(r => !found.Contains(r.WorkflowId))
-            .Select(r => new ValidationError(r.Path, $"there is no workflow '{r.WorkflowId}' among yours to give the agent as a tool; save it first, or check the id")));
-        return errors;
-    }
 
     /// <summary>
     /// As <see cref="SaveAsync(string, Workflow, CancellationToken)"/>, allowing only what <paramref name="mode"/> says
@@ -54,7 +30,7 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
         var errors = validator.Validate(workflow);
         if (errors.Count == 0)
         {
-            errors = await MissingToolWorkflowsAsync(ownerId, workflow, cancellationToken);
+            errors = await subWorkflows.CheckAsync(db, ownerId, workflow, cancellationToken);
         }
         if (errors.Count > 0)
         {

@@ -28,15 +28,17 @@ public sealed class AgentToolValidationTests
         Assert.Equal(HttpStatusCode.Created, (await other.PostAsync("/api/workflows", ApiFactory.Json(Agent("theirs", new JsonObject { ["step_type"] = "template", ["action"] = "render" })))).StatusCode);
 
         var response = await api.PostAsync("/api/workflows", ApiFactory.Json(Agent("mine",
-            new JsonObject { ["workflow"] = "lookup_customer" }, new JsonObject { ["workflow"] = "theirs" }, new JsonObject { ["workflow"] = "mine" })));
+            new JsonObject { ["workflow"] = "lookup_customer" }, new JsonObject { ["workflow"] = "theirs" })));
+        var itself = await api.PostAsync("/api/workflows", ApiFactory.Json(Agent("mine", new JsonObject { ["workflow"] = "mine" })));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.JsonAsync())["errors"]!.AsObject();
-        Assert.Equal("there is no workflow 'lookup_customer' among yours to give the agent as a tool; save it first, or check the id",
+        Assert.Equal("there is no workflow 'lookup_customer' among yours; save it first, or check the id",
             (string?)errors["steps[0].parameters.tools[0].workflow"]![0]);
         // another user's workflow is not there for this user
         Assert.NotNull(errors["steps[0].parameters.tools[1].workflow"]);
-        Assert.Contains("would call itself", (string?)errors["steps[0].parameters.tools[2].workflow"]![0]);
+        Assert.Equal(HttpStatusCode.BadRequest, itself.StatusCode);
+        Assert.Contains("would run itself", (string?)(await itself.JsonAsync())["errors"]!["steps[0].parameters.tools[0].workflow"]![0]);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/workflows/mine")).StatusCode);
     }
 

@@ -294,7 +294,8 @@ public sealed class AgentStepTests
         await using var server = await FakeServer.StartAsync((_, context) => Interlocked.Increment(ref chats) == 1
             ? AgentFakes.OpenAIToolCallsAsync(context, ("call_1", "lookup_customer", """{"email": "a@example.com"}"""))
             : OpenAIStepTests.StreamAsync(context, "I cannot look customers up right now."));
-        await using var harness = Harness(server.Url, s => s.AddSingleton<IWorkflowTools>(new NoWorkflows()));
+        var none = new NoWorkflows();
+        await using var harness = Harness(server.Url, s => s.AddSingleton<IWorkflowTools>(none).AddSingleton<IChildRuns>(none));
         var context = IntegrationHarness.NewContext();
 
         var output = await harness.RunAsync("agent", "run", new JsonObject
@@ -311,11 +312,11 @@ public sealed class AgentStepTests
         Assert.Contains("no longer exists", (string?)AgentFakes.Messages(server.Received[1])[3]!["content"]);
     }
 
-    private sealed class NoWorkflows : IWorkflowTools
+    private sealed class NoWorkflows : IWorkflowTools, IChildRuns
     {
         public Task<WorkflowToolInfo?> FindAsync(string ownerId, string workflowId, CancellationToken cancellationToken) => Task.FromResult<WorkflowToolInfo?>(null);
 
-        public Task<JsonNode?> RunAsync(string ownerId, string workflowId, string childRunId, string parentRunId, JsonObject variables, CancellationToken cancellationToken) =>
+        public Task<ChildRunResult> RunAsync(ChildRun request, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("a workflow that does not exist is never run");
     }
 }

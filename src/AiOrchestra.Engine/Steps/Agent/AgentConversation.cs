@@ -14,7 +14,9 @@ internal sealed class AgentConversation
 {
     public const string Turn = "turn";
     public const string Tool = "tool";
-    public const string ToolStarted = "tool_started";
+
+    /// <summary>Tool calls the model asked for so far, over all turns.</summary>
+    private int _calls;
 
     private AgentConversation()
     {
@@ -65,12 +67,6 @@ internal sealed class AgentConversation
             case Tool:
                 ApplyTool(entry);
                 break;
-            case ToolStarted:
-                if (Pending.FirstOrDefault(p => p.CallId == (string?)entry["call_id"]) is { } started)
-                {
-                    started.ChildRunId = (string?)entry["run_id"];
-                }
-                break;
         }
     }
 
@@ -89,7 +85,7 @@ internal sealed class AgentConversation
         Pending.Clear();
         foreach (var call in entry["tool_calls"]?.AsArray() ?? [])
         {
-            var pending = new PendingCall((string)call!["id"]!, (string)call["name"]!, call["arguments"] as JsonObject ?? [], (string?)call["problem"]);
+            var pending = new PendingCall((string)call!["id"]!, (string)call["name"]!, call["arguments"] as JsonObject ?? [], (string?)call["problem"], ++_calls);
             Pending.Add(pending);
             contents.Add(new FunctionCallContent(pending.CallId, pending.Name, Arguments(pending.Arguments)));
         }
@@ -139,9 +135,6 @@ internal sealed class AgentConversation
 
     /// <summary>A tool call the model asked for whose result is not recorded yet.</summary>
     /// <param name="Problem">Why the call cannot be made as asked (its arguments were not JSON); null when it can.</param>
-    internal sealed record PendingCall(string CallId, string Name, JsonObject Arguments, string? Problem)
-    {
-        /// <summary>A workflow tool's child run, once it is recorded as started: a resumed loop waits for it instead of starting another.</summary>
-        public string? ChildRunId { get; set; }
-    }
+    /// <param name="Ordinal">The call's place among all the calls the model asked for (1, 2, ...): the same after a resume.</param>
+    internal sealed record PendingCall(string CallId, string Name, JsonObject Arguments, string? Problem, int Ordinal);
 }

@@ -16,7 +16,8 @@ namespace AiOrchestra.Engine.Steps.Agent;
 /// end the loop as a failed step that says which limit.
 /// </summary>
 public sealed class AgentStep(
-    ChatProviders providers, Func<StepCatalog> catalog, McpStep? mcp = null, IWorkflowTools? workflows = null, TimeProvider? time = null)
+    ChatProviders providers, Func<StepCatalog> catalog, McpStep? mcp = null, IWorkflowTools? workflows = null, IChildRuns? children = null,
+    TimeProvider? time = null, int maxDepth = SubWorkflows.DefaultMaxDepth)
     : IStepType
 {
     public const string TypeName = "agent";
@@ -213,6 +214,10 @@ public sealed class AgentStep(
             var result = await tool.CallAsync(pending, context, cancellationToken);
             entry["status"] = "succeeded";
             entry["result"] = result;
+            if (tool.Kind == AgentToolKind.Workflow)
+            {
+                entry["child_run_id"] = result?["run_id"]?.DeepClone();
+            }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
         {
@@ -327,21 +332,28 @@ public sealed class AgentStep(
             ?? (info is { Description.Length: > 0 } ? info.Description : $"Runs the workflow '{workflowId}' and returns its outputs.");
         return new AgentTool(definition.Name!, description, schema, async (pending, ctx, token) =>
         {
-            if (info is null)
+            if (info is null || children is null)
             {
-                throw new StepFailedException($"the workflow '{workflowId}' of this tool no longer exists");
+                throw new StepFailedException(info is null
+                    ? $"the workflow '{workflowId}' of this tool no longer exists"
+                    : $"workflow tools are not available in this host ('{workflowId}')");
             }
-            var childRunId = pending.ChildRunId;
-            if (childRunId is null)
+            var inputs = pending.Arguments.ToDictionary(a => a.Key, a => a.Value?.DeepClone(), StringComparer.Ordinal);
+            // the call's place in the conversation names the child: a resumed agent finds the child it had started, never starts another
+            var request = ChildRun.For(ctx, workflowId, inputs, callIndex: pending.Ordinal);
+            if (SubWorkflows.NestingProblem(request.Path, workflowId, maxDepth) is { } problem)
             {
-                // the child's id is durable before the child exists: a resumed agent waits for it rather than starting another
-                childRunId = Guid.CreateVersion7(_time.GetUtcNow()).ToString();
-                var started = new JsonObject { ["kind"] = AgentConversation.ToolStarted, ["call_id"] = pending.CallId, ["run_id"] = childRunId };
-                await ctx.Journal.AddAsync(started);
-                pending.ChildRunId = childRunId;
+                throw new StepFailedException(problem);
             }
-            return await workflows.RunAsync(ctx.OwnerId, workflowId, childRunId, ctx.RunId, pending.Arguments.DeepClone().AsObject(), token);
-        });
+            var result = await children.RunAsync(request, token);
+            if (!result.Succeeded)
+            {
+                throw new StepFailedException(result.RunId is null
+                    ? result.Error ?? $"workflow '{workflowId}' could not be started"
+                    : $"child run {result.RunId} of workflow '{workflowId}' did not succeed: {result.Error}");
+            }
+            return new JsonObject { ["run_id"] = result.RunId, ["outputs"] = result.Outputs ?? [] };
+        }, AgentToolKind.Workflow);
     }
 
     private async Task<IEnumerable<AgentTool>> McpToolsAsync(AgentToolDefinition definition, StepContext context, CancellationToken cancellationToken)
@@ -391,5 +403,6 @@ public sealed class AgentStep(
 
     /// <summary>One tool as the model sees it (name, description, JSON Schema of its arguments) and how a call of it is made.</summary>
     private sealed record AgentTool(
-        string Name, string Description, JsonObject Schema, Func<AgentConversation.PendingCall, StepContext, CancellationToken, Task<JsonNode?>> CallAsync);
+        string Name, string Description, JsonObject Schema, Func<AgentConversation.PendingCall, StepContext, CancellationToken, Task<JsonNode?>> CallAsync,
+        AgentToolKind Kind = AgentToolKind.Step);
 }

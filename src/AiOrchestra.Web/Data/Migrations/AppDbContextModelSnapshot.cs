@@ -212,6 +212,11 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("cancel_requested");
 
+                    b.Property<string>("ChildKey")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("child_key");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -250,6 +255,20 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("owner_id");
 
+                    b.Property<int?>("ParentItemIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("parent_item_index");
+
+                    b.Property<string>("ParentRunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_run_id");
+
+                    b.Property<string>("ParentStepId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_step_id");
+
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
@@ -286,6 +305,9 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt")
                         .IsDescending(false, true);
+
+                    b.HasIndex("ParentRunId", "ChildKey")
+                        .IsUnique();
 
                     b.HasIndex("Status", "Id");
 

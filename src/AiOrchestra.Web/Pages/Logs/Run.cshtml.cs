@@ -35,6 +35,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     /// <summary>The conversation of each agent step: every model turn and tool call recorded so far.</summary>
     public IReadOnlyList<Conversation> Conversations { get; private set; } = [];
 
+    /// <summary>The child runs (sub-workflows) this run's steps started.</summary>
+    public IReadOnlyList<ChildRunRow> Children { get; private set; } = [];
+
     /// <summary>The flow view with each step's state as the page was drawn; null when the workflow version is gone.</summary>
     public FlowDiagram? Flow { get; private set; }
 
@@ -135,6 +138,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     {
         Details = details;
         Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
+        Children = await runs.ChildrenAsync(details.Run.Id, cancellationToken);
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();
@@ -147,7 +151,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         Conversations = await ConversationsAsync(version?.Workflow, details.Run, cancellationToken);
         if (version is not null)
         {
-            Flow = FlowDiagram.From(version.Workflow, await FlowStatesAsync(version.Workflow, details, cancellationToken));
+            Flow = (await FlowStates.LoadAsync(version.Workflow, details, runs, cancellationToken)).Diagram();
         }
         return Page();
     }
@@ -168,28 +172,6 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
                 .Select(e => new ConversationEntry(stepId, e.ItemIndex, JsonNode.Parse(e.Entry) as JsonObject ?? []))
                 .ToList()))
             .ToList();
-    }
-
-    /// <summary>Each step's status, and for a loop how many items are done (while it runs) or how many it had.</summary>
-    private async Task<Dictionary<string, (string Status, string? Progress)>> FlowStatesAsync(
-        Workflow workflow, RunDetails details, CancellationToken cancellationToken)
-    {
-        var states = new Dictionary<string, (string Status, string? Progress)>(StringComparer.Ordinal);
-        var loops = workflow.Steps.Any(s => s.ForEach is not null)
-            ? await runs.CountItemsAsync(details.Run.Id, cancellationToken)
-            : new Dictionary<int, int>();
-        foreach (var step in details.Steps)
-        {
-            string? progress = null;
-            if (workflow.Steps.FirstOrDefault(s => s.StepId == step.StepId)?.ForEach is not null)
-            {
-                progress = step.Status == StepStatus.Running || step.Output is null
-                    ? $"{loops.GetValueOrDefault(step.Index)} done"
-                    : JsonNode.Parse(step.Output) is JsonArray items ? $"{items.Count} items" : null;
-            }
-            states[step.StepId] = (WorkflowResultJson.StatusName(step.Status), progress);
-        }
-        return states;
     }
 
     private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
