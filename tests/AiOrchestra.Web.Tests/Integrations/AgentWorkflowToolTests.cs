@@ -60,4 +60,28 @@ public sealed class AgentWorkflowToolTests
         var page = await browser.GetStringAsync($"/Logs/{parentId}");
         Assert.Contains($"href=\"/Logs/{childId}\"", page);
     }
+
+    [Fact]
+    public async Task A_workflow_tool_deleted_after_the_agent_was_saved_fails_that_call_recorded_and_the_agent_goes_on()
+    {
+        var chats = 0;
+        await using var fakes = await FakeServer.StartAsync((_, context) => Interlocked.Increment(ref chats) == 1
+            ? AgentFakes.OpenAIToolCallsAsync(context, ("call_1", "lookup_customer", """{"email": "ada@example.com"}"""))
+            : OpenAIStepTests.StreamAsync(context, "I cannot look customers up right now."));
+        using var app = new IntegrationApp(fakes.Url);
+        using var api = await app.AdminAsync();
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", ApiFactory.Json(Lookup))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", ApiFactory.Json(Support))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/workflows/lookup_customer")).StatusCode);
+
+        var run = await IntegrationApp.ExecuteAsync(api, "support");
+
+        Assert.True((bool)run["success"]!, run.ToJsonString());
+        Assert.Equal("I cannot look customers up right now.", (string?)run["outputs"]!["helper"]!["answer"]);
+        Assert.Equal("Error: the workflow 'lookup_customer' of this tool no longer exists", (string?)AgentFakes.Messages(fakes.Received[1])[3]!["content"]);
+        using var browser = await app.BrowserAsync();
+        var page = await browser.GetStringAsync($"/Logs/{(string)run["run_id"]!}");
+        Assert.Contains("data-tool=\"lookup_customer\"", page);
+        Assert.Contains("the workflow &#x27;lookup_customer&#x27; of this tool no longer exists", page);
+    }
 }
