@@ -1,5 +1,4 @@
 using AiOrchestra.Engine.Execution;
-using AiOrchestra.Engine.Steps.Agent;
 using AiOrchestra.Engine.Steps.Http;
 using AiOrchestra.Engine.Steps.Prompt;
 using AiOrchestra.Engine.Steps.Template;
@@ -22,8 +21,6 @@ public static class StepsExtensions
         var services = builder.Services;
         services.AddSingleton<StepCatalog>();
         services.AddSingleton<WorkflowValidator>();
-        // what an agent step's model learns of the workflows it may call
-        services.AddSingleton<IWorkflowTools, WorkflowTools>();
         // the Runs section's time limits, output caps, loop size and concurrency (RunOptions is bound by AddRuns)
         services.AddSingleton(sp => new WorkflowExecutor(
             sp.GetRequiredService<StepCatalog>(), sp.GetRequiredService<TimeProvider>(),
