@@ -55,6 +55,12 @@ public sealed record RunRequest
 
     /// <summary>Items of for_each steps a previous attempt already finished: they are not called again.</summary>
     public IReadOnlyList<ItemRecord> FinishedItems { get; init; } = [];
+
+    /// <summary>Notes steps wrote as they went (an agent's turns and tool calls): a resumed step continues after them.</summary>
+    public IReadOnlyList<JournalEntry> JournalEntries { get; init; } = [];
+
+    /// <summary>For a child run (a sub-workflow): the workflow ids of the runs above it, outermost first, its parent's last.</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
 }
 
 /// <summary>What one item of a for_each step did: written as it finishes, so a resumed loop starts after it.</summary>
@@ -103,4 +109,15 @@ public interface IRunJournal
 
     /// <summary>Partial output of a step as it streams (LLM tokens).</summary>
     void StepDelta(string stepId, string text);
+
+    /// <summary>A step wrote a note of its progress (an agent's turn or tool call); awaited like a finished step.</summary>
+    ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// How far a for_each step is: <paramref name="done"/> of <paramref name="total"/> items finished (those a resumed run
+    /// had finished included). Reported when the loop starts and after each item; for live views only, never awaited.
+    /// </summary>
+    void LoopProgress(string stepId, int index, int done, int total)
+    {
+    }
 }

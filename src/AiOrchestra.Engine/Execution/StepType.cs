@@ -29,10 +29,22 @@ public interface IStepType
     IEnumerable<(string Parameter, string Problem)> CheckParameters(string action, JsonObject parameters) => [];
 
     /// <summary>
+    /// True for step types whose work is other steps (a sub-workflow): those have their own time limits, so the step
+    /// itself has none unless it sets <c>timeout_seconds</c>.
+    /// </summary>
+    bool RunsOtherSteps => false;
+
+    /// <summary>
     /// Runs one attempt of <paramref name="call"/>. Throw <see cref="StepFailedException"/> for a failure a
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>
     Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks beyond the parameter schema (an agent's tools), each error with its path under <paramref name="path"/>
+    /// (the step's <c>parameters</c>); run by the validator when the declared parameters are fine.
+    /// </summary>
+    IEnumerable<Workflows.ValidationError> Validate(JsonObject parameters, string path) => [];
 }
 
 /// <summary>One action of a step type with its parameter schema.</summary>
@@ -65,6 +77,18 @@ public sealed class StepContext
     public required string StepId { get; init; }
     public required int Attempt { get; init; }
 
+    /// <summary>The step's position in its workflow.</summary>
+    public int StepIndex { get; init; }
+
+    /// <summary>The for_each item this call is for; null outside a loop.</summary>
+    public int? ItemIndex { get; init; }
+
+    /// <summary>The id of the workflow the run is of.</summary>
+    public string WorkflowId { get; init; } = "";
+
+    /// <summary>The workflow ids of the runs this run is a sub-workflow of, outermost first (empty for a top-level run).</summary>
+    public IReadOnlyList<string> Ancestors { get; init; } = [];
+
     /// <summary>The user the run belongs to; step types that read stored data (prompts) scope it to this user.</summary>
     public required string OwnerId { get; init; }
 
@@ -82,6 +106,11 @@ public sealed class StepContext
 
     /// <summary>UTF-8 bytes a text the step renders itself (a stored prompt template) may grow to.</summary>
     public long MaxRenderedBytes { get; init; } = Templating.RenderBudget.DefaultMaxBytes;
+
+    /// <summary>
+    /// Durable notes of this step call (an agent's turns and tool calls), kept across retries and a crash of the process.
+    /// </summary>
+    public StepJournal Journal { get; init; } = StepJournal.InMemory();
 
     /// <summary>HTTP requests this attempt sent to a provider, retries of the HTTP pipeline included (0 for offline steps).</summary>
     public int HttpAttempts { get; set; }

@@ -173,6 +173,8 @@ public sealed partial class WorkflowExecutor
             }
         }
 
+        var itemsDone = recorded?.Count(r => r.Key < items.Count) ?? 0;
+        journal.LoopProgress(step.StepId, index, itemsDone, items.Count);
         var results = new JsonNode?[items.Count];
         var errors = new string?[items.Count];
         var next = -1;
@@ -222,6 +224,7 @@ public sealed partial class WorkflowExecutor
                         return;
                     }
                     await journal.ItemFinishedAsync(fresh, CancellationToken.None);
+                    journal.LoopProgress(step.StepId, index, Interlocked.Increment(ref itemsDone), items.Count);
                     item = fresh;
                 }
                 results[i] = item.Output;
@@ -328,7 +331,7 @@ public sealed partial class WorkflowExecutor
         {
             return (Finish(StepStatus.Failed, 1, null, e.Message), null);
         }
-        var call = await CallAsync(request, step, index, stepType, parameters, itemScope, journal, reportRetries: false, cancellationToken);
+        var call = await CallAsync(request, step, index, itemIndex, stepType, parameters, itemScope, journal, reportRetries: false, cancellationToken);
         return (Finish(call.Status, call.Calls, call.Output, call.Error), call.Usage);
     }
 

@@ -168,7 +168,7 @@ public sealed partial class WorkflowExecutor
             return Finish(StepStatus.Failed, 1, null, e.Message);
         }
 
-        var call = await CallAsync(request, step, index, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
+        var call = await CallAsync(request, step, index, null, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
         return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
     }
 
@@ -200,6 +200,7 @@ public sealed partial class WorkflowExecutor
         RunRequest request,
         WorkflowStep step,
         int index,
+        int? itemIndex,
         IStepType stepType,
         JsonObject parameters,
         IReadOnlyDictionary<string, JsonNode?> values,
@@ -211,6 +212,10 @@ public sealed partial class WorkflowExecutor
         // The step's recorded attempts are the calls it made: an integration's HTTP pipeline may retry inside one
         // step attempt (a 429 then a success is two), an offline step is one call per attempt.
         var calls = 0;
+        // one journal for every attempt: a retry goes on after the parts the attempts before it finished
+        var stepJournal = new StepJournal(
+            request.JournalEntries.Where(e => e.StepIndex == index && e.ItemIndex == (itemIndex ?? -1)).OrderBy(e => e.Sequence).Select(e => e.Entry),
+            (sequence, entry) => journal.EntryRecordedAsync(new JournalEntry(step.StepId, index, itemIndex ?? -1, sequence, entry, Time.GetUtcNow()), CancellationToken.None));
         for (var attempt = 1; ; attempt++)
         {
             if (attempt > 1 && reportRetries)
@@ -222,10 +227,15 @@ public sealed partial class WorkflowExecutor
                 RunId = request.RunId,
                 StepId = step.StepId,
                 Attempt = attempt,
+                StepIndex = index,
+                ItemIndex = itemIndex,
+                WorkflowId = request.Workflow.WorkflowId,
+                Ancestors = request.Ancestors,
                 OwnerId = request.OwnerId,
                 Values = values,
                 MaxRenderedBytes = Limits.MaxRenderedParameterBytes,
                 ReportDelta = text => journal.StepDelta(step.StepId, text),
+                Journal = stepJournal,
             };
             // A retried step gets its own copy per attempt so changes it makes to its parameters cannot leak into the next.
             var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);
@@ -264,6 +274,10 @@ public sealed partial class WorkflowExecutor
         if (step.TimeoutSeconds is > 0 and var seconds)
         {
             return new TimeLimit(TimeSpan.FromSeconds(seconds), $"timed out after {seconds} s");
+        }
+        if (stepType.RunsOtherSteps)
+        {
+            return new TimeLimit(Timeout.InfiniteTimeSpan, "");
         }
         var (limit, setting, kind) = stepType.UsesLanguageModel
             ? (Limits.LlmStepTimeout, ExecutionLimits.LlmStepTimeoutSetting, "a language-model step")

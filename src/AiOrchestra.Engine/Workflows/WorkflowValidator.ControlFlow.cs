@@ -216,6 +216,18 @@ public sealed partial class WorkflowValidator
     /// <summary>The values an on_failure handler's variables may read.</summary>
     public static readonly IReadOnlyList<string> FailedRunFields = ["id", "workflow_id", "error", "failed_step"];
 
+    /// <summary>A workflow step naming the workflow itself; chains through other workflows need the store (<see cref="SubWorkflows.ChainProblems"/>).</summary>
+    private static void CheckSubWorkflows(Workflow workflow, List<ValidationError> errors)
+    {
+        foreach (var (path, target) in SubWorkflows.References(workflow))
+        {
+            if (target == workflow.WorkflowId)
+            {
+                errors.Add(new(path, $"workflow '{target}' would run itself as its own sub-workflow, again and again; name another workflow"));
+            }
+        }
+    }
+
     private static void CheckOnFailure(Workflow workflow, List<ValidationError> errors)
     {
         if (workflow.OnFailure is not { } handler)

@@ -73,6 +73,7 @@ public static class DashboardExtensions
         services.AddSingleton<GmailAuthorization>();
         services.AddSingleton<Markdown>();
         services.AddSingleton<RunHtml>();
+        services.AddSingleton<PartialHtml>();
         return builder;
     }
 

@@ -11,7 +11,7 @@ public sealed record FlowBox(string StepId, string Kind, int X, int Y)
     /// <summary>The step's status on a run's page (<c>succeeded</c>, <c>skipped</c>…); null on the workflow's page.</summary>
     public string? Status { get; init; }
 
-    /// <summary>A loop's progress on a run's page, e.g. "7 done" or "20 items".</summary>
+    /// <summary>A loop's progress on a run's page, e.g. "7 of 20" (live), "7 done" or "20 items".</summary>
     public string? Progress { get; init; }
 }
 
@@ -24,6 +24,9 @@ public sealed record FlowArrow(int FromX, int FromY, int ToX, int ToY);
 /// </summary>
 public sealed record FlowDiagram(int Width, int Height, IReadOnlyList<FlowBox> Boxes, IReadOnlyList<FlowArrow> Arrows)
 {
+    /// <summary>Drawn for a run page's live stream: the figure replaces the one on the page (an htmx out-of-band swap).</summary>
+    public bool OutOfBand { get; init; }
+
     public const int BoxWidth = 180;
     public const int BoxHeight = 60;
     private const int ColumnGap = 48;

@@ -146,6 +146,10 @@ public sealed class RunHtml(Markdown markdown, IOptions<RunOptions>? options = n
     public static string DeltaText(string stepId, string delta) =>
         $"<span hx-swap-oob=\"beforeend:#{E(StepElementId(stepId))}-delta\">{E(delta)}</span>";
 
+    /// <summary>Markup appended to the end of the element <paramref name="targetId"/> (already encoded: it comes from a partial).</summary>
+    public static string AppendText(string targetId, string html) =>
+        $"<div hx-swap-oob=\"beforeend:#{E(targetId)}\">{html}</div>";
+
     public static string RunErrorText(string? error) =>
         $"<p id=\"run-error\" class=\"error\" hx-swap-oob=\"true\">{E(error ?? "")}</p>";
 

@@ -1,10 +1,9 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
-using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using AiOrchestra.Web.Workflows;
 
 namespace AiOrchestra.Web.Dashboard;
 
@@ -18,13 +17,18 @@ public static class RunStream
 {
     public const string DoneEvent = "done";
 
+    /// <summary>The partial the flow view is drawn with, on the run page and in its live stream.</summary>
+    public const string FlowPartial = "/Pages/Shared/_FlowDiagram.cshtml";
+
     public static IEndpointConventionBuilder MapRunStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/runs/{id}/live", async Task<Results<ServerSentEventsResult<string>, NotFound, ContentHttpResult>> (
-                string id, HttpContext context, AppDbContext db, RunEvents events, LiveStreams streams, RunHtml html, CancellationToken cancellationToken) =>
+                string id, HttpContext context, RunStore runs, WorkflowStore workflows, RunEvents events, LiveStreams streams, RunHtml html,
+                PartialHtml partials, CancellationToken cancellationToken) =>
             {
                 var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
                 // another user's run does not exist for this user: 404, not an empty stream
-                if (!await db.Runs.AnyAsync(r => r.Id == id && r.OwnerId == ownerId, cancellationToken))
+                var details = await runs.GetAsync(ownerId, id, cancellationToken);
+                if (details is null)
                 {
                     return TypedResults.NotFound();
                 }
@@ -32,14 +36,18 @@ public static class RunStream
                 {
                     return TypedResults.Text(streams.Refusal, "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
                 }
+                var version = await workflows.GetVersionAsync(ownerId, details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
+                var flow = version is null ? null : await FlowStates.LoadAsync(version.Workflow, details, runs, cancellationToken);
                 long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var after);
-                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, cancellationToken));
+                var live = new LiveFlow(flow, partials, context);
+                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, live, partials, context, cancellationToken));
             })
             .RequireAuthorization(DashboardExtensions.Policy)
             .ExcludeFromDescription();
 
     private static async IAsyncEnumerable<SseItem<string>> Fragments(
-        IAsyncEnumerable<RunEvent> events, RunHtml html, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IAsyncEnumerable<RunEvent> events, RunHtml html, LiveFlow flow, PartialHtml partials, HttpContext context,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.WithCancellation(cancellationToken))
         {
@@ -59,11 +67,17 @@ public static class RunStream
                     },
                     outOfBand: true),
                 RunEvent.StepDelta when item.StepId is not null && item.Delta is not null => RunHtml.DeltaText(item.StepId, item.Delta),
+                // an agent's turn or tool call, appended to the step's conversation
+                RunEvent.StepEntry when item.StepId is not null && item.Entry is not null => RunHtml.AppendText(
+                    ConversationEntry.ListId(item.StepId),
+                    await partials.RenderAsync(context, "/Pages/Logs/_AgentEntry.cshtml", new ConversationEntry(item.StepId, item.Item ?? -1, item.Entry))),
                 RunEvent.RunFinished => RunHtml.RunStatusText(item.Status ?? "finished", outOfBand: true)
                                         + RunHtml.RunErrorText(item.Error) + RunHtml.FinishedActionsText(),
                 RunEvent.RunWaiting => RunHtml.RunStatusText(item.Status ?? "waiting", outOfBand: true) + RunHtml.WaitingPanelText(item.RunId),
                 _ => null,
             };
+            // the flow view is drawn again with the step's new state (a loop's progress has no fragment of its own)
+            data = await flow.AppendAsync(item, data);
             if (data is not null)
             {
                 yield return new SseItem<string>(data) { EventId = id };
@@ -73,6 +87,19 @@ public static class RunStream
                 yield return new SseItem<string>(item.Status ?? "", DoneEvent);
                 yield break;
             }
+        }
+    }
+
+    /// <summary>The run page's flow view as the live events change it; draws nothing when the workflow version is gone.</summary>
+    private sealed class LiveFlow(FlowStates? states, PartialHtml partials, HttpContext context)
+    {
+        public async Task<string?> AppendAsync(RunEvent item, string? data)
+        {
+            if (states is null || !states.Apply(item))
+            {
+                return data;
+            }
+            return data + await partials.RenderAsync(context, FlowPartial, states.Diagram(outOfBand: true));
         }
     }
 }

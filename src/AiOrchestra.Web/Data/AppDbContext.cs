@@ -17,6 +17,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
     public DbSet<RunWait> RunWaits => Set<RunWait>();
+    public DbSet<RunStepEntry> RunStepEntries => Set<RunStepEntry>();
     public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
     public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
     public DbSet<Alerts.AlertChannel> AlertChannels => Set<Alerts.AlertChannel>();
@@ -44,6 +45,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new RunStep.Configuration());
         builder.ApplyConfiguration(new RunStepItem.Configuration());
         builder.ApplyConfiguration(new RunWait.Configuration());
+        builder.ApplyConfiguration(new RunStepEntry.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
         builder.ApplyConfiguration(new Alerts.AlertChannel.Configuration());
@@ -53,7 +55,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new History.WorkflowRetention.Configuration());
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunWait),
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunWait), typeof(RunStepEntry),
                      typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent),
                      typeof(History.WorkflowRetention) })
         {

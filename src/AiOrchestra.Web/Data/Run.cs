@@ -35,6 +35,18 @@ public sealed class Run
     /// <summary>The W3C <c>traceparent</c> of the run's trace (its "queued" span) when tracing is on; null otherwise.</summary>
     public string? TraceParent { get; set; }
 
+    /// <summary>For a child run (a <c>workflow</c> step's sub-workflow): the run whose step started it; null otherwise.</summary>
+    public string? ParentRunId { get; set; }
+
+    /// <summary>The parent's step that started this child run.</summary>
+    public string? ParentStepId { get; set; }
+
+    /// <summary>The parent step's for_each item this child run is for; null outside a loop.</summary>
+    public int? ParentItemIndex { get; set; }
+
+    /// <summary>Which of its parent's children this run is (step, item, call): unique per parent, so a resumed parent finds it.</summary>
+    public string? ChildKey { get; set; }
+
     public List<RunStep> Steps { get; set; } = [];
 
     internal sealed class Configuration : IEntityTypeConfiguration<Run>
@@ -54,6 +66,11 @@ public sealed class Run
             entity.HasIndex(r => new { r.OwnerId, r.Origin, r.CreatedAt }).IsDescending(false, false, true);
             // the worker's claim: queued runs in id order
             entity.HasIndex(r => new { r.Status, r.Id });
+            // a parent's children, found again after a crash and listed on its page; never two for the same key
+            entity.Property(r => r.ParentRunId).HasMaxLength(36);
+            entity.Property(r => r.ParentStepId).HasMaxLength(64);
+            entity.Property(r => r.ChildKey).HasMaxLength(40);
+            entity.HasIndex(r => new { r.ParentRunId, r.ChildKey }).IsUnique();
             entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<WorkflowRecord>().WithMany().HasForeignKey(r => r.WorkflowRecordId).OnDelete(DeleteBehavior.Restrict);
             entity.HasOne<WorkflowVersion>().WithMany().HasForeignKey(r => r.WorkflowVersionId).OnDelete(DeleteBehavior.Restrict);

@@ -17,6 +17,9 @@ public static class RunOrigin
     /// <summary>A run log of the original AI-Orchestra brought in by the <c>import</c> command; it never ran here.</summary>
     public const string Import = "import";
 
+    /// <summary>A child run: a <c>workflow</c> step of the run named after the colon started it.</summary>
+    public static string Parent(string runId) => "workflow:" + runId;
+
     public static string Webhook(string triggerId) => "webhook:" + triggerId;
     public static string Schedule(string triggerId) => "schedule:" + triggerId;
     public static string Poll(string triggerId) => "poll:" + triggerId;

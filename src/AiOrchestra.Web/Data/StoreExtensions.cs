@@ -35,6 +35,7 @@ public static class StoreExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WorkflowVersionCache>();
         services.AddScoped<WorkflowStore>();
+        services.AddSingleton<SubWorkflowCheck>();
         services.AddScoped<PromptStore>();
         services.AddSingleton<IPromptLibrary, StoredPromptLibrary>();
         services.AddSingleton<Examples>();

@@ -1,6 +1,8 @@
 using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Settings;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Agent;
+using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.Connectors;
 using AiOrchestra.Engine.Steps.GitHub;
@@ -67,8 +69,18 @@ public static class IntegrationsSetup
             .ConfigureHttpClient(http => http.Timeout = TimeSpan.FromMinutes(5))
             .AddHttpMessageHandler(() => new AttemptCountingHandler())
             .AddHttpMessageHandler(sp => new IntegrationCallsHandler("mcp", sp.GetRequiredService<OperationMetrics>()));
-        services.AddSingleton<IStepType>(sp => new McpStep(
+        services.AddSingleton(sp => new McpStep(
             sp.GetRequiredService<IHttpClientFactory>(), configuration, sp.GetRequiredService<IntegrationSecrets>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<IStepType>(sp => sp.GetRequiredService<McpStep>());
+
+        // the agent's single-step tools are the installed step types, itself among them: the catalog is read when needed
+        services.AddSingleton<IStepType>(sp =>
+        {
+            var own = new Lazy<StepCatalog>(() => sp.GetService<StepCatalog>() ?? new StepCatalog(sp.GetServices<IStepType>()));
+            return new AgentStep(sp.GetRequiredService<ChatProviders>(), () => own.Value, sp.GetRequiredService<McpStep>(),
+                sp.GetService<IWorkflowTools>(), sp.GetService<IChildRuns>(), sp.GetRequiredService<TimeProvider>(),
+                configuration.GetValue("Runs:MaxWorkflowDepth", SubWorkflows.DefaultMaxDepth));
+        });
 
         // the Settings page's "Test connection", through the same clients and credentials as the steps
         services.AddSingleton<IIntegrationCheck, OpenAIConnectionCheck>();

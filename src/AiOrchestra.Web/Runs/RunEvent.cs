@@ -27,15 +27,19 @@ public sealed record RunEvent
     public const string StepStarted = "step-started";
     public const string StepDelta = "step-delta";
     public const string StepFinished = "step-finished";
+    public const string StepEntry = "step-entry";
     public const string RunFinished = "run-finished";
 
     /// <summary>The run paused at an approval or wait step (status <c>waiting</c>); like run-finished it ends the stream.</summary>
     public const string RunWaiting = "run-waiting";
 
+    /// <summary>A for_each step's progress: <see cref="ItemsDone"/> of <see cref="ItemsTotal"/> items (shares the step's started id).</summary>
+    public const string LoopProgress = "loop-progress";
+
     public required string RunId { get; init; }
     public required long Sequence { get; init; }
 
-    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
+    /// <summary>One of <see cref="RunStarted"/>, <see cref="StepStarted"/>, <see cref="StepDelta"/>, <see cref="StepEntry"/>, <see cref="LoopProgress"/>, <see cref="StepFinished"/>, <see cref="RunFinished"/>.</summary>
     public required string Type { get; init; }
 
     public required DateTimeOffset Timestamp { get; init; }
@@ -64,4 +68,20 @@ public sealed record RunEvent
 
     /// <summary>Streamed text of a step (LLM tokens) on <see cref="StepDelta"/>.</summary>
     public string? Delta { get; init; }
+
+    /// <summary>
+    /// A note the step recorded on <see cref="StepEntry"/>: an agent's model turn or tool call (<c>kind</c> <c>turn</c>
+    /// or <c>tool</c>), with <see cref="Item"/> the for_each item it belongs to (-1 for none).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Entry { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Item { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ItemsDone { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ItemsTotal { get; init; }
 }

@@ -257,13 +257,15 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             yield break;
         }
         var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
-        foreach (var item in Rebuild(run, steps).Where(e => e.Sequence > afterSequence || e.Type is RunEvent.RunFinished or RunEvent.RunWaiting))
+        var entries = await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == runId)
+            .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence).ToListAsync(cancellationToken);
+        foreach (var item in Rebuild(run, steps, entries).Where(e => e.Sequence > afterSequence || e.Type is RunEvent.RunFinished or RunEvent.RunWaiting))
         {
             yield return item;
         }
     }
 
-    internal static IEnumerable<RunEvent> Rebuild(Run run, IReadOnlyList<RunStep> steps)
+    internal static IEnumerable<RunEvent> Rebuild(Run run, IReadOnlyList<RunStep> steps, IReadOnlyList<RunStepEntry> entries)
     {
         if (run.StartedAt is { } started)
         {
@@ -280,6 +282,10 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
                 RunId = run.Id, Sequence = RunEvent.StepStartedSequence(step.Index), Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
                 Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
             };
+            foreach (var entry in entries.Where(e => e.StepIndex == step.Index))
+            {
+                yield return EntryEvent(run.Id, entry.StepId, entry.StepIndex, entry.ItemIndex, JsonNode.Parse(entry.Entry) as JsonObject ?? [], entry.RecordedAt);
+            }
             if (step.FinishedAt is { } finished)
             {
                 yield return StepFinishedEvent(run.Id, finished, step);
@@ -298,6 +304,13 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             };
         }
     }
+
+    /// <summary>A note a step recorded (an agent's turn or tool call); it shares the step's started id, as streamed text does.</summary>
+    internal static RunEvent EntryEvent(string runId, string stepId, int stepIndex, int itemIndex, JsonObject entry, DateTimeOffset recordedAt) => new()
+    {
+        RunId = runId, Sequence = RunEvent.StepStartedSequence(stepIndex), Type = RunEvent.StepEntry, Timestamp = recordedAt,
+        StepId = stepId, Index = stepIndex, Item = itemIndex, Entry = entry,
+    };
 
     private static RunEvent StepFinishedEvent(string runId, DateTimeOffset finished, RunStep step) => new()
     {

@@ -32,11 +32,25 @@ internal sealed class RunJournal(string runId, RunWriter writer, RunFeed feed, T
         // durable before the loop takes another item: a resumed run does not call it again
         await writer.ItemFinishedAsync(runId, item);
 
+    public async ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        // durable before the step goes on: a resumed step does not make this model turn or tool call again
+        await writer.EntryRecordedAsync(runId, entry);
+        feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+    }
+
     public void StepDelta(string stepId, string text) =>
         feed.Publish(new RunEvent
         {
             RunId = runId, Sequence = RunEvent.StepStartedSequence(_currentIndex), Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(),
             StepId = stepId, Delta = text,
+        });
+
+    public void LoopProgress(string stepId, int index, int done, int total) =>
+        feed.Publish(new RunEvent
+        {
+            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.LoopProgress, Timestamp = time.GetUtcNow(),
+            StepId = stepId, Index = index, ItemsDone = done, ItemsTotal = total,
         });
 
     internal static RunEvent StepFinishedEvent(string runId, StepRecord step) => new()

@@ -26,6 +26,10 @@ public sealed class RunOptions
     [Range(1, 3650)]
     public int MaxWaitDays { get; set; } = 30;
 
+    /// <summary>How deep sub-workflows (<c>workflow</c> steps) may nest: a run's child is 1 deep, its grandchild 2 (<c>Runs__MaxWorkflowDepth</c>).</summary>
+    [Range(1, 100)]
+    public int MaxWorkflowDepth { get; set; } = Engine.Workflows.SubWorkflows.DefaultMaxDepth;
+
     /// <summary>How long a claim on a run lasts without renewal; a run whose lease ran out is taken over and resumed.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;

@@ -18,6 +18,8 @@ internal sealed record ClaimedRun(
 internal sealed class RunSql : IDisposable
 {
     private readonly Statement _insertRun;
+    private readonly Statement _insertChild;
+    private readonly Statement _takeChild;
     private readonly Statement _selectQueued;
     private readonly Statement _selectQueuedExcept;
     private readonly Statement _selectRunningForeign;
@@ -26,6 +28,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _stepStarted;
     private readonly Statement _stepFinished;
     private readonly Statement _itemFinished;
+    private readonly Statement _entryRecorded;
     private readonly Statement _finishRun;
     private readonly Statement _renewLeases;
     private readonly Statement _releaseLease;
@@ -51,6 +54,20 @@ internal sealed class RunSql : IDisposable
             VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false, @trace)
             """,
             "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false", "@trace");
+        // a child run is running from the start and held by whoever runs its parent (see ChildRuns), never claimed
+        _insertChild = Prepare(
+            """
+            INSERT INTO runs (id, owner_id, workflow_record_id, workflow_version_id, workflow_id, workflow_version_number,
+                              status, origin, inputs, created_at, started_at, lease_owner, cancel_requested,
+                              parent_run_id, parent_step_id, parent_item_index, child_key)
+            VALUES (@id, @owner, @record, @version, @workflow, @number, 'running', @origin, @inputs, @now, @now, @worker, @false,
+                    @parent, @step, @item, @key)
+            """,
+            "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@worker", "@false",
+            "@parent", "@step", "@item", "@key");
+        _takeChild = Prepare(
+            "UPDATE runs SET lease_owner = @worker, lease_expires_at = NULL WHERE id = @id AND status = 'running' AND parent_run_id IS NOT NULL",
+            "@worker", "@id");
         // a run that started before (left running, or queued again after a wait) resumes after its finished steps
         const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL, cancel_requested, trace_parent FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
@@ -58,10 +75,10 @@ internal sealed class RunSql : IDisposable
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
             "@owners", "@limit");
         _selectRunningForeign = Prepare(
-            $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) ORDER BY id LIMIT @limit",
+            $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) AND parent_run_id IS NULL ORDER BY id LIMIT @limit",
             "@worker", "@limit");
         _selectRunningExpired = Prepare(
-            $"{claimColumns} WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now) ORDER BY id LIMIT @limit",
+            $"{claimColumns} WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now) AND parent_run_id IS NULL ORDER BY id LIMIT @limit",
             "@now", "@limit");
         _claim = Prepare(
             """
@@ -100,6 +117,13 @@ internal sealed class RunSql : IDisposable
                 started_at = excluded.started_at, finished_at = excluded.finished_at
             """,
             "@run", "@index", "@item", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@started", "@finished");
+        _entryRecorded = Prepare(
+            """
+            INSERT INTO run_step_entries (run_id, step_index, item_index, sequence, step_id, entry, recorded_at)
+            VALUES (@run, @index, @item, @sequence, @step, @entry, @at)
+            ON CONFLICT (run_id, step_index, item_index, sequence) DO UPDATE SET entry = excluded.entry, recorded_at = excluded.recorded_at
+            """,
+            "@run", "@index", "@item", "@sequence", "@step", "@entry", "@at");
         _finishRun = Prepare(
             """
             UPDATE runs SET status = @status, error = @error, finished_at = @finished, lease_owner = NULL, lease_expires_at = NULL
@@ -138,6 +162,15 @@ internal sealed class RunSql : IDisposable
     public void InsertRun(Run run) => _insertRun.Execute(
         run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
         run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), false, run.TraceParent);
+
+    /// <summary>Stores a child run as running, held by <paramref name="worker"/>; its parent's worker executes it.</summary>
+    public void InsertChild(Run run, string worker) => _insertChild.Execute(
+        run.Id, run.OwnerId, run.WorkflowRecordId, run.WorkflowVersionId, run.WorkflowId, run.WorkflowVersionNumber,
+        run.Origin, run.Inputs, run.CreatedAt.ToUnixTimeMilliseconds(), worker, false,
+        run.ParentRunId, run.ParentStepId, run.ParentItemIndex, run.ChildKey);
+
+    /// <summary>Takes a child run left running (by a process that stopped) for <paramref name="worker"/>; false when it has finished.</summary>
+    public bool TakeChild(string runId, string worker) => _takeChild.Execute(worker, runId) > 0;
 
     /// <summary>
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
@@ -202,6 +235,9 @@ internal sealed class RunSql : IDisposable
     public void ItemFinished(string runId, ItemRecord item, string? output) => _itemFinished.Execute(
         runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,
         item.DurationMs, item.StartedAt.ToUnixTimeMilliseconds(), item.FinishedAt.ToUnixTimeMilliseconds());
+
+    public void EntryRecorded(string runId, JournalEntry entry, string json) => _entryRecorded.Execute(
+        runId, entry.StepIndex, entry.ItemIndex, entry.Sequence, entry.StepId, json, entry.RecordedAt.ToUnixTimeMilliseconds());
 
     /// <summary>Records the run's outcome; false when this worker no longer holds the run.</summary>
     public bool FinishRun(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>

@@ -58,6 +58,9 @@ public sealed record RunRow(
     string Id, string WorkflowId, int WorkflowVersionNumber, RunStatus Status, string Origin, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
+/// <summary>A child run (a sub-workflow) as its parent's page and API list it.</summary>
+public sealed record ChildRunRow(string Id, string WorkflowId, string? ParentStepId, int? ParentItemIndex, RunStatus Status);
+
 /// <summary>One page of runs and whether there are more after it.</summary>
 public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore)
 {
@@ -88,6 +91,12 @@ public sealed class RunStore(AppDbContext db)
             .GroupBy(i => i.StepIndex).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
 
+    /// <summary>The notes the run's steps recorded (agents' turns and tool calls), in order within each step and item.</summary>
+    public async Task<List<RunStepEntry>> EntriesAsync(string runId, CancellationToken cancellationToken) =>
+        await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == runId)
+            .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence)
+            .ToListAsync(cancellationToken);
+
     public async Task<RunDetails?> GetAsync(string ownerId, string runId, CancellationToken cancellationToken)
     {
         var run = await OneRun(db, ownerId, runId, cancellationToken);
@@ -98,6 +107,13 @@ public sealed class RunStore(AppDbContext db)
         var steps = await StepsOf(db, runId).ToListAsync(cancellationToken);
         return new RunDetails(run, steps);
     }
+
+    /// <summary>The child runs the run's <c>workflow</c> steps started, in the order they were started.</summary>
+    public async Task<IReadOnlyList<ChildRunRow>> ChildrenAsync(string runId, CancellationToken cancellationToken) =>
+        await db.Runs.AsNoTracking().Where(r => r.ParentRunId == runId)
+            .OrderBy(r => r.Id)
+            .Select(r => new ChildRunRow(r.Id, r.WorkflowId, r.ParentStepId, r.ParentItemIndex, r.Status))
+            .ToListAsync(cancellationToken);
 
     /// <summary>
     /// The owner's runs, newest first, one page plus one row to know whether there is more: along the

@@ -172,8 +172,9 @@ internal sealed class RunWorker(
             workflowId = workflow.WorkflowId;
             metrics.RunStarted(workflowId);
             RunTracing.RunLoaded(span, workflowId);
-            var finished = run.Resumed ? await LoadFinishedStepsAsync(run.RunId, stoppingToken) : [];
-            var finishedItems = run.Resumed ? await LoadFinishedItemsAsync(run.RunId, stoppingToken) : [];
+            var finished = run.Resumed ? await RunProgress.FinishedStepsAsync(dbs, run.RunId, stoppingToken) : [];
+            var finishedItems = run.Resumed ? await RunProgress.FinishedItemsAsync(dbs, run.RunId, stoppingToken) : [];
+            var journalEntries = run.Resumed ? await RunProgress.JournalEntriesAsync(dbs, run.RunId, stoppingToken) : [];
             feed.Publish(new RunEvent
             {
                 RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
@@ -183,11 +184,16 @@ internal sealed class RunWorker(
             {
                 feed.Publish(RunJournal.StepFinishedEvent(run.RunId, step));
             }
+            // the live page of a resumed run shows the conversation from its stream: what was recorded before comes first
+            foreach (var entry in journalEntries)
+            {
+                feed.Publish(RunEvents.EntryEvent(run.RunId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+            }
 
             var request = new RunRequest
             {
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
-                FinishedItems = finishedItems,
+                FinishedItems = finishedItems, JournalEntries = journalEntries,
             };
             var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step =>
             {
@@ -360,39 +366,7 @@ internal sealed class RunWorker(
         return versions.GetOrParse(versionId, definition);
     }
 
-    private async Task<IReadOnlyList<StepRecord>> LoadFinishedStepsAsync(string runId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var steps = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped))
-            .OrderBy(s => s.Index)
-            .ToListAsync(cancellationToken);
-        return steps.Select(s => new StepRecord
-        {
-            StepId = s.StepId, Index = s.Index, Status = s.Status, Output = s.Output is null ? null : JsonNode.Parse(s.Output),
-            Error = s.Error, Attempts = s.Attempts, DurationMs = s.DurationMs,
-            Usage = s.PromptTokens is null && s.CompletionTokens is null ? null : new TokenUsage(s.PromptTokens ?? 0, s.CompletionTokens ?? 0),
-            StartedAt = s.StartedAt ?? default, FinishedAt = s.FinishedAt ?? default,
-        }).ToList();
-    }
-
-    /// <summary>The finished items of the run's for_each steps (none for a run without loops: one indexed query).</summary>
-    private async Task<IReadOnlyList<ItemRecord>> LoadFinishedItemsAsync(string runId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var items = await db.RunStepItems.AsNoTracking()
-            .Where(i => i.RunId == runId)
-            .OrderBy(i => i.StepIndex).ThenBy(i => i.ItemIndex)
-            .ToListAsync(cancellationToken);
-        return items.Select(i => new ItemRecord
-        {
-            StepId = i.StepId, StepIndex = i.StepIndex, ItemIndex = i.ItemIndex, Status = i.Status,
-            Output = i.Output is null ? null : JsonNode.Parse(i.Output), Error = i.Error, Attempts = i.Attempts, DurationMs = i.DurationMs,
-            StartedAt = i.StartedAt ?? default, FinishedAt = i.FinishedAt ?? default,
-        }).ToList();
-    }
-
-    private static Dictionary<string, JsonNode?> ReadInputs(string json)
+    internal static Dictionary<string, JsonNode?> ReadInputs(string json)
     {
         var inputs = JsonNode.Parse(json)?.AsObject() ?? [];
         var values = inputs.ToList();

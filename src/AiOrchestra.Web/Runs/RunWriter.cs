@@ -22,6 +22,10 @@ public sealed class RunWriter(
 
     internal Task InsertRunAsync(Run run) => Enqueue(sql => { sql.InsertRun(run); return true; });
 
+    internal Task InsertChildAsync(Run run, string worker) => Enqueue(sql => { sql.InsertChild(run, worker); return true; });
+
+    internal Task<bool> TakeChildAsync(string runId, string worker) => Enqueue(sql => sql.TakeChild(runId, worker));
+
     internal Task<List<ClaimedRun>> ClaimAsync(
         string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners) =>
         Enqueue(sql => sql.Claim(worker, limit, recoverForeign, now, until, owners));
@@ -40,6 +44,12 @@ public sealed class RunWriter(
     {
         var (output, _) = History.StoredOutput.Cap(item.Output?.ToJsonString(), _maxOutputBytes);
         return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
+    }
+
+    internal Task EntryRecordedAsync(string runId, JournalEntry entry)
+    {
+        var json = entry.Entry.ToJsonString();
+        return Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
     }
 
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>

@@ -1,3 +1,7 @@
+using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.SubWorkflow;
+using Microsoft.Extensions.Options;
+
 namespace AiOrchestra.Web.Runs;
 
 public static class RunsExtensions
@@ -14,6 +18,13 @@ public static class RunsExtensions
         services.AddSingleton<RunQueue>();
         services.AddSingleton<FailureHandlerStarter>();
         services.AddScoped<RunStore>();
+        // the workflow step type: sub-workflows as child runs, executed inline in the parent's worker (see ChildRuns)
+        services.AddSingleton<ChildRuns>();
+        services.AddSingleton<IChildRuns>(sp => sp.GetRequiredService<ChildRuns>());
+        // what an agent step's model learns of the workflows it may call as tools (run as child runs too)
+        services.AddSingleton<Engine.Steps.Agent.IWorkflowTools, Workflows.WorkflowTools>();
+        services.AddSingleton<IStepType>(sp => new SubWorkflowStep(
+            sp.GetRequiredService<IChildRuns>(), sp.GetRequiredService<IOptions<RunOptions>>().Value.MaxWorkflowDepth));
         // the writer is registered before the worker: hosted services stop in reverse order, so it writes the worker's last steps
         services.AddSingleton<RunWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<RunWriter>());

@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Workflows;
 
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
-public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
+public sealed class WorkflowStore(
+    AppDbContext db, WorkflowValidator validator, SubWorkflowCheck subWorkflows, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -27,6 +28,10 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
         string ownerId, Workflow workflow, SaveMode mode, int? expectedVersion, CancellationToken cancellationToken)
     {
         var errors = validator.Validate(workflow);
+        if (errors.Count == 0)
+        {
+            errors = await subWorkflows.CheckAsync(db, ownerId, workflow, cancellationToken);
+        }
         if (errors.Count > 0)
         {
             return new WorkflowSaveResult(null, errors, SaveOutcome.Invalid);

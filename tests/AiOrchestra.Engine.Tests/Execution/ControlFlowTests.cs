@@ -457,6 +457,20 @@ public sealed class ControlFlowTests
         Assert.Equal("""[null,"new"]""", result.Outputs["pages"]!.ToJsonString());
     }
 
+    [Fact]
+    public async Task A_loop_reports_its_progress_when_it_starts_and_after_each_item_counting_items_a_resumed_run_had_finished()
+    {
+        var save = new FakeStep("save", _ => "new");
+        var request = Run(Step("first", "template", new JsonObject { ["text"] = "x" }), Step("pages", "save") with { ForEach = JsonNode.Parse("[1, 2, 3]") }) with
+        {
+            FinishedItems = [new ItemRecord { StepId = "pages", StepIndex = 1, ItemIndex = 0, Status = StepStatus.Succeeded, Output = "old" }],
+        };
+
+        await Executor(save).ExecuteAsync(request, _journal, CancellationToken.None);
+
+        Assert.Equal(["pages #1: 1 of 3", "pages #1: 2 of 3", "pages #1: 3 of 3"], _journal.Progress);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

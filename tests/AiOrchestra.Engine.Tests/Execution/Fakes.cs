@@ -76,6 +76,16 @@ internal sealed class RecordingJournal : IRunJournal
     {
         lock (_events) { _events.Add($"delta {stepId} {text}"); }
     }
+
+    private readonly List<string> _progress = [];
+
+    /// <summary>Each loop progress report as "step #index: done of total", in order.</summary>
+    public IReadOnlyList<string> Progress { get { lock (_events) { return _progress.ToList(); } } }
+
+    public void LoopProgress(string stepId, int index, int done, int total)
+    {
+        lock (_events) { _progress.Add($"{stepId} #{index}: {done} of {total}"); }
+    }
 }
 
 /// <summary>A fake clock that lets a test wait until the code under test has started a timer (a retry delay or a time limit).</summary>

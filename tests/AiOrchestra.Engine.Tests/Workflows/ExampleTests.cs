@@ -31,7 +31,7 @@ public class ExampleTests
     public void The_seed_examples_and_an_offline_one_ship()
     {
         Assert.Equal(
-            ["email_to_notion.json", "email_to_notion_per_email.json", "email_triage.json", "generate_sop_to_github.json", "offline_feedback_digest.json", "offline_release_notes.json", "simple_ai_completion.json"],
+            ["email_to_notion.json", "email_to_notion_per_email.json", "email_triage.json", "email_triage_each.json", "generate_sop_to_github.json", "offline_feedback_digest.json", "offline_release_notes.json", "simple_ai_completion.json"],
             FileNames(WorkflowsFolder));
     }
 

@@ -33,7 +33,7 @@ public sealed class ConnectorTests : IDisposable
         {
             settings[key] = value;
         }
-        return IntegrationHarness.Create(url, settings, folder ?? Shipped);
+        return IntegrationHarness.Create(url, settings, connectorsFolder: folder ?? Shipped);
     }
 
     /// <summary>Slack's Web API: 200 with ok true, or 200 with ok false and an error code.</summary>

@@ -127,4 +127,34 @@ public sealed class ExampleWorkflowsTests
         Assert.Equal("json_schema", (string?)sent["response_format"]!["type"]);
         Assert.Equal("llama3.2", (string?)sent["model"]);
     }
+
+    [Fact]
+    public async Task The_triage_each_example_asks_the_local_model_about_every_email_and_branches_on_its_json_without_any_key()
+    {
+        await using var fakes = await FakeServer.StartAsync((request, context) =>
+        {
+            if (request.Path != "/local/v1/chat/completions")
+            {
+                return FakeServer.Json(context, 404, """{"error": {"message": "not here"}}""");
+            }
+            var prompt = request.Body;
+            var verdict = prompt.Contains("signature", StringComparison.Ordinal)
+                ? """{"subject": "Contract needs your signature by 5 pm", "important": true, "category": "action", "reason": "a signature is due today"}"""
+                : prompt.Contains("gardening", StringComparison.Ordinal)
+                    ? """{"subject": "This week in gardening", "important": false, "category": "newsletter", "reason": "a newsletter"}"""
+                    : """{"subject": "Lunch next week?", "important": false, "category": "question", "reason": "no rush"}""";
+            return OpenAIStepTests.StreamAsync(context, Chunks(verdict));
+        });
+        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?> { ["OpenAI:ApiKey"] = null, ["Anthropic:ApiKey"] = null });
+        using var api = await app.AdminAsync();
+
+        var run = await IntegrationApp.ExecuteAsync(api, "email_triage_each");
+
+        Assert.True((bool)run["success"]!, run.ToJsonString());
+        Assert.Equal([true, false, false], run["outputs"]!["triage"]!.AsArray().Select(v => (bool)v!["important"]!));
+        Assert.Equal("""["TODO today: Contract needs your signature by 5 pm (a signature is due today)",null,null]""", run["outputs"]!["act_now"]!.ToJsonString());
+        Assert.Equal("""[null,"Filed as newsletter: This week in gardening","Filed as question: Lunch next week?"]""", run["outputs"]!["file_away"]!.ToJsonString());
+        Assert.Equal(3, fakes.Received.Count);
+        Assert.All(fakes.Received, r => Assert.Equal("json_schema", (string?)JsonNode.Parse(r.Body)!["response_format"]!["type"]));
+    }
 }

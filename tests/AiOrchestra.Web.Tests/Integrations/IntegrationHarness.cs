@@ -45,8 +45,9 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     /// A harness whose every provider points at <paramref name="baseUrl"/>; <paramref name="settings"/> override
     /// (a null value removes a setting, e.g. a missing key).
     /// </summary>
+    /// <param name="services">More registrations, before the integrations'.</param>
     /// <param name="connectorsFolder">When given, the connector files of that folder are loaded as the app loads them.</param>
-    public static IntegrationHarness Create(string baseUrl, IDictionary<string, string?>? settings = null, string? connectorsFolder = null)
+    public static IntegrationHarness Create(string baseUrl, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? connectorsFolder = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -74,15 +75,16 @@ internal sealed class IntegrationHarness : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Where(v => v.Value is not null)).Build();
         var logs = new CapturedLogs();
         var prompts = new PromptShelf();
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
-        services.AddSingleton<IPromptLibrary>(prompts);
-        services.AddIntegrations(configuration);
+        var collection = new ServiceCollection();
+        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        collection.AddSingleton<IPromptLibrary>(prompts);
+        services?.Invoke(collection);
+        collection.AddIntegrations(configuration);
         if (connectorsFolder is not null)
         {
-            services.AddConnectors(configuration, connectorsFolder);
+            collection.AddConnectors(configuration, connectorsFolder);
         }
-        return new IntegrationHarness(services.BuildServiceProvider(), logs, prompts);
+        return new IntegrationHarness(collection.BuildServiceProvider(), logs, prompts);
     }
 
     public T Service<T>() where T : notnull => _services.GetRequiredService<T>();

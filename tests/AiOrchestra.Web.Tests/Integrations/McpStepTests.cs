@@ -16,10 +16,10 @@ namespace AiOrchestra.Web.Tests.Integrations;
 /// <summary>The mcp step against an MCP server started in the test (the official SDK's server, Streamable HTTP on Kestrel).</summary>
 public sealed class McpStepTests
 {
-    private const string Token = "mcp-TEST-SERVER-TOKEN-8e21";
+    internal const string Token = "mcp-TEST-SERVER-TOKEN-8e21";
 
     /// <summary>A server with two tools: <c>add</c> (structured result) and <c>fail</c> (an error result); it wants the bearer token.</summary>
-    private sealed class TestMcpServer : IAsyncDisposable
+    internal sealed class TestMcpServer : IAsyncDisposable
     {
         private WebApplication? _app;
 

@@ -41,11 +41,41 @@ public sealed class McpStep(IHttpClientFactory httpClients, IConfiguration confi
     /// <summary>The configured servers' names.</summary>
     public IReadOnlyList<string> Servers => configuration.GetSection("Mcp:Servers").GetChildren().Select(s => s.Key).Order(StringComparer.Ordinal).ToList();
 
-    public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
+    public Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken) =>
+        CallToolAsync(
+            StepParameters.RequiredText(call.Parameters, "server"),
+            StepParameters.RequiredText(call.Parameters, "tool"),
+            StepParameters.Object(call.Parameters, "arguments") ?? [],
+            call.Context,
+            cancellationToken);
+
+    /// <summary>Calls <paramref name="tool"/> of the configured server <paramref name="serverName"/>: its structured content, or its text.</summary>
+    public async Task<JsonNode?> CallToolAsync(string serverName, string tool, JsonObject arguments, StepContext context, CancellationToken cancellationToken)
     {
-        var serverName = StepParameters.RequiredText(call.Parameters, "server");
-        var tool = StepParameters.RequiredText(call.Parameters, "tool");
-        var arguments = StepParameters.Object(call.Parameters, "arguments") ?? [];
+        var (url, provider) = Server(serverName);
+        return await provider.RunAsync(context, () => ConnectAsync(url, serverName, provider, async client =>
+        {
+            var values = arguments.ToDictionary(a => a.Key, a => (object?)JsonSerializer.SerializeToElement(a.Value));
+            var result = await client.CallToolAsync(tool, values, cancellationToken: cancellationToken);
+            return ResultOf(tool, result, provider);
+        }, $"the call of '{tool}'", cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The tools the configured server <paramref name="serverName"/> lists (for an agent step that offers them to its model).</summary>
+    public async Task<IReadOnlyList<McpToolInfo>> ListToolsAsync(string serverName, StepContext context, CancellationToken cancellationToken)
+    {
+        var (url, provider) = Server(serverName);
+        return await provider.RunAsync(context, () => ConnectAsync(url, serverName, provider, async client =>
+        {
+            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
+            return (IReadOnlyList<McpToolInfo>)tools
+                .Select(t => new McpToolInfo(t.Name, t.Description ?? "", JsonNode.Parse(t.JsonSchema.GetRawText()) as JsonObject ?? new JsonObject { ["type"] = "object" }))
+                .ToList();
+        }, "listing its tools", cancellationToken), cancellationToken);
+    }
+
+    private (Uri Url, Provider Provider) Server(string serverName)
+    {
         var server = configuration.GetSection($"Mcp:Servers:{serverName}");
         if (!server.Exists())
         {
@@ -57,33 +87,34 @@ public sealed class McpStep(IHttpClientFactory httpClients, IConfiguration confi
         {
             throw new StepFailedException($"Mcp:Servers:{serverName}:Url '{server["Url"]}' is not an http(s) address");
         }
-        var provider = new Provider($"MCP server '{serverName}'", $"Mcp:Servers:{serverName}:Token", secrets);
-        return await provider.RunAsync(call.Context, () => CallAsync(url, secrets.FromConfiguration($"Mcp:Servers:{serverName}:Token"), tool, arguments, provider, cancellationToken), cancellationToken);
+        return (url, new Provider($"MCP server '{serverName}'", $"Mcp:Servers:{serverName}:Token", secrets));
     }
 
-    private async Task<JsonNode?> CallAsync(Uri url, string? token, string tool, JsonObject arguments, Provider provider, CancellationToken cancellationToken)
+    private async Task<T> ConnectAsync<T>(Uri url, string serverName, Provider provider, Func<McpClient, Task<T>> use, string what, CancellationToken cancellationToken)
     {
         var options = new HttpClientTransportOptions { Endpoint = url, TransportMode = HttpTransportMode.StreamableHttp, Name = provider.Name };
-        if (token is not null)
+        if (secrets.FromConfiguration($"Mcp:Servers:{serverName}:Token") is { } token)
         {
             options.AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token };
         }
-        CallToolResult result;
         try
         {
             await using var transport = new HttpClientTransport(options, httpClients.CreateClient(HttpClientName), logs ?? NullLoggerFactory.Instance, ownsHttpClient: false);
             await using var client = await McpClient.CreateAsync(transport, cancellationToken: cancellationToken);
-            var values = arguments.ToDictionary(a => a.Key, a => (object?)JsonSerializer.SerializeToElement(a.Value));
-            result = await client.CallToolAsync(tool, values, cancellationToken: cancellationToken);
+            return await use(client);
         }
         catch (McpProtocolException e)
         {
-            throw new StepFailedException($"{provider.Name} refused the call of '{tool}': {e.Message}");
+            throw new StepFailedException($"{provider.Name} refused {what}: {e.Message}");
         }
         catch (HttpRequestException e) when (e.StatusCode is { } status)
         {
             throw provider.Failure((int)status, null, e.Message, null);
         }
+    }
+
+    private static JsonNode? ResultOf(string tool, CallToolResult result, Provider provider)
+    {
         var text = new StringBuilder();
         foreach (var block in result.Content.OfType<TextContentBlock>())
         {
@@ -100,3 +131,6 @@ public sealed class McpStep(IHttpClientFactory httpClients, IConfiguration confi
         return result.StructuredContent is { } structured ? JsonNode.Parse(structured.GetRawText()) : JsonValue.Create(text.ToString());
     }
 }
+
+/// <summary>One tool an MCP server lists: its name, description and the JSON Schema of its arguments.</summary>
+public sealed record McpToolInfo(string Name, string Description, JsonObject InputSchema);

@@ -15,11 +15,18 @@ public sealed record RunStepJson(
     string StepId, int Index, string Status, JsonNode? Output, string? Error, int Attempts, long DurationMs,
     int? PromptTokens, int? CompletionTokens, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
-/// <summary>A run with its inputs, outputs by step id, errors and steps.</summary>
+/// <summary>
+/// A run with its inputs, outputs by step id, errors and steps; for a child run (a sub-workflow) the run, step and item
+/// that started it, and for a parent the child runs its steps started.
+/// </summary>
 public sealed record RunDetail(
     string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, bool Success, JsonNode? Inputs,
     Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    string? ParentRunId, string? ParentStepId, int? ParentItemIndex, IReadOnlyList<ChildRunJson> ChildRuns);
+
+/// <summary>A child run a step started: <c>{run_id, workflow_id, step_id, item_index, status}</c>.</summary>
+public sealed record ChildRunJson(string RunId, string WorkflowId, string? StepId, int? ItemIndex, string Status);
 
 /// <summary>
 /// The seed's execute result, <c>{run_id, success, outputs, errors, steps}</c>, with the original AI-Orchestra's fields
@@ -40,13 +47,15 @@ internal static class RunJson
     public static RunSummary Summary(RunRow run) => new(
         run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Error, run.CreatedAt, run.StartedAt, run.FinishedAt);
 
-    public static RunDetail Detail(RunDetails details)
+    public static RunDetail Detail(RunDetails details, IReadOnlyList<ChildRunRow> children)
     {
         var run = details.Run;
         return new RunDetail(
             run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Status == RunStatus.Succeeded,
             JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
-            run.CreatedAt, run.StartedAt, run.FinishedAt);
+            run.CreatedAt, run.StartedAt, run.FinishedAt,
+            run.ParentRunId, run.ParentStepId, run.ParentItemIndex,
+            children.Select(c => new ChildRunJson(c.Id, c.WorkflowId, c.ParentStepId, c.ParentItemIndex, c.Status.ToText())).ToList());
     }
 
     public static ExecuteResult Executed(RunDetails details)

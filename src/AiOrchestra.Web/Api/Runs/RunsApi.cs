@@ -97,7 +97,7 @@ public static partial class RunsApi
         string id, ClaimsPrincipal user, RunStore runs, CancellationToken cancellationToken)
     {
         var details = await runs.GetAsync(user.OwnerId(), id, cancellationToken);
-        return details is null ? NotFound(id) : TypedResults.Ok(RunJson.Detail(details));
+        return details is null ? NotFound(id) : TypedResults.Ok(RunJson.Detail(details, await runs.ChildrenAsync(id, cancellationToken)));
     }
 
     private static async Task<Results<Ok<JsonObject>, ProblemHttpResult>> LogAsync(

@@ -420,6 +420,11 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("cancel_requested");
 
+                    b.Property<string>("ChildKey")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("child_key");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -457,6 +462,20 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("owner_id");
+
+                    b.Property<int?>("ParentItemIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("parent_item_index");
+
+                    b.Property<string>("ParentRunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_run_id");
+
+                    b.Property<string>("ParentStepId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_step_id");
 
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER")
@@ -499,6 +518,9 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt")
                         .IsDescending(false, true);
+
+                    b.HasIndex("ParentRunId", "ChildKey")
+                        .IsUnique();
 
                     b.HasIndex("Status", "Id");
 
@@ -584,6 +606,53 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("run_steps", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunStepEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Entry")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("entry");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("item_index");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.Property<int>("StepIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step_index");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "StepIndex", "ItemIndex", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("run_step_entries", (string)null);
                 });
 
             modelBuilder.Entity("AiOrchestra.Web.Data.RunStepItem", b =>
@@ -1166,6 +1235,15 @@ namespace AiOrchestra.Web.Data.Migrations
                 {
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany("Steps")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunStepEntry", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Agent;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
@@ -30,6 +31,12 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     public IReadOnlyList<StepView> Steps { get; private set; } = [];
 
     public string Inputs { get; private set; } = "";
+
+    /// <summary>The conversation of each agent step: every model turn and tool call recorded so far.</summary>
+    public IReadOnlyList<Conversation> Conversations { get; private set; } = [];
+
+    /// <summary>The child runs (sub-workflows) this run's steps started.</summary>
+    public IReadOnlyList<ChildRunRow> Children { get; private set; } = [];
 
     /// <summary>The flow view with each step's state as the page was drawn; null when the workflow version is gone.</summary>
     public FlowDiagram? Flow { get; private set; }
@@ -212,6 +219,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         {
             Waits = await approvals.WaitsAsync(User.OwnerId(), details.Run.Id, cancellationToken);
         }
+        Children = await runs.ChildrenAsync(details.Run.Id, cancellationToken);
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();
@@ -221,33 +229,30 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
         Steps = views;
+        Conversations = await ConversationsAsync(version?.Workflow, details.Run, cancellationToken);
         if (version is not null)
         {
-            Flow = FlowDiagram.From(version.Workflow, await FlowStatesAsync(version.Workflow, details, cancellationToken));
+            Flow = (await FlowStates.LoadAsync(version.Workflow, details, runs, cancellationToken)).Diagram();
         }
         return Page();
     }
 
-    /// <summary>Each step's status, and for a loop how many items are done (while it runs) or how many it had.</summary>
-    private async Task<Dictionary<string, (string Status, string? Progress)>> FlowStatesAsync(
-        Workflow workflow, RunDetails details, CancellationToken cancellationToken)
+    /// <summary>
+    /// A conversation for every agent step of the workflow, and for any other step with notes. While the run goes on the
+    /// lists start empty: the live stream brings every note, those recorded before the page was opened first, so none
+    /// shows twice.
+    /// </summary>
+    private async Task<List<Conversation>> ConversationsAsync(Workflow? workflow, Run run, CancellationToken cancellationToken)
     {
-        var states = new Dictionary<string, (string Status, string? Progress)>(StringComparer.Ordinal);
-        var loops = workflow.Steps.Any(s => s.ForEach is not null)
-            ? await runs.CountItemsAsync(details.Run.Id, cancellationToken)
-            : new Dictionary<int, int>();
-        foreach (var step in details.Steps)
-        {
-            string? progress = null;
-            if (workflow.Steps.FirstOrDefault(s => s.StepId == step.StepId)?.ForEach is not null)
-            {
-                progress = step.Status == StepStatus.Running || step.Output is null
-                    ? $"{loops.GetValueOrDefault(step.Index)} done"
-                    : JsonNode.Parse(step.Output) is JsonArray items ? $"{items.Count} items" : null;
-            }
-            states[step.StepId] = (WorkflowResultJson.StatusName(step.Status), progress);
-        }
-        return states;
+        var entries = run.Status.IsFinished() ? await runs.EntriesAsync(run.Id, cancellationToken) : [];
+        var stepIds = (workflow?.Steps.Where(s => s.StepType == AgentStep.TypeName).Select(s => s.StepId) ?? [])
+            .Concat(entries.Select(e => e.StepId))
+            .Distinct(StringComparer.Ordinal);
+        return stepIds.Select(stepId => new Conversation(stepId, entries
+                .Where(e => e.StepId == stepId)
+                .Select(e => new ConversationEntry(stepId, e.ItemIndex, JsonNode.Parse(e.Entry) as JsonObject ?? []))
+                .ToList()))
+            .ToList();
     }
 
     private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
