@@ -26,6 +26,7 @@ internal sealed class ChildRuns(
     RunCancellations cancellations,
     Metrics.RunMetrics metrics,
     IHostApplicationLifetime lifetime,
+    Microsoft.Extensions.Options.IOptions<RunOptions> options,
     IServiceProvider services,
     TimeProvider time) : IChildRuns
 {
@@ -39,6 +40,11 @@ internal sealed class ChildRuns(
 
     public async Task<ChildRunResult> RunAsync(ChildRun request, CancellationToken cancellationToken)
     {
+        // checked here too, so every caller (an agent's workflow tools as well as the workflow step) keeps to the limit
+        if (SubWorkflows.NestingProblem(request.Path, request.WorkflowId, options.Value.MaxWorkflowDepth) is { } problem)
+        {
+            return new ChildRunResult(null, false, null, problem);
+        }
         ChildRow? child;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
         {
@@ -50,10 +56,10 @@ internal sealed class ChildRuns(
 
         if (child is null)
         {
-            var (run, workflow, problem) = await PrepareAsync(request, cancellationToken);
-            if (problem is not null)
+            var (run, workflow, refused) = await PrepareAsync(request, cancellationToken);
+            if (refused is not null)
             {
-                return new ChildRunResult(null, false, null, problem);
+                return new ChildRunResult(null, false, null, refused);
             }
             await writer.InsertChildAsync(run!, _holder);
             return await ExecuteAsync(request, run!.Id, workflow!, RunWorker.ReadInputs(run.Inputs), resumed: false, cancellationToken);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Api;
 
@@ -172,6 +173,25 @@ public sealed class SubWorkflowApiTests(SubWorkflowApiTests.OneSlotApp app) : IC
         Assert.Equal("ran at first", (string?)resumed["outputs"]!["sub"]!["say"]);
         Assert.Equal(childId, (string?)Assert.Single(resumed["child_runs"]!.AsArray())!["run_id"]);
         Assert.Equal(childStepStarted, await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_id = '{childId}'"));
+    }
+
+    [Fact]
+    public async Task The_child_run_entry_point_itself_refuses_a_child_past_the_depth_limit_or_in_a_cycle()
+    {
+        // what an agent's workflow tools call directly, without the workflow step's own check in front
+        var children = app.Services.GetRequiredService<AiOrchestra.Engine.Execution.IChildRuns>();
+        AiOrchestra.Engine.Execution.ChildRun Request(string workflowId, params string[] path) => new()
+        {
+            ParentRunId = "no-such-run", OwnerId = "no-such-owner", ParentStepId = "tool", ParentStepIndex = 0, WorkflowId = workflowId, Path = path,
+        };
+
+        var deep = await children.RunAsync(Request("d", "a", "b", "c"), CancellationToken.None);
+        var cycle = await children.RunAsync(Request("a", "a", "b"), CancellationToken.None);
+
+        Assert.Equal((null, false), (deep.RunId, deep.Succeeded));
+        Assert.Contains("over the limit of 2 (Runs__MaxWorkflowDepth)", deep.Error);
+        Assert.Equal((null, false), (cycle.RunId, cycle.Succeeded));
+        Assert.Contains("(a → b → a)", cycle.Error);
     }
 
     private async Task<object?> ScalarAsync(string sql)
