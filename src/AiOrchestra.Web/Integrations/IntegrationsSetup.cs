@@ -29,7 +29,17 @@ public static class IntegrationsSetup
     {
         services.TryAddSingleton(TimeProvider.System);
         // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
-        services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key)));
+        services.TryAddSingleton(sp =>
+        {
+            var store = sp.GetService<SecretStore>();
+            var secrets = new IntegrationSecrets(configuration, key => store?.Get(key));
+            if (store is not null)
+            {
+                store.Changed += secrets.Forget;
+            }
+            return secrets;
+        });
+        services.AddRedactedLogs();
 
         // The model providers of the LLM steps, one HTTP pipeline each. LLM answers take long: generous attempt and total
         // timeouts (the step's timeout_seconds can be shorter).

@@ -25,6 +25,7 @@ internal sealed class RunWorker(
     RunSignal signal,
     FailureHandlerStarter failureHandlers,
     Metrics.RunMetrics metrics,
+    Engine.Steps.Integrations.IntegrationSecrets secrets,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -184,7 +185,7 @@ internal sealed class RunWorker(
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
                 FinishedItems = finishedItems,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step => metrics.StepFinished(workflow, step)), cancel);
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, step => metrics.StepFinished(workflow, step)), cancel);
             (status, error) = result switch
             {
                 { Cancelled: true } => (RunStatus.Cancelled, "Cancelled."),
@@ -218,6 +219,8 @@ internal sealed class RunWorker(
             return;
         }
 
+        // stored, published and handed to the failure handler only redacted
+        error = RunJournal.Redact(error, secrets.Redaction);
         if (status == RunStatus.Failed && ran?.OnFailure is not null)
         {
             try

@@ -26,17 +26,12 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
     internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
         _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
 
-    internal Task StepFinishedAsync(string runId, StepRecord step)
-    {
-        var output = step.Output?.ToJsonString();
-        return Enqueue(sql => { sql.StepFinished(runId, step, output); return true; });
-    }
+    /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already).</summary>
+    internal Task StepFinishedAsync(string runId, StepRecord step, string? output) =>
+        Enqueue(sql => { sql.StepFinished(runId, step, output); return true; });
 
-    internal Task ItemFinishedAsync(string runId, ItemRecord item)
-    {
-        var output = item.Output?.ToJsonString();
-        return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
-    }
+    internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output) =>
+        Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
 
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
         Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));
