@@ -49,7 +49,7 @@ internal sealed class RunSql : IDisposable
             VALUES (@id, @owner, @record, @version, @workflow, @number, 'queued', @origin, @inputs, @now, @false)
             """,
             "@id", "@owner", "@record", "@version", "@workflow", "@number", "@origin", "@inputs", "@now", "@false");
-        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested FROM runs";
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status, cancel_requested, resumed_from_run_id FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectQueuedExcept = Prepare(
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
@@ -224,7 +224,8 @@ internal sealed class RunSql : IDisposable
         {
             into.Add(new ClaimedRun(
                 reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Resumed: reader.GetString(4) == "running", CancelRequested: reader.GetBoolean(5)));
+                // taken over after a crash, or a new run resuming a failed one: either starts with finished steps recorded
+                Resumed: reader.GetString(4) == "running" || !reader.IsDBNull(6), CancelRequested: reader.GetBoolean(5)));
         }
     }
 

@@ -12,6 +12,7 @@ public static class RunsExtensions
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LiveStreams>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<RunResumption>();
         services.AddSingleton<FailureHandlerStarter>();
         services.AddScoped<RunStore>();
         // the writer is registered before the worker: hosted services stop in reverse order, so it writes the worker's last steps

@@ -19,7 +19,14 @@ public sealed record RunStepJson(
 public sealed record RunDetail(
     string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, bool Success, JsonNode? Inputs,
     Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+{
+    /// <summary>The failed or cancelled run this one resumes (its steps before <c>from</c> are copies of that run's).</summary>
+    public string? ResumedFromRunId { get; init; }
+
+    /// <summary>The runs that resumed this one, oldest first.</summary>
+    public IReadOnlyList<string> ResumedBy { get; init; } = [];
+}
 
 /// <summary>
 /// The seed's execute result, <c>{run_id, success, outputs, errors, steps}</c>, with the original AI-Orchestra's fields
@@ -46,7 +53,7 @@ internal static class RunJson
         return new RunDetail(
             run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Status == RunStatus.Succeeded,
             JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
-            run.CreatedAt, run.StartedAt, run.FinishedAt);
+            run.CreatedAt, run.StartedAt, run.FinishedAt) { ResumedFromRunId = run.ResumedFromRunId };
     }
 
     public static ExecuteResult Executed(RunDetails details)

@@ -14,7 +14,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
-public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue) : PageModel
+public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunResumption resumption) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -39,6 +39,12 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
 
     /// <summary>The re-run was refused because the run's workflow no longer exists.</summary>
     public bool RerunWorkflowMissing { get; private set; }
+
+    /// <summary>For a failed or cancelled run: from which step it can be resumed, or why it cannot. Null for other runs.</summary>
+    public ResumePlan? Resume { get; private set; }
+
+    /// <summary>The runs that resumed this one, oldest first.</summary>
+    public IReadOnlyList<string> ResumedBy { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -107,6 +113,25 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     }
 
     /// <summary>
+    /// Starts a run that resumes this one from its failed step and goes to it; when that is refused (the workflow
+    /// changed or was deleted in the meantime), this page again with the reason beside the button.
+    /// </summary>
+    public async Task<IActionResult> OnPostResumeAsync(CancellationToken cancellationToken)
+    {
+        var result = await resumption.ResumeAsync(User.OwnerId(), Id, cancellationToken);
+        if (!result.Found)
+        {
+            return NotFound();
+        }
+        if (result.RunId is { } runId)
+        {
+            return this.NavigateTo("/Logs/" + runId);
+        }
+        var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
+        return details is null ? NotFound() : await ShowAsync(details, cancellationToken);
+    }
+
+    /// <summary>
     /// htmx gets the cancel area back in place (the page's live stream then brings the cancelled status and clears
     /// it); a plain form post goes back to the run's page.
     /// </summary>
@@ -131,6 +156,11 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     {
         Details = details;
         Inputs = JsonNode.Parse(details.Run.Inputs)?.ToJsonString(Readable) ?? "{}";
+        if (details.Run.Status is RunStatus.Failed or RunStatus.Cancelled)
+        {
+            Resume = await resumption.PlanAsync(User.OwnerId(), details.Run.Id, cancellationToken);
+            ResumedBy = await resumption.ResumedByAsync(User.OwnerId(), details.Run.Id, cancellationToken);
+        }
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();
