@@ -48,7 +48,7 @@ public static class PromptsApi
         group.MapGet("/{id}/versions", VersionsAsync).WithSummary("Every saved version of a prompt template, newest first");
         group.MapGet("/{id}/diff", DiffAsync)
             .WithSummary("Two versions side by side, line by line (?from=&to=; by default the current version against the one before)");
-        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync)
+        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync)
             .WithSummary("Save an earlier version of a prompt template again as the newest one");
         group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables");
         return app;

@@ -38,7 +38,7 @@ public static class WorkflowsApi
         group.MapGet("/{id}/versions", VersionsAsync).WithSummary("Every saved version of a workflow, newest first, with when it was saved");
         group.MapGet("/{id}/diff", DiffAsync)
             .WithSummary("Two versions side by side, line by line (?from=&to=; by default the current version against the one before)");
-        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync)
+        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync)
             .WithSummary("Save an earlier version again as the newest one (the history keeps every version)");
         group.MapPost("/execute", ExecuteApi.ExecuteAsync)
             .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location");
