@@ -49,12 +49,48 @@ public sealed class GateStep : IStepType
     }
 }
 
+/// <summary>
+/// A step type that stands for a call to a service: <c>calls</c> / <c>call</c> records its <c>name</c> each time it
+/// runs (the test reads who was called, as a fake server's request log), and fails when <c>fail</c> is <c>yes</c>.
+/// </summary>
+public sealed class CallsStep : IStepType
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _calls = new();
+
+    public IReadOnlyList<string> Calls => _calls.ToList();
+
+    public string Name => "calls";
+
+    public string Description => "Records that it was called; fails when asked to.";
+
+    public IReadOnlyList<StepAction> Actions { get; } =
+    [
+        new("call", "Records the call.", [
+            new StepParameter("name", ParameterType.String, true, "Who is called."),
+            new StepParameter("fail", ParameterType.String, false, "yes to fail."),
+        ]),
+    ];
+
+    public Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
+    {
+        var name = call.Parameters["name"]!.GetValue<string>();
+        _calls.Enqueue(name);
+        if (call.Parameters["fail"]?.GetValue<string>() == "yes")
+        {
+            throw new StepFailedException($"{name} refused the call");
+        }
+        return Task.FromResult<JsonNode?>(JsonValue.Create($"{name} answered"));
+    }
+}
+
 /// <summary>The real app on a real Kestrel port (not TestServer) with its own temporary SQLite file.</summary>
 public sealed class BrowserHost : WebApplicationFactory<Program>
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "aiorchestra-browser", Guid.NewGuid().ToString("N"));
 
     public GateStep Gates { get; } = new();
+
+    public CallsStep Calls { get; } = new();
 
     private readonly IReadOnlyDictionary<string, string> _settings;
 
@@ -88,6 +124,7 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
         builder.ConfigureServices(services =>
         {
             services.AddSingleton<IStepType>(Gates);
+            services.AddSingleton<IStepType>(Calls);
             services.RemoveAll<IDataProtectionProvider>();
             services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
         });

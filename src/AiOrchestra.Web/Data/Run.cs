@@ -25,6 +25,10 @@ public sealed class Run
     public required string Inputs { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>The failed or cancelled run this one resumes: it started with that run's succeeded steps copied.</summary>
+    public string? ResumedFromRunId { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
@@ -58,6 +62,9 @@ public sealed class Run
             entity.Property(r => r.WorkflowId).HasMaxLength(64);
             entity.Property(r => r.TraceParent).HasMaxLength(55);
             entity.Property(r => r.Origin).HasMaxLength(80).HasDefaultValue(RunOrigin.Manual);
+            entity.Property(r => r.ResumedFromRunId).HasMaxLength(36);
+            // a run page lists the runs that resumed it
+            entity.HasIndex(r => r.ResumedFromRunId).HasFilter("resumed_from_run_id IS NOT NULL");
             // the Logs page: a user's runs newest first, filtered by status or workflow
             entity.HasIndex(r => new { r.OwnerId, r.CreatedAt }).IsDescending(false, true);
             entity.HasIndex(r => new { r.OwnerId, r.WorkflowId, r.CreatedAt }).IsDescending(false, false, true);

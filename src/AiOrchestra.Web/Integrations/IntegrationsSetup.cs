@@ -36,7 +36,17 @@ public static class IntegrationsSetup
         services.AddMetrics();
         services.TryAddSingleton<OperationMetrics>();
         // configuration (environment) first, then what was saved on the Settings page (absent on the command line)
-        services.TryAddSingleton(sp => new IntegrationSecrets(configuration, key => sp.GetService<SecretStore>()?.Get(key), sp.GetService<ConnectorSet>()?.CredentialKeys));
+        services.TryAddSingleton(sp =>
+        {
+            var store = sp.GetService<SecretStore>();
+            var secrets = new IntegrationSecrets(configuration, key => store?.Get(key), sp.GetService<ConnectorSet>()?.CredentialKeys);
+            if (store is not null)
+            {
+                store.Changed += secrets.Forget;
+            }
+            return secrets;
+        });
+        services.AddRedactedLogs();
 
         // The model providers of the LLM steps, one HTTP pipeline each. LLM answers take long: generous attempt and total
         // timeouts (the step's timeout_seconds can be shorter).

@@ -103,6 +103,52 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time)
             .OrderByDescending(v => v.Number).ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Versions <paramref name="from"/> and <paramref name="to"/> of the owner's prompt side by side, each written as
+    /// its fields then its system prompt and template. Null with a sentence when the prompt or a version does not exist.
+    /// </summary>
+    public async Task<(Versions.SideBySideDiff? Diff, string? Problem)> DiffAsync(
+        string ownerId, string templateId, int from, int to, CancellationToken cancellationToken)
+    {
+        var versions = await VersionsAsync(ownerId, templateId, cancellationToken);
+        var old = versions?.FirstOrDefault(v => v.Number == from);
+        var now = versions?.FirstOrDefault(v => v.Number == to);
+        if (old is null || now is null)
+        {
+            return (null, $"prompt '{templateId}' has no version {(old is null ? from : to)}; its versions are listed at /api/prompts/{templateId}/versions.");
+        }
+        return (Versions.VersionDiff.Of(from, Text(old), to, Text(now)), null);
+    }
+
+    /// <summary>Saves version <paramref name="number"/> of the owner's prompt again as its newest; null when there is no such version.</summary>
+    public async Task<PromptSaveResult?> RestoreAsync(string ownerId, string templateId, int number, CancellationToken cancellationToken)
+    {
+        var version = (await VersionsAsync(ownerId, templateId, cancellationToken))?.FirstOrDefault(v => v.Number == number);
+        if (version is null)
+        {
+            return null;
+        }
+        var prompt = new PromptTemplate
+        {
+            TemplateId = templateId, Name = version.Name, Description = version.Description, Template = version.Template,
+            SystemPrompt = version.SystemPrompt, Model = version.Model, Temperature = version.Temperature,
+        };
+        return await SaveAsync(ownerId, prompt, SaveMode.Replace, cancellationToken);
+    }
+
+    /// <summary>A prompt version as the diff shows it: one field a line, then the system prompt and the template whole.</summary>
+    private static string Text(PromptVersion version) =>
+        $"""
+        name: {version.Name}
+        description: {version.Description}
+        model: {version.Model}
+        temperature: {version.Temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture)}
+        system prompt:
+        {version.SystemPrompt}
+        template:
+        {version.Template}
+        """;
+
     /// <summary>Deletes the owner's prompt; false when there was none.</summary>
     public async Task<bool> DeleteAsync(string ownerId, string templateId, CancellationToken cancellationToken) =>
         await db.Prompts.Where(p => p.OwnerId == ownerId && p.TemplateId == templateId).ExecuteDeleteAsync(cancellationToken) > 0;

@@ -25,6 +25,7 @@ internal sealed class ChildRuns(
     RunEvents events,
     RunCancellations cancellations,
     Metrics.RunMetrics metrics,
+    Engine.Steps.Integrations.IntegrationSecrets secrets,
     IHostApplicationLifetime lifetime,
     Microsoft.Extensions.Options.IOptions<RunOptions> options,
     IServiceProvider services,
@@ -154,7 +155,7 @@ internal sealed class ChildRuns(
                 RunId = runId, OwnerId = request.OwnerId, Workflow = workflow, Inputs = inputs, FinishedSteps = finished,
                 FinishedItems = finishedItems, Ancestors = request.Path, JournalEntries = journalEntries,
             };
-            var journal = new RunJournal(runId, writer, feed, time, step => metrics.StepFinished(workflow, step));
+            var journal = new RunJournal(runId, writer, feed, time, secrets, step => metrics.StepFinished(workflow, step));
             var result = await Executor.ExecuteAsync(run, journal, cancel.Token);
             if (result.Cancelled && cancellationToken.IsCancellationRequested && lifetime.ApplicationStopping.IsCancellationRequested)
             {

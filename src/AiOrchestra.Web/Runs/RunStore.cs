@@ -69,7 +69,7 @@ public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore)
 }
 
 /// <summary>The run history, read for its owner only.</summary>
-public sealed class RunStore(AppDbContext db)
+public sealed class RunStore(AppDbContext db, Engine.Steps.Integrations.IntegrationSecrets? secrets = null)
 {
     // The unfiltered list is the usual request: compiled once, or EF hashes and looks up the LINQ query on every call.
     private static readonly Func<AppDbContext, string, int, int, IAsyncEnumerable<RunRow>> AllRuns = EF.CompileAsyncQuery(
@@ -176,10 +176,24 @@ public sealed class RunStore(AppDbContext db)
         return new RunPage(runs, hasMore);
     }
 
-    /// <summary>The run's log in the seed's export shape, or null when the owner has no such run.</summary>
+    /// <summary>
+    /// The run's log in the seed's export shape, or null when the owner has no such run. Outputs and errors are stored
+    /// redacted already; the whole log is redacted once more for what was not (the inputs, runs stored before a secret
+    /// was set).
+    /// </summary>
     public async Task<JsonObject?> ExportAsync(string ownerId, string runId, CancellationToken cancellationToken)
     {
         var details = await GetAsync(ownerId, runId, cancellationToken);
-        return details is null ? null : RunLog.Export(details);
+        if (details is null)
+        {
+            return null;
+        }
+        var log = RunLog.Export(details);
+        if (secrets?.Redaction is not { IsEmpty: false } redaction)
+        {
+            return log;
+        }
+        var json = log.ToJsonString();
+        return redaction.Contains(json) ? JsonNode.Parse(redaction.Redact(json))!.AsObject() : log;
     }
 }

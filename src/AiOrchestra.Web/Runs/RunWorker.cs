@@ -28,6 +28,7 @@ internal sealed class RunWorker(
     WaitSweeper waits,
     Metrics.RunMetrics metrics,
     Alerts.AlertSignals alerts,
+    Engine.Steps.Integrations.IntegrationSecrets secrets,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -195,7 +196,7 @@ internal sealed class RunWorker(
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
                 FinishedItems = finishedItems, JournalEntries = journalEntries,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, step =>
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, step =>
             {
                 metrics.StepFinished(workflow, step);
                 RunTracing.StepFinished(span, workflow, step);
@@ -239,6 +240,8 @@ internal sealed class RunWorker(
             return;
         }
 
+        // stored, published and handed to the failure handler only redacted
+        error = RunJournal.Redact(error, secrets.Redaction);
         if (status == RunStatus.Failed && ran?.OnFailure is not null)
         {
             try

@@ -34,16 +34,17 @@ public sealed class RunWriter(
     internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
         _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
 
-    internal Task StepFinishedAsync(string runId, StepRecord step)
+    /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
+    internal Task StepFinishedAsync(string runId, StepRecord step, string? output)
     {
-        var (output, fullBytes) = History.StoredOutput.Cap(step.Output?.ToJsonString(), _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, output, fullBytes); return true; });
+        var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; });
     }
 
-    internal Task ItemFinishedAsync(string runId, ItemRecord item)
+    internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
     {
-        var (output, _) = History.StoredOutput.Cap(item.Output?.ToJsonString(), _maxOutputBytes);
-        return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
+        var (stored, _) = History.StoredOutput.Cap(output, _maxOutputBytes);
+        return Enqueue(sql => { sql.ItemFinished(runId, item, stored); return true; });
     }
 
     internal Task EntryRecordedAsync(string runId, JournalEntry entry)

@@ -16,6 +16,7 @@ public static class RunsExtensions
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LiveStreams>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<RunResumption>();
         services.AddSingleton<FailureHandlerStarter>();
         services.AddScoped<RunStore>();
         // the workflow step type: sub-workflows as child runs, executed inline in the parent's worker (see ChildRuns)

@@ -24,6 +24,9 @@ public sealed class SecretStore
         _file = Path.Combine(AppData.Folder(configuration, environment), "secrets.json");
     }
 
+    /// <summary>A secret was set or removed: whoever redacts secrets' values reads them again.</summary>
+    public event Action? Changed;
+
     /// <summary>The stored value of a configuration key such as <c>OpenAI:ApiKey</c>, or null when none is stored.</summary>
     public string? Get(string key)
     {
@@ -79,6 +82,7 @@ public sealed class SecretStore
             Save(secrets);
             _decrypted[key] = value;
         }
+        Changed?.Invoke();
     }
 
     public void Remove(string key)
@@ -92,6 +96,7 @@ public sealed class SecretStore
             }
             _decrypted.TryRemove(key, out _);
         }
+        Changed?.Invoke();
     }
 
     private Dictionary<string, string> Load()

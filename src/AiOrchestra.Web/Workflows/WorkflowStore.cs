@@ -137,6 +137,36 @@ public sealed class WorkflowStore(
             .ToListAsync(cancellationToken);
 
     /// <summary>
+    /// Versions <paramref name="from"/> and <paramref name="to"/> of the owner's workflow side by side (each as its
+    /// indented JSON). Null with a sentence when the workflow or one of the versions does not exist.
+    /// </summary>
+    public async Task<(Versions.SideBySideDiff? Diff, string? Problem)> DiffAsync(
+        string ownerId, string workflowId, int from, int to, CancellationToken cancellationToken)
+    {
+        var old = await GetVersionAsync(ownerId, workflowId, from, cancellationToken);
+        var now = await GetVersionAsync(ownerId, workflowId, to, cancellationToken);
+        if (old is null || now is null)
+        {
+            return (null, $"workflow '{workflowId}' has no version {(old is null ? from : to)}; its versions are listed at /api/workflows/{workflowId}/versions.");
+        }
+        return (Versions.VersionDiff.Of(from, WorkflowJson.Serialize(old.Workflow, indented: true), to, WorkflowJson.Serialize(now.Workflow, indented: true)), null);
+    }
+
+    /// <summary>
+    /// Saves version <paramref name="number"/> of the owner's workflow again as its newest version: nothing is
+    /// rewritten, the history grows by one. Null when the workflow (not deleted) or that version does not exist.
+    /// </summary>
+    public async Task<WorkflowSaveResult?> RestoreAsync(string ownerId, string workflowId, int number, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(ownerId, workflowId, cancellationToken) is null
+            || await GetVersionAsync(ownerId, workflowId, number, cancellationToken) is not { } version)
+        {
+            return null;
+        }
+        return await SaveAsync(ownerId, version.Workflow, SaveMode.Replace, null, cancellationToken);
+    }
+
+    /// <summary>
     /// Deletes the workflow for its owner; false when there was none. Its runs keep their history and the versions
     /// they ran, so the row is only marked deleted.
     /// </summary>

@@ -123,7 +123,7 @@ public sealed class ChatProviderTests
 
         var error = await harness.FailAsync("openai", "generate_completion", new JsonObject { ["provider"] = "anthropic", ["prompt"] = "hi" });
 
-        Assert.Equal("Anthropic answered 401 Unauthorized: invalid x-api-key [secret] (check the Anthropic:ApiKey setting)", error.Message);
+        Assert.Equal("Anthropic answered 401 Unauthorized: invalid x-api-key [redacted: Anthropic:ApiKey] (check the Anthropic:ApiKey setting)", error.Message);
         Assert.False(error.Transient);
         Assert.Single(server.Received);
     }

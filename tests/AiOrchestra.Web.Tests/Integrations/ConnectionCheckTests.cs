@@ -68,7 +68,7 @@ public sealed class ConnectionCheckTests
         Assert.NotNull(problem);
         Assert.StartsWith(answered, problem);
         Assert.Contains(setting, problem);
-        Assert.Contains("[secret]", problem);
+        Assert.Contains("[redacted: ", problem);
         Assert.All(IntegrationHarness.Secrets, secret => Assert.DoesNotContain(secret, problem));
         Assert.Single(server.Received);
     }

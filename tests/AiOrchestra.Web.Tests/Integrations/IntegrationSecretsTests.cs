@@ -85,7 +85,7 @@ public sealed class IntegrationSecretsTests
         }
 
         // The careless server did repeat the credentials: the scrubbing is what keeps them out.
-        Assert.Contains(seen, text => text.Contains("[secret]", StringComparison.Ordinal));
+        Assert.Contains(seen, text => text.Contains("[redacted: ", StringComparison.Ordinal));
         foreach (var secret in IntegrationHarness.Secrets)
         {
             Assert.DoesNotContain(seen, text => text.Contains(secret, StringComparison.Ordinal));

@@ -59,7 +59,7 @@ public sealed class SecretLeakTests
         respond = (request, context) => Echo(401, request, context);
         await Run("simple_ai_completion", succeeds: false);
         var refused = await Run("email_to_notion", succeeds: false);
-        Assert.Contains("[secret]", refused["errors"]!.ToJsonString());
+        Assert.Contains("[redacted: ", refused["errors"]!.ToJsonString());
         foreach (var integration in new[] { "openai", "github", "notion", "gmail" })
         {
             var tested = await browser.PostFormAsync("/Settings?handler=Test", new() { ["Integration"] = integration }, formPage: "/Settings");
@@ -109,7 +109,7 @@ public sealed class SecretLeakTests
             seen.Add(FileText(file));
         }
 
-        var scrubbed = seen.Count(text => text.Contains("[secret]", StringComparison.Ordinal));
+        var scrubbed = seen.Count(text => text.Contains("[redacted: ", StringComparison.Ordinal));
         Assert.True(scrubbed > 0, "the careless providers' echoes should have been scrubbed somewhere");
         // as sent, and as a form or a query string carries them (1//x is 1%2F%2Fx)
         foreach (var secret in IntegrationHarness.Secrets.Concat(IntegrationHarness.Secrets.Select(Uri.EscapeDataString)).Distinct())
@@ -129,7 +129,7 @@ public sealed class SecretLeakTests
 
         var error = await harness.FailAsync("notion", "search", new JsonObject { ["query"] = "x" });
 
-        Assert.Contains("[secret]", error.Message);
+        Assert.Contains("[redacted", error.Message);
         Assert.DoesNotContain(IntegrationHarness.NotionToken[..9], error.Message);
     }
 

@@ -6,30 +6,46 @@ namespace AiOrchestra.Engine.Steps.Integrations;
 /// <summary>
 /// The one place integration credentials are read from: configuration first (environment variables such as
 /// <c>OpenAI__ApiKey</c>), then, when the host gives one, a stored value (the Settings page's encrypted store).
-/// It also knows every secret's value so error texts can be scrubbed of them.
+/// It also knows every secret's value, so texts can be redacted of them (<see cref="Redaction"/>).
 /// </summary>
-public sealed class IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null, IReadOnlyList<string>? connectorKeys = null)
+public sealed class IntegrationSecrets
 {
-    // Credentials obtained at run time (OAuth access tokens) are masked like configured ones.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _issued = new(StringComparer.Ordinal);
+    private readonly IConfiguration _configuration;
+    private readonly Func<string, string?>? _storedValue;
+
+    // Credentials obtained at run time (OAuth access tokens), by value, with the name they are redacted as.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _issued = new(StringComparer.Ordinal);
+
+    // Built when first needed and again after a secret changes (every step output and event is searched with it);
+    // kept with the change count it was built at, so a build racing a change is never kept.
+    private int _changes;
+    private volatile Tuple<int, SecretRedaction>? _redaction;
+
+    /// <param name="connectorKeys">The connectors' credential settings (<c>Connectors:slack:token</c>), kept like the integrations'.</param>
+    public IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null, IReadOnlyList<string>? connectorKeys = null)
+    {
+        _configuration = configuration;
+        _storedValue = storedValue;
+        AllKeys = [.. Keys, .. connectorKeys ?? []];
+        // appsettings.json edited while running, or any other configuration source reloading
+        Microsoft.Extensions.Primitives.ChangeToken.OnChange(configuration.GetReloadToken, Forget);
+    }
 
     /// <summary>Every credential setting the integrations read.</summary>
     public static readonly IReadOnlyList<string> Keys =
         ["OpenAI:ApiKey", "Anthropic:ApiKey", "Local:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
 
-    /// <summary>Every credential setting, the connectors' (<c>Connectors:slack:token</c>) included.</summary>
-    public IReadOnlyList<string> AllKeys { get; } = [.. Keys, .. connectorKeys ?? []];
-
-    private const string Mask = "[secret]";
+    /// <summary>Every credential setting, the connectors' included.</summary>
+    public IReadOnlyList<string> AllKeys { get; }
 
     /// <summary>The value of <paramref name="key"/> (e.g. <c>Notion:Token</c>), or null when it is set nowhere.</summary>
-    public string? Find(string key) => FromConfiguration(key) ?? Usable(storedValue?.Invoke(key));
+    public string? Find(string key) => FromConfiguration(key) ?? Usable(_storedValue?.Invoke(key));
 
     /// <summary>
     /// The value configuration (environment variables, appsettings) gives <paramref name="key"/>, or null when it gives
     /// none or only whitespace, in which case the stored value is the one used.
     /// </summary>
-    public string? FromConfiguration(string key) => Usable(configuration[key]);
+    public string? FromConfiguration(string key) => Usable(_configuration[key]);
 
     private static string? Usable(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
@@ -38,38 +54,56 @@ public sealed class IntegrationSecrets(IConfiguration configuration, Func<string
         Find(key) ?? throw new StepFailedException(
             $"{key} is not set: set the environment variable {key.Replace(":", "__", StringComparison.Ordinal)} or save it on the Settings page");
 
-    /// <summary>Remembers a credential obtained at run time (an OAuth access token) so <see cref="Scrub"/> masks it too.</summary>
-    public void AddIssued(string value)
+    /// <summary>Remembers a credential obtained at run time (an OAuth access token) so it is redacted like configured ones.</summary>
+    public void AddIssued(string value, string name = "Gmail:AccessToken")
     {
-        if (value.Length >= 6)
+        if (value.Length >= SecretRedaction.MinimumLength && _issued.TryAdd(value, name))
         {
-            _issued.TryAdd(value, true);
+            Forget();
         }
     }
 
-    /// <summary><paramref name="text"/> with the value of every known secret replaced by a mask.</summary>
-    public string Scrub(string text)
+    /// <summary>A secret was set or removed (the Settings page's store): the next redaction reads them all again.</summary>
+    public void Forget() => Interlocked.Increment(ref _changes);
+
+    /// <summary>Every configured secret's value with its setting's name, ready to search texts for.</summary>
+    public SecretRedaction Redaction
     {
-        foreach (var issued in _issued.Keys)
+        get
         {
-            text = text.Replace(issued, Mask, StringComparison.Ordinal);
+            var changes = Volatile.Read(ref _changes);
+            if (_redaction is { } known && known.Item1 == changes)
+            {
+                return known.Item2;
+            }
+            var built = Build();
+            _redaction = Tuple.Create(changes, built);
+            return built;
         }
+    }
+
+    private SecretRedaction Build()
+    {
+        var secrets = new List<(string Name, string Value)>();
         foreach (var key in AllKeys)
         {
-            // A very short value would mask ordinary words; real keys and tokens are long.
-            if (Find(key) is { Length: >= 6 } value)
+            if (Find(key) is { } value)
             {
-                text = text.Replace(value, Mask, StringComparison.Ordinal);
+                secrets.Add((key, value));
             }
         }
         // the mcp step's servers are configured by name, each with its own token
-        foreach (var server in configuration.GetSection("Mcp:Servers").GetChildren())
+        foreach (var server in _configuration.GetSection("Mcp:Servers").GetChildren())
         {
-            if (Usable(server["Token"]) is { Length: >= 6 } token)
+            if (Usable(server["Token"]) is { } token)
             {
-                text = text.Replace(token, Mask, StringComparison.Ordinal);
+                secrets.Add(($"Mcp:Servers:{server.Key}:Token", token));
             }
         }
-        return text;
+        secrets.AddRange(_issued.Select(issued => (issued.Value, issued.Key)));
+        return secrets.Count == 0 ? SecretRedaction.None : new SecretRedaction(secrets);
     }
+
+    /// <summary><paramref name="text"/> with the value of every known secret replaced by <c>[redacted: &lt;setting&gt;]</c>.</summary>
+    public string Scrub(string text) => Redaction.Redact(text);
 }

@@ -46,6 +46,10 @@ public static class PromptsApi
         group.MapPut("/{id}", UpdateAsync).WithSummary("Replace a prompt template");
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a prompt template");
         group.MapGet("/{id}/versions", VersionsAsync).WithSummary("Every saved version of a prompt template, newest first");
+        group.MapGet("/{id}/diff", DiffAsync)
+            .WithSummary("Two versions side by side, line by line (?from=&to=; by default the current version against the one before)");
+        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync)
+            .WithSummary("Save an earlier version of a prompt template again as the newest one");
         group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables");
         return app;
     }
@@ -111,6 +115,32 @@ public static class PromptsApi
         await store.VersionsAsync(user.OwnerId(), id, cancellationToken) is { } versions
             ? TypedResults.Ok(versions.Select(v => new PromptVersionJson(v.Number, v.Name, v.Description, v.Template, v.SystemPrompt, v.Model, v.Temperature, v.SavedAt)).ToList())
             : NotFound(id);
+
+    private static async Task<Results<Ok<Versions.SideBySideDiff>, ProblemHttpResult>> DiffAsync(
+        string id, int? from, int? to, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+    {
+        var versions = await store.VersionsAsync(user.OwnerId(), id, cancellationToken);
+        if (versions is null || versions.Count == 0)
+        {
+            return NotFound(id);
+        }
+        var newer = to ?? versions[0].Number;
+        var (diff, problem) = await store.DiffAsync(user.OwnerId(), id, from ?? Math.Max(1, newer - 1), newer, cancellationToken);
+        return diff is null ? ApiProblems.NotFound(char.ToUpperInvariant(problem![0]) + problem[1..]) : TypedResults.Ok(diff);
+    }
+
+    private static async Task<Results<Created<PromptJson>, ValidationProblem, ProblemHttpResult>> RestoreAsync(
+        string id, int version, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken)
+    {
+        var saved = await store.RestoreAsync(user.OwnerId(), id, version, cancellationToken);
+        return saved?.Outcome switch
+        {
+            null or SaveOutcome.NotFound => ApiProblems.NotFound($"You have no prompt '{id}' with a version {version}. GET /api/prompts/{id}/versions lists them."),
+            SaveOutcome.Invalid => ApiProblems.Invalid(saved.Errors, $"Version {version} no longer validates and was not restored."),
+            SaveOutcome.Saved => TypedResults.Created($"/api/prompts/{id}", ToJson(saved.Saved!)),
+            _ => ApiProblems.Conflict($"Prompt '{id}' was changed concurrently by another request; retry."),
+        };
+    }
 
     /// <summary>The original AI-Orchestra's clients read <c>{"status": "success"}</c>.</summary>
     public sealed record Deleted(string Status, string TemplateId);

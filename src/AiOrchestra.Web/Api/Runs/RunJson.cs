@@ -23,7 +23,14 @@ public sealed record RunDetail(
     string RunId, string WorkflowId, int WorkflowVersion, string Status, string Origin, bool Success, JsonNode? Inputs,
     Dictionary<string, JsonNode?> Outputs, IReadOnlyList<string> Errors, IReadOnlyList<RunStepJson> Steps,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    string? ParentRunId, string? ParentStepId, int? ParentItemIndex, IReadOnlyList<ChildRunJson> ChildRuns);
+    string? ParentRunId, string? ParentStepId, int? ParentItemIndex, IReadOnlyList<ChildRunJson> ChildRuns)
+{
+    /// <summary>The failed or cancelled run this one resumes (its steps before <c>from</c> are copies of that run's).</summary>
+    public string? ResumedFromRunId { get; init; }
+
+    /// <summary>The runs that resumed this one, oldest first.</summary>
+    public IReadOnlyList<string> ResumedBy { get; init; } = [];
+}
 
 /// <summary>A child run a step started: <c>{run_id, workflow_id, step_id, item_index, status}</c>.</summary>
 public sealed record ChildRunJson(string RunId, string WorkflowId, string? StepId, int? ItemIndex, string Status);
@@ -55,7 +62,8 @@ internal static class RunJson
             JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
             run.CreatedAt, run.StartedAt, run.FinishedAt,
             run.ParentRunId, run.ParentStepId, run.ParentItemIndex,
-            children.Select(c => new ChildRunJson(c.Id, c.WorkflowId, c.ParentStepId, c.ParentItemIndex, c.Status.ToText())).ToList());
+            children.Select(c => new ChildRunJson(c.Id, c.WorkflowId, c.ParentStepId, c.ParentItemIndex, c.Status.ToText())).ToList())
+        { ResumedFromRunId = run.ResumedFromRunId };
     }
 
     public static ExecuteResult Executed(RunDetails details)

@@ -25,6 +25,9 @@ public static partial class RunsApi
 
     public sealed record CancelResponse(string RunId, string Status);
 
+    /// <summary>A resumed run: the new run, the run it resumes, the step it executes from and the workflow version it uses.</summary>
+    public sealed record ResumeResponse(string RunId, string Status, string ResumedFromRunId, string FromStep, int WorkflowVersion, string Location);
+
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(ApiAuthentication.Policy);
@@ -39,6 +42,8 @@ public static partial class RunsApi
         group.MapGet("/{id}/log", LogAsync).WithSummary("The run's log in the seed's export structure");
         group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued, running or waiting run");
         group.MapApprovals();
+        group.MapPost("/{id}/resume", ResumeAsync)
+            .WithSummary("Resume a failed or cancelled run from its failed step: a new linked run reuses the outputs of the steps that succeeded");
         return app;
     }
 
@@ -94,10 +99,34 @@ public static partial class RunsApi
     }
 
     private static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(
-        string id, ClaimsPrincipal user, RunStore runs, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, RunStore runs, RunResumption resumption, CancellationToken cancellationToken)
     {
         var details = await runs.GetAsync(user.OwnerId(), id, cancellationToken);
-        return details is null ? NotFound(id) : TypedResults.Ok(RunJson.Detail(details, await runs.ChildrenAsync(id, cancellationToken)));
+        if (details is null)
+        {
+            return NotFound(id);
+        }
+        var resumedBy = details.Run.Status is RunStatus.Failed or RunStatus.Cancelled
+            ? await resumption.ResumedByAsync(user.OwnerId(), id, cancellationToken)
+            : [];
+        return TypedResults.Ok(RunJson.Detail(details, await runs.ChildrenAsync(id, cancellationToken)) with { ResumedBy = resumedBy });
+    }
+
+    private static async Task<Results<Accepted<ResumeResponse>, ProblemHttpResult>> ResumeAsync(
+        string id, ClaimsPrincipal user, RunResumption resumption, CancellationToken cancellationToken)
+    {
+        var result = await resumption.ResumeAsync(user.OwnerId(), id, cancellationToken);
+        if (!result.Found)
+        {
+            return NotFound(id);
+        }
+        if (result.RunId is not { } runId)
+        {
+            return ApiProblems.Conflict($"Run '{id}' cannot be resumed. {result.Plan!.Refusal}");
+        }
+        var plan = result.Plan!;
+        return TypedResults.Accepted(RunJson.Location(runId),
+            new ResumeResponse(runId, RunStatus.Queued.ToText(), id, plan.FromStepId, plan.VersionNumber, RunJson.Location(runId)));
     }
 
     private static async Task<Results<Ok<JsonObject>, ProblemHttpResult>> LogAsync(

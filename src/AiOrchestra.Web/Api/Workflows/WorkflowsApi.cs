@@ -35,6 +35,11 @@ public static class WorkflowsApi
             .Accepts<WorkflowDocument>("application/json")
             .Produces<WorkflowDocument>(contentType: "application/json");
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workflow (its runs keep their history)");
+        group.MapGet("/{id}/versions", VersionsAsync).WithSummary("Every saved version of a workflow, newest first, with when it was saved");
+        group.MapGet("/{id}/diff", DiffAsync)
+            .WithSummary("Two versions side by side, line by line (?from=&to=; by default the current version against the one before)");
+        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync)
+            .WithSummary("Save an earlier version again as the newest one (the history keeps every version)");
         group.MapPost("/execute", ExecuteApi.ExecuteAsync)
             .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location");
         return app;
@@ -137,6 +142,48 @@ public static class WorkflowsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string id, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken) =>
         await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+
+    public sealed record VersionItem(int Version, DateTimeOffset SavedAt, bool Current);
+
+    private static async Task<Results<Ok<List<VersionItem>>, ProblemHttpResult>> VersionsAsync(
+        string id, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+    {
+        var versions = await store.ListVersionsAsync(user.OwnerId(), id, cancellationToken);
+        return versions.Count == 0
+            ? NotFound(id)
+            : TypedResults.Ok(versions.Select((v, i) => new VersionItem(v.Number, v.SavedAt, i == 0)).ToList());
+    }
+
+    private static async Task<Results<Ok<Versions.SideBySideDiff>, ValidationProblem, ProblemHttpResult>> DiffAsync(
+        string id, int? from, int? to, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
+    {
+        var current = await store.GetAsync(user.OwnerId(), id, cancellationToken);
+        if (current is null)
+        {
+            return NotFound(id);
+        }
+        var newer = to ?? current.Version;
+        var older = from ?? Math.Max(1, newer - 1);
+        var (diff, problem) = await store.DiffAsync(user.OwnerId(), id, older, newer, cancellationToken);
+        return diff is null ? ApiProblems.NotFound(char.ToUpperInvariant(problem![0]) + problem[1..]) : TypedResults.Ok(diff);
+    }
+
+    private static async Task<Results<Created<JsonNode>, ValidationProblem, ProblemHttpResult>> RestoreAsync(
+        string id, int version, ClaimsPrincipal user, WorkflowStore store, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var saved = await store.RestoreAsync(user.OwnerId(), id, version, cancellationToken);
+        switch (saved?.Outcome)
+        {
+            case null:
+                return ApiProblems.NotFound($"You have no workflow '{id}' with a version {version}. GET /api/workflows/{id}/versions lists them.");
+            case SaveOutcome.ChangedConcurrently:
+                return ChangedConcurrently(id);
+            case SaveOutcome.Invalid:
+                return ApiProblems.Invalid(saved.Errors, $"Version {version} no longer validates and was not restored; fix the fields listed under 'errors' in the editor instead.");
+        }
+        response.Headers.ETag = ETag(saved.Saved!.Version);
+        return TypedResults.Created($"/api/workflows/{id}", JsonNode.Parse(WorkflowJson.Serialize(saved.Saved.Workflow, indented: false))!);
+    }
 
     /// <summary>The document sent, and whether it is in the original AI-Orchestra's shape (<c>id</c> rather than <c>workflow_id</c>).</summary>
     private static async Task<(Workflow? Workflow, ProblemHttpResult? Problem, ValidationProblem? Invalid, bool OriginalShape)> ReadAsync(

@@ -477,6 +477,11 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("parent_step_id");
 
+                    b.Property<string>("ResumedFromRunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resumed_from_run_id");
+
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
@@ -511,6 +516,9 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnName("workflow_version_number");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ResumedFromRunId")
+                        .HasFilter("resumed_from_run_id IS NOT NULL");
 
                     b.HasIndex("WorkflowRecordId");
 

@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
-public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals) : PageModel
+public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -55,6 +55,12 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
 
     /// <summary>The comment as sent with a refused answer, shown again so it is not lost.</summary>
     public string? Comment { get; private set; }
+
+    /// <summary>For a failed or cancelled run: from which step it can be resumed, or why it cannot. Null for other runs.</summary>
+    public ResumePlan? Resume { get; private set; }
+
+    /// <summary>The runs that resumed this one, oldest first.</summary>
+    public IReadOnlyList<string> ResumedBy { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -120,6 +126,25 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
             return Partial("_RerunRefused", this);
         }
         return await ShowAsync(details, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a run that resumes this one from its failed step and goes to it; when that is refused (the workflow
+    /// changed or was deleted in the meantime), this page again with the reason beside the button.
+    /// </summary>
+    public async Task<IActionResult> OnPostResumeAsync(CancellationToken cancellationToken)
+    {
+        var result = await resumption.ResumeAsync(User.OwnerId(), Id, cancellationToken);
+        if (!result.Found)
+        {
+            return NotFound();
+        }
+        if (result.RunId is { } runId)
+        {
+            return this.NavigateTo("/Logs/" + runId);
+        }
+        var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
+        return details is null ? NotFound() : await ShowAsync(details, cancellationToken);
     }
 
     /// <summary>
@@ -220,6 +245,12 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
             Waits = await approvals.WaitsAsync(User.OwnerId(), details.Run.Id, cancellationToken);
         }
         Children = await runs.ChildrenAsync(details.Run.Id, cancellationToken);
+
+        if (details.Run.Status is RunStatus.Failed or RunStatus.Cancelled)
+        {
+            Resume = await resumption.PlanAsync(User.OwnerId(), details.Run.Id, cancellationToken);
+            ResumedBy = await resumption.ResumedByAsync(User.OwnerId(), details.Run.Id, cancellationToken);
+        }
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
         var views = new List<StepView>();
