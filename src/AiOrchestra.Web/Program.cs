@@ -12,6 +12,7 @@ using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Security;
 using AiOrchestra.Web.Triggers;
+using AiOrchestra.Web.Users;
 using AiOrchestra.Web.Workflows;
 
 if (Usage.IsHelp(args))
@@ -44,6 +45,7 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddServerConsole();
     builder.AddApi();
     builder.AddDashboard();
+    builder.AddUsers();
     builder.AddTriggers();
     builder.AddMcp();
     builder.AddSecurityHeaders();

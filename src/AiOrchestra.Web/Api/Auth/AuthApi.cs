@@ -56,6 +56,16 @@ public static class AuthApi
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Login failed", detail: passwords.FailureMessage);
         }
 
+        if (user.Disabled)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Account disabled", detail: PasswordCheck.DisabledMessage);
+        }
+        if (user.MustChangePassword)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Password change required",
+                detail: "An administrator chose this account's password: log in on the dashboard and choose your own, then log in here again.");
+        }
+
         var (token, lifetime) = issuer.Issue(user.Id, user.UserName ?? userName, user.SecurityStamp);
         return TypedResults.Ok(new TokenResponse(token, "bearer", (int)lifetime.TotalSeconds));
     }

@@ -52,6 +52,11 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck pass
             Message = passwords.FailureMessage;
             return Page();
         }
+        if (user.Disabled)
+        {
+            Message = PasswordCheck.DisabledMessage;
+            return Page();
+        }
         await signIn.SignInAsync(user, isPersistent: true);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
