@@ -31,7 +31,7 @@ public sealed class UserAdministration(AppDbContext db, UserManager<AppUser> use
                 Admin = db.UserRoles.Any(r => r.UserId == u.Id && r.RoleId == Roles.AdministratorId),
             })
             .ToListAsync(cancellationToken);
-        var open = await db.Invitations.AsNoTracking().Where(i => i.AcceptedAt == null)
+        var open = await db.Invitations.AsNoTracking().Where(i => i.AcceptedAt == null && i.ExpiresAt > now)
             .Select(i => new { i.UserId, i.ExpiresAt }).ToListAsync(cancellationToken);
         return rows.Select(u => new UserRow(u.Id, u.UserName ?? "", u.Admin, u.Disabled, u.MustChangePassword, u.HasPassword,
                 open.Where(i => i.UserId == u.Id).Select(i => (DateTimeOffset?)i.ExpiresAt).Max()))
