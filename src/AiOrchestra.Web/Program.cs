@@ -11,6 +11,7 @@ using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Security;
+using AiOrchestra.Web.Tokens;
 using AiOrchestra.Web.Triggers;
 using AiOrchestra.Web.Users;
 using AiOrchestra.Web.Workflows;
@@ -44,6 +45,7 @@ return await ServerConsole.RunServerAsync(() =>
 {
     builder.AddServerConsole();
     builder.AddApi();
+    builder.AddTokens();
     builder.AddDashboard();
     builder.AddUsers();
     builder.AddTriggers();

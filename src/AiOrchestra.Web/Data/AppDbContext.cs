@@ -18,6 +18,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
     public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
     public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
+    public DbSet<AiOrchestra.Web.Tokens.PersonalAccessToken> PersonalAccessTokens => Set<AiOrchestra.Web.Tokens.PersonalAccessToken>();
     public DbSet<AiOrchestra.Web.Users.Invitation> Invitations => Set<AiOrchestra.Web.Users.Invitation>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -41,10 +42,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
         builder.ApplyConfiguration(new AiOrchestra.Web.Users.Invitation.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Tokens.PersonalAccessToken.Configuration());
         builder.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().HasData(AiOrchestra.Web.Users.Roles.AdministratorRole);
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(AiOrchestra.Web.Users.Invitation) })
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

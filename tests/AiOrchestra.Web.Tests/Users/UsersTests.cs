@@ -257,3 +257,43 @@ public sealed class UsersTests(UsersHost host) : IClassFixture<UsersHost>
     private static async Task<string> StatusAsync(HttpClient root, string name) =>
         (await root.GetDocumentAsync("/Users")).QuerySelector($"tr[data-user='{name}'] [data-field=status]")!.TextContent;
 }
+
+public sealed class TokensPageTests(UsersHost host) : IClassFixture<UsersHost>
+{
+    [Fact]
+    public async Task A_token_made_on_the_page_is_shown_once_works_on_the_api_and_stops_when_revoked()
+    {
+        var name = UsersHost.NewName("scripter");
+        await host.CreateUserAsync(name);
+        var browser = await host.SignedInAsync(name);
+
+        var made = await browser.PostFormAsync("/Account/Tokens?handler=Create", new() { ["Name"] = "CI deploy", ["Scopes"] = "read", ["Days"] = "30" }, formPage: "/Account/Tokens");
+        var page = HtmlClient.Parse(await made.Content.ReadAsStringAsync());
+        var token = page.QuerySelector("#new-token")!.GetAttribute("value")!;
+        Assert.StartsWith("aio_", token);
+        var listed = await browser.GetDocumentAsync("/Account/Tokens");
+        Assert.Null(listed.QuerySelector("#new-token"));
+        Assert.DoesNotContain(token, listed.DocumentElement.OuterHtml);
+        Assert.Equal("never", listed.QuerySelector("tr[data-token='CI deploy'] [data-field=last-used]")!.TextContent);
+
+        using var api = host.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/workflows")).StatusCode);
+        var forbidden = await api.PostAsync("/api/workflows/execute", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Contains("lacks the 'run' scope", await forbidden.Content.ReadAsStringAsync());
+        listed = await browser.GetDocumentAsync("/Account/Tokens");
+        Assert.NotEqual("never", listed.QuerySelector("tr[data-token='CI deploy'] [data-field=last-used]")!.TextContent);
+
+        var id = listed.QuerySelector("tr[data-token='CI deploy'] input[name=id]")!.GetAttribute("value")!;
+        var revoked = await browser.PostFormAsync("/Account/Tokens?handler=Revoke", new() { ["id"] = id }, formPage: "/Account/Tokens");
+        Assert.Contains("revoked", await revoked.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/workflows")).StatusCode);
+
+        // another user's token id is not found
+        var other = UsersHost.NewName("other");
+        await host.CreateUserAsync(other);
+        var otherBrowser = await host.SignedInAsync(other);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherBrowser.PostFormAsync("/Account/Tokens?handler=Revoke", new() { ["id"] = id }, formPage: "/Account/Tokens")).StatusCode);
+    }
+}

@@ -1,6 +1,7 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using System.Security.Claims;
 using AiOrchestra.Web.Account;
+using AiOrchestra.Web.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiOrchestra.Web.Api.Auth;
@@ -23,6 +24,7 @@ public static class AuthApi
             .WithSummary("Exchange a user name and password for a bearer token");
         group.MapPost("/verify", Verify)
             .RequireAuthorization(ApiAuthentication.Policy)
+            .RequireScope(TokenScopes.Read)
             .WithSummary("Check the bearer token sent with the request");
         return app;
     }

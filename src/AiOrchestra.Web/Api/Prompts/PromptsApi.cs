@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
@@ -46,7 +47,7 @@ public static class PromptsApi
         group.MapPut("/{id}", UpdateAsync).WithSummary("Replace a prompt template");
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a prompt template");
         group.MapGet("/{id}/versions", VersionsAsync).WithSummary("Every saved version of a prompt template, newest first");
-        group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables");
+        group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables").RequireScope(TokenScopes.Read);
         return app;
     }
 

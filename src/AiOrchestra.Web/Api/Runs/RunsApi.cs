@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -36,7 +37,7 @@ public static partial class RunsApi
             .WithSummary("One step's full output (the event stream leaves out outputs over Runs:MaxDisplayedOutputBytes and links here)")
             .Produces<JsonNode>();
         group.MapGet("/{id}/log", LogAsync).WithSummary("The run's log in the seed's export structure");
-        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued or running run");
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued or running run").RequireScope(TokenScopes.Run);
         return app;
     }
 

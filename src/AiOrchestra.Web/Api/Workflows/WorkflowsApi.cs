@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -36,7 +37,8 @@ public static class WorkflowsApi
             .Produces<WorkflowDocument>(contentType: "application/json");
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workflow (its runs keep their history)");
         group.MapPost("/execute", ExecuteApi.ExecuteAsync)
-            .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location");
+            .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location")
+            .RequireScope(TokenScopes.Run);
         return app;
     }
 
