@@ -19,6 +19,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
     public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
     public DbSet<AiOrchestra.Web.Tokens.PersonalAccessToken> PersonalAccessTokens => Set<AiOrchestra.Web.Tokens.PersonalAccessToken>();
+    public DbSet<AiOrchestra.Web.Audit.AuditEntry> AuditEntries => Set<AiOrchestra.Web.Audit.AuditEntry>();
     public DbSet<AiOrchestra.Web.Users.Invitation> Invitations => Set<AiOrchestra.Web.Users.Invitation>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -43,10 +44,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
         builder.ApplyConfiguration(new AiOrchestra.Web.Users.Invitation.Configuration());
         builder.ApplyConfiguration(new AiOrchestra.Web.Tokens.PersonalAccessToken.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Audit.AuditEntry.Configuration());
         builder.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().HasData(AiOrchestra.Web.Users.Roles.AdministratorRole);
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken) })
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken), typeof(AiOrchestra.Web.Audit.AuditEntry) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

@@ -33,6 +33,8 @@ public static class StoreExtensions
             .AddEntityFrameworkStores<AppDbContext>();
         services.AddScoped<Account.PasswordCheck>();
         services.AddSingleton<Users.AccountStates>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<StoreFailures>();
         services.AddHealthChecks().AddDbContextCheck<AppDbContext>().AddCheck<StoreFailures>(StoreFailures.HealthCheckName);
 

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Security.Cryptography;
 using System.Text;
 using AiOrchestra.Web.Data;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Tokens;
 
 /// <summary>A user's personal access tokens: made (shown once), listed with their last use, revoked.</summary>
-public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimeProvider time)
+public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimeProvider time, AuditLog audit)
 {
     public const int MaxPerUser = 50;
     public const int MaxDays = 365;
@@ -60,13 +61,22 @@ public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimePr
             ExpiresAt = now.AddDays(days!.Value),
         });
         await db.SaveChangesAsync(cancellationToken);
+        await audit.WriteAsync("token.created", name, $"scopes {string.Join(' ', TokenScopes.All.Where(scopes.Contains))}, expires {now.AddDays(days.Value):yyyy-MM-dd}", cancellationToken: cancellationToken);
         return (token, errors);
     }
 
     /// <summary>Revokes one of the user's tokens; the next request with it is refused. False when there is no such token of theirs.</summary>
-    public async Task<bool> RevokeAsync(string userId, long id, CancellationToken cancellationToken) =>
-        await db.PersonalAccessTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
+    public async Task<bool> RevokeAsync(string userId, long id, CancellationToken cancellationToken)
+    {
+        var name = await db.PersonalAccessTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null).Select(t => t.Name).FirstOrDefaultAsync(cancellationToken);
+        var revoked = name is not null && await db.PersonalAccessTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, time.GetUtcNow()), cancellationToken) == 1;
+        if (revoked)
+        {
+            await audit.WriteAsync("token.revoked", name!, cancellationToken: cancellationToken);
+        }
+        return revoked;
+    }
 
     internal static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

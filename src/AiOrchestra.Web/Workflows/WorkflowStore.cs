@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Triggers;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Workflows;
 
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
-public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
+public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time, AuditLog audit)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -76,6 +77,7 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
             await triggers.SyncAsync(db, record, workflow, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             triggers.Changed();
+            await audit.WriteAsync("workflow.saved", workflow.WorkflowId, $"version {version.Number}", cancellationToken: cancellationToken);
             return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), [], SaveOutcome.Saved);
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
@@ -144,6 +146,7 @@ public sealed class WorkflowStore(AppDbContext db, WorkflowValidator validator, 
         if (changed > 0)
         {
             await triggers.DisableAllAsync(db, ownerId, workflowId, cancellationToken);
+            await audit.WriteAsync("workflow.deleted", workflowId, cancellationToken: cancellationToken);
         }
         return changed > 0;
     }

@@ -167,6 +167,24 @@ public sealed class PersonalTokenTests(ApiFactory app) : IClassFixture<ApiFactor
         Assert.StartsWith(PersonalTokenHandler.Prefix, token);
     }
 
+    [Fact]
+    public async Task A_sign_in_is_audited_with_the_clients_address()
+    {
+        var name = "unknown-" + Guid.NewGuid().ToString("N")[..8];
+        using var client = app.Anonymous();
+        await client.PostAsJsonAsync("/api/auth/login", new { username = name, password = "not-it" });
+        await app.LoginAsync();
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var failed = await db.AuditEntries.SingleAsync(e => e.Target == name);
+        Assert.Equal(("sign-in.failed", "127.0.0.1", "api"), (failed.Action, failed.Address, failed.Detail));
+        Assert.Null(failed.ActorId);
+        var succeeded = await db.AuditEntries.Where(e => e.Action == "sign-in.succeeded" && e.Target == ApiFactory.AdminUser).OrderBy(e => e.Id).LastAsync();
+        Assert.Equal("127.0.0.1", succeeded.Address);
+        Assert.NotNull(succeeded.ActorId);
+    }
+
     private static HttpRequestMessage Request(string method, string path)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using Microsoft.IdentityModel.JsonWebTokens;
 using System.Security.Claims;
 using AiOrchestra.Web.Account;
@@ -30,7 +31,7 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer, LoginAttempts attempts, HttpContext http)
+        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer, LoginAttempts attempts, AuditLog audit, HttpContext http)
     {
         if (attempts.Take(http) is { } wait)
         {
@@ -53,6 +54,9 @@ public static class AuthApi
 
         // unknown, locked and wrong-password logins get the same answer after the same work
         var user = await passwords.CheckAsync(userName, request.Password);
+        await audit.WriteAsync(user is { Disabled: false, MustChangePassword: false } ? "sign-in.succeeded" : "sign-in.failed", userName.Trim(),
+            user is null ? "api" : user.Disabled ? "api, account disabled" : user.MustChangePassword ? "api, password change required" : "api",
+            (user?.Id, userName.Trim()), http.RequestAborted);
         if (user is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Login failed", detail: passwords.FailureMessage);

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Users;
 using Microsoft.AspNetCore.Identity;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Account;
 
 /// <summary>An invited user chooses their password with the link an administrator sent; the link then stops working.</summary>
-public sealed class InvitationModel(UserAdministration administration, SignInManager<AppUser> signIn) : PageModel
+public sealed class InvitationModel(UserAdministration administration, SignInManager<AppUser> signIn, AuditLog audit) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Token { get; set; }
@@ -52,6 +53,7 @@ public sealed class InvitationModel(UserAdministration administration, SignInMan
             var accepted = await administration.AcceptAsync(invitation, user, Password, cancellationToken);
             if (accepted.Succeeded)
             {
+                await audit.WriteAsync("user.invitation-accepted", user.UserName ?? "", actor: (user.Id, user.UserName ?? ""), cancellationToken: cancellationToken);
                 await signIn.SignInAsync(user, isPersistent: true);
                 return Redirect("/");
             }

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Security.Claims;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Mvc;
@@ -7,7 +8,7 @@ namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
 public sealed class IndexModel(
-    IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, ILogger<IndexModel> log) : PageModel
+    IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, ILogger<IndexModel> log, AuditLog audit) : PageModel
 {
     public IntegrationSettings Settings => settings;
 
@@ -58,6 +59,7 @@ public sealed class IndexModel(
             return Page();
         }
         secrets.Set(key, value.Trim());
+        audit.Write("credential.saved", key);
         Message = settings.SourceOf(key) == SecretSource.Environment
             ? $"Stored {key}; the value from the environment is still the one used."
             : $"Stored {key}.";

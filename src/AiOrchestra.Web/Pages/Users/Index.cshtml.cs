@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Security.Claims;
 using AiOrchestra.Web.Users;
 using Microsoft.AspNetCore.Mvc;
@@ -6,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Users;
 
 /// <summary>Administrators' page: every account, adding one (invitation link or first password), and what can be done to each.</summary>
-public sealed class IndexModel(UserAdministration administration) : PageModel
+public sealed class IndexModel(UserAdministration administration, AuditLog audit) : PageModel
 {
     public List<UserRow> Users { get; private set; } = [];
 
@@ -28,13 +29,14 @@ public sealed class IndexModel(UserAdministration administration) : PageModel
     {
         if (mode == "password")
         {
-            Done(await administration.AddWithPasswordAsync(NewUserName, password ?? "", administrator),
+            await DoneAsync("user.added", NewUserName.Trim(), administrator ? "administrator, first password" : "user, first password",
+                await administration.AddWithPasswordAsync(NewUserName, password ?? "", administrator),
                 $"{NewUserName.Trim()} can log in with the password you chose; they will be asked to choose their own.");
         }
         else
         {
             var (token, error) = await administration.InviteAsync(NewUserName, administrator, Me, cancellationToken);
-            Invited(token, error, NewUserName.Trim());
+            await InvitedAsync(token, error, NewUserName.Trim(), administrator ? "administrator" : "user");
         }
         if (Error is null)
         {
@@ -47,54 +49,57 @@ public sealed class IndexModel(UserAdministration administration) : PageModel
     public async Task<IActionResult> OnPostReinviteAsync(string id, CancellationToken cancellationToken)
     {
         var (token, error) = await administration.ReinviteAsync(id, Me, cancellationToken);
-        Invited(token, error, await NameAsync(id, cancellationToken));
+        await InvitedAsync(token, error, await NameAsync(id, cancellationToken), "new link");
         await LoadAsync(cancellationToken);
         return Page();
     }
 
     public async Task<IActionResult> OnPostDisableAsync(string id, CancellationToken cancellationToken) =>
-        await ActAsync(id, name => $"{name} is disabled: their sessions and tokens no longer work.",
+        await ActAsync(id, "user.disabled", name => $"{name} is disabled: their sessions and tokens no longer work.",
             () => administration.SetDisabledAsync(MyId, id, disabled: true, cancellationToken), cancellationToken);
 
     public async Task<IActionResult> OnPostEnableAsync(string id, CancellationToken cancellationToken) =>
-        await ActAsync(id, name => $"{name} is enabled and can log in again.",
+        await ActAsync(id, "user.enabled", name => $"{name} is enabled and can log in again.",
             () => administration.SetDisabledAsync(MyId, id, disabled: false, cancellationToken), cancellationToken);
 
     public async Task<IActionResult> OnPostRoleAsync(string id, bool administrator, CancellationToken cancellationToken) =>
-        await ActAsync(id, name => administrator ? $"{name} is an administrator." : $"{name} is a user, no longer an administrator.",
+        await ActAsync(id, administrator ? "user.made-administrator" : "user.made-user", name => administrator ? $"{name} is an administrator." : $"{name} is a user, no longer an administrator.",
             () => administration.SetAdministratorAsync(id, administrator, cancellationToken), cancellationToken);
 
     public async Task<IActionResult> OnPostResetAsync(string id, string? password, CancellationToken cancellationToken) =>
-        await ActAsync(id, name => $"{name}'s password is reset: give them the new one; they will be asked to choose their own. Their sessions and tokens have ended.",
+        await ActAsync(id, "user.password-reset", name => $"{name}'s password is reset: give them the new one; they will be asked to choose their own. Their sessions and tokens have ended.",
             () => administration.ResetPasswordAsync(id, password ?? "", cancellationToken), cancellationToken);
 
     public async Task<IActionResult> OnPostDeleteAsync(string id, string? recipient, CancellationToken cancellationToken) =>
-        await ActAsync(id, name => $"{name} is deleted; their workflows, prompts and runs now belong to {Users.FirstOrDefault(u => u.Id == recipient)?.UserName}.",
+        await ActAsync(id, "user.deleted", name => $"{name} is deleted; their workflows, prompts and runs now belong to {Users.FirstOrDefault(u => u.Id == recipient)?.UserName}.",
             () => administration.DeleteAsync(MyId, id, recipient ?? "", cancellationToken), cancellationToken);
 
-    private async Task<IActionResult> ActAsync(string id, Func<string, string> success, Func<Task<string?>> action, CancellationToken cancellationToken)
+    private async Task<IActionResult> ActAsync(string id, string auditAction, Func<string, string> success, Func<Task<string?>> action, CancellationToken cancellationToken)
     {
         var name = await NameAsync(id, cancellationToken);
         var error = await action();
         await LoadAsync(cancellationToken);
-        Done(error, success(name));
+        var message = success(name);
+        await DoneAsync(auditAction, name, auditAction == "user.deleted" ? message : null, error, message);
         return Page();
     }
 
-    private void Invited(string? token, string? error, string name)
+    private async Task InvitedAsync(string? token, string? error, string name, string detail)
     {
-        Done(error, $"{name} is invited. Send them this link: it works once, for {Invitation.Lifetime.TotalDays:0} days, and is shown only now.");
+        await DoneAsync("user.invited", name, detail, error,
+            $"{name} is invited. Send them this link: it works once, for {Invitation.Lifetime.TotalDays:0} days, and is shown only now.");
         if (token is not null)
         {
             InvitationLink = $"{Request.Scheme}://{Request.Host}/Account/Invitation?token={token}";
         }
     }
 
-    private void Done(string? error, string message)
+    private async Task DoneAsync(string auditAction, string target, string? detail, string? error, string message)
     {
         if (error is null)
         {
             Message = message;
+            await audit.WriteAsync(auditAction, target, detail, cancellationToken: HttpContext.RequestAborted);
         }
         else
         {
