@@ -83,7 +83,7 @@ public sealed class PasswordTests(DashboardHost host) : IClassFixture<DashboardH
         }));
 
         Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
-        Assert.StartsWith("/Account/Login", refused.Headers.Location!.OriginalString);
+        Assert.Equal("/Account/Login", new Uri(new Uri("http://localhost"), refused.Headers.Location!).AbsolutePath);
         Assert.True(await host.InScope<bool, UserManager<AiOrchestra.Web.Data.AppUser>>(async users =>
             await users.CheckPasswordAsync((await users.FindByNameAsync(name))!, DashboardHost.Password)));
     }
