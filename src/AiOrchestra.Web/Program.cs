@@ -15,7 +15,9 @@ using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Plugins;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Security;
+using AiOrchestra.Web.Tokens;
 using AiOrchestra.Web.Triggers;
+using AiOrchestra.Web.Users;
 using AiOrchestra.Web.Workflows;
 
 if (Usage.IsHelp(args))
@@ -50,7 +52,9 @@ return await ServerConsole.RunServerAsync(() =>
 {
     builder.AddServerConsole();
     builder.AddApi();
+    builder.AddTokens();
     builder.AddDashboard();
+    builder.AddUsers();
     builder.AddTriggers();
     builder.AddMcp();
     builder.AddSecurityHeaders();

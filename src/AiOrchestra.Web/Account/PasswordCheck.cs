@@ -17,6 +17,9 @@ public sealed class PasswordCheck(UserManager<AppUser> users, AppDbContext db)
     /// <summary>The one message for every failure, with the lockout rule so a person knows what to expect.</summary>
     public string FailureMessage => "Wrong user name or password. " + LockoutRule;
 
+    /// <summary>Said only after the right password: the account exists, and only an administrator can help.</summary>
+    public const string DisabledMessage = "This account is disabled. Ask an administrator to enable it.";
+
     /// <summary>How many failures lock an account, and for how long.</summary>
     public string LockoutRule
     {
@@ -57,17 +60,28 @@ public sealed class PasswordCheck(UserManager<AppUser> users, AppDbContext db)
     /// win and refuses the others, so a refused one reloads the user and counts again, and guesses sent in parallel
     /// lock the account as surely as guesses sent one by one.
     /// </summary>
-    private async Task CountFailureAsync(AppUser user)
+    private Task CountFailureAsync(AppUser user) => RetryOnConcurrencyAsync(user, () => users.AccessFailedAsync(user));
+
+    /// <summary>
+    /// Gives the account a new security stamp, which ends every session and token issued before. Retried on a
+    /// concurrency failure like the failure count: a lockout reached by guesses sent at once must still end the
+    /// account's other sessions, not lose the new stamp to a parallel save.
+    /// </summary>
+    public Task<IdentityResult> NewStampAsync(AppUser user) => RetryOnConcurrencyAsync(user, () => users.UpdateSecurityStampAsync(user));
+
+    private async Task<IdentityResult> RetryOnConcurrencyAsync(AppUser user, Func<Task<IdentityResult>> save)
     {
+        var result = IdentityResult.Success;
         for (var attempt = 0; attempt < 20; attempt++)
         {
-            var counted = await users.AccessFailedAsync(user);
-            if (!counted.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure)))
+            result = await save();
+            if (!result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure)))
             {
-                return;
+                return result;
             }
             await db.Entry(user).ReloadAsync();
         }
+        return result;
     }
 
     /// <summary>A password check against a fixed hash, costing what a real user's check costs.</summary>

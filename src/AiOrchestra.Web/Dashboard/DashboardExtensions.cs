@@ -41,12 +41,17 @@ public static class DashboardExtensions
         {
             cookie.LoginPath = "/Account/Login";
             cookie.LogoutPath = "/Account/Logout";
-            cookie.AccessDeniedPath = "/Account/Login";
             cookie.Cookie.Name = "AiOrchestra.Auth";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.SlidingExpiration = true;
-            cookie.Events.OnValidatePrincipal = SignedOutStamps.Validate(cookie.Events.OnValidatePrincipal);
+            cookie.Events.OnValidatePrincipal = CookieCheck.Validate(cookie.Events.OnValidatePrincipal);
+            // a signed-in user who may not open a page gets the 403 page (in the layout, by the status code pages)
+            cookie.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
             cookie.Events.OnRedirectToLogin = context =>
             {
                 RedirectToLogin(context);
@@ -67,7 +72,6 @@ public static class DashboardExtensions
             options.Conventions.AllowAnonymousToPage("/Account/Setup");
             options.Conventions.AllowAnonymousToPage("/Error");
         });
-        services.AddSingleton<SignedOutStamps>();
         services.AddSingleton<SecretStore>();
         services.AddSingleton<IntegrationSettings>();
         services.AddSingleton<GmailAuthorization>();

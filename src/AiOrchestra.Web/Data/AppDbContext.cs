@@ -25,6 +25,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Alerts.AlertState> AlertStates => Set<Alerts.AlertState>();
     public DbSet<Alerts.AlertEvent> AlertEvents => Set<Alerts.AlertEvent>();
     public DbSet<History.WorkflowRetention> WorkflowRetentions => Set<History.WorkflowRetention>();
+    public DbSet<AiOrchestra.Web.Tokens.PersonalAccessToken> PersonalAccessTokens => Set<AiOrchestra.Web.Tokens.PersonalAccessToken>();
+    public DbSet<AiOrchestra.Web.Audit.AuditEntry> AuditEntries => Set<AiOrchestra.Web.Audit.AuditEntry>();
+    public DbSet<AiOrchestra.Web.Users.Invitation> Invitations => Set<AiOrchestra.Web.Users.Invitation>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -54,10 +57,15 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new Alerts.AlertEvent.Configuration());
         builder.ApplyConfiguration(new History.WorkflowRetention.Configuration());
 
+        builder.ApplyConfiguration(new AiOrchestra.Web.Users.Invitation.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Tokens.PersonalAccessToken.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Audit.AuditEntry.Configuration());
+        builder.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().HasData(AiOrchestra.Web.Users.Roles.AdministratorRole);
+
         // snake_case columns for our tables (Identity keeps its own names)
         foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunWait), typeof(RunStepEntry),
                      typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent),
-                     typeof(History.WorkflowRetention) })
+                     typeof(History.WorkflowRetention), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken), typeof(AiOrchestra.Web.Audit.AuditEntry) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

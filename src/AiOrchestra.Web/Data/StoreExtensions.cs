@@ -27,8 +27,14 @@ public static class StoreExtensions
             // DatabaseTests.The_model_has_no_changes_missing_from_the_migrations checks it instead.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
-        services.AddIdentityCore<AppUser>().AddEntityFrameworkStores<AppDbContext>();
+        services.AddIdentityCore<AppUser>()
+            .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
+            .AddUserManager<Users.AppUserManager>()
+            .AddEntityFrameworkStores<AppDbContext>();
         services.AddScoped<Account.PasswordCheck>();
+        services.AddSingleton<Users.AccountStates>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<StoreFailures>();
         services.AddHealthChecks().AddDbContextCheck<AppDbContext>().AddCheck<StoreFailures>(StoreFailures.HealthCheckName);
 

@@ -36,7 +36,7 @@ public static class HistoryExtensions
     {
         if (!await administrators.IsAdministratorAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), cancellationToken))
         {
-            return Results.Text("Only the administrator (the first account) can download a backup of the database.", statusCode: StatusCodes.Status403Forbidden);
+            return Results.Text("Only administrators can download a backup of the database.", statusCode: StatusCodes.Status403Forbidden);
         }
         // beside the database: the same disk has room for a copy, a small temporary folder may not
         var file = Path.Combine(AppData.Folder(configuration, environment), $"backup-{Guid.NewGuid():N}.db");

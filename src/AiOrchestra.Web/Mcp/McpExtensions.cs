@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using AiOrchestra.Web.Api.Auth;
 using ModelContextProtocol;
 
@@ -29,7 +30,8 @@ public static class McpExtensions
 
     public static WebApplication MapMcp(this WebApplication app)
     {
-        app.MapMcp(Path).RequireAuthorization(ApiAuthentication.Policy);
+        // its tools run workflows
+        app.MapMcp(Path).RequireAuthorization(ApiAuthentication.Policy).RequireScope(TokenScopes.Run);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Engine.Workflows;
@@ -8,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Prompts;
 
 /// <summary>A user's prompt templates; every query is scoped to the owner.</summary>
-public sealed class PromptStore(AppDbContext db, TimeProvider time)
+public sealed class PromptStore(AppDbContext db, TimeProvider time, AuditLog audit)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -61,6 +62,7 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time)
             });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            await audit.WriteAsync("prompt.saved", prompt.TemplateId, $"version {record.CurrentVersion}", cancellationToken: cancellationToken);
             return new PromptSaveResult(ToStored(record), [], SaveOutcome.Saved);
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
@@ -150,8 +152,15 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time)
         """;
 
     /// <summary>Deletes the owner's prompt; false when there was none.</summary>
-    public async Task<bool> DeleteAsync(string ownerId, string templateId, CancellationToken cancellationToken) =>
-        await db.Prompts.Where(p => p.OwnerId == ownerId && p.TemplateId == templateId).ExecuteDeleteAsync(cancellationToken) > 0;
+    public async Task<bool> DeleteAsync(string ownerId, string templateId, CancellationToken cancellationToken)
+    {
+        var deleted = await db.Prompts.Where(p => p.OwnerId == ownerId && p.TemplateId == templateId).ExecuteDeleteAsync(cancellationToken) > 0;
+        if (deleted)
+        {
+            await audit.WriteAsync("prompt.deleted", templateId, cancellationToken: cancellationToken);
+        }
+        return deleted;
+    }
 
     /// <summary>Every problem with the prompt at once, each naming its field.</summary>
     public static IReadOnlyList<ValidationError> Validate(PromptTemplate prompt)

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Security.Cryptography;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
@@ -10,7 +11,7 @@ namespace AiOrchestra.Web.Triggers;
 /// Keeps the <see cref="TriggerState"/> rows in step with each workflow's current version, and holds the webhook
 /// tokens and secrets: made unguessable here, stored encrypted, rotated on request, never logged.
 /// </summary>
-public sealed class TriggerStore(IDataProtectionProvider protection, WebhookRoutes routes)
+public sealed class TriggerStore(IDataProtectionProvider protection, WebhookRoutes routes, AuditLog audit)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("AiOrchestra.Triggers");
 
@@ -121,6 +122,10 @@ public sealed class TriggerStore(IDataProtectionProvider protection, WebhookRout
             .Where(t => t.OwnerId == ownerId && t.WorkflowId == workflowId && t.TriggerId == triggerId && t.Type == "webhook")
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Token, _protector.Protect(token)).SetProperty(t => t.TokenHash, Hash(token)), cancellationToken);
         routes.Clear();
+        if (changed > 0)
+        {
+            await audit.WriteAsync("trigger.url-rotated", $"{workflowId}/{triggerId}", cancellationToken: cancellationToken);
+        }
         return changed == 0 ? null : "/hooks/" + token;
     }
 
@@ -132,6 +137,10 @@ public sealed class TriggerStore(IDataProtectionProvider protection, WebhookRout
             .Where(t => t.OwnerId == ownerId && t.WorkflowId == workflowId && t.TriggerId == triggerId && t.Type == "webhook")
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Secret, _protector.Protect(secret)), cancellationToken);
         routes.Clear();
+        if (changed > 0)
+        {
+            await audit.WriteAsync("trigger.secret-made", $"{workflowId}/{triggerId}", cancellationToken: cancellationToken);
+        }
         return changed == 0 ? null : secret;
     }
 

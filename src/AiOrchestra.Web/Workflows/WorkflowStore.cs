@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Triggers;
@@ -8,7 +9,7 @@ namespace AiOrchestra.Web.Workflows;
 
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
 public sealed class WorkflowStore(
-    AppDbContext db, WorkflowValidator validator, SubWorkflowCheck subWorkflows, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time)
+    AppDbContext db, WorkflowValidator validator, SubWorkflowCheck subWorkflows, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time, AuditLog audit)
 {
     private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
@@ -81,6 +82,7 @@ public sealed class WorkflowStore(
             await triggers.SyncAsync(db, record, workflow, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             triggers.Changed();
+            await audit.WriteAsync("workflow.saved", workflow.WorkflowId, $"version {version.Number}", cancellationToken: cancellationToken);
             return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), [], SaveOutcome.Saved);
         }
         catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
@@ -179,6 +181,7 @@ public sealed class WorkflowStore(
         if (changed > 0)
         {
             await triggers.DisableAllAsync(db, ownerId, workflowId, cancellationToken);
+            await audit.WriteAsync("workflow.deleted", workflowId, cancellationToken: cancellationToken);
         }
         return changed > 0;
     }

@@ -1,5 +1,7 @@
 using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Tokens;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -12,6 +14,9 @@ public static class ApiAuthentication
 {
     /// <summary>The authorization policy every <c>/api</c> route but login uses.</summary>
     public const string Policy = "api";
+
+    /// <summary>The API's scheme: a personal access token (<c>aio_…</c>) or else a login JWT.</summary>
+    public const string Scheme = "ApiBearer";
 
     public static WebApplicationBuilder AddApiAuthentication(this WebApplicationBuilder builder)
     {
@@ -27,6 +32,9 @@ public static class ApiAuthentication
         builder.Services.AddSingleton<TokenStamps>();
 
         builder.Services.AddAuthentication()
+            .AddPolicyScheme(Scheme, "Login token or personal access token", scheme => scheme.ForwardDefaultSelector = context =>
+                PersonalTokenHandler.IsPersonalToken(context.Request) ? PersonalTokenHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, PersonalTokenHandler>(PersonalTokenHandler.SchemeName, null)
             .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, jwt =>
             {
                 jwt.MapInboundClaims = false;
@@ -35,8 +43,9 @@ public static class ApiAuthentication
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy
-                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme)
-                .RequireAuthenticatedUser());
+                .AddAuthenticationSchemes(Scheme)
+                .RequireAuthenticatedUser()
+                .AddRequirements(new TokenScopes.Requirement()));
 
         builder.Services.AddSingleton<LoginAttempts>();
         return builder;
@@ -53,7 +62,7 @@ public static class ApiAuthentication
         {
             if (userId is null || !await stamps.IsCurrentAsync(userId, stamp, new DateTimeOffset(issuedAt, TimeSpan.Zero), context.HttpContext.RequestAborted))
             {
-                context.Fail("The token's user has changed their password or no longer exists.");
+                context.Fail("The token's user has changed their password, is disabled or no longer exists.");
             }
         }
         catch (OperationCanceledException) when (context.HttpContext.RequestAborted.IsCancellationRequested)
@@ -68,16 +77,20 @@ public static class ApiAuthentication
     {
         context.HandleResponse();
         var invalid = context.AuthenticateFailure is not null;
-        context.Response.Headers.WWWAuthenticate = invalid ? "Bearer error=\"invalid_token\"" : "Bearer";
         return WriteProblemAsync(
             context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
             invalid
                 ? "The bearer token is expired, not valid here, or its user's password has changed; get a new one from POST /api/auth/login."
-                : "Send a bearer token: get one from POST /api/auth/login, then send the header 'Authorization: Bearer <access_token>'.");
+                : "Send a bearer token: get one from POST /api/auth/login, then send the header 'Authorization: Bearer <access_token>'.",
+            invalid ? "Bearer error=\"invalid_token\"" : "Bearer");
     }
 
-    private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    internal static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail, string? wwwAuthenticate)
     {
+        if (wwwAuthenticate is not null)
+        {
+            http.Response.Headers.WWWAuthenticate = wwwAuthenticate;
+        }
         http.Response.StatusCode = status;
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {

@@ -1,6 +1,8 @@
+using AiOrchestra.Web.Audit;
 using Microsoft.IdentityModel.JsonWebTokens;
 using System.Security.Claims;
 using AiOrchestra.Web.Account;
+using AiOrchestra.Web.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiOrchestra.Web.Api.Auth;
@@ -23,12 +25,13 @@ public static class AuthApi
             .WithSummary("Exchange a user name and password for a bearer token");
         group.MapPost("/verify", Verify)
             .RequireAuthorization(ApiAuthentication.Policy)
+            .RequireScope(TokenScopes.Read)
             .WithSummary("Check the bearer token sent with the request");
         return app;
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer, LoginAttempts attempts, HttpContext http)
+        LoginRequest request, PasswordCheck passwords, TokenIssuer issuer, LoginAttempts attempts, AuditLog audit, HttpContext http)
     {
         if (attempts.Take(http) is { } wait)
         {
@@ -51,9 +54,22 @@ public static class AuthApi
 
         // unknown, locked and wrong-password logins get the same answer after the same work
         var user = await passwords.CheckAsync(userName, request.Password);
+        await audit.WriteAsync(user is { Disabled: false, MustChangePassword: false } ? "sign-in.succeeded" : "sign-in.failed", userName.Trim(),
+            user is null ? "api" : user.Disabled ? "api, account disabled" : user.MustChangePassword ? "api, password change required" : "api",
+            (user?.Id, userName.Trim()), http.RequestAborted);
         if (user is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Login failed", detail: passwords.FailureMessage);
+        }
+
+        if (user.Disabled)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Account disabled", detail: PasswordCheck.DisabledMessage);
+        }
+        if (user.MustChangePassword)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Password change required",
+                detail: "An administrator chose this account's password: log in on the dashboard and choose your own, then log in here again.");
         }
 
         var (token, lifetime) = issuer.Issue(user.Id, user.UserName ?? userName, user.SecurityStamp);

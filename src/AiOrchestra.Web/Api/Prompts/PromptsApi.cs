@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
@@ -50,7 +51,7 @@ public static class PromptsApi
             .WithSummary("Two versions side by side, line by line (?from=&to=; by default the current version against the one before)");
         group.MapPost("/{id}/versions/{version}/restore", RestoreAsync)
             .WithSummary("Save an earlier version of a prompt template again as the newest one");
-        group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables");
+        group.MapPost("/{id}/render", RenderAsync).WithSummary("Render a prompt template with the given variables").RequireScope(TokenScopes.Read);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using AiOrchestra.Web.Api.Auth;
@@ -21,11 +22,13 @@ public static class ApprovalsApi
         runs.MapPost("/{id}/approve", (string id, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] ApprovalRequest? request,
                 ClaimsPrincipal user, RunApprovals approvals, CancellationToken cancellationToken) =>
                 AnswerAsync(id, approved: true, request, user, approvals, cancellationToken))
-            .WithSummary("Approve a waiting run's approval step: the run goes on after it (404 for no such run of yours, 409 when it is not waiting for approval)");
+            .WithSummary("Approve a waiting run's approval step: the run goes on after it (404 for no such run of yours, 409 when it is not waiting for approval)")
+            .RequireScope(TokenScopes.Run);
         runs.MapPost("/{id}/reject", (string id, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] ApprovalRequest? request,
                 ClaimsPrincipal user, RunApprovals approvals, CancellationToken cancellationToken) =>
                 AnswerAsync(id, approved: false, request, user, approvals, cancellationToken))
-            .WithSummary("Reject a waiting run's approval step: the step fails with the reason, so the run fails unless the step continues on error");
+            .WithSummary("Reject a waiting run's approval step: the step fails with the reason, so the run fails unless the step continues on error")
+            .RequireScope(TokenScopes.Run);
         return runs;
     }
 

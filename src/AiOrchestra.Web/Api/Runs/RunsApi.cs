@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
@@ -40,10 +41,11 @@ public static partial class RunsApi
             .WithSummary("One step's full output (the event stream leaves out outputs over Runs:MaxDisplayedOutputBytes and links here)")
             .Produces<JsonNode>();
         group.MapGet("/{id}/log", LogAsync).WithSummary("The run's log in the seed's export structure");
-        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued, running or waiting run");
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a queued, running or waiting run").RequireScope(TokenScopes.Run);
         group.MapApprovals();
         group.MapPost("/{id}/resume", ResumeAsync)
-            .WithSummary("Resume a failed or cancelled run from its failed step: a new linked run reuses the outputs of the steps that succeeded");
+            .WithSummary("Resume a failed or cancelled run from its failed step: a new linked run reuses the outputs of the steps that succeeded")
+            .RequireScope(TokenScopes.Run);
         return app;
     }
 

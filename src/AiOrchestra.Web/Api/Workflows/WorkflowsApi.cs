@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Tokens;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -41,7 +42,8 @@ public static class WorkflowsApi
         group.MapPost("/{id}/versions/{version}/restore", RestoreAsync)
             .WithSummary("Save an earlier version again as the newest one (the history keeps every version)");
         group.MapPost("/execute", ExecuteApi.ExecuteAsync)
-            .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location");
+            .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location")
+            .RequireScope(TokenScopes.Run);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using AiOrchestra.Web.Account;
 using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Identity;
@@ -7,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Pages.Account;
 
-public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck passwords, LoginAttempts attempts, AppDbContext db) : PageModel
+public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck passwords, LoginAttempts attempts, AppDbContext db, AuditLog audit) : PageModel
 {
     // model binding turns an empty field into null; "" keeps the checks below simple
     [BindProperty]
@@ -47,9 +48,16 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, PasswordCheck pass
         }
         // the same message for an unknown name, a wrong password and a locked account: the page does not tell which names exist
         var user = await passwords.CheckAsync(UserName, Password);
+        await audit.WriteAsync(user is { Disabled: false } ? "sign-in.succeeded" : "sign-in.failed", UserName.Trim(),
+            user is null ? "dashboard" : user.Disabled ? "dashboard, account disabled" : "dashboard", (user?.Id, UserName.Trim()));
         if (user is null)
         {
             Message = passwords.FailureMessage;
+            return Page();
+        }
+        if (user.Disabled)
+        {
+            Message = PasswordCheck.DisabledMessage;
             return Page();
         }
         await signIn.SignInAsync(user, isPersistent: true);

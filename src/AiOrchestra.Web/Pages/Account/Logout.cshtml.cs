@@ -8,9 +8,9 @@ namespace AiOrchestra.Web.Pages.Account;
 
 /// <summary>
 /// Logging out ends the session on the server too: a new security stamp refuses every cookie and API token of the
-/// user issued before (a captured cookie no longer works), at once in this process and within a minute in others.
+/// user issued before (a captured cookie no longer works), at once in this process and within seconds in others.
 /// </summary>
-public sealed class LogoutModel(SignInManager<AppUser> signIn, UserManager<AppUser> users, SignedOutStamps stamps) : PageModel
+public sealed class LogoutModel(SignInManager<AppUser> signIn, UserManager<AppUser> users, PasswordCheck passwords) : PageModel
 {
     public void OnGet()
     {
@@ -20,8 +20,7 @@ public sealed class LogoutModel(SignInManager<AppUser> signIn, UserManager<AppUs
     {
         if (await users.GetUserAsync(User) is { } user)
         {
-            await users.UpdateSecurityStampAsync(user);
-            stamps.Remember(user.Id, user.SecurityStamp!);
+            await passwords.NewStampAsync(user);
         }
         await signIn.SignOutAsync();
         return RedirectToPage("/Account/Login");

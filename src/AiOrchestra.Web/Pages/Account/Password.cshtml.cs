@@ -29,12 +29,13 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
 
     public bool Changed { get; private set; }
 
+    /// <summary>An administrator chose the password: the user must choose their own before using the dashboard.</summary>
+    public bool MustChange { get; private set; }
+
     /// <summary>Why the form was not looked at: too many attempts from this address.</summary>
     public string? Refused { get; private set; }
 
-    public void OnGet()
-    {
-    }
+    public async Task OnGetAsync() => MustChange = (await users.GetUserAsync(User))?.MustChangePassword == true;
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -72,7 +73,7 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
             if (await users.IsLockedOutAsync(user))
             {
                 // every browser of the account signs out, not only this one
-                await users.UpdateSecurityStampAsync(user);
+                await passwords.NewStampAsync(user);
                 await signIn.SignOutAsync();
                 return LocalRedirect("/Account/Login");
             }
@@ -87,6 +88,11 @@ public sealed class PasswordModel(UserManager<AppUser> users, SignInManager<AppU
                 Add(nameof(New), error.Description);
             }
             return Page();
+        }
+        if (user.MustChangePassword)
+        {
+            user.MustChangePassword = false;
+            await users.UpdateAsync(user);
         }
         // this browser stays signed in, with the new security stamp
         await signIn.RefreshSignInAsync(user);

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -11,7 +12,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Execute;
 
 /// <summary>Pick a workflow, fill in its variables (defaults shown), run it; the run's page then shows it live.</summary>
-public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageModel
+public sealed class IndexModel(WorkflowStore workflows, RunQueue queue, AuditLog audit) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "workflow")]
     public string? WorkflowId { get; set; }
@@ -58,6 +59,7 @@ public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageMo
             Response.VaryOnHtmx();
             return Request.IsHtmx() ? Partial("_RunForm", this) : Page();
         }
+        await audit.WriteAsync("run.started", Workflow.WorkflowId, $"run {result.RunId}", cancellationToken: cancellationToken);
         return this.NavigateTo("/Logs/" + result.RunId);
     }
 

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -15,7 +16,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
-public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption) : PageModel
+public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption, AuditLog audit) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -115,6 +116,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         var result = await queue.EnqueueAsync(User.OwnerId(), details.Run.WorkflowId, inputs, RunOrigin.Rerun, cancellationToken);
         if (result.Succeeded)
         {
+            await audit.WriteAsync("run.started", details.Run.WorkflowId, $"run {result.RunId}, re-run of {details.Run.Id}", cancellationToken: cancellationToken);
             return this.NavigateTo("/Logs/" + result.RunId);
         }
         RerunErrors = result.Errors;

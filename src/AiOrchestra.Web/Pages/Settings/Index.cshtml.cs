@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Audit;
 using System.Security.Claims;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Connectors;
@@ -12,7 +13,7 @@ namespace AiOrchestra.Web.Pages.Settings;
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
 public sealed class IndexModel(
     IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
-    PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log) : PageModel
+    PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log, AuditLog audit) : PageModel
 {
     /// <summary>The connectors loaded at start-up (a saved or replaced file counts from the next start).</summary>
     public ConnectorSet Connectors => connectors;
@@ -75,6 +76,7 @@ public sealed class IndexModel(
             return Page();
         }
         secrets.Set(key, value.Trim());
+        audit.Write("credential.saved", key);
         Message = settings.SourceOf(key) == SecretSource.Environment
             ? $"Stored {key}; the value from the environment is still the one used."
             : $"Stored {key}.";
