@@ -50,6 +50,8 @@ public sealed class Run
             entity.HasIndex(r => new { r.OwnerId, r.Origin, r.CreatedAt }).IsDescending(false, false, true);
             // the worker's claim: queued runs in id order
             entity.HasIndex(r => new { r.Status, r.Id });
+            // the claim's look for other owners' queued runs (one seek per owner); partial, so finished runs cost nothing in it
+            entity.HasIndex(r => new { r.OwnerId, r.Id }, "IX_runs_queued_owner_id_id").HasFilter("status = 'queued'");
             entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<WorkflowRecord>().WithMany().HasForeignKey(r => r.WorkflowRecordId).OnDelete(DeleteBehavior.Restrict);
             entity.HasOne<WorkflowVersion>().WithMany().HasForeignKey(r => r.WorkflowVersionId).OnDelete(DeleteBehavior.Restrict);

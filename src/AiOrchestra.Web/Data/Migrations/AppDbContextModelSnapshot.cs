@@ -298,6 +298,9 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("OwnerId", "WorkflowId", "CreatedAt")
                         .IsDescending(false, false, true);
 
+                    b.HasIndex(new[] { "OwnerId", "Id" }, "IX_runs_queued_owner_id_id")
+                        .HasFilter("status = 'queued'");
+
                     b.ToTable("runs", (string)null);
                 });
 
