@@ -5,13 +5,17 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only idle,latency,offline,http,memory,e2e,hook,api,logs] [--runs N]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,api,logs] [--runs N]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// </summary>
 internal static class BenchProgram
 {
     private static async Task<int> Main(string[] args)
     {
+        if (await Deployed.RunChildAsync(args) is { } exitCode)
+        {
+            return exitCode;
+        }
         var quick = args.Contains("--quick");
         var outIndex = Array.IndexOf(args, "--out");
         var outFile = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : null;
@@ -32,6 +36,17 @@ internal static class BenchProgram
             var (firstStart, restart) = await StandaloneApp.IdleResidentMbAsync(repoRoot, settle);
             rows.Add(Row.Check("Resident memory, idle after the first start (the app in its own process: migrates, creates the admin, loads the examples)", firstStart, "MB", "< 150 MB", firstStart < 150));
             rows.Add(Row.Check("Resident memory, idle after a restart on the same data", restart, "MB", "< 150 MB", restart < 150));
+        }
+
+        if (Measures("deployed"))
+        {
+            Console.WriteLine("As deployed: the app, the stub server and the load generator each in its own process...");
+            await Deployed.MeasureAsync(repoRoot, quick, rows);
+        }
+
+        if (!new[] { "latency", "offline", "http", "memory", "e2e", "hook", "api", "logs" }.Any(Measures))
+        {
+            return await PrintAsync(rows, quick, outFile);
         }
 
         Console.WriteLine($"Starting the app ({(quick ? "quick" : "full")} run)...");
@@ -218,6 +233,11 @@ internal static class BenchProgram
             + bench.CountNotSucceeded(Scenarios.EndToEndWorkflow) + bench.CountNotSucceeded(Scenarios.WebhookWorkflow);
         rows.Add(new Row("Bench runs that did not succeed", failed.ToString(CultureInfo.InvariantCulture), "0", failed == 0 ? "met" : "MISSED"));
 
+        return await PrintAsync(rows, quick, outFile);
+    }
+
+    private static async Task<int> PrintAsync(List<Row> rows, bool quick, string? outFile)
+    {
         var table = Render(rows, quick);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -235,7 +255,8 @@ internal static class BenchProgram
         text.AppendLine();
         text.AppendLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; " +
             $"GC: {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? ", non-concurrent" : ", concurrent")}; " +
-            "app, load generator and stub server in one process (the idle figures excepted: the app alone in its own).");
+            "rows marked \"As deployed\": the app, the stub server and the load generator each in a process of its own, the app's CPU time and memory read from its /proc entry; " +
+            "the other rows in-process: app, load generator and stub server in one process (the idle figures excepted: the app alone in its own).");
         text.AppendLine();
         text.AppendLine("| Measure | Value | Target | Verdict |");
         text.AppendLine("|---|---|---|---|");

@@ -24,12 +24,12 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
 
     /// <summary>Not awaited by the executor: ordered before the step's finish, which is awaited.</summary>
     internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
-        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
+        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; }, new StepKey(runId, index, Finished: false));
 
     internal Task StepFinishedAsync(string runId, StepRecord step)
     {
         var output = step.Output?.ToJsonString();
-        return Enqueue(sql => { sql.StepFinished(runId, step, output); return true; });
+        return Enqueue(sql => { sql.StepFinished(runId, step, output); return true; }, new StepKey(runId, step.Index, Finished: true));
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item)
@@ -72,6 +72,8 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         using var sql = new RunSql(connection);
         var batch = new List<Write>(MaxBatch);
 
+        var finishedSteps = new HashSet<(string RunId, int Index)>();
+
         // runs until the channel is completed and drained, not until the token: pending writes are never dropped
         while (WaitForWrites())
         {
@@ -79,8 +81,36 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
             {
                 batch.Add(write);
             }
+            SkipOverwrittenStarts(batch, finishedSteps);
             Apply(connection, sql, batch);
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A step that started and finished within one batch (a fast step) is written once: its finish is an upsert of the
+    /// whole row, so the start's row would be overwritten in the same transaction and nobody could ever read it.
+    /// </summary>
+    private static void SkipOverwrittenStarts(List<Write> batch, HashSet<(string RunId, int Index)> finishedSteps)
+    {
+        finishedSteps.Clear();
+        foreach (var write in batch)
+        {
+            if (write.Step is { Finished: true } step)
+            {
+                finishedSteps.Add((step.RunId, step.Index));
+            }
+        }
+        if (finishedSteps.Count == 0)
+        {
+            return;
+        }
+        foreach (var write in batch)
+        {
+            if (write.Step is { Finished: false } step && finishedSteps.Contains((step.RunId, step.Index)))
+            {
+                write.Skip = true;
+            }
         }
     }
 
@@ -98,7 +128,10 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
             sql.Use(transaction);
             foreach (var write in batch)
             {
-                write.Apply(sql);
+                if (!write.Skip)
+                {
+                    write.Apply(sql);
+                }
             }
             transaction.Commit();
             failures.Succeeded();
@@ -166,9 +199,9 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         }
     }
 
-    private Task<T> Enqueue<T>(Func<RunSql, T> apply)
+    private Task<T> Enqueue<T>(Func<RunSql, T> apply, StepKey? step = null)
     {
-        var write = new Write<T>(apply);
+        var write = new Write<T>(apply) { Step = step };
         if (!_writes.Writer.TryWrite(write))
         {
             return Task.FromException<T>(new InvalidOperationException("The run store is shutting down; try again after the restart."));
@@ -176,8 +209,16 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         return write.Task;
     }
 
+    /// <summary>Which step's row a step write is, and whether it records the finish.</summary>
+    private sealed record StepKey(string RunId, int Index, bool Finished);
+
     private abstract class Write
     {
+        public StepKey? Step { get; init; }
+
+        /// <summary>Set when a later write of the same batch overwrites this one's row.</summary>
+        public bool Skip { get; set; }
+
         public abstract void Apply(RunSql sql);
         public abstract void Complete();
         public abstract void Fail(Exception error);
