@@ -408,7 +408,10 @@ internal sealed class Scenarios(AppHost app, string ownerId, HttpClient api, str
     private static int CountUnfinished(SqliteConnection db)
     {
         using var command = db.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM runs WHERE status IN ('queued', 'running')";
+        command.CommandText = """
+            SELECT (SELECT COUNT(*) FROM runs INDEXED BY IX_runs_queued_id WHERE status = 'queued')
+                 + (SELECT COUNT(*) FROM runs INDEXED BY IX_runs_running_id WHERE status = 'running')
+            """;
         return (int)(long)command.ExecuteScalar()!;
     }
 

@@ -28,13 +28,13 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
 
     internal Task StepFinishedAsync(string runId, StepRecord step)
     {
-        var output = step.Output?.ToJsonString();
+        var output = StoredOutput.Write(step.Output);
         return Enqueue(sql => { sql.StepFinished(runId, step, output); return true; }, new StepKey(runId, step.Index, Finished: true));
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item)
     {
-        var output = item.Output?.ToJsonString();
+        var output = StoredOutput.Write(item.Output);
         return Enqueue(sql => { sql.ItemFinished(runId, item, output); return true; });
     }
 

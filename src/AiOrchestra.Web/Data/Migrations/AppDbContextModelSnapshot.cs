@@ -287,8 +287,6 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("OwnerId", "CreatedAt")
                         .IsDescending(false, true);
 
-                    b.HasIndex("Status", "Id");
-
                     b.HasIndex("OwnerId", "Origin", "CreatedAt")
                         .IsDescending(false, false, true);
 
@@ -298,8 +296,14 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("OwnerId", "WorkflowId", "CreatedAt")
                         .IsDescending(false, false, true);
 
+                    b.HasIndex(new[] { "Id" }, "IX_runs_queued_id")
+                        .HasFilter("status = 'queued'");
+
                     b.HasIndex(new[] { "OwnerId", "Id" }, "IX_runs_queued_owner_id_id")
                         .HasFilter("status = 'queued'");
+
+                    b.HasIndex(new[] { "Id" }, "IX_runs_running_id")
+                        .HasFilter("status = 'running'");
 
                     b.ToTable("runs", (string)null);
                 });
