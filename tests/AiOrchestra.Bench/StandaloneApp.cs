@@ -101,7 +101,7 @@ internal static class StandaloneApp
     private static async Task WaitUntilHealthyAsync(Process process, Uri health)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(300); // a shared, loaded machine can take minutes
         while (DateTime.UtcNow < deadline && !process.HasExited)
         {
             try
@@ -111,13 +111,13 @@ internal static class StandaloneApp
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // not listening yet, or too busy starting to answer within the probe's timeout
             }
             await Task.Delay(20);
         }
-        throw new InvalidOperationException($"The app did not answer {health} within a minute (exited: {process.HasExited}).");
+        throw new InvalidOperationException($"The app did not answer {health} within five minutes (exited: {process.HasExited}).");
     }
 
     private static int FreePort()
