@@ -68,7 +68,8 @@ public sealed class LiveFlowTests : IAsyncLifetime
         var maybe = page.Locator("#flow g[data-step='maybe']");
         var each = page.Locator("#flow g[data-step='each']");
         await Assertions.Expect(maybe).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-skipped"));
-        Assert.Equal("0.5", await maybe.EvaluateAsync<string>("g => getComputedStyle(g).opacity"));
+        // the live stream redraws the view on every event: a retrying assertion reads the element that is there now
+        await Assertions.Expect(maybe).ToHaveCSSAsync("opacity", "0.5");
         await Assertions.Expect(each).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("status-running"));
         await Assertions.Expect(each).ToHaveAttributeAsync("data-progress", "0 of 3");
 

@@ -128,8 +128,10 @@ internal sealed class RunWorker(
         }
         finally
         {
+            // the owner's count first: a claim woken by the freed slot must not still see the owner at its share
+            var wasAtShare = owners.Release(run.OwnerId);
             slots.Release();
-            if (owners.Release(run.OwnerId))
+            if (wasAtShare)
             {
                 signal.Wake(); // the owner's runs turned away for want of a slot may go now
             }
