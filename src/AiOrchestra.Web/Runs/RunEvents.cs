@@ -56,7 +56,8 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             {
                 // not started here yet: the worker takes this feed when it starts the run, unless the run finished in between
                 var now = await FindStatusAsync(ownerId, runId, cancellationToken);
-                if (now is null || now.Value.IsFinished())
+                // finished or paused in between: nothing will publish into this feed, the stored rows say it all
+                if (now is null || now.Value.IsFinished() || now == RunStatus.Waiting)
                 {
                     // the stored rows are complete: the worker writes before it publishes
                     await foreach (var item in ReplayAsync(runId, afterSequence, cancellationToken))
