@@ -44,7 +44,7 @@ internal static class BenchProgram
             await Deployed.MeasureAsync(repoRoot, quick, rows);
         }
 
-        if (!new[] { "latency", "offline", "http", "memory", "e2e", "hook", "api", "logs" }.Any(Measures))
+        if (!new[] { "latency", "offline", "http", "memory", "e2e", "hook", "flow", "api", "logs", "schedule" }.Any(Measures))
         {
             return await PrintAsync(rows, quick, outFile);
         }
