@@ -71,12 +71,8 @@ public sealed class Run
             entity.HasIndex(r => new { r.OwnerId, r.Status, r.CreatedAt }).IsDescending(false, false, true);
             // the Logs page's origin filter: without it a rare origin scans the owner's whole history (1.5 s at 200k runs)
             entity.HasIndex(r => new { r.OwnerId, r.Origin, r.CreatedAt }).IsDescending(false, false, true);
-            // the worker's claim: queued runs in id order, and the running ones it recovers or renews. Partial, so a
-            // finished run (nearly every stored run) has no entry in them: the history pays nothing for the queue.
-            entity.HasIndex(r => r.Id, "IX_runs_queued_id").HasFilter("status = 'queued'");
-            entity.HasIndex(r => r.Id, "IX_runs_running_id").HasFilter("status = 'running'");
-            // the claim's look for other owners' queued runs (one seek per owner); partial, so finished runs cost nothing in it
-            entity.HasIndex(r => new { r.OwnerId, r.Id }, "IX_runs_queued_owner_id_id").HasFilter("status = 'queued'");
+            // the worker's claim: queued runs in id order
+            entity.HasIndex(r => new { r.Status, r.Id });
             // a parent's children, found again after a crash and listed on its page; never two for the same key
             entity.Property(r => r.ParentRunId).HasMaxLength(36);
             entity.Property(r => r.ParentStepId).HasMaxLength(64);

@@ -49,12 +49,11 @@ public sealed class RunMetrics
             new KeyValuePair<string, object?>("step_type", type), new KeyValuePair<string, object?>("status", WorkflowResultJson.StatusName(step.Status)));
     }
 
-    // read at scrape time only; the partial index of queued runs answers it (named: without statistics SQLite would
-    // rather scan a whole owner index, every stored run)
+    // read at scrape time only; the (status, id) index answers it
     private static long CountQueued(IDbContextFactory<AppDbContext> contexts)
     {
         using var db = contexts.CreateDbContext();
-        return db.Database.SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM runs INDEXED BY \"IX_runs_queued_id\" WHERE status = 'queued'").AsEnumerable().Single();
+        return db.Runs.LongCount(r => r.Status == RunStatus.Queued);
     }
 
     // run ids sort by creation time: the first queued by id is the oldest, read from the same index

@@ -32,18 +32,18 @@ public sealed class RunWriter(
 
     /// <summary>Not awaited by the executor: ordered before the step's finish, which is awaited.</summary>
     internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
-        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; }, new StepKey(runId, index, Finished: false));
+        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
 
     /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
     internal Task StepFinishedAsync(string runId, StepRecord step, string? output)
     {
-        var (stored, fullBytes) = History.StoredOutput.Cap(StoredOutput.Write(step.Output), _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; }, new StepKey(runId, step.Index, Finished: true));
+        var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; });
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
     {
-        var (stored, _) = History.StoredOutput.Cap(StoredOutput.Write(item.Output), _maxOutputBytes);
+        var (stored, _) = History.StoredOutput.Cap(output, _maxOutputBytes);
         return Enqueue(sql => { sql.ItemFinished(runId, item, stored); return true; });
     }
 
@@ -97,8 +97,6 @@ public sealed class RunWriter(
         using var sql = new RunSql(connection);
         var batch = new List<Write>(MaxBatch);
 
-        var finishedSteps = new HashSet<(string RunId, int Index)>();
-
         // runs until the channel is completed and drained, not until the token: pending writes are never dropped
         while (WaitForWrites())
         {
@@ -106,36 +104,8 @@ public sealed class RunWriter(
             {
                 batch.Add(write);
             }
-            SkipOverwrittenStarts(batch, finishedSteps);
             Apply(connection, sql, batch);
             batch.Clear();
-        }
-    }
-
-    /// <summary>
-    /// A step that started and finished within one batch (a fast step) is written once: its finish is an upsert of the
-    /// whole row, so the start's row would be overwritten in the same transaction and nobody could ever read it.
-    /// </summary>
-    private static void SkipOverwrittenStarts(List<Write> batch, HashSet<(string RunId, int Index)> finishedSteps)
-    {
-        finishedSteps.Clear();
-        foreach (var write in batch)
-        {
-            if (write.Step is { Finished: true } step)
-            {
-                finishedSteps.Add((step.RunId, step.Index));
-            }
-        }
-        if (finishedSteps.Count == 0)
-        {
-            return;
-        }
-        foreach (var write in batch)
-        {
-            if (write.Step is { Finished: false } step && finishedSteps.Contains((step.RunId, step.Index)))
-            {
-                write.Skip = true;
-            }
         }
     }
 
@@ -153,10 +123,7 @@ public sealed class RunWriter(
             sql.Use(transaction);
             foreach (var write in batch)
             {
-                if (!write.Skip)
-                {
-                    write.Apply(sql);
-                }
+                write.Apply(sql);
             }
             transaction.Commit();
             failures.Succeeded();
@@ -224,9 +191,9 @@ public sealed class RunWriter(
         }
     }
 
-    private Task<T> Enqueue<T>(Func<RunSql, T> apply, StepKey? step = null)
+    private Task<T> Enqueue<T>(Func<RunSql, T> apply)
     {
-        var write = new Write<T>(apply) { Step = step };
+        var write = new Write<T>(apply);
         if (!_writes.Writer.TryWrite(write))
         {
             return Task.FromException<T>(new InvalidOperationException("The run store is shutting down; try again after the restart."));
@@ -234,16 +201,8 @@ public sealed class RunWriter(
         return write.Task;
     }
 
-    /// <summary>Which step's row a step write is, and whether it records the finish.</summary>
-    private sealed record StepKey(string RunId, int Index, bool Finished);
-
     private abstract class Write
     {
-        public StepKey? Step { get; init; }
-
-        /// <summary>Set when a later write of the same batch overwrites this one's row.</summary>
-        public bool Skip { get; set; }
-
         public abstract void Apply(RunSql sql);
         public abstract void Complete();
         public abstract void Fail(Exception error);

@@ -588,6 +588,8 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("ParentRunId", "ChildKey")
                         .IsUnique();
 
+                    b.HasIndex("Status", "Id");
+
                     b.HasIndex("OwnerId", "Origin", "CreatedAt")
                         .IsDescending(false, false, true);
 
@@ -596,15 +598,6 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("OwnerId", "WorkflowId", "CreatedAt")
                         .IsDescending(false, false, true);
-
-                    b.HasIndex(new[] { "Id" }, "IX_runs_queued_id")
-                        .HasFilter("status = 'queued'");
-
-                    b.HasIndex(new[] { "OwnerId", "Id" }, "IX_runs_queued_owner_id_id")
-                        .HasFilter("status = 'queued'");
-
-                    b.HasIndex(new[] { "Id" }, "IX_runs_running_id")
-                        .HasFilter("status = 'running'");
 
                     b.ToTable("runs", (string)null);
                 });
