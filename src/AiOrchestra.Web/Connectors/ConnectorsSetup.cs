@@ -26,10 +26,22 @@ public static partial class ConnectorsSetup
     public static IServiceCollection AddConnectors(this IServiceCollection services, IConfiguration configuration, string folder)
     {
         var connectors = ConnectorSet.Load(folder);
+        // a connector named like a declared integration would share its Settings section and checks: it is left out
+        var integrations = services.Select(d => d.ImplementationInstance).OfType<Integration>().Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        if (connectors.Connectors.Where(c => integrations.Contains(c.Name)).ToList() is { Count: > 0 } taken)
+        {
+            connectors = connectors with
+            {
+                Connectors = connectors.Connectors.Except(taken).ToList(),
+                Problems = [.. connectors.Problems, .. taken.Select(c =>
+                    $"{Path.GetFileName(c.File)}: connector: \"{c.Name}\" is already the name of an integration; choose another name")],
+            };
+        }
         services.AddSingleton(connectors);
         IntegrationsSetup.AddProviderClient(services, configuration, ConnectorStep.HttpClientName, "Connectors", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
         foreach (var connector in connectors.Connectors)
         {
+            services.AddIntegration(connector.Integration, configuration);
             services.AddSingleton<IStepType>(sp => new ConnectorStep(
                 connector, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IntegrationSecrets>(), configuration, sp.GetService<TimeProvider>()));
         }

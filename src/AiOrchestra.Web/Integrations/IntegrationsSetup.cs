@@ -4,22 +4,18 @@ using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Agent;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Engine.Steps.Ai;
-using AiOrchestra.Engine.Steps.Connectors;
-using AiOrchestra.Engine.Steps.GitHub;
-using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Engine.Steps.Mcp;
-using AiOrchestra.Engine.Steps.Notion;
-using AiOrchestra.Engine.Steps.OpenAI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 
 namespace AiOrchestra.Web.Integrations;
 
 /// <summary>
-/// Host wiring for the integration step types (openai, github, notion, gmail): their options, credentials and one HTTP
-/// pipeline per provider — IHttpClientFactory with the standard resilience handler (retries with exponential backoff and
-/// jitter on 408/429/5xx and network errors honouring Retry-After, attempt and total timeouts, circuit breaker).
+/// Host wiring for the integrations (each declared once in its own folder, listed in <see cref="BuiltInIntegrations"/>)
+/// and the LLM, agent and MCP steps: their options, credentials and one HTTP pipeline per provider — IHttpClientFactory
+/// with the standard resilience handler (retries with exponential backoff and jitter on 408/429/5xx and network errors
+/// honouring Retry-After, attempt and total timeouts, circuit breaker).
 /// </summary>
 public static class IntegrationsSetup
 {
@@ -39,7 +35,7 @@ public static class IntegrationsSetup
         services.TryAddSingleton(sp =>
         {
             var store = sp.GetService<SecretStore>();
-            var secrets = new IntegrationSecrets(configuration, key => store?.Get(key), sp.GetService<ConnectorSet>()?.CredentialKeys);
+            var secrets = new IntegrationSecrets(configuration, key => store?.Get(key), sp.GetServices<Integration>());
             if (store is not null)
             {
                 store.Changed += secrets.Forget;
@@ -48,31 +44,13 @@ public static class IntegrationsSetup
         });
         services.AddRedactedLogs();
 
-        // The model providers of the LLM steps, one HTTP pipeline each. LLM answers take long: generous attempt and total
-        // timeouts (the step's timeout_seconds can be shorter).
+        // The model providers behind the LLM steps (openai, agent), whichever integration declares them.
         services.Configure<AIOptions>(configuration.GetSection("AI"));
-        services.Configure<OpenAIOptions>(configuration.GetSection("OpenAI"));
-        services.Configure<AnthropicOptions>(configuration.GetSection("Anthropic"));
-        services.Configure<LocalModelOptions>(configuration.GetSection("Local"));
-        AddProviderClient(services, configuration, ChatProviders.OpenAIClientName, "OpenAI", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
-        AddProviderClient(services, configuration, ChatProviders.AnthropicClientName, "Anthropic", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
-        AddProviderClient(services, configuration, ChatProviders.LocalClientName, "Local", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
         services.AddSingleton<ChatProviders>();
-        services.AddSingleton<IStepType, OpenAIStep>();
-
-        services.Configure<GitHubOptions>(configuration.GetSection("GitHub"));
-        AddProviderClient(services, configuration, GitHubStep.HttpClientName, "GitHub", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
-        services.AddSingleton<IStepType, GitHubStep>();
-
-        services.Configure<NotionOptions>(configuration.GetSection("Notion"));
-        AddProviderClient(services, configuration, NotionStep.HttpClientName, "Notion", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
-        services.AddSingleton<IStepType, NotionStep>();
-
-        services.Configure<GmailOptions>(configuration.GetSection("Gmail"));
-        // One client for the API and its token endpoint: both are Google, both get the same pipeline.
-        AddProviderClient(services, configuration, GmailStep.HttpClientName, "Gmail", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3));
-        services.AddSingleton<GmailAccessToken>();
-        services.AddSingleton<IStepType, GmailStep>();
+        foreach (var integration in BuiltInIntegrations.All)
+        {
+            services.AddIntegration(integration, configuration);
+        }
 
         // External MCP servers: a tool call may have effects, so the pipeline does not retry it; one limit for the call.
         services.AddHttpClient(McpStep.HttpClientName)
@@ -92,14 +70,35 @@ public static class IntegrationsSetup
                 configuration.GetValue("Runs:MaxWorkflowDepth", SubWorkflows.DefaultMaxDepth));
         });
 
-        // the Settings page's "Test connection", through the same clients and credentials as the steps
-        services.AddSingleton<IIntegrationCheck, OpenAIConnectionCheck>();
-        services.AddSingleton<IIntegrationCheck, AnthropicConnectionCheck>();
-        services.AddSingleton<IIntegrationCheck, LocalModelConnectionCheck>();
-        services.AddSingleton<IIntegrationCheck, GitHubConnectionCheck>();
-        services.AddSingleton<IIntegrationCheck, NotionConnectionCheck>();
-        services.AddSingleton<IIntegrationCheck, GmailConnectionCheck>();
+        return services;
+    }
 
+    /// <summary>
+    /// Wires one declared integration: the declaration itself (Settings, the secret store and redaction read it), its
+    /// services, its named HttpClient with the resilience pipeline, and its connection check. A name may be declared once.
+    /// </summary>
+    public static IServiceCollection AddIntegration(this IServiceCollection services, Integration integration, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(Integration) && d.ImplementationInstance is Integration known && known.Name == integration.Name))
+        {
+            throw new InvalidOperationException($"The integration '{integration.Name}' is declared twice; give each integration its own name.");
+        }
+        if (integration.CheckConnection is not null && integration.HttpClient is null)
+        {
+            throw new InvalidOperationException($"The integration '{integration.Name}' declares a connection check but no HttpClient to send it with.");
+        }
+        services.AddSingleton(integration);
+        integration.AddServices?.Invoke(services, configuration);
+        if (integration.HttpClient is { } http)
+        {
+            AddProviderClient(services, configuration, http.Name, integration.Section, http.AttemptTimeout, http.TotalTimeout);
+        }
+        if (integration.CheckConnection is not null)
+        {
+            // the Settings page's "Test connection", through the same credentials as the steps
+            services.AddSingleton(sp => new ConnectionCheck(
+                integration, sp, sp.GetRequiredService<IntegrationSecrets>(), sp.GetRequiredService<IHttpClientFactory>()));
+        }
         return services;
     }
 

@@ -1,3 +1,7 @@
+using AiOrchestra.Engine.Steps.GitHub;
+using AiOrchestra.Engine.Steps.Gmail;
+using AiOrchestra.Engine.Steps.Notion;
+using AiOrchestra.Engine.Steps.OpenAI;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Memory;
@@ -16,9 +20,9 @@ public static class OriginalSettings
     /// <summary>The original's names and the settings they stand for; GMAIL_CREDENTIALS_PATH is read as a file.</summary>
     public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["OPENAI_API_KEY"] = "OpenAI:ApiKey",
-        ["GITHUB_TOKEN"] = "GitHub:Token",
-        ["NOTION_TOKEN"] = "Notion:Token",
+        ["OPENAI_API_KEY"] = OpenAIIntegration.ApiKey,
+        ["GITHUB_TOKEN"] = GitHubIntegration.Token,
+        ["NOTION_TOKEN"] = NotionIntegration.Token,
         ["SECRET_KEY"] = "Auth:SigningKey",
         ["ACCESS_TOKEN_EXPIRE_MINUTES"] = "Auth:TokenMinutes",
     };
@@ -64,8 +68,8 @@ public static class OriginalSettings
         if (Value(GmailCredentialsPath) is { Length: > 0 } path)
         {
             var (clientId, clientSecret) = GoogleClientFile.Read(path);
-            settings["Gmail:ClientId"] = clientId;
-            settings["Gmail:ClientSecret"] = clientSecret;
+            settings[GmailIntegration.ClientId] = clientId;
+            settings[GmailIntegration.ClientSecret] = clientSecret;
         }
         return settings;
     }

@@ -35,7 +35,7 @@ public sealed class GmailAuthorization(
     /// <summary>Where to send the browser to grant access, or the sentence saying what to set first.</summary>
     public (string? Url, string? Problem) Start(string userId, string redirectUrl)
     {
-        if (secrets.Find("Gmail:ClientId") is not { } clientId || secrets.Find("Gmail:ClientSecret") is null)
+        if (secrets.Find(GmailIntegration.ClientId) is not { } clientId || secrets.Find(GmailIntegration.ClientSecret) is null)
         {
             return (null, "Set Gmail:ClientId and Gmail:ClientSecret (the OAuth client of your Google Cloud project) before authorizing.");
         }
@@ -74,12 +74,12 @@ public sealed class GmailAuthorization(
         {
             return "Google sent no authorization code back. Press Authorize again.";
         }
-        if (secrets.Find("Gmail:ClientId") is not { } clientId || secrets.Find("Gmail:ClientSecret") is not { } clientSecret)
+        if (secrets.Find(GmailIntegration.ClientId) is not { } clientId || secrets.Find(GmailIntegration.ClientSecret) is not { } clientSecret)
         {
             return "Set Gmail:ClientId and Gmail:ClientSecret before authorizing.";
         }
 
-        var provider = new Provider("Gmail", "Gmail:ClientSecret", secrets);
+        var provider = (GmailIntegration.Declaration with { CheckedCredential = GmailIntegration.ClientSecret }).Provider(secrets);
         try
         {
             using var response = await clients.CreateClient(GmailStep.HttpClientName).PostAsync(options.Value.TokenUrl, new FormUrlEncodedContent(
@@ -100,7 +100,7 @@ public sealed class GmailAuthorization(
             {
                 return "Google granted access but sent no refresh token. Remove AI Orchestra's access in your Google account's security settings, then press Authorize again.";
             }
-            store.Set("Gmail:RefreshToken", refreshToken);
+            store.Set(GmailIntegration.RefreshToken, refreshToken);
             return null;
         }
         catch (StepFailedException e)

@@ -1,10 +1,5 @@
-using AiOrchestra.Engine.Steps.Ai;
 using AiOrchestra.Engine.Steps.Connectors;
-using AiOrchestra.Engine.Steps.GitHub;
-using AiOrchestra.Engine.Steps.Gmail;
 using AiOrchestra.Engine.Steps.Integrations;
-using AiOrchestra.Engine.Steps.Notion;
-using AiOrchestra.Engine.Steps.OpenAI;
 using Microsoft.Extensions.Configuration;
 
 namespace AiOrchestra.Web.Settings;
@@ -17,29 +12,6 @@ public enum SecretSource
     Stored,
 }
 
-/// <summary>One secret an integration needs, by its configuration key.</summary>
-public sealed record IntegrationSecret(string Key, string Label);
-
-/// <summary>
-/// A setting of an integration that is not secret (where its calls go, a default model), by its configuration key;
-/// an address is shown without any credentials or query written into it.
-/// </summary>
-public sealed record IntegrationSetting(string Key, string Label, string DefaultValue, bool IsAddress = true);
-
-/// <summary>An integration, the secrets it needs and its other settings.</summary>
-public sealed record Integration(string Name, string Title, IReadOnlyList<IntegrationSecret> Secrets, IReadOnlyList<IntegrationSetting> Settings);
-
-/// <summary>
-/// A connection test an integration offers the Settings page (registered by the integration as a singleton).
-/// Returns null when the connection works, or a sentence saying what is wrong.
-/// </summary>
-public interface IIntegrationCheck
-{
-    string Integration { get; }
-
-    Task<string?> TestAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// What the Settings page shows of the integrations' secrets. Values are read through <see cref="IntegrationSecrets"/>,
 /// the same way the steps read them: configuration (environment variables, appsettings) wins over a value stored from
@@ -47,36 +19,11 @@ public interface IIntegrationCheck
 /// </summary>
 public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore store, IConfiguration configuration, ConnectorSet? connectors = null)
 {
-    /// <summary>The built-in integrations, then each loaded connector with its credentials and its server.</summary>
-    public IReadOnlyList<Integration> Integrations { get; } =
-    [
-        .. All,
-        .. (connectors?.Connectors ?? []).Select(c => new Integration(c.Name, $"{c.Title} (connector {Path.GetFileName(c.File)})",
-            c.Credentials.Select(credential => new IntegrationSecret(c.CredentialKey(credential.Name), credential.Label)).ToList(),
-            [new IntegrationSetting(c.BaseUrlKey, "Server", c.BaseUrl)])),
-    ];
+    /// <summary>The declared integrations: the built-in ones, then each loaded connector (and any a host adds).</summary>
+    public IReadOnlyList<Integration> Integrations => secrets.Integrations;
 
     /// <summary>The connectors folder's files that did not load, and why.</summary>
     public IReadOnlyList<string> ConnectorProblems => connectors?.Problems ?? [];
-
-    /// <summary>
-    /// The integrations with their secrets' labels (the keys are exactly <see cref="IntegrationSecrets.Keys"/>) and
-    /// their other settings with the defaults the steps' options have.
-    /// </summary>
-    public static readonly IReadOnlyList<Integration> All =
-    [
-        new("openai", "OpenAI", [new("OpenAI:ApiKey", "API key")],
-            [new("OpenAI:BaseUrl", "Server", new OpenAIOptions().BaseUrl), new("OpenAI:Model", "Model when a step names none", new OpenAIOptions().Model, IsAddress: false)]),
-        new("anthropic", "Anthropic", [new("Anthropic:ApiKey", "API key")],
-            [new("Anthropic:BaseUrl", "Server", new AnthropicOptions().BaseUrl), new("Anthropic:Model", "Model when a step names none", new AnthropicOptions().Model, IsAddress: false)]),
-        new("local", "Local model (OpenAI-compatible)", [new("Local:ApiKey", "API key (if the server needs one)")],
-            [new("Local:BaseUrl", "Server", new LocalModelOptions().BaseUrl), new("Local:Model", "Model when a step names none", new LocalModelOptions().Model, IsAddress: false)]),
-        new("github", "GitHub", [new("GitHub:Token", "Token")], [new("GitHub:BaseUrl", "Server", new GitHubOptions().BaseUrl)]),
-        new("notion", "Notion", [new("Notion:Token", "Token")], [new("Notion:BaseUrl", "Server", new NotionOptions().BaseUrl)]),
-        new("gmail", "Gmail",
-            [new("Gmail:ClientId", "OAuth client id"), new("Gmail:ClientSecret", "OAuth client secret"), new("Gmail:RefreshToken", "Refresh token")],
-            [new("Gmail:BaseUrl", "Server", new GmailOptions().BaseUrl), new("Gmail:TokenUrl", "Token endpoint", new GmailOptions().TokenUrl)]),
-    ];
 
     /// <summary>
     /// The external MCP servers the <c>mcp</c> step can call (<c>Mcp:Servers:&lt;name&gt;</c>): each name, its address as
@@ -96,6 +43,10 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
         secrets.FromConfiguration(key) is not null ? SecretSource.Environment
         : store.Has(key) ? SecretSource.Stored
         : SecretSource.Missing;
+
+    /// <summary>A credential as Settings shows it: a secret masked, any other (a user name) as it is.</summary>
+    public string Shown(IntegrationCredential credential) =>
+        credential.Secret ? Masked(credential.Key) : secrets.Find(credential.Key) ?? "";
 
     /// <summary>A secret shown masked: its last four characters at most, and only when it is long enough to keep the rest hidden.</summary>
     public string Masked(string key)

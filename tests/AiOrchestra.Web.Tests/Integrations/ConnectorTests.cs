@@ -210,7 +210,7 @@ public sealed class ConnectorTests : IDisposable
         var set = ConnectorSet.Load(Shipped);
         Assert.Empty(set.Problems);
         Assert.Equal(["linear", "slack"], set.Connectors.Select(c => c.Name));
-        Assert.Equal(["Connectors:linear:api_key", "Connectors:slack:token"], set.CredentialKeys);
+        Assert.Equal(["Connectors:linear:api_key", "Connectors:slack:token"], set.Connectors.SelectMany(c => c.Integration.Credentials).Select(c => c.Key));
     }
 
     [Theory]

@@ -94,8 +94,8 @@ internal sealed class IntegrationHarness : IAsyncDisposable
     public IStepType Step(string name) => _services.GetServices<IStepType>().Single(t => t.Name == name);
 
     /// <summary>The Settings page's connection test of <paramref name="integration"/>, as AddIntegrations registers it.</summary>
-    public AiOrchestra.Web.Settings.IIntegrationCheck Check(string integration) =>
-        _services.GetServices<AiOrchestra.Web.Settings.IIntegrationCheck>().Single(c => c.Integration == integration);
+    public AiOrchestra.Engine.Steps.Integrations.ConnectionCheck Check(string integration) =>
+        _services.GetServices<AiOrchestra.Engine.Steps.Integrations.ConnectionCheck>().Single(c => c.Integration == integration);
 
     public static StepContext NewContext(List<string>? deltas = null) => new()
     {

@@ -19,9 +19,13 @@ public sealed class IntegrationSettingsTests : IDisposable
     }
 
     [Fact]
-    public void The_settings_page_lists_exactly_the_secrets_the_steps_read()
+    public void The_built_in_integrations_keep_the_credential_names_existing_environments_and_stored_secrets_use()
     {
-        Assert.Equal(IntegrationSecrets.Keys, IntegrationSettings.All.SelectMany(i => i.Secrets).Select(s => s.Key));
+        // environment variables (OpenAI__ApiKey), the original project's aliases and data/secrets.json are keyed by these
+        Assert.Equal(
+            ["OpenAI:ApiKey", "Anthropic:ApiKey", "Local:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"],
+            new IntegrationSecrets(new ConfigurationBuilder().Build()).AllKeys);
+        Assert.All(BuiltInIntegrations.All.SelectMany(i => i.Credentials), credential => Assert.True(credential.Secret));
     }
 
     [Fact]
@@ -79,12 +83,12 @@ public sealed class IntegrationSettingsTests : IDisposable
     public void Each_server_address_and_the_default_model_show_as_the_steps_use_them_configured_or_default()
     {
         var settings = NewSettings(new() { ["OpenAI:BaseUrl"] = "http://localhost:11434/v1", ["OpenAI:Model"] = "llama3.2" });
-        var openai = IntegrationSettings.All.Single(i => i.Name == "openai").Settings;
+        var openai = BuiltInIntegrations.All.Single(i => i.Name == "openai").Settings;
 
         Assert.Equal(("http://localhost:11434/v1", true), settings.ValueOf(openai.Single(s => s.Key == "OpenAI:BaseUrl")));
         Assert.Equal(("llama3.2", true), settings.ValueOf(openai.Single(s => s.Key == "OpenAI:Model")));
-        Assert.Equal(("https://api.github.com/", false), settings.ValueOf(IntegrationSettings.All.Single(i => i.Name == "github").Settings.Single()));
-        Assert.Equal(["Gmail:BaseUrl", "Gmail:TokenUrl"], IntegrationSettings.All.Single(i => i.Name == "gmail").Settings.Select(s => s.Key));
+        Assert.Equal(("https://api.github.com/", false), settings.ValueOf(BuiltInIntegrations.All.Single(i => i.Name == "github").Settings.Single()));
+        Assert.Equal(["Gmail:BaseUrl", "Gmail:TokenUrl"], BuiltInIntegrations.All.Single(i => i.Name == "gmail").Settings.Select(s => s.Key));
     }
 
     [Theory]
@@ -97,7 +101,7 @@ public sealed class IntegrationSettingsTests : IDisposable
     {
         var settings = NewSettings(new() { ["GitHub:BaseUrl"] = configured });
 
-        var (value, isConfigured) = settings.ValueOf(IntegrationSettings.All.Single(i => i.Name == "github").Settings.Single());
+        var (value, isConfigured) = settings.ValueOf(BuiltInIntegrations.All.Single(i => i.Name == "github").Settings.Single());
 
         Assert.True(isConfigured);
         Assert.Equal(shown, value);

@@ -37,9 +37,9 @@ public sealed class ChatProviders(
 
     public static readonly IReadOnlyList<string> Names = [OpenAI, Anthropic, Local];
 
-    private readonly Provider _openai = new("OpenAI", "OpenAI:ApiKey", secrets, time);
-    private readonly Provider _anthropic = new("Anthropic", "Anthropic:ApiKey", secrets, time);
-    private readonly Provider _local = new("the local model server", "Local:ApiKey", secrets, time);
+    private readonly Provider _openai = OpenAIIntegration.Declaration.Provider(secrets, time);
+    private readonly Provider _anthropic = AnthropicIntegration.Declaration.Provider(secrets, time);
+    private readonly Provider _local = LocalModelIntegration.Declaration.Provider(secrets, time);
 
     /// <summary>
     /// The chat model of <paramref name="provider"/> (the AI:DefaultProvider setting when null) and <paramref name="model"/>
@@ -50,10 +50,10 @@ public sealed class ChatProviders(
         var name = string.IsNullOrWhiteSpace(provider) ? ai.Value.DefaultProvider : provider.Trim();
         return name switch
         {
-            OpenAI => OpenAIModel(_openai, OpenAIClientName, openai.Value.BaseUrl, "OpenAI:BaseUrl", secrets.Require("OpenAI:ApiKey"),
+            OpenAI => OpenAIModel(_openai, OpenAIClientName, openai.Value.BaseUrl, OpenAIIntegration.BaseUrl, secrets.Require(OpenAIIntegration.ApiKey),
                 Named(model) ?? openai.Value.Model),
             // Local servers mostly need no key, but the SDK insists on one.
-            Local => OpenAIModel(_local, LocalClientName, local.Value.BaseUrl, "Local:BaseUrl", secrets.Find("Local:ApiKey") ?? "none",
+            Local => OpenAIModel(_local, LocalClientName, local.Value.BaseUrl, LocalModelIntegration.BaseUrl, secrets.Find(LocalModelIntegration.ApiKey) ?? "none",
                 Named(model) ?? local.Value.Model),
             Anthropic => AnthropicModel(Named(model) ?? anthropic.Value.Model),
             _ => throw new StepFailedException(
@@ -90,11 +90,11 @@ public sealed class ChatProviders(
         var baseUrl = anthropic.Value.BaseUrl;
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out _))
         {
-            throw new StepFailedException($"Anthropic:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://api.anthropic.com)");
+            throw new StepFailedException($"{AnthropicIntegration.BaseUrl} '{baseUrl}' is not an absolute URL (e.g. https://api.anthropic.com)");
         }
         var client = new AnthropicClient
         {
-            ApiKey = secrets.Require("Anthropic:ApiKey"),
+            ApiKey = secrets.Require(AnthropicIntegration.ApiKey),
             BaseUrl = baseUrl.TrimEnd('/'),
             HttpClient = httpClients.CreateClient(AnthropicClientName),
             MaxRetries = 0,

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Steps.Integrations;
 
 namespace AiOrchestra.Engine.Steps.Connectors;
 
@@ -16,6 +17,16 @@ public sealed record Connector(
 
     /// <summary>The setting that moves its calls elsewhere (a self-hosted server, a local fake): <c>Connectors:slack:BaseUrl</c>.</summary>
     public string BaseUrlKey => $"Connectors:{Name}:BaseUrl";
+
+    /// <summary>
+    /// Its credentials and server as an integration's: Settings, the secret store and redaction read connectors as they
+    /// read the built-in integrations. Its calls go through the connectors' one client; it has no connection check.
+    /// </summary>
+    public Integration Integration => new(Name, $"{Title} (connector {System.IO.Path.GetFileName(File)})", $"Connectors:{Name}")
+    {
+        Credentials = Credentials.Select(credential => new IntegrationCredential(CredentialKey(credential.Name), credential.Label, credential.Secret)).ToList(),
+        Settings = [new IntegrationSetting(BaseUrlKey, "Server", BaseUrl)],
+    };
 }
 
 /// <summary>How a connector's calls carry its credentials.</summary>

@@ -3,10 +3,6 @@ namespace AiOrchestra.Engine.Steps.Connectors;
 /// <summary>The connectors read from the connectors folder at start-up, and why any file there was not loaded.</summary>
 public sealed record ConnectorSet(string Folder, IReadOnlyList<Connector> Connectors, IReadOnlyList<string> Problems)
 {
-    /// <summary>Every credential setting the connectors read (<c>Connectors:slack:token</c>), for the secret store and redaction.</summary>
-    public IReadOnlyList<string> CredentialKeys { get; } =
-        Connectors.SelectMany(c => c.Credentials.Select(credential => c.CredentialKey(credential.Name))).ToList();
-
     /// <summary>At most this many connector files are read: a folder of descriptions, not of data.</summary>
     public const int MaxFiles = 200;
 

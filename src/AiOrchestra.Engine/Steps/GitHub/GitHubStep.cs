@@ -16,9 +16,8 @@ namespace AiOrchestra.Engine.Steps.GitHub;
 public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<GitHubOptions> options, IntegrationSecrets secrets, TimeProvider? time = null) : IStepType
 {
     public const string HttpClientName = "github";
-    private const string TokenSetting = "GitHub:Token";
 
-    private readonly Provider _provider = new("GitHub", TokenSetting, secrets, time);
+    private readonly Provider _provider = GitHubIntegration.Declaration.Provider(secrets, time);
 
     public string Name => "github";
 
@@ -83,7 +82,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
             "create_branch" => CreateBranch(call.Parameters),
             _ => throw new StepFailedException($"github has no action '{call.Action}'"),
         };
-        var token = secrets.Require(TokenSetting);
+        var token = secrets.Require(GitHubIntegration.Token);
         return _provider.RunAsync(call.Context, async () =>
         {
             using var adapter = new HttpClientAdapter(() => handlers.CreateHandler(HttpClientName));
@@ -298,7 +297,7 @@ public sealed class GitHubStep(IHttpMessageHandlerFactory handlers, IOptions<Git
         var baseUrl = options.Value.BaseUrl;
         if (!Uri.TryCreate(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/", UriKind.Absolute, out var uri))
         {
-            throw new StepFailedException($"GitHub:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://api.github.com/)");
+            throw new StepFailedException($"{GitHubIntegration.BaseUrl} '{baseUrl}' is not an absolute URL (e.g. https://api.github.com/)");
         }
         return uri;
     }

@@ -23,9 +23,9 @@ public sealed class GmailAccessToken(
     /// <param name="clientName">The named client whose handler chain sends the exchange (the steps' resilient one by default).</param>
     public async Task<string> GetAsync(Provider provider, CancellationToken cancellationToken, string clientName = GmailStep.HttpClientName)
     {
-        var clientId = secrets.Require("Gmail:ClientId");
-        var clientSecret = secrets.Require("Gmail:ClientSecret");
-        var refreshToken = secrets.Require("Gmail:RefreshToken");
+        var clientId = secrets.Require(GmailIntegration.ClientId);
+        var clientSecret = secrets.Require(GmailIntegration.ClientSecret);
+        var refreshToken = secrets.Require(GmailIntegration.RefreshToken);
         await _refresh.WaitAsync(cancellationToken);
         try
         {

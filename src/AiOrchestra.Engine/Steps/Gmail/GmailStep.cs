@@ -12,7 +12,7 @@ public sealed class GmailStep(IHttpClientFactory httpClients, IOptions<GmailOpti
 {
     public const string HttpClientName = "gmail";
 
-    private readonly Provider _provider = new("Gmail", "Gmail:RefreshToken", secrets, time);
+    private readonly Provider _provider = GmailIntegration.Declaration.Provider(secrets, time);
 
     public string Name => "gmail";
 
@@ -48,14 +48,14 @@ public sealed class GmailStep(IHttpClientFactory httpClients, IOptions<GmailOpti
             "get_message" => Get(StepParameters.RequiredText(parameters, "id").Trim(), cancellationToken),
             _ => throw new StepFailedException($"gmail has no action '{call.Action}'"),
         };
-        foreach (var key in new[] { "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken" })
+        foreach (var key in GmailIntegration.Declaration.Credentials.Select(credential => credential.Key))
         {
             secrets.Require(key);
         }
         var baseUrl = options.Value.BaseUrl;
         if (!Uri.TryCreate(baseUrl.TrimEnd('/') + "/gmail/v1/users/me/", UriKind.Absolute, out var baseAddress))
         {
-            throw new StepFailedException($"Gmail:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://gmail.googleapis.com)");
+            throw new StepFailedException($"{GmailIntegration.BaseUrl} '{baseUrl}' is not an absolute URL (e.g. https://gmail.googleapis.com)");
         }
         return _provider.RunAsync(call.Context, async () =>
         {

@@ -21,22 +21,26 @@ public sealed class IntegrationSecrets
     private int _changes;
     private volatile Tuple<int, SecretRedaction>? _redaction;
 
-    /// <param name="connectorKeys">The connectors' credential settings (<c>Connectors:slack:token</c>), kept like the integrations'.</param>
-    public IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null, IReadOnlyList<string>? connectorKeys = null)
+    /// <param name="integrations">The declared integrations whose credentials are read (the built-in ones when null).</param>
+    public IntegrationSecrets(IConfiguration configuration, Func<string, string?>? storedValue = null, IEnumerable<Integration>? integrations = null)
     {
         _configuration = configuration;
         _storedValue = storedValue;
-        AllKeys = [.. Keys, .. connectorKeys ?? []];
+        Integrations = [.. integrations ?? BuiltInIntegrations.All];
+        AllKeys = Integrations.SelectMany(i => i.Credentials).Select(c => c.Key).Distinct(StringComparer.Ordinal).ToList();
+        _secretKeys = Integrations.SelectMany(i => i.Credentials).Where(c => c.Secret).Select(c => c.Key).Distinct(StringComparer.Ordinal).ToList();
         // appsettings.json edited while running, or any other configuration source reloading
         Microsoft.Extensions.Primitives.ChangeToken.OnChange(configuration.GetReloadToken, Forget);
     }
 
-    /// <summary>Every credential setting the integrations read.</summary>
-    public static readonly IReadOnlyList<string> Keys =
-        ["OpenAI:ApiKey", "Anthropic:ApiKey", "Local:ApiKey", "GitHub:Token", "Notion:Token", "Gmail:ClientId", "Gmail:ClientSecret", "Gmail:RefreshToken"];
+    /// <summary>The declared integrations (built-in ones, connectors, any a host adds), in the order Settings shows them.</summary>
+    public IReadOnlyList<Integration> Integrations { get; }
 
-    /// <summary>Every credential setting, the connectors' included.</summary>
+    /// <summary>Every credential setting the declared integrations read: the ones Settings may store.</summary>
     public IReadOnlyList<string> AllKeys { get; }
+
+    // the credentials declared secret: the ones redacted from texts
+    private readonly IReadOnlyList<string> _secretKeys;
 
     /// <summary>The value of <paramref name="key"/> (e.g. <c>Notion:Token</c>), or null when it is set nowhere.</summary>
     public string? Find(string key) => FromConfiguration(key) ?? Usable(_storedValue?.Invoke(key));
@@ -85,7 +89,7 @@ public sealed class IntegrationSecrets
     private SecretRedaction Build()
     {
         var secrets = new List<(string Name, string Value)>();
-        foreach (var key in AllKeys)
+        foreach (var key in _secretKeys)
         {
             if (Find(key) is { } value)
             {

@@ -16,9 +16,8 @@ public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOp
 {
     public const string HttpClientName = "notion";
     public const int MaxBlocksPerRequest = 100;
-    private const string TokenSetting = "Notion:Token";
 
-    private readonly Provider _provider = new("Notion", TokenSetting, secrets, time);
+    private readonly Provider _provider = NotionIntegration.Declaration.Provider(secrets, time);
 
     public string Name => "notion";
 
@@ -60,11 +59,11 @@ public sealed class NotionStep(IHttpClientFactory httpClients, IOptions<NotionOp
             "query_database" => QueryDatabase(parameters, cancellationToken),
             _ => throw new StepFailedException($"notion has no action '{call.Action}'"),
         };
-        var token = secrets.Require(TokenSetting);
+        var token = secrets.Require(NotionIntegration.Token);
         var baseUrl = options.Value.BaseUrl;
         if (!Uri.TryCreate(baseUrl.TrimEnd('/') + "/", UriKind.Absolute, out var baseAddress))
         {
-            throw new StepFailedException($"Notion:BaseUrl '{baseUrl}' is not an absolute URL (e.g. https://api.notion.com)");
+            throw new StepFailedException($"{NotionIntegration.BaseUrl} '{baseUrl}' is not an absolute URL (e.g. https://api.notion.com)");
         }
         return _provider.RunAsync(call.Context, () =>
         {

@@ -2,6 +2,8 @@ using AiOrchestra.Web.Audit;
 using System.Security.Claims;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Connectors;
+using AiOrchestra.Engine.Steps.Gmail;
+using AiOrchestra.Engine.Steps.Integrations;
 using AiOrchestra.Web.History;
 using AiOrchestra.Web.Plugins;
 using AiOrchestra.Web.Settings;
@@ -12,7 +14,7 @@ namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
 public sealed class IndexModel(
-    IntegrationSettings settings, SecretStore secrets, IEnumerable<IIntegrationCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
+    IntegrationSettings settings, SecretStore secrets, IEnumerable<ConnectionCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
     PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log, AuditLog audit) : PageModel
 {
     /// <summary>The connectors loaded at start-up (a saved or replaced file counts from the next start).</summary>
@@ -29,6 +31,9 @@ public sealed class IndexModel(
     /// <summary>The step types plugins added, with the plugin each came from.</summary>
     public IEnumerable<PluginStep> PluginSteps => catalog.Types.OfType<PluginStep>();
 
+    /// <summary>Whether the integration declares a connection check (connectors declare none).</summary>
+    public bool HasCheck(string integration) => checks.Any(c => c.Integration == integration);
+
     public string? Message { get; private set; }
     public string? TestedIntegration { get; private set; }
     public string? TestResult { get; private set; }
@@ -42,7 +47,7 @@ public sealed class IndexModel(
     {
         if (authorized == "gmail")
         {
-            Message = settings.SourceOf("Gmail:RefreshToken") == SecretSource.Environment
+            Message = settings.SourceOf(GmailIntegration.RefreshToken) == SecretSource.Environment
                 ? "Gmail is authorized and its refresh token is stored; the one from the environment is still the one used."
                 : "Gmail is authorized: its refresh token is stored encrypted.";
         }
