@@ -40,9 +40,6 @@ public sealed record ConversationEntry(string StepId, int Item, JsonObject Entry
     public IEnumerable<(string Name, string Arguments)> ToolCalls =>
         (Entry["tool_calls"] as JsonArray ?? []).Select(c => ((string?)c?["name"] ?? "", Json(c?["arguments"])));
 
-    /// <summary>The list the page and the live stream append this step's notes to.</summary>
-    public static string ListId(string stepId) => $"conversation-{stepId}-entries";
-
     private static string Json(JsonNode? value) => value?.ToJsonString(Indented) ?? "{}";
 }
 

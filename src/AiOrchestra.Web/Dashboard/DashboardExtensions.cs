@@ -76,7 +76,7 @@ public static class DashboardExtensions
         services.AddSingleton<IntegrationSettings>();
         services.AddSingleton<GmailAuthorization>();
         services.AddSingleton<Markdown>();
-        services.AddSingleton<RunHtml>();
+        services.AddSingleton<OutputDisplay>();
         services.AddSingleton<PartialHtml>();
         return builder;
     }

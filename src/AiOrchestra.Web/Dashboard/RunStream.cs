@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
@@ -17,12 +18,12 @@ public static class RunStream
 {
     public const string DoneEvent = "done";
 
-    /// <summary>The partial the flow view is drawn with, on the run page and in its live stream.</summary>
-    public const string FlowPartial = "/Pages/Shared/_FlowDiagram.cshtml";
+    /// <summary>The partial each live event is drawn with: out-of-band swaps made of the run page's own partials.</summary>
+    public const string EventPartial = "/Pages/Logs/_LiveEvent.cshtml";
 
     public static IEndpointConventionBuilder MapRunStream(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/runs/{id}/live", async Task<Results<ServerSentEventsResult<string>, NotFound, ContentHttpResult>> (
-                string id, HttpContext context, RunStore runs, WorkflowStore workflows, RunEvents events, LiveStreams streams, RunHtml html,
+                string id, HttpContext context, RunStore runs, WorkflowStore workflows, RunEvents events, LiveStreams streams,
                 PartialHtml partials, CancellationToken cancellationToken) =>
             {
                 var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
@@ -39,48 +40,27 @@ public static class RunStream
                 var version = await workflows.GetVersionAsync(ownerId, details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
                 var flow = version is null ? null : await FlowStates.LoadAsync(version.Workflow, details, runs, cancellationToken);
                 long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var after);
-                var live = new LiveFlow(flow, partials, context);
-                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), html, live, partials, context, cancellationToken));
+                return TypedResults.ServerSentEvents(Fragments(events.SubscribeAsync(ownerId, id, after, cancellationToken), flow, partials, context, cancellationToken));
             })
             .RequireAuthorization(DashboardExtensions.Policy)
             .ExcludeFromDescription();
 
     private static async IAsyncEnumerable<SseItem<string>> Fragments(
-        IAsyncEnumerable<RunEvent> events, RunHtml html, LiveFlow flow, PartialHtml partials, HttpContext context,
+        IAsyncEnumerable<RunEvent> events, FlowStates? flow, PartialHtml partials, HttpContext context,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var item in events.WithCancellation(cancellationToken))
         {
-            var id = item.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var data = item.Type switch
+            var update = new LiveEvent(
+                item,
+                StepState.From(item),
+                item is { Type: RunEvent.StepEntry, StepId: { } stepId, Entry: { } entry } ? new ConversationEntry(stepId, item.Item ?? -1, entry) : null,
+                // the flow view is drawn again with the step's new state (a loop's progress has no fragment of its own)
+                flow is not null && flow.Apply(item) ? flow.Diagram(outOfBand: true) : null);
+            if (Draws(update))
             {
-                RunEvent.RunStarted => RunHtml.RunStatusText(item.Status ?? "running", outOfBand: true),
-                RunEvent.StepStarted or RunEvent.StepFinished when item.StepId is not null => html.StepRowText(
-                    new StepView(item.StepId, item.Status ?? "running")
-                    {
-                        Attempts = item.Attempt ?? 0,
-                        DurationMs = item.Type == RunEvent.StepFinished ? item.DurationMs : null,
-                        Output = item.Output,
-                        Error = item.Error,
-                        Usage = item.Usage,
-                        RunId = item.RunId,
-                    },
-                    outOfBand: true),
-                RunEvent.StepDelta when item.StepId is not null && item.Delta is not null => RunHtml.DeltaText(item.StepId, item.Delta),
-                // an agent's turn or tool call, appended to the step's conversation
-                RunEvent.StepEntry when item.StepId is not null && item.Entry is not null => RunHtml.AppendText(
-                    ConversationEntry.ListId(item.StepId),
-                    await partials.RenderAsync(context, "/Pages/Logs/_AgentEntry.cshtml", new ConversationEntry(item.StepId, item.Item ?? -1, item.Entry))),
-                RunEvent.RunFinished => RunHtml.RunStatusText(item.Status ?? "finished", outOfBand: true)
-                                        + RunHtml.RunErrorText(item.Error) + RunHtml.FinishedActionsText(),
-                RunEvent.RunWaiting => RunHtml.RunStatusText(item.Status ?? "waiting", outOfBand: true) + RunHtml.WaitingPanelText(item.RunId),
-                _ => null,
-            };
-            // the flow view is drawn again with the step's new state (a loop's progress has no fragment of its own)
-            data = await flow.AppendAsync(item, data);
-            if (data is not null)
-            {
-                yield return new SseItem<string>(data) { EventId = id };
+                var data = await partials.RenderAsync(context, EventPartial, update);
+                yield return new SseItem<string>(data) { EventId = item.Sequence.ToString(CultureInfo.InvariantCulture) };
             }
             if (item.Type is RunEvent.RunFinished or RunEvent.RunWaiting)
             {
@@ -90,16 +70,13 @@ public static class RunStream
         }
     }
 
-    /// <summary>The run page's flow view as the live events change it; draws nothing when the workflow version is gone.</summary>
-    private sealed class LiveFlow(FlowStates? states, PartialHtml partials, HttpContext context)
+    /// <summary>Whether the page has anything to swap for the event (the partial draws nothing for the others).</summary>
+    private static bool Draws(LiveEvent update) => update.Flow is not null || update.Event.Type switch
     {
-        public async Task<string?> AppendAsync(RunEvent item, string? data)
-        {
-            if (states is null || !states.Apply(item))
-            {
-                return data;
-            }
-            return data + await partials.RenderAsync(context, FlowPartial, states.Diagram(outOfBand: true));
-        }
-    }
+        RunEvent.RunStarted or RunEvent.RunFinished or RunEvent.RunWaiting => true,
+        RunEvent.StepStarted or RunEvent.StepFinished => update.Step is not null,
+        RunEvent.StepDelta => update.Event is { StepId: not null, Delta: not null },
+        RunEvent.StepEntry => update.Entry is not null,
+        _ => false,
+    };
 }

@@ -23,6 +23,15 @@ public sealed record RunEvent
 
     public static long RunFinishedSequence(int stepsStarted) => 2 + 2L * stepsStarted;
 
+    /// <summary>A step's start or finish as subscribers see it, told from the one record every run view uses.</summary>
+    public static RunEvent ForStep(string type, StepState step, DateTimeOffset timestamp) => new()
+    {
+        RunId = step.RunId,
+        Sequence = type == StepFinished ? StepFinishedSequence(step.Index) : StepStartedSequence(step.Index),
+        Type = type, Timestamp = timestamp, Status = step.Status, StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+        Output = step.Output, Error = step.Error, DurationMs = type == StepFinished ? step.DurationMs : null, Usage = step.Usage,
+    };
+
     public const string RunStarted = "run-started";
     public const string StepStarted = "step-started";
     public const string StepDelta = "step-delta";

@@ -289,7 +289,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             }
             if (step.FinishedAt is { } finished)
             {
-                yield return StepFinishedEvent(run.Id, finished, step);
+                yield return RunEvent.ForStep(RunEvent.StepFinished, StepState.From(step), finished);
             }
         }
         if (run.Status == RunStatus.Waiting && steps.LastOrDefault(s => s.Status == StepStatus.Waiting) is { } waiting)
@@ -311,13 +311,5 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     {
         RunId = runId, Sequence = RunEvent.StepStartedSequence(stepIndex), Type = RunEvent.StepEntry, Timestamp = recordedAt,
         StepId = stepId, Index = stepIndex, Item = itemIndex, Entry = entry,
-    };
-
-    private static RunEvent StepFinishedEvent(string runId, DateTimeOffset finished, RunStep step) => new()
-    {
-        RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = finished,
-        Status = WorkflowResultJson.StatusName(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
-        Output = step.Output is null ? null : JsonNode.Parse(step.Output), Error = step.Error, DurationMs = step.DurationMs,
-        Usage = step.PromptTokens is null && step.CompletionTokens is null ? null : new TokenUsage(step.PromptTokens ?? 0, step.CompletionTokens ?? 0),
     };
 }

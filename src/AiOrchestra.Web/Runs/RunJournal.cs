@@ -109,10 +109,6 @@ internal sealed class RunJournal(
             StepId = stepId, Index = index, ItemsDone = done, ItemsTotal = total,
         });
 
-    internal static RunEvent StepFinishedEvent(string runId, StepRecord step) => new()
-    {
-        RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
-        Status = WorkflowResultJson.StatusName(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
-        Output = step.Output, Error = step.Error, DurationMs = step.DurationMs, Usage = step.Usage,
-    };
+    internal static RunEvent StepFinishedEvent(string runId, StepRecord step) =>
+        RunEvent.ForStep(RunEvent.StepFinished, StepState.From(runId, step), step.FinishedAt);
 }

@@ -16,14 +16,14 @@ public static class RunLog
     {
         var run = details.Run;
         var steps = new JsonArray();
-        foreach (var step in details.Steps)
+        foreach (var step in details.Steps.Select(StepState.From))
         {
             steps.Add(new JsonObject
             {
                 ["step_id"] = step.StepId,
-                ["status"] = OriginalStatus(WorkflowResultJson.StatusName(step.Status)),
-                ["step_status"] = WorkflowResultJson.StatusName(step.Status),
-                ["output"] = step.Output is null ? null : JsonNode.Parse(step.Output),
+                ["status"] = OriginalStatus(step.Status),
+                ["step_status"] = step.Status,
+                ["output"] = step.Output,
                 ["duration_ms"] = step.DurationMs,
                 ["attempts"] = step.Attempts,
                 ["error"] = step.Error,

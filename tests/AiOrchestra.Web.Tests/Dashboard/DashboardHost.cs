@@ -47,6 +47,14 @@ public class DashboardHost : WebApplicationFactory<Program>
         return await action(scope.ServiceProvider.GetRequiredService<TService>());
     }
 
+    /// <summary>A partial drawn as the live stream draws it (outside any page).</summary>
+    public async Task<string> RenderPartialAsync<TModel>(string path, TModel model)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        return await scope.ServiceProvider.GetRequiredService<AiOrchestra.Web.Dashboard.PartialHtml>().RenderAsync(http, path, model);
+    }
+
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     /// <summary>A client signed in through the login form, as a browser would be.</summary>

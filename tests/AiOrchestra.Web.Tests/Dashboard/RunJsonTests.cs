@@ -13,9 +13,9 @@ public sealed class RunJsonTests : IClassFixture<DashboardHost>
     public RunJsonTests(DashboardHost host) => _host = host;
 
     [Fact]
-    public void A_json_output_shows_quotes_and_angle_brackets_as_typed_and_encoded()
+    public async Task A_json_output_shows_quotes_and_angle_brackets_as_typed_and_encoded()
     {
-        var html = ToText(new RunHtml(new Markdown()).Output(new JsonObject { ["text"] = Tricky }));
+        var html = await _host.RenderPartialAsync("/Pages/Logs/_Output.cshtml", new OutputDisplay().Show(new JsonObject { ["text"] = Tricky }));
         Assert.DoesNotContain("\\u00", html);
         Assert.DoesNotContain("<script", html);
         var pre = HtmlClient.Parse(html).QuerySelector("pre.json")!;
@@ -44,12 +44,5 @@ public sealed class RunJsonTests : IClassFixture<DashboardHost>
         var inputs = HtmlClient.Parse(html).QuerySelector("details pre.json")!;
         Assert.Contains("\"who\": \"say \\\"hi\\\" <script>alert('x')</script> & go\"", inputs.TextContent);
         Assert.Empty(HtmlClient.Parse(html).QuerySelectorAll("main script"));
-    }
-
-    private static string ToText(Microsoft.AspNetCore.Html.IHtmlContent content)
-    {
-        using var writer = new StringWriter();
-        content.WriteTo(writer, System.Text.Encodings.Web.HtmlEncoder.Default);
-        return writer.ToString();
     }
 }

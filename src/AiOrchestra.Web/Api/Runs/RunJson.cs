@@ -57,9 +57,10 @@ internal static class RunJson
     public static RunDetail Detail(RunDetails details, IReadOnlyList<ChildRunRow> children)
     {
         var run = details.Run;
+        var steps = States(details);
         return new RunDetail(
             run.Id, run.WorkflowId, run.WorkflowVersionNumber, run.Status.ToText(), run.Origin, run.Status == RunStatus.Succeeded,
-            JsonNode.Parse(run.Inputs), Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
+            JsonNode.Parse(run.Inputs), Outputs(steps), Errors(details), steps.Select(Step).ToList(),
             run.CreatedAt, run.StartedAt, run.FinishedAt,
             run.ParentRunId, run.ParentStepId, run.ParentItemIndex,
             children.Select(c => new ChildRunJson(c.Id, c.WorkflowId, c.ParentStepId, c.ParentItemIndex, c.Status.ToText())).ToList())
@@ -70,22 +71,27 @@ internal static class RunJson
     {
         var run = details.Run;
         var succeeded = run.Status == RunStatus.Succeeded;
+        var steps = States(details);
         return new(
             run.Id, run.WorkflowId, succeeded ? "completed" : "failed", run.Status.ToText(), succeeded,
-            Outputs(details.Steps), Errors(details), details.Steps.Select(Step).ToList(),
+            Outputs(steps), Errors(details), steps.Select(Step).ToList(),
             details.Steps.Where(s => s.Status is StepStatus.Succeeded or StepStatus.Failed).Select(s => s.StepId).ToList(),
             run.StartedAt, run.FinishedAt);
     }
 
-    public static RunStepJson Step(RunStep step) => new(
-        step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status), Parse(step.Output), step.Error, step.Attempts, step.DurationMs,
+    public static RunStepJson Step(StepState step) => new(
+        step.StepId, step.Index, step.Status, step.Output, step.Error, step.Attempts, step.DurationMs,
         step.PromptTokens, step.CompletionTokens, step.StartedAt, step.FinishedAt);
+
+    private static List<StepState> States(RunDetails details) => details.Steps.Select(StepState.From).ToList();
 
     public static string Location(string runId) => $"/api/runs/{runId}";
 
     /// <summary>Outputs by step id, as the seed's result: the steps that produced one.</summary>
-    private static Dictionary<string, JsonNode?> Outputs(IReadOnlyList<RunStep> steps) =>
-        steps.Where(s => s.Status == StepStatus.Succeeded).ToDictionary(s => s.StepId, s => Parse(s.Output), StringComparer.Ordinal);
+    private static Dictionary<string, JsonNode?> Outputs(IReadOnlyList<StepState> steps) =>
+        steps.Where(s => s.Status == SucceededName).ToDictionary(s => s.StepId, s => s.Output, StringComparer.Ordinal);
+
+    private static readonly string SucceededName = WorkflowResultJson.StatusName(StepStatus.Succeeded);
 
     /// <summary>
     /// Every step that failed or was cancelled, in the executor's words, including failures the workflow continued
@@ -105,6 +111,4 @@ internal static class RunJson
         }
         return errors;
     }
-
-    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 }

@@ -29,7 +29,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     public RunDetails Details { get; private set; } = null!;
 
     /// <summary>Every step of the workflow version the run executes, those not reached yet as pending.</summary>
-    public IReadOnlyList<StepView> Steps { get; private set; } = [];
+    public IReadOnlyList<StepState> Steps { get; private set; } = [];
 
     public string Inputs { get; private set; } = "";
 
@@ -117,7 +117,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         if (result.Succeeded)
         {
             await audit.WriteAsync("run.started", details.Run.WorkflowId, $"run {result.RunId}, re-run of {details.Run.Id}", cancellationToken: cancellationToken);
-            return this.NavigateTo("/Logs/" + result.RunId);
+            return this.NavigateTo(RunPageNames.Url(result.RunId!));
         }
         RerunErrors = result.Errors;
         RerunWorkflowMissing = result.WorkflowNotFound;
@@ -143,7 +143,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         if (result.RunId is { } runId)
         {
-            return this.NavigateTo("/Logs/" + runId);
+            return this.NavigateTo(RunPageNames.Url(runId));
         }
         var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
         return details is null ? NotFound() : await ShowAsync(details, cancellationToken);
@@ -163,10 +163,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         Response.VaryOnHtmx();
         if (!Request.IsHtmx())
         {
-            return Redirect("/Logs/" + Id);
+            return Redirect(RunPageNames.Url(Id));
         }
-        var note = result == CancelResult.CancelRequested ? "<p class=\"hint\" role=\"status\">Cancelling…</p>" : "";
-        return Content($"<div id=\"run-cancel\">{note}</div>", "text/html; charset=utf-8");
+        return Partial("_RunCancel", new RunCancelArea(Id, Cancellable: false, Cancelling: result == CancelResult.CancelRequested));
     }
 
     /// <summary>The approval panel of a run that just paused (the live stream asks for it when the run-waiting event comes).</summary>
@@ -222,7 +221,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
             }
             if (result.Outcome is AnswerOutcome.Approved or AnswerOutcome.Rejected)
             {
-                return this.NavigateTo("/Logs/" + Id);
+                return this.NavigateTo(RunPageNames.Url(Id));
             }
             ApprovalError = RunApprovals.Refusal(Id, result);
         }
@@ -255,13 +254,15 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         var version = await workflows.GetVersionAsync(User.OwnerId(), details.Run.WorkflowId, details.Run.WorkflowVersionNumber, cancellationToken);
         var recorded = details.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal);
-        var views = new List<StepView>();
-        foreach (var step in version?.Workflow.Steps ?? [])
+        var steps = new List<StepState>();
+        var workflowSteps = version?.Workflow.Steps ?? [];
+        for (var index = 0; index < workflowSteps.Count; index++)
         {
-            views.Add(recorded.Remove(step.StepId, out var row) ? ToView(row) : new StepView(step.StepId, WorkflowResultJson.StatusName(StepStatus.Pending)));
+            var stepId = workflowSteps[index].StepId;
+            steps.Add(recorded.Remove(stepId, out var row) ? StepState.From(row) : StepState.Pending(details.Run.Id, stepId, index));
         }
-        views.AddRange(recorded.Values.OrderBy(s => s.Index).Select(ToView));
-        Steps = views;
+        steps.AddRange(recorded.Values.OrderBy(s => s.Index).Select(StepState.From));
+        Steps = steps;
         Conversations = await ConversationsAsync(version?.Workflow, details.Run, cancellationToken);
         if (version is not null)
         {
@@ -287,14 +288,4 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
                 .ToList()))
             .ToList();
     }
-
-    private static StepView ToView(RunStep step) => new(step.StepId, WorkflowResultJson.StatusName(step.Status))
-    {
-        RunId = step.RunId,
-        Attempts = step.Attempts,
-        DurationMs = step.FinishedAt is null ? null : step.DurationMs,
-        Output = step.Output is null ? null : JsonNode.Parse(step.Output),
-        Error = step.Error,
-        Usage = step.PromptTokens is null && step.CompletionTokens is null ? null : new TokenUsage(step.PromptTokens ?? 0, step.CompletionTokens ?? 0),
-    };
 }
