@@ -237,12 +237,14 @@ public sealed class ConnectorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_connector_taking_a_built_in_name_or_another_connectors_is_refused_and_the_rest_load()
+    public async Task A_connector_taking_a_built_in_name_an_integrations_or_another_connectors_is_refused_and_the_rest_load()
     {
         File.WriteAllText(Path.Combine(_folder, "a.json"), """{"connector": "http", "base_url": "https://a.example", "actions": [{"name": "get", "path": "/"}]}""");
         File.WriteAllText(Path.Combine(_folder, "b.json"), """{"connector": "tickets", "base_url": "https://b.example", "actions": [{"name": "get", "path": "/"}]}""");
         File.WriteAllText(Path.Combine(_folder, "c.json"), """{"connector": "tickets", "base_url": "https://c.example", "actions": [{"name": "get", "path": "/"}]}""");
         File.WriteAllText(Path.Combine(_folder, "d.json"), "not json at all");
+        // not a step type, but an integration's name: its Settings section and credentials would be mixed with Anthropic's
+        File.WriteAllText(Path.Combine(_folder, "e.json"), """{"connector": "anthropic", "base_url": "https://e.example", "actions": [{"name": "get", "path": "/"}]}""");
         await using var server = await FakeServer.StartAsync(Slack);
         await using var harness = Harness(server.Url, _folder);
 
@@ -250,6 +252,8 @@ public sealed class ConnectorTests : IDisposable
         Assert.Equal(["http", "tickets"], set.Connectors.Select(c => c.Name));
         Assert.Contains(set.Problems, p => p.StartsWith("c.json: connector: \"tickets\" is already the connector of b.json", StringComparison.Ordinal));
         Assert.Contains(set.Problems, p => p.StartsWith("d.json: (file): is not valid JSON", StringComparison.Ordinal));
+        Assert.Contains("e.json: connector: \"anthropic\" is already the name of an integration; choose another name", set.Problems);
+        Assert.Single(harness.Services<AiOrchestra.Engine.Steps.Integrations.Integration>(), i => i.Name == "anthropic");
         // built-in types come first, so the connector named "http" is the one refused
         var catalog = new StepCatalog(harness.Services<IStepType>().Prepend(new AiOrchestra.Engine.Steps.Http.HttpStep(new HttpClient())));
         Assert.IsNotType<ConnectorStep>(catalog.Find("http"));
