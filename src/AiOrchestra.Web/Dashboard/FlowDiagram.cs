@@ -16,7 +16,7 @@ public sealed record FlowBox(string StepId, string Kind, int X, int Y)
 }
 
 /// <summary>An arrow from a step to one that waits for it, drawn between the boxes' facing sides.</summary>
-public sealed record FlowArrow(int FromX, int FromY, int ToX, int ToY);
+public sealed record FlowArrow(string From, string To, int FromX, int FromY, int ToX, int ToY);
 
 /// <summary>
 /// The flow view of a workflow: each step a box in the column of its depth (how many steps it waits for, one after
@@ -26,6 +26,15 @@ public sealed record FlowDiagram(int Width, int Height, IReadOnlyList<FlowBox> B
 {
     /// <summary>Drawn for a run page's live stream: the figure replaces the one on the page (an htmx out-of-band swap).</summary>
     public bool OutOfBand { get; init; }
+
+    /// <summary>
+    /// On the workflow's page, the page's address: each box then opens the step's control flow for editing in place.
+    /// Null on a run's page, where the view only shows.
+    /// </summary>
+    public string? EditUrl { get; init; }
+
+    /// <summary>The step whose control flow is open for editing; null when none is.</summary>
+    public string? Selected { get; init; }
 
     public const int BoxWidth = 180;
     public const int BoxHeight = 60;
@@ -70,7 +79,7 @@ public sealed record FlowDiagram(int Width, int Height, IReadOnlyList<FlowBox> B
         {
             foreach (var d in waitsFor[i])
             {
-                arrows.Add(new FlowArrow(boxes[d].X + BoxWidth, boxes[d].Y + BoxHeight / 2, boxes[i].X, boxes[i].Y + BoxHeight / 2));
+                arrows.Add(new FlowArrow(boxes[d].StepId, boxes[i].StepId, boxes[d].X + BoxWidth, boxes[d].Y + BoxHeight / 2, boxes[i].X, boxes[i].Y + BoxHeight / 2));
             }
         }
         var columns = steps.Count == 0 ? 0 : column.Max() + 1;

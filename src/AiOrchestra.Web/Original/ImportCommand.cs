@@ -196,17 +196,17 @@ internal static class ImportCommand
 
         public async Task<(Outcome, string)> LogAsync(string fileName, JsonObject obj, CancellationToken cancellationToken)
         {
-            var executionId = Text(obj, "execution_id") ?? throw new InvalidDataException("no 'execution_id': a run log needs the id of its run.");
-            if (executionId.Length is 0 or > 36)
+            var runId = Text(obj, "execution_id") ?? throw new InvalidDataException("no 'execution_id': a run log needs the id of its run.");
+            if (runId.Length is 0 or > 36)
             {
-                throw new InvalidDataException($"'execution_id' '{executionId}' must be 1 to 36 characters.");
+                throw new InvalidDataException($"'execution_id' '{runId}' must be 1 to 36 characters.");
             }
             var workflowId = Text(obj, "workflow_id") ?? throw new InvalidDataException("no 'workflow_id': a run log names the workflow it ran.");
             var status = RunStatusOf(Text(obj, "status") ?? throw new InvalidDataException("no 'status' (success or failed)."), "status");
             var timestamp = Timestamp(obj);
-            if (await db.Runs.AsNoTracking().AnyAsync(r => r.Id == executionId, cancellationToken))
+            if (await db.Runs.AsNoTracking().AnyAsync(r => r.Id == runId, cancellationToken))
             {
-                return (Outcome.Skipped, $"run '{executionId}' already imported.");
+                return (Outcome.Skipped, $"run '{runId}' already imported.");
             }
             var workflow = await db.Workflows.AsNoTracking()
                 .Where(w => w.OwnerId == ownerId && w.WorkflowId == workflowId && w.DeletedAt == null)
@@ -219,7 +219,7 @@ internal static class ImportCommand
 
             var run = new Run
             {
-                Id = executionId,
+                Id = runId,
                 OwnerId = ownerId,
                 WorkflowRecordId = workflow.Id,
                 WorkflowVersionId = workflow.VersionId,
@@ -241,7 +241,7 @@ internal static class ImportCommand
             };
             for (var index = 0; index < steps.Count; index++)
             {
-                run.Steps.Add(Step(steps[index], index, executionId, timestamp));
+                run.Steps.Add(Step(steps[index], index, runId, timestamp));
             }
             // the run and its steps commit together or not at all
             db.Runs.Add(run);
@@ -253,7 +253,7 @@ internal static class ImportCommand
             {
                 db.ChangeTracker.Clear();
             }
-            return (Outcome.Imported, $"run '{executionId}' of '{workflowId}' with {run.Steps.Count} step(s).");
+            return (Outcome.Imported, $"run '{runId}' of '{workflowId}' with {run.Steps.Count} step(s).");
         }
 
         private static RunStep Step(JsonNode? node, int index, string runId, DateTimeOffset timestamp)

@@ -67,16 +67,20 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
     }
 
     [Fact]
-    public void The_runs_chart_labels_the_last_day_today()
+    public async Task The_runs_chart_labels_the_last_day_today()
     {
         var today = new DateOnly(2026, 11, 30);
-        var days = Enumerable.Range(0, 14).Select(i => new RunsOnDay(today.AddDays(i - 13), i, 0)).ToList();
+        var days = Enumerable.Range(0, 14).Select(i => new RunsOnDay(today.AddDays(i - 13), i, i % 3)).ToList();
 
-        var svg = HtmlClient.Parse($"<body>{RunsChart.Render(days)}</body>");
+        var svg = HtmlClient.Parse($"<body>{await _host.RenderPartialAsync("/Pages/Shared/_RunsChart.cshtml", RunsChart.From(days))}</body>");
 
         var labels = svg.QuerySelectorAll("svg text").Select(t => t.TextContent).ToList();
         Assert.Equal("30 Nov", labels[^1]);
         Assert.Equal(7, labels.Count);
+        // the last day: 13 runs of 13 fill the chart's height, its 1 failure drawn on top of the rest
+        Assert.Equal("0", svg.QuerySelectorAll("rect.ok")[^1].GetAttribute("y"));
+        Assert.Equal("9.2", svg.QuerySelectorAll("rect.failed")[^1].GetAttribute("height"));
+        Assert.Equal("Nov 30: 13 runs, 1 failed", svg.QuerySelectorAll("rect.ok title")[^1].TextContent);
     }
 
     [Fact]

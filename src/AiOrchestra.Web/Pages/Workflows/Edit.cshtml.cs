@@ -55,6 +55,12 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
 
     public bool Saved { get; private set; }
 
+    /// <summary>The flow view's panel for the step whose box was opened; null when none is.</summary>
+    public FlowStepPanel? FlowStep { get; private set; }
+
+    /// <summary>The flow view saved a change: the step editor is sent again with it, so it does not keep the old fields.</summary>
+    public bool EditorOutOfBand { get; private set; }
+
     /// <summary>The saved workflow's triggers with their URLs, last firing and next due times.</summary>
     public IReadOnlyList<TriggerStatus> Triggers { get; private set; } = [];
 
@@ -67,7 +73,8 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
     /// </summary>
     public string? FocusId { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(bool saved, CancellationToken cancellationToken)
+    /// <param name="step">A box of the flow view opened without JavaScript: the page with that step's panel.</param>
+    public async Task<IActionResult> OnGetAsync(bool saved, string? step, CancellationToken cancellationToken)
     {
         if (!IsNew)
         {
@@ -77,7 +84,8 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
                 return NotFound();
             }
             Form = WorkflowForm.From(stored.Workflow);
-            Flow = Dashboard.FlowDiagram.From(stored.Workflow);
+            FlowStep = step is null ? null : Panel(stored, step);
+            Flow = FlowOf(stored.Workflow);
             Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
             Triggers = await triggerPanel.ListAsync(User.OwnerId(), stored.Workflow, Request, cancellationToken);
         }
@@ -167,13 +175,13 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             case "secret":
                 var secret = await triggerPanel.NewSecretAsync(owner, Id!, triggerId, cancellationToken);
                 // shown in this answer only: no redirect, nothing kept to show it again
-                var page = await OnGetAsync(false, cancellationToken);
+                var page = await OnGetAsync(false, null, cancellationToken);
                 NewSecret = secret is null ? null : (triggerId, secret);
                 return page;
             default:
                 return BadRequest();
         }
-        return Errors.Count > 0 ? await OnGetAsync(false, cancellationToken) : RedirectToPage(new { id = Id });
+        return Errors.Count > 0 ? await OnGetAsync(false, null, cancellationToken) : RedirectToPage(new { id = Id });
     }
 
     public async Task<IActionResult> OnPostJsonAsync(CancellationToken cancellationToken)
@@ -210,6 +218,75 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
         return page;
     }
 
+    /// <summary>
+    /// A box of the flow view opened in place: the view with that step's panel (htmx), or the page with it. Without a
+    /// step, the view with its panel closed.
+    /// </summary>
+    public async Task<IActionResult> OnGetFlowStepAsync(string? step, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(User.OwnerId(), Id ?? "", cancellationToken);
+        var panel = stored is null ? null : Panel(stored, step);
+        if (stored is null || (step is not null && panel is null))
+        {
+            return NotFound();
+        }
+        Response.VaryOnHtmx();
+        if (!Request.IsHtmx())
+        {
+            return await OnGetAsync(false, step, cancellationToken);
+        }
+        FlowStep = panel;
+        Flow = FlowOf(stored.Workflow);
+        return Partial("_FlowView", this);
+    }
+
+    /// <summary>
+    /// Saves one step's control flow from the flow view's panel as a new version. Saved: the view drawn again with the
+    /// new arrows, and the step editor sent again with the saved fields. Refused: the panel with the validator's
+    /// errors beside the fields they concern (the same paths as the step editor), nothing saved.
+    /// </summary>
+    public async Task<IActionResult> OnPostFlowStepAsync(string? step, FlowStepForm flowStep, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(User.OwnerId(), Id ?? "", cancellationToken);
+        if (stored is null || Panel(stored, step) is not { } panel)
+        {
+            return NotFound();
+        }
+        var workflow = flowStep.ApplyTo(stored.Workflow, panel.Index);
+        var result = await store.SaveAsync(User.OwnerId(), workflow, SaveMode.Replace, flowStep.Version, cancellationToken);
+        Response.VaryOnHtmx();
+        if (result.Saved is { } saved)
+        {
+            if (!Request.IsHtmx())
+            {
+                return this.NavigateTo($"/Workflows/Edit/{Uri.EscapeDataString(saved.Workflow.WorkflowId)}?saved=true");
+            }
+            Form = WorkflowForm.From(saved.Workflow);
+            FlowStep = Panel(saved, panel.StepId)! with { SavedVersion = saved.Version };
+            Flow = FlowOf(saved.Workflow);
+            Versions = await store.ListVersionsAsync(User.OwnerId(), Id!, cancellationToken);
+            Json = CurrentJson();
+            EditorOutOfBand = true;
+            return Partial("_FlowView", this);
+        }
+        Errors = result.Outcome switch
+        {
+            SaveOutcome.VersionChanged => [new ValidationError($"steps[{panel.Index}]",
+                $"the workflow was saved as version {result.CurrentVersion} since this panel was opened on version {flowStep.Version}; open the step again to see it, then make the change.")],
+            SaveOutcome.NotFound => [new ValidationError("workflow_id", "this workflow was deleted in the meantime.")],
+            _ => result.Errors,
+        };
+        if (!Request.IsHtmx())
+        {
+            var page = await OnGetAsync(false, step, cancellationToken);
+            FlowStep = panel with { Form = flowStep };
+            return page;
+        }
+        FlowStep = panel with { Form = flowStep };
+        Flow = FlowOf(stored.Workflow);
+        return Partial("_FlowView", this);
+    }
+
     /// <summary>The errors of one field, by the validator's path (e.g. <c>steps[1].parameters.url</c>).</summary>
     public IEnumerable<string> ErrorsAt(string path) => Errors.Where(e => e.Path == path).Select(e => e.Message);
 
@@ -237,6 +314,24 @@ public sealed class EditModel(WorkflowStore store, StepCatalog catalog, Workflow
             Errors = [new ValidationError("workflow_id", $"'{workflow.WorkflowId}' is already the id of your workflow{named}; choose another id, or open that workflow to change it.")];
         }
         return result;
+    }
+
+    /// <summary>The flow view of the workflow's page: each box opens its step's panel, the open one marked.</summary>
+    private Dashboard.FlowDiagram FlowOf(Workflow workflow) =>
+        Dashboard.FlowDiagram.From(workflow) with { EditUrl = "/Workflows/Edit/" + Uri.EscapeDataString(workflow.WorkflowId), Selected = FlowStep?.StepId };
+
+    /// <summary>The panel of the step <paramref name="stepId"/> as stored; null when the workflow has no such step.</summary>
+    private static FlowStepPanel? Panel(StoredWorkflow stored, string? stepId)
+    {
+        var steps = stored.Workflow.Steps;
+        for (var index = 0; index < steps.Count; index++)
+        {
+            if (steps[index].StepId == stepId)
+            {
+                return new FlowStepPanel(stepId, index, steps.Take(index).Select(s => s.StepId).ToList(), FlowStepForm.From(stored.Workflow, index, stored.Version));
+            }
+        }
+        return null;
     }
 
     private IActionResult Saved_(string workflowId) =>

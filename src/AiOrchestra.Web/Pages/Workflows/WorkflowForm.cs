@@ -196,7 +196,7 @@ public sealed class WorkflowForm
     public static string? ToText(JsonNode? value) =>
         value is JsonValue text && text.TryGetValue<string>(out var s) ? s : value?.ToJsonString(Indented);
 
-    private static JsonNode? FromText(string? text, ParameterType type)
+    internal static JsonNode? FromText(string? text, ParameterType type)
     {
         if (string.IsNullOrEmpty(text))
         {
