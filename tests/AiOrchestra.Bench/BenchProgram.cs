@@ -5,13 +5,17 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only latency,offline,http,memory,e2e,hook,flow,api,logs,schedule] [--runs N]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule] [--runs N] [--clients 50,10]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// </summary>
 internal static class BenchProgram
 {
     private static async Task<int> Main(string[] args)
     {
+        if (await Deployed.RunChildAsync(args) is { } exitCode)
+        {
+            return exitCode;
+        }
         var quick = args.Contains("--quick");
         var outIndex = Array.IndexOf(args, "--out");
         var outFile = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : null;
@@ -22,14 +26,34 @@ internal static class BenchProgram
         var runsIndex = Array.IndexOf(args, "--runs");
         var seedRuns = runsIndex >= 0 && runsIndex + 1 < args.Length ? int.Parse(args[runsIndex + 1], CultureInfo.InvariantCulture) : 0;
         bool Measures(string name) => only is null || only.Contains(name);
+        // --clients 1,10: the concurrent callers of the deployed and hook measures (1 client: latency with no queueing, the
+        // least sensitive to other load on a shared machine)
+        var clientsIndex = Array.IndexOf(args, "--clients");
+        var clientCounts = clientsIndex >= 0 && clientsIndex + 1 < args.Length
+            ? args[clientsIndex + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray()
+            : [50, 10];
         var rows = new List<Row>();
         var repoRoot = FindRepoRoot();
 
         var settle = TimeSpan.FromSeconds(quick ? 1 : 3);
-        Console.WriteLine("Idle memory of the app in its own process...");
-        var (firstStart, restart) = await StandaloneApp.IdleResidentMbAsync(repoRoot, settle);
-        rows.Add(Row.Check("Resident memory, idle after the first start (the app in its own process: migrates, creates the admin, loads the examples)", firstStart, "MB", "< 150 MB", firstStart < 150));
-        rows.Add(Row.Check("Resident memory, idle after a restart on the same data", restart, "MB", "< 150 MB", restart < 150));
+        if (Measures("idle"))
+        {
+            Console.WriteLine("Idle memory of the app in its own process...");
+            var (firstStart, restart) = await StandaloneApp.IdleResidentMbAsync(repoRoot, settle);
+            rows.Add(Row.Check("Resident memory, idle after the first start (the app in its own process: migrates, creates the admin, loads the examples)", firstStart, "MB", "< 150 MB", firstStart < 150));
+            rows.Add(Row.Check("Resident memory, idle after a restart on the same data", restart, "MB", "< 150 MB", restart < 150));
+        }
+
+        if (Measures("deployed"))
+        {
+            Console.WriteLine("As deployed: the app, the stub server and the load generator each in its own process...");
+            await Deployed.MeasureAsync(repoRoot, quick, clientCounts, rows);
+        }
+
+        if (!new[] { "latency", "offline", "http", "memory", "e2e", "hook", "flow", "api", "logs", "schedule" }.Any(Measures))
+        {
+            return await PrintAsync(rows, quick, outFile);
+        }
 
         Console.WriteLine($"Starting the app ({(quick ? "quick" : "full")} run)...");
         await using var app = await AppHost.StartAsync(repoRoot);
@@ -56,8 +80,9 @@ internal static class BenchProgram
         {
             Console.WriteLine("Offline workflow throughput...");
             var offlineCount = (int)(20_000 * scale);
-            var offline = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, offlineCount);
+            var (offline, offlineCpu) = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, offlineCount);
             rows.Add(Row.Check($"3-step offline workflow (template steps), {offlineCount:N0} runs, every run and step stored", offline, "runs/s", "≥ 1,000 runs/s", offline >= 1000));
+            rows.Add(Row.Info("Same: process CPU time per run (in-process: app and bench together)", Row.Format(offlineCpu, "ms")));
         }
 
         // 2. http throughput, after a short warm-up of the http path
@@ -66,7 +91,7 @@ internal static class BenchProgram
             Console.WriteLine("HTTP workflow throughput...");
             await bench.ThroughputAsync(Scenarios.HttpWorkflow, quick ? 100 : 500);
             var httpCount = (int)(10_000 * scale);
-            var http = await bench.ThroughputAsync(Scenarios.HttpWorkflow, httpCount);
+            var (http, _) = await bench.ThroughputAsync(Scenarios.HttpWorkflow, httpCount);
             rows.Add(Row.Check($"3-step workflow of http steps to a local stub, {httpCount:N0} runs, every run and step stored", http, "runs/s", "≥ 500 runs/s", http >= 500));
         }
 
@@ -80,7 +105,7 @@ internal static class BenchProgram
             var peakReset = Memory.ResetPeak();
             var peakSampled = Memory.ResidentMb();
             using var sampler = new Timer(_ => peakSampled = Math.Max(peakSampled, Memory.ResidentMb()), null, 0, 100);
-            var memoryRate = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, memoryCount, finished: done =>
+            var (memoryRate, _) = await bench.ThroughputAsync(Scenarios.OfflineWorkflow, memoryCount, finished: done =>
             {
                 if (checkpoints.Contains(done))
                 {
@@ -156,7 +181,7 @@ internal static class BenchProgram
             var runsBefore = bench.CountRuns(Scenarios.WebhookWorkflow);
             var failures = 0L;
             string? firstFailure = null;
-            foreach (var clients in new[] { 50, 10 })
+            foreach (var clients in clientCounts)
             {
                 var warmUp = TimeSpan.FromSeconds(quick ? 0.5 : clients == 50 ? 20 : 2);
                 var hook = await bench.WebhookAsync(clients, warmUp, TimeSpan.FromSeconds(quick ? 1 : 10));
@@ -168,6 +193,7 @@ internal static class BenchProgram
                 rows.Add(Row.Check($"Webhook trigger (POST /hooks/{{token}}, respond: output) of chat stub -> page stub -> template response, {clients} clients, every run and step stored",
                     hook.PerSecond, "runs/s", clients == 50 ? "≥ 2,000 runs/s" : "—", clients != 50 || hook.PerSecond >= 2000));
                 rows.Add(Row.Check($"Same at {clients} clients: call p50 / p99 ({hook.Latencies.Count:N0} calls; p99 shown)", p99, "ms", $"p99 < {target} ms (p50 {Row.Format(p50, "ms")})", p99 < target));
+                rows.Add(Row.Info("Same: process CPU time per run (in-process: app, stub server and load generator)", Row.Format(hook.CpuMsPerCall, "ms")));
             }
             if (firstFailure is not null)
             {
@@ -247,6 +273,11 @@ internal static class BenchProgram
             + bench.CountNotSucceeded(Scenarios.LoopWorkflow) + bench.CountNotSucceeded(Scenarios.FanOutWorkflow);
         rows.Add(new Row("Bench runs that did not succeed", failed.ToString(CultureInfo.InvariantCulture), "0", failed == 0 ? "met" : "MISSED"));
 
+        return await PrintAsync(rows, quick, outFile);
+    }
+
+    private static async Task<int> PrintAsync(List<Row> rows, bool quick, string? outFile)
+    {
         var table = Render(rows, quick);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -264,7 +295,8 @@ internal static class BenchProgram
         text.AppendLine();
         text.AppendLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; " +
             $"GC: {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? ", non-concurrent" : ", concurrent")}; " +
-            "app, load generator and stub server in one process (the idle figures excepted: the app alone in its own).");
+            "rows marked \"As deployed\": the app, the stub server and the load generator each in a process of its own, the app's CPU time and memory read from its /proc entry; " +
+            "the other rows in-process: app, load generator and stub server in one process (the idle figures excepted: the app alone in its own).");
         text.AppendLine();
         text.AppendLine("| Measure | Value | Target | Verdict |");
         text.AppendLine("|---|---|---|---|");

@@ -30,6 +30,9 @@ internal static class Memory
     /// <summary>Peak resident set size since start or the last <see cref="ResetPeak"/>, in MB (VmHWM).</summary>
     public static double? PeakMb() => Read("self", "VmHWM:");
 
+    /// <summary>Peak resident set size of process <paramref name="processId"/> since it started, in MB (VmHWM).</summary>
+    public static double? PeakMb(int processId) => Read(processId.ToString(CultureInfo.InvariantCulture), "VmHWM:");
+
     /// <summary>Resets VmHWM to the current RSS (Linux: 5 to /proc/self/clear_refs), so a peak belongs to one phase.</summary>
     public static bool ResetPeak()
     {

@@ -46,10 +46,14 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         return new Scenarios(app, user.Id, api, file);
     }
 
-    /// <summary>Runs <paramref name="count"/> runs with at most <paramref name="window"/> unfinished at once; returns runs/s.</summary>
-    public async Task<double> ThroughputAsync(string workflowId, int count, int window = 2048, Action<int>? finished = null)
+    /// <summary>
+    /// Runs <paramref name="count"/> runs with at most <paramref name="window"/> unfinished at once; returns runs/s and
+    /// this process's CPU time per run (app and bench together; steadier than runs/s when other processes share the cores).
+    /// </summary>
+    public async Task<(double PerSecond, double CpuMsPerRun)> ThroughputAsync(string workflowId, int count, int window = 2048, Action<int>? finished = null)
     {
         using var db = OpenReader();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var enqueued = 0;
         var nextReport = 0;
@@ -77,8 +81,9 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
             await Task.Delay(2);
         }
         stopwatch.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         ReportFinished(count);
-        return count / stopwatch.Elapsed.TotalSeconds;
+        return (count / stopwatch.Elapsed.TotalSeconds, cpu.TotalMilliseconds / count);
 
         void ReportFinished(int done)
         {
@@ -256,8 +261,9 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     /// in ms, and calls/s and CPU time (app and load generator together, steadier than latency when other processes
     /// compete for the cores) are of its successful calls.
     /// </summary>
-    private static async Task<LoadFigures> ClosedLoopAsync(int clients, TimeSpan warmUp, TimeSpan measured, Func<Task<string?>> call)
+    internal static async Task<LoadFigures> ClosedLoopAsync(int clients, TimeSpan warmUp, TimeSpan measured, Func<Task<string?>> call, Func<TimeSpan>? cpuTime = null)
     {
+        cpuTime ??= () => Process.GetCurrentProcess().TotalProcessorTime;
         var bag = new ConcurrentBag<List<double>>();
         var measuring = false;
         var stop = false;
@@ -292,12 +298,12 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         var running = Enumerable.Range(0, clients).Select(_ => Task.Run(Client)).ToList();
         await Task.Delay(warmUp);
         Volatile.Write(ref measuring, true);
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var cpuBefore = cpuTime();
         var stopwatch = Stopwatch.StartNew();
         await Task.Delay(measured);
         Volatile.Write(ref measuring, false);
         var seconds = stopwatch.Elapsed.TotalSeconds;
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var cpu = cpuTime() - cpuBefore;
         var calls = Interlocked.Read(ref succeeded);
         Volatile.Write(ref stop, true);
         await Task.WhenAll(running);
@@ -402,11 +408,13 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     private static int CountUnfinished(SqliteConnection db)
     {
         using var command = db.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM runs WHERE status IN ('queued', 'running')";
+        command.CommandText = """
+            SELECT (SELECT COUNT(*) FROM runs WHERE status = 'queued') + (SELECT COUNT(*) FROM runs WHERE status = 'running')
+            """;
         return (int)(long)command.ExecuteScalar()!;
     }
 
-    private static async Task CreateAsync(HttpClient api, string workflowJson)
+    internal static async Task CreateAsync(HttpClient api, string workflowJson)
     {
         using var response = await api.PostAsync("/api/workflows", new StringContent(workflowJson, System.Text.Encoding.UTF8, "application/json"));
         if (!response.IsSuccessStatusCode)
@@ -416,7 +424,7 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     }
 
     /// <summary>Three template steps, each using the one before.</summary>
-    private static string OfflineWorkflowJson() => """
+    internal static string OfflineWorkflowJson() => """
         {
           "workflow_id": "bench_offline",
           "name": "Bench: three template steps",
@@ -430,7 +438,7 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         """;
 
     /// <summary>The design's comparison workflow with three http steps: chat completion, a page made of its answer, a response call.</summary>
-    private static string HttpWorkflowJson(Uri stub) => ChatPageRespondJson("bench_http", "Bench: three http steps against a local stub", stub, $$"""
+    internal static string HttpWorkflowJson(Uri stub) => ChatPageRespondJson("bench_http", "Bench: three http steps against a local stub", stub, $$"""
         { "step_id": "respond", "step_type": "http", "action": "request", "parameters": {
             "method": "GET", "url": "{{stub}}v1/respond?id={{"{{page_output.json.id}}"}}" } }
         """);
@@ -439,7 +447,7 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     /// DESIGN §9's comparison workflow as the other engines ran it, behind an HTTP trigger (the execute call): a chat
     /// completion, a page written from its answer, and a template step forming the response from both.
     /// </summary>
-    private static string EndToEndWorkflowJson(Uri stub) => ChatPageRespondJson("bench_e2e", "Bench: chat completion, page, response (end to end through the API)", stub, """
+    internal static string EndToEndWorkflowJson(Uri stub) => ChatPageRespondJson("bench_e2e", "Bench: chat completion, page, response (end to end through the API)", stub, """
         { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
             "text": "Page {{page_output.json.id}} ({{page_output.json.url}}): {{chat_output.json.choices[0].message.content}}" } }
         """);
@@ -448,7 +456,7 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     /// The same comparison workflow behind its own webhook trigger (DESIGN §9's "HTTP trigger"): the topic comes from
     /// the request body, and the call is answered with the response step's text (<c>respond: output</c>).
     /// </summary>
-    private static string WebhookWorkflowJson(Uri stub) => ChatPageRespondJson("bench_hook", "Bench: webhook -> chat completion, page, response", stub, """
+    internal static string WebhookWorkflowJson(Uri stub) => ChatPageRespondJson("bench_hook", "Bench: webhook -> chat completion, page, response", stub, """
         { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
             "text": "Page {{page_output.json.id}} ({{page_output.json.url}}): {{chat_output.json.choices[0].message.content}}" } }
         """, topic: "{{trigger.body.topic}}", triggers: """

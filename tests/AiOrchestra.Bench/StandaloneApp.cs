@@ -29,6 +29,21 @@ internal static class StandaloneApp
 
     private static async Task<double> StartIdleStopAsync(string repoRoot, string dataFolder, string signingKey, TimeSpan settle)
     {
+        var app = await StartAsync(repoRoot, dataFolder, signingKey, []);
+        try
+        {
+            await Task.Delay(settle);
+            return Memory.ResidentMb(app.Process.Id);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    /// <summary>Starts the app on <paramref name="dataFolder"/> and waits until /health answers; the time that took is <see cref="Running.StartMs"/>.</summary>
+    public static async Task<Running> StartAsync(string repoRoot, string dataFolder, string signingKey, Dictionary<string, string> environment)
+    {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
@@ -40,35 +55,53 @@ internal static class StandaloneApp
         {
             start.ArgumentList.Add(arg);
         }
-        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(dataFolder, "idle.db")}";
+        var databaseFile = Path.Combine(dataFolder, "app.db");
+        start.Environment["ConnectionStrings__Default"] = $"Data Source={databaseFile}";
         start.Environment["DataFolder"] = dataFolder;
         start.Environment["Admin__UserName"] = AppHost.UserName;
         start.Environment["Admin__Password"] = AppHost.Password;
         start.Environment["Auth__SigningKey"] = signingKey;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
+        var stopwatch = Stopwatch.StartNew();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
         // drain its output so a full pipe never blocks it
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        var address = new Uri($"http://127.0.0.1:{port}/");
         try
         {
-            await WaitUntilHealthyAsync(process, new Uri($"http://127.0.0.1:{port}/health"));
-            await Task.Delay(settle);
-            return Memory.ResidentMb(process.Id);
+            await WaitUntilHealthyAsync(process, new Uri(address, "/health"));
         }
-        finally
+        catch
         {
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            process.Dispose();
+            throw;
+        }
+        return new Running(process, address, databaseFile, stopwatch.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>The app in its own process.</summary>
+    public sealed record Running(Process Process, Uri Address, string DatabaseFile, double StartMs)
+    {
+        public async Task StopAsync()
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+            Process.Dispose();
         }
     }
 
     private static async Task WaitUntilHealthyAsync(Process process, Uri health)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(300); // a shared, loaded machine can take minutes
         while (DateTime.UtcNow < deadline && !process.HasExited)
         {
             try
@@ -78,13 +111,13 @@ internal static class StandaloneApp
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // not listening yet
+                // not listening yet, or too busy starting to answer within the probe's timeout
             }
-            await Task.Delay(200);
+            await Task.Delay(20);
         }
-        throw new InvalidOperationException($"The app did not answer {health} within a minute (exited: {process.HasExited}).");
+        throw new InvalidOperationException($"The app did not answer {health} within five minutes (exited: {process.HasExited}).");
     }
 
     private static int FreePort()

@@ -71,8 +71,13 @@ public sealed class Run
             entity.HasIndex(r => new { r.OwnerId, r.Status, r.CreatedAt }).IsDescending(false, false, true);
             // the Logs page's origin filter: without it a rare origin scans the owner's whole history (1.5 s at 200k runs)
             entity.HasIndex(r => new { r.OwnerId, r.Origin, r.CreatedAt }).IsDescending(false, false, true);
-            // the worker's claim: queued runs in id order
-            entity.HasIndex(r => new { r.Status, r.Id });
+            // the worker's claim: queued runs in id order, the running ones it recovers or renews, and other owners'
+            // queued runs (one seek per owner). Partial, so a finished run (nearly every stored run) has no entry in them.
+            // Status leads although it is constant in each: a condition on it is then an equality the planner uses;
+            // without it SQLite prefers any index with one (parent_run_id IS NULL matches the whole history).
+            entity.HasIndex(r => new { r.Status, r.Id }, "IX_runs_queued").HasFilter("status = 'queued'");
+            entity.HasIndex(r => new { r.Status, r.Id }, "IX_runs_running").HasFilter("status = 'running'");
+            entity.HasIndex(r => new { r.Status, r.OwnerId, r.Id }, "IX_runs_queued_by_owner").HasFilter("status = 'queued'");
             // a parent's children, found again after a crash and listed on its page; never two for the same key
             entity.Property(r => r.ParentRunId).HasMaxLength(36);
             entity.Property(r => r.ParentStepId).HasMaxLength(64);

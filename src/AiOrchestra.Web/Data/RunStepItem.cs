@@ -29,6 +29,8 @@ public sealed class RunStepItem
         {
             entity.ToTable("run_step_items");
             entity.Property(s => s.StepId).HasMaxLength(64);
+            // stored compactly (see StoredOutput): every reader gets the output as the step gave it
+            entity.Property(s => s.Output).HasConversion(v => v, v => StoredOutput.Read(v));
             entity.HasIndex(s => new { s.RunId, s.StepIndex, s.ItemIndex }).IsUnique();
             entity.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
         }

@@ -49,7 +49,7 @@ public sealed class RunMetrics
             new KeyValuePair<string, object?>("step_type", type), new KeyValuePair<string, object?>("status", WorkflowResultJson.StatusName(step.Status)));
     }
 
-    // read at scrape time only; the (status, id) index answers it
+    // read at scrape time only; the partial index of queued runs answers it (the status is a constant in the SQL)
     private static long CountQueued(IDbContextFactory<AppDbContext> contexts)
     {
         using var db = contexts.CreateDbContext();

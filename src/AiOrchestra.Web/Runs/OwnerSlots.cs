@@ -30,6 +30,15 @@ internal sealed class OwnerSlots(int perOwner)
         }
     }
 
+    /// <summary>How many more runs <paramref name="ownerId"/> may have started besides <paramref name="alsoClaiming"/>; only reads.</summary>
+    public int Room(string ownerId, int alsoClaiming)
+    {
+        lock (_held)
+        {
+            return Math.Max(0, PerOwner - _held.GetValueOrDefault(ownerId) - alsoClaiming);
+        }
+    }
+
     /// <summary>Takes a slot for a claimed run (a run taken over from a crash too, whatever the owner holds: it was admitted before).</summary>
     public void Take(string ownerId)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.Integrations;
+using AiOrchestra.Web.Data;
 
 namespace AiOrchestra.Web.Runs;
 
@@ -91,15 +92,17 @@ internal sealed class RunJournal(
     /// An output and its JSON text, redacted. The replacement holds no character JSON escapes, so the text is redacted
     /// as it is stored and parsed again only when a secret was found in it.
     /// </summary>
+    /// <summary>The output with secrets redacted, and its stored form (see <see cref="StoredOutput"/>): one serialization when nothing is redacted.</summary>
     private static (JsonNode? Output, string? Json) Redact(JsonNode? output, SecretRedaction redaction)
     {
-        var json = output?.ToJsonString();
+        var json = StoredOutput.Write(output);
         if (json is null || !redaction.Contains(json))
         {
             return (output, json);
         }
-        json = redaction.Redact(json);
-        return (JsonNode.Parse(json), json);
+        // redacted in its full form (the stored one may lack an http body), then stored from that
+        var redacted = JsonNode.Parse(redaction.Redact(output!.ToJsonString(StoredOutput.Options)));
+        return (redacted, StoredOutput.Write(redacted));
     }
 
     public void LoopProgress(string stepId, int index, int done, int total) =>

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
 
@@ -12,8 +11,7 @@ internal sealed record ClaimedRun(
 /// <summary>
 /// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
 /// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read (a PostgreSQL claim would add
-/// <c>FOR UPDATE SKIP LOCKED</c> to the queued selects, and read the owners to skip with <c>&lt;&gt; ALL(@owners)</c>
-/// instead of SQLite's <c>json_each</c>).
+/// <c>FOR UPDATE SKIP LOCKED</c> to the queued selects).
 /// </summary>
 internal sealed class RunSql : IDisposable
 {
@@ -21,7 +19,8 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _insertChild;
     private readonly Statement _takeChild;
     private readonly Statement _selectQueued;
-    private readonly Statement _selectQueuedExcept;
+    private readonly Statement _selectQueuedOwners;
+    private readonly Statement _selectQueuedOf;
     private readonly Statement _selectRunningForeign;
     private readonly Statement _selectRunningExpired;
     private readonly Statement _claim;
@@ -36,6 +35,9 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _requestCancel;
     private readonly Statement _selectStatus;
     private readonly List<Statement> _all = [];
+
+    /// <summary>Owners with queued runs looked at in one claim beyond the first query; the rest wait for the next.</summary>
+    private const int MaxOwnersLooked = 1000;
 
     public RunSql(DbConnection connection)
     {
@@ -72,9 +74,18 @@ internal sealed class RunSql : IDisposable
         // starts with finished steps recorded
         const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL OR resumed_from_run_id IS NOT NULL, cancel_requested, trace_parent FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
-        _selectQueuedExcept = Prepare(
-            $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",
-            "@owners", "@limit");
+        // the owners with queued runs, one index seek each (a loose scan of the queued-by-owner index): finding another
+        // owner's runs behind thousands of queued runs of an owner at its share must not read those thousands
+        _selectQueuedOwners = Prepare(
+            """
+            WITH RECURSIVE queued(owner) AS (
+                SELECT (SELECT MIN(owner_id) FROM runs WHERE status = 'queued')
+                UNION ALL
+                SELECT (SELECT MIN(owner_id) FROM runs WHERE status = 'queued' AND owner_id > queued.owner) FROM queued WHERE queued.owner IS NOT NULL)
+            SELECT owner FROM queued WHERE owner IS NOT NULL LIMIT @limit
+            """,
+            "@limit");
+        _selectQueuedOf = Prepare($"{claimColumns} WHERE status = 'queued' AND owner_id = @owner ORDER BY id LIMIT @limit", "@owner", "@limit");
         _selectRunningForeign = Prepare(
             $"{claimColumns} WHERE status = 'running' AND (lease_owner IS NULL OR lease_owner <> @worker) AND parent_run_id IS NULL ORDER BY id LIMIT @limit",
             "@worker", "@limit");
@@ -150,6 +161,9 @@ internal sealed class RunSql : IDisposable
     /// <summary>Approvals and waits: pausing, answering, waking and cancelling waiting runs.</summary>
     public RunWaitSql Waits { get; }
 
+    /// <summary>The text of every statement, the waits' too (a test reads their query plans).</summary>
+    internal IEnumerable<string> Texts => _all.Select(s => s.Command.CommandText).Concat(Waits.Texts);
+
     /// <summary>Every statement takes part in the batch's transaction.</summary>
     public void Use(DbTransaction? transaction)
     {
@@ -177,8 +191,9 @@ internal sealed class RunSql : IDisposable
     /// Claims up to <paramref name="limit"/> runs: first runs left <c>running</c> by a previous process (when
     /// <paramref name="recoverForeign"/>) or whose lease ran out, then queued runs in the order they were enqueued,
     /// skipping the runs of owners who hold their share of <paramref name="owners"/>' slots (the caller takes the slots
-    /// once the claim is committed). The common case is one query; each further query skips at least one more owner
-    /// who reached the share.
+    /// once the claim is committed). The common case is one query. When an owner at its share had runs turned away
+    /// and more runs are queued behind them, the other owners with queued runs are found by one index seek each and
+    /// their first runs claimed oldest first: a constant cost however many runs the owner at its share has queued.
     /// </summary>
     public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
     {
@@ -194,35 +209,63 @@ internal sealed class RunSql : IDisposable
             picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
             _claim.Execute(worker, untilMs, nowMs, run.RunId);
         }
-
-        var full = new List<string>();
-        var candidates = new List<ClaimedRun>();
-        while (claimed.Count < limit)
+        if (claimed.Count >= limit)
         {
-            var wanted = limit - claimed.Count;
-            candidates.Clear();
-            Read(full.Count == 0 ? _selectQueued.Bind(wanted) : _selectQueuedExcept.Bind(JsonSerializer.Serialize(full), wanted), candidates);
-            var newlyFull = false;
-            foreach (var run in candidates)
+            return claimed;
+        }
+
+        var wanted = limit - claimed.Count;
+        var candidates = new List<ClaimedRun>(wanted);
+        Read(_selectQueued.Bind(wanted), candidates);
+        var turnedAway = false;
+        foreach (var run in candidates)
+        {
+            turnedAway |= !TryClaim(run);
+        }
+        if (!turnedAway || candidates.Count < wanted)
+        {
+            return claimed; // nobody turned away, or every queued run was seen
+        }
+
+        // an owner at its share hid the runs queued behind: take each other owner's oldest runs, then the oldest of those
+        var owned = new List<string>();
+        using (var reader = _selectQueuedOwners.Bind(MaxOwnersLooked).ExecuteReader())
+        {
+            while (reader.Read())
             {
-                if (owners.HasRoom(run.OwnerId, picked.GetValueOrDefault(run.OwnerId)))
-                {
-                    picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
-                    _claim.Execute(worker, untilMs, nowMs, run.RunId);
-                    claimed.Add(run);
-                }
-                else if (!full.Contains(run.OwnerId))
-                {
-                    full.Add(run.OwnerId);
-                    newlyFull = true;
-                }
+                owned.Add(reader.GetString(0));
             }
-            if (candidates.Count < wanted || !newlyFull)
+        }
+        candidates.Clear();
+        foreach (var owner in owned)
+        {
+            var room = Math.Min(owners.Room(owner, picked.GetValueOrDefault(owner)), limit - claimed.Count);
+            if (room > 0)
+            {
+                Read(_selectQueuedOf.Bind(owner, room), candidates);
+            }
+        }
+        foreach (var run in candidates.OrderBy(r => r.RunId, StringComparer.Ordinal))
+        {
+            if (claimed.Count >= limit)
             {
                 break;
             }
+            TryClaim(run);
         }
         return claimed;
+
+        bool TryClaim(ClaimedRun run)
+        {
+            if (!owners.HasRoom(run.OwnerId, picked.GetValueOrDefault(run.OwnerId)))
+            {
+                return false;
+            }
+            picked[run.OwnerId] = picked.GetValueOrDefault(run.OwnerId) + 1;
+            _claim.Execute(worker, untilMs, nowMs, run.RunId);
+            claimed.Add(run);
+            return true;
+        }
     }
 
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>

@@ -28,6 +28,8 @@ internal sealed class RunWaitSql : IDisposable
     private readonly RunSql.Statement _deleteWaits;
     private readonly List<RunSql.Statement> _all = [];
 
+    internal IEnumerable<string> Texts => _all.Select(s => s.Command.CommandText);
+
     public RunWaitSql(DbConnection connection)
     {
         RunSql.Statement Prepare(string sql, params string[] parameters)

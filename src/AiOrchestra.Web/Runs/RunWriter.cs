@@ -32,13 +32,13 @@ public sealed class RunWriter(
 
     /// <summary>Not awaited by the executor: ordered before the step's finish, which is awaited.</summary>
     internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
-        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
+        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; }, new StepKey(runId, index, Finished: false));
 
     /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
     internal Task StepFinishedAsync(string runId, StepRecord step, string? output)
     {
         var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; });
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; }, new StepKey(runId, step.Index, Finished: true));
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
@@ -96,6 +96,7 @@ public sealed class RunWriter(
         var connection = db.Database.GetDbConnection();
         using var sql = new RunSql(connection);
         var batch = new List<Write>(MaxBatch);
+        var finishedLater = new HashSet<(string RunId, int Index)>();
 
         // runs until the channel is completed and drained, not until the token: pending writes are never dropped
         while (WaitForWrites())
@@ -104,8 +105,31 @@ public sealed class RunWriter(
             {
                 batch.Add(write);
             }
+            SkipOverwrittenStarts(batch, finishedLater);
             Apply(connection, sql, batch);
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A step that started and finished within one batch (a fast step) is written once: its finish is an upsert of the
+    /// whole row, so the start's row would be overwritten in the same transaction and nobody could ever read it. Only a
+    /// start followed by its finish is skipped (read backwards), never a start that comes after a finish.
+    /// </summary>
+    private static void SkipOverwrittenStarts(List<Write> batch, HashSet<(string RunId, int Index)> finishedLater)
+    {
+        finishedLater.Clear();
+        for (var i = batch.Count - 1; i >= 0; i--)
+        {
+            switch (batch[i].Step)
+            {
+                case { Finished: true } finish:
+                    finishedLater.Add((finish.RunId, finish.Index));
+                    break;
+                case { Finished: false } start when finishedLater.Contains((start.RunId, start.Index)):
+                    batch[i].Skip = true;
+                    break;
+            }
         }
     }
 
@@ -123,7 +147,10 @@ public sealed class RunWriter(
             sql.Use(transaction);
             foreach (var write in batch)
             {
-                write.Apply(sql);
+                if (!write.Skip)
+                {
+                    write.Apply(sql);
+                }
             }
             transaction.Commit();
             failures.Succeeded();
@@ -191,9 +218,9 @@ public sealed class RunWriter(
         }
     }
 
-    private Task<T> Enqueue<T>(Func<RunSql, T> apply)
+    private Task<T> Enqueue<T>(Func<RunSql, T> apply, StepKey? step = null)
     {
-        var write = new Write<T>(apply);
+        var write = new Write<T>(apply) { Step = step };
         if (!_writes.Writer.TryWrite(write))
         {
             return Task.FromException<T>(new InvalidOperationException("The run store is shutting down; try again after the restart."));
@@ -201,8 +228,16 @@ public sealed class RunWriter(
         return write.Task;
     }
 
+    /// <summary>Which step's row a step write is, and whether it records the finish.</summary>
+    private sealed record StepKey(string RunId, int Index, bool Finished);
+
     private abstract class Write
     {
+        public StepKey? Step { get; init; }
+
+        /// <summary>Set when a later write of the same batch overwrites this one's row.</summary>
+        public bool Skip { get; set; }
+
         public abstract void Apply(RunSql sql);
         public abstract void Complete();
         public abstract void Fail(Exception error);

@@ -74,8 +74,8 @@ public sealed class WorkflowRetentionTests : IDisposable
         var text = JsonSerializer.Deserialize<string>(stored.Output!)!;
         Assert.StartsWith(new string('é', 100), text);
         Assert.EndsWith("only the first 1.0 KB are stored (Retention__MaxOutputBytes)]", text);
-        // the full size as it would have been stored: System.Text.Json writes é as \u00E9
-        var fullBytes = System.Text.Json.Nodes.JsonValue.Create(big).ToJsonString().Length;
+        // the full size as it would have been stored: outputs are stored unescaped, so é takes its two UTF-8 bytes
+        var fullBytes = System.Text.Encoding.UTF8.GetByteCount("\"" + big + "\"");
         Assert.Contains($"({fullBytes:N0} bytes)", text);
         Assert.Equal(fullBytes, stored.OutputBytes);
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(text) <= 1024);

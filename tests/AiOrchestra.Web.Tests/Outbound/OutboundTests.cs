@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using AiOrchestra.Web.Tests.Api;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Outbound;
 
@@ -41,6 +43,32 @@ public sealed class OutboundTests(ApiFactory app, AllowListedApp allowListed) : 
 
         Assert.True(result["success"]!.GetValue<bool>(), result.ToJsonString());
         Assert.Equal(200, result["outputs"]!["call"]!["status"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_json_response_is_stored_once_and_read_back_as_the_step_gave_it()
+    {
+        using var client = await allowListed.AdminAsync();
+
+        var result = await ExecuteAsync(client, $"http://127.0.0.1:{client.BaseAddress!.Port}/health");
+
+        var live = result["outputs"]!["call"]!;
+        var body = live["body"]!.GetValue<string>();
+        Assert.Equal(live["json"]!.ToJsonString(), body);
+        var runId = result["run_id"]!.GetValue<string>();
+        var factory = allowListed.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AiOrchestra.Web.Data.AppDbContext>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var stored = await db.Database.SqlQueryRaw<string>(
+                "SELECT output AS \"Value\" FROM run_steps WHERE run_id = {0}", runId).SingleAsync();
+            // the text is stored once (as the parsed json), not beside it
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(stored, System.Text.RegularExpressions.Regex.Escape(body)));
+            Assert.DoesNotContain("\\u0022", stored);
+        }
+        var run = await (await client.GetAsync($"/api/runs/{runId}")).JsonAsync();
+        var shown = run["steps"]![0]!["output"]!;
+        Assert.Equal(body, shown["body"]!.GetValue<string>());
+        Assert.Equal(live.ToJsonString(), shown.ToJsonString());
     }
 
     [Fact]

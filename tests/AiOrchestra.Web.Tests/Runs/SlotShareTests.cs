@@ -48,6 +48,43 @@ public sealed class SlotShareTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_other_owners_runs_queued_behind_many_of_an_owner_at_its_share_both_start()
+    {
+        await using var host = new StoreHost(_database, _steps, new()
+        {
+            ["Runs:Concurrency"] = "4", ["Runs:MaxShare"] = "0.5", ["Runs:PollSeconds"] = "3600",
+        });
+        var greedy = await host.CreateUserAsync("greedy");
+        var first = await host.CreateUserAsync("first");
+        var second = await host.CreateUserAsync("second");
+        await host.SaveAsync(greedy, FakeSteps.Workflow("hang", FakeSteps.Step("hold", "block", "held")));
+        await host.SaveAsync(first, FakeSteps.Workflow("greet", FakeSteps.Step("hello", "echo", "hi")));
+        await host.SaveAsync(second, FakeSteps.Workflow("greet", FakeSteps.Step("hello", "echo", "hi")));
+        var hanging = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            hanging.Add(await host.EnqueueAsync(greedy, "hang"));
+        }
+        await _steps.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // the claim finds them past the greedy owner's 38 queued runs, not by reading those
+        var firstRun = await host.EnqueueAsync(first, "greet");
+        var secondRun = await host.EnqueueAsync(second, "greet");
+
+        Assert.Equal(RunStatus.Succeeded, (await host.WaitForRunAsync(first, firstRun)).Run.Status);
+        Assert.Equal(RunStatus.Succeeded, (await host.WaitForRunAsync(second, secondRun)).Run.Status);
+        var statuses = await host.WithDbAsync(db => db.Runs.Where(r => r.OwnerId == greedy).Select(r => r.Status).ToListAsync());
+        Assert.Equal(2, statuses.Count(s => s == RunStatus.Running));
+
+        _steps.Blocking = false;
+        _steps.Release();
+        foreach (var run in hanging)
+        {
+            Assert.Equal(RunStatus.Succeeded, (await host.WaitForRunAsync(greedy, run)).Run.Status);
+        }
+    }
+
+    [Fact]
     public async Task A_share_of_one_lets_one_owner_use_every_slot()
     {
         await using var host = new StoreHost(_database, _steps, new() { ["Runs:Concurrency"] = "3", ["Runs:MaxShare"] = "1" });

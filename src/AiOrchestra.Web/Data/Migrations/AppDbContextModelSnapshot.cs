@@ -588,8 +588,6 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("ParentRunId", "ChildKey")
                         .IsUnique();
 
-                    b.HasIndex("Status", "Id");
-
                     b.HasIndex("OwnerId", "Origin", "CreatedAt")
                         .IsDescending(false, false, true);
 
@@ -598,6 +596,15 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("OwnerId", "WorkflowId", "CreatedAt")
                         .IsDescending(false, false, true);
+
+                    b.HasIndex(new[] { "Status", "Id" }, "IX_runs_queued")
+                        .HasFilter("status = 'queued'");
+
+                    b.HasIndex(new[] { "Status", "OwnerId", "Id" }, "IX_runs_queued_by_owner")
+                        .HasFilter("status = 'queued'");
+
+                    b.HasIndex(new[] { "Status", "Id" }, "IX_runs_running")
+                        .HasFilter("status = 'running'");
 
                     b.ToTable("runs", (string)null);
                 });
