@@ -303,17 +303,18 @@ internal static class BenchProgram
         string Each(Func<SoakCheckpoint, string> value) => string.Join(" / ", soak.Checkpoints.Select(value));
         var at = Each(c => c.Processed.ToString("N0", CultureInfo.InvariantCulture));
         var firstSize = soak.Checkpoints[0].DatabaseBytes;
-        var lastSize = soak.Checkpoints[^1].DatabaseBytes;
-        var flat = lastSize <= firstSize * 1.1;
+        var flat = soak.Checkpoints.All(c => c.DatabaseBytes <= firstSize * 1.1);
         var homeP99 = Percentiles.Of(home, 99);
         var logsP99 = Percentiles.Of(logs, 99);
         return
         [
             Row.Info($"Soak: {count:N0} offline runs (3 template steps, every run and step stored), the last {Scenarios.KeptRuns:N0} kept, a clean-up after every {Scenarios.PruneEvery:N0} finished: time taken; load average (1/5/15 min) at start / after the runs",
                 $"{soak.Took.TotalMinutes:0.0} min; {loadAtStart} / {loadAfterRuns}"),
-            new Row($"Soak: database size (file and log) after the clean-up at {at} runs processed", Each(c => $"{c.DatabaseBytes / 1048576.0:0.0} MB"),
-                "flat (last ≤ first + 10 %)", flat ? "met" : "MISSED"),
-            Row.Info("Soak: largest database size seen during the soak (just before a clean-up)", $"{soak.LargestDatabaseBytes / 1048576.0:0.0} MB"),
+            new Row($"Soak: database file size after the clean-up at {at} runs processed", Each(c => $"{c.DatabaseBytes / 1048576.0:0.0} MB"),
+                "flat (each ≤ first + 10 %)", flat ? "met" : "MISSED"),
+            Row.Info($"Soak: its write-ahead log at the same points (emptied when the clean-up's checkpoint finds no reader, else kept at its size for reuse)",
+                Each(c => $"{c.LogBytes / 1048576.0:0.0} MB")),
+            Row.Info("Soak: largest size of file and log together seen during the soak", $"{soak.LargestDatabaseBytes / 1048576.0:0.0} MB"),
             Row.Info($"Soak: runs stored after the clean-up at {at} processed (queued ones included)", Each(c => c.RunsStored.ToString("N0", CultureInfo.InvariantCulture))),
             Row.Info($"Soak: resident memory after the clean-up at {at} processed", Each(c => Row.Format(c.ResidentMb, "MB"))),
             Row.Info($"Soak: runs/s while no clean-up runs / while one runs ({soak.Prunes.Count} clean-ups, {soak.Prunes.Sum(p => (long)p.Deleted):N0} runs deleted, {Row.Format(soak.Prunes.Count == 0 ? double.NaN : soak.Prunes.Average(p => p.Took.TotalMilliseconds), "ms")} each on average)",

@@ -3,8 +3,8 @@ using AiOrchestra.Web.History;
 
 namespace AiOrchestra.Bench;
 
-/// <summary>What the soak saw after a clean-up: runs finished, the database on disk, runs stored (queued ones too), the process's memory.</summary>
-internal sealed record SoakCheckpoint(long Processed, long DatabaseBytes, long RunsStored, double ResidentMb);
+/// <summary>What the soak saw after a clean-up: runs finished, the database file and its write-ahead log on disk, runs stored (queued ones too), the process's memory.</summary>
+internal sealed record SoakCheckpoint(long Processed, long DatabaseBytes, long LogBytes, long RunsStored, double ResidentMb);
 
 /// <summary>One clean-up during the soak: when it ran, the runs it deleted, and the runs that finished meanwhile.</summary>
 internal sealed record SoakPrune(TimeSpan Took, int Deleted, long FinishedMeanwhile);
@@ -73,7 +73,7 @@ internal sealed partial class Scenarios
         await PruneAsync(count, beside: false);
         var without = (count - finishedWhilePruning) / (stopwatch.Elapsed - pruneTime).TotalSeconds;
         var during = pruneTime > TimeSpan.Zero ? finishedWhilePruning / pruneTime.TotalSeconds : double.NaN;
-        return new SoakFigures(checkpoints, Math.Max(largest, checkpoints.Max(c => c.DatabaseBytes)), prunes, without, during, stopwatch.Elapsed);
+        return new SoakFigures(checkpoints, Math.Max(largest, checkpoints.Max(c => c.DatabaseBytes + c.LogBytes)), prunes, without, during, stopwatch.Elapsed);
 
         // a clean-up beside the runs (one at a time: the next starts once this one is done); the runs finished meanwhile
         // are counted the way the loop counts them
@@ -97,9 +97,11 @@ internal sealed partial class Scenarios
                 {
                     nextCheckpoint++;
                 }
-                var checkpoint = new SoakCheckpoint(finishedAtStart, DatabaseFile.SizeOnDisk(connectionString), CountRuns(), Memory.ResidentMb());
+                var file = new FileInfo(databaseFile).Length;
+                var log = File.Exists(databaseFile + "-wal") ? new FileInfo(databaseFile + "-wal").Length : 0;
+                var checkpoint = new SoakCheckpoint(finishedAtStart, file, log, CountRuns(), Memory.ResidentMb());
                 checkpoints.Add(checkpoint);
-                Console.WriteLine($"  {checkpoint.Processed:N0} runs processed, after a clean-up: database {checkpoint.DatabaseBytes / 1048576.0:0.0} MB, "
+                Console.WriteLine($"  {checkpoint.Processed:N0} runs processed, after a clean-up: database {file / 1048576.0:0.0} MB, log {log / 1048576.0:0.0} MB, "
                     + $"{checkpoint.RunsStored:N0} runs stored (queued ones included), {checkpoint.ResidentMb:0} MB resident, "
                     + $"{finishedAtStart / stopwatch.Elapsed.TotalSeconds:N0} runs/s so far");
             }
