@@ -33,7 +33,8 @@ internal sealed class AppHost : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<AppHost> StartAsync(string repoRoot)
+    /// <summary>Starts the app; <paramref name="settings"/> are more command-line arguments (<c>--Retention:MaxRuns</c>, <c>10000</c>).</summary>
+    public static async Task<AppHost> StartAsync(string repoRoot, params string[] settings)
     {
         var dataFolder = Directory.CreateTempSubdirectory("aiorchestra-bench-").FullName;
         string[] args =
@@ -50,6 +51,7 @@ internal sealed class AppHost : IAsyncDisposable
             "--Outbound:Allow", "127.0.0.1",
             // a key of our own: the generated one would be written into the repository's data/ folder
             "--Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)),
+            .. settings,
         ];
 
         var entryPoint = typeof(Web.Runs.RunQueue).Assembly.EntryPoint

@@ -5,8 +5,10 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule] [--runs N] [--clients 50,10]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule,soak] [--runs N] [--clients 50,10]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
+/// The soak (issue 15: a million runs, the last 10,000 kept) runs only when named in <c>--only</c>; <c>--runs N</c>
+/// makes it N runs (with <c>api</c>, N more offline runs are stored before the API is measured).
 /// </summary>
 internal static class BenchProgram
 {
@@ -34,6 +36,16 @@ internal static class BenchProgram
             : [50, 10];
         var rows = new List<Row>();
         var repoRoot = FindRepoRoot();
+
+        // first and in an app of its own (retention set): it takes long, so only when asked for
+        if (only?.Contains("soak") == true)
+        {
+            rows.AddRange(await SoakAsync(repoRoot, runsIndex >= 0 ? seedRuns : 1_000_000));
+            if (only.Length == 1)
+            {
+                return await PrintAsync(rows, quick, outFile);
+            }
+        }
 
         var settle = TimeSpan.FromSeconds(quick ? 1 : 3);
         if (Measures("idle"))
@@ -287,6 +299,63 @@ internal static class BenchProgram
         }
         return 0;
     }
+
+    /// <summary>
+    /// Issue 15's soak: <paramref name="count"/> offline runs through an app keeping the last 10,000, its database size,
+    /// runs stored and memory at a tenth, half and all of them (100k / 500k / 1M for the full soak), runs/s while a
+    /// clean-up runs against while none does, then Home's and Logs' first page with all of them processed.
+    /// </summary>
+    private static async Task<List<Row>> SoakAsync(string repoRoot, long count)
+    {
+        var loadAtStart = LoadAverage();
+        Console.WriteLine($"Soak: {count:N0} offline runs, the last {Scenarios.KeptRuns:N0} kept (load average {loadAtStart})...");
+        // the soak calls the clean-up itself (see Scenarios.SoakAsync): the app's own timer waits a day
+        await using var app = await AppHost.StartAsync(repoRoot,
+            "--Retention:MaxRuns", Scenarios.KeptRuns.ToString(CultureInfo.InvariantCulture), "--Retention:IntervalMinutes", "1440");
+        await using var stub = await StubServer.StartAsync();
+        var bench = await Scenarios.PrepareAsync(app, stub.Address);
+        // at a tenth, half and all of the runs, rounded up to a clean-up
+        long[] checkpoints = [.. new[] { count / 10, count / 2, count }.Select(c => Math.Min(count, (c + Scenarios.PruneEvery - 1) / Scenarios.PruneEvery * Scenarios.PruneEvery)).Distinct()];
+        var soak = await bench.SoakAsync(count, checkpoints);
+        var loadAfterRuns = LoadAverage();
+
+        Console.WriteLine("Soak: Home and Logs, first page...");
+        var stored = bench.CountRuns();
+        var home = await bench.PageAsync("/", warmUp: 20, measured: 300);
+        var logs = await bench.PageAsync("/Logs", warmUp: 20, measured: 300);
+        var failed = bench.CountNotSucceeded(Scenarios.OfflineWorkflow);
+
+        string Each(Func<SoakCheckpoint, string> value) => string.Join(" / ", soak.Checkpoints.Select(value));
+        var at = Each(c => c.Processed.ToString("N0", CultureInfo.InvariantCulture));
+        var firstSize = soak.Checkpoints[0].DatabaseBytes;
+        var flat = soak.Checkpoints.All(c => c.DatabaseBytes <= firstSize * 1.1);
+        var homeP99 = Percentiles.Of(home, 99);
+        var logsP99 = Percentiles.Of(logs, 99);
+        return
+        [
+            Row.Info($"Soak: {count:N0} offline runs (3 template steps, every run and step stored), the last {Scenarios.KeptRuns:N0} kept, a clean-up after every {Scenarios.PruneEvery:N0} finished: time taken; load average (1/5/15 min) at start / after the runs",
+                $"{soak.Took.TotalMinutes:0.0} min; {loadAtStart} / {loadAfterRuns}"),
+            new Row($"Soak: database file size after the clean-up at {at} runs processed", Each(c => $"{c.DatabaseBytes / 1048576.0:0.0} MB"),
+                "flat (each ≤ first + 10 %)", flat ? "met" : "MISSED"),
+            Row.Info($"Soak: its write-ahead log at the same points (emptied when the clean-up's checkpoint finds no reader, else kept at its size for reuse)",
+                Each(c => $"{c.LogBytes / 1048576.0:0.0} MB")),
+            Row.Info("Soak: largest size of file and log together seen during the soak", $"{soak.LargestDatabaseBytes / 1048576.0:0.0} MB"),
+            Row.Info($"Soak: runs stored after the clean-up at {at} processed (queued ones included)", Each(c => c.RunsStored.ToString("N0", CultureInfo.InvariantCulture))),
+            Row.Info($"Soak: resident memory after the clean-up at {at} processed", Each(c => Row.Format(c.ResidentMb, "MB"))),
+            Row.Info($"Soak: runs/s while no clean-up runs / while one runs ({soak.Prunes.Count} clean-ups, {soak.Prunes.Sum(p => (long)p.Deleted):N0} runs deleted, {Row.Format(soak.Prunes.Count == 0 ? double.NaN : soak.Prunes.Average(p => p.Took.TotalMilliseconds), "ms")} each on average)",
+                $"{Row.Format(soak.RunsPerSecondWithout, "runs/s")} / {Row.Format(soak.RunsPerSecondDuring, "runs/s")}"),
+            Row.Check($"Soak: Home, first page, {count:N0} runs processed ({stored:N0} stored): p99 ({home.Count} requests, one at a time; p50 {Row.Format(Percentiles.Of(home, 50), "ms")})",
+                homeP99, "ms", "< 50 ms", homeP99 < 50),
+            Row.Check($"Soak: Logs, first page, same: p99 ({logs.Count} requests, one at a time; p50 {Row.Format(Percentiles.Of(logs, 50), "ms")})",
+                logsP99, "ms", "< 50 ms", logsP99 < 50),
+            Row.Info("Soak: load average (1/5/15 min) after the page measures", LoadAverage()),
+            new Row("Soak: stored runs that did not succeed", failed.ToString(CultureInfo.InvariantCulture), "0", failed == 0 ? "met" : "MISSED"),
+        ];
+    }
+
+    /// <summary>The machine's load average over 1, 5 and 15 minutes (it is shared: the figures depend on it).</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string Render(List<Row> rows, bool quick)
     {

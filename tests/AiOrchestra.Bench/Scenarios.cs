@@ -344,7 +344,10 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     /// Logs in through the dashboard's form (cookie), then requests the Logs page's first page one at a time;
     /// returns each request's time from send to the last byte of the HTML.
     /// </summary>
-    public async Task<List<double>> LogsPageAsync(int warmUp, int measured)
+    public Task<List<double>> LogsPageAsync(int warmUp, int measured) => PageAsync("/Logs", warmUp, measured);
+
+    /// <summary>The same for any dashboard page (Home is <c>/</c>).</summary>
+    public async Task<List<double>> PageAsync(string path, int warmUp, int measured)
     {
         using var browser = new HttpClient(new SocketsHttpHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false })
         {
@@ -358,14 +361,14 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         }));
         if ((int)login.StatusCode is not (302 or 303))
         {
-            throw new InvalidOperationException($"The dashboard login failed ({(int)login.StatusCode}); the Logs page cannot be measured.");
+            throw new InvalidOperationException($"The dashboard login failed ({(int)login.StatusCode}); {path} cannot be measured.");
         }
 
         var latencies = new List<double>(measured);
         for (var i = 0; i < warmUp + measured; i++)
         {
             var began = Stopwatch.GetTimestamp();
-            using var response = await browser.GetAsync("/Logs", HttpCompletionOption.ResponseContentRead);
+            using var response = await browser.GetAsync(path, HttpCompletionOption.ResponseContentRead);
             var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
             response.EnsureSuccessStatusCode();
             if (i >= warmUp)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Text.Json;
 using AiOrchestra.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,10 @@ internal sealed class HistoryPruner(
 {
     internal const int BatchSize = 500;
 
-    // not a schedule: only room for the run writer to take the write lock between two batches
-    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(5);
+    // not a schedule: room for the run writer to take the write lock between two batches. A writer that found the lock
+    // taken sleeps in SQLite's busy handler (up to 100 ms at a time), so a fixed short pause let the next batch take
+    // the lock again before it woke: the pause is as long as the batch took, leaving runs at least half the writes.
+    private static readonly TimeSpan MinimumPause = TimeSpan.FromMilliseconds(5);
 
     private const string Finished = "'succeeded', 'failed', 'cancelled'";
 
@@ -162,12 +165,14 @@ internal sealed class HistoryPruner(
             {
                 return deleted;
             }
+            var began = Stopwatch.GetTimestamp();
             deleted += await DeleteAsync(connection, ids, cancellationToken);
             if (ids.Count < BatchSize)
             {
                 return deleted;
             }
-            await Task.Delay(Pause, cancellationToken);
+            var took = Stopwatch.GetElapsedTime(began);
+            await Task.Delay(took > MinimumPause ? took : MinimumPause, cancellationToken);
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class HistoryStatus(IDbContextFactory<AppDbContext> contexts)
     public async Task<HistorySummary> ReadAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var runs = await db.Runs.LongCountAsync(cancellationToken);
+        var runs = await Runs.RunFigures.CountAllAsync(db, cancellationToken);
         // run ids sort by creation time, so the first by id is the oldest (the primary key's index, no scan)
         var oldest = await db.Runs.OrderBy(r => r.Id).Select(r => (DateTimeOffset?)r.CreatedAt).FirstOrDefaultAsync(cancellationToken);
         return new HistorySummary(DatabaseFile.SizeOnDisk(db.Database.GetConnectionString()), runs, oldest);

@@ -28,10 +28,13 @@ public sealed record RunFilter
     /// <summary>Runs older than this one (keyset paging: the next page of a deep history costs what the first does).</summary>
     public RunCursor? Before { get; init; }
 
+    /// <summary>Runs newer than this one, the page just above it (keyset paging back towards the newest).</summary>
+    public RunCursor? After { get; init; }
+
     public int Skip { get; init; }
     public int Take { get; init; } = 50;
 
-    internal bool IsUnfiltered => Status is null && WorkflowId is null && Origin is null && From is null && To is null && Before is null;
+    internal bool IsUnfiltered => Status is null && WorkflowId is null && Origin is null && From is null && To is null && Before is null && After is null;
 }
 
 /// <summary>A place in the newest-first run list: a run's creation time and id, written <c>{unix ms}_{id}</c>.</summary>
@@ -61,11 +64,14 @@ public sealed record RunRow(
 /// <summary>A child run (a sub-workflow) as its parent's page and API list it.</summary>
 public sealed record ChildRunRow(string Id, string WorkflowId, string? ParentStepId, int? ParentItemIndex, RunStatus Status);
 
-/// <summary>One page of runs and whether there are more after it.</summary>
-public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore)
+/// <summary>One page of runs, newest first, whether there are older runs after it and newer ones before it.</summary>
+public sealed record RunPage(IReadOnlyList<RunRow> Runs, bool HasMore, bool HasNewer = false)
 {
     /// <summary>Where the next (older) page starts; null on the last page.</summary>
     public RunCursor? Next => HasMore && Runs.Count > 0 ? new RunCursor(Runs[^1].CreatedAt, Runs[^1].Id) : null;
+
+    /// <summary>Where the previous (newer) page ends; null on the first page.</summary>
+    public RunCursor? Previous => HasNewer && Runs.Count > 0 ? new RunCursor(Runs[0].CreatedAt, Runs[0].Id) : null;
 }
 
 /// <summary>The run history, read for its owner only.</summary>
@@ -163,6 +169,23 @@ public sealed class RunStore(AppDbContext db, Engine.Steps.Integrations.Integrat
                 var (at, id) = (before.CreatedAt, before.Id);
                 query = query.Where(r => r.CreatedAt <= at && (r.CreatedAt < at || string.Compare(r.Id, id) < 0));
             }
+            if (filter.After is { } newerThan)
+            {
+                // the same index read the other way: the runs just above the cursor, nearest first, then turned newest first
+                var (at, id) = (newerThan.CreatedAt, newerThan.Id);
+                var newer = await query.Where(r => r.CreatedAt >= at && (r.CreatedAt > at || string.Compare(r.Id, id) > 0))
+                    .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
+                    .Take(take + 1)
+                    .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Origin, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt))
+                    .ToListAsync(cancellationToken);
+                var hasNewer = newer.Count > take;
+                if (hasNewer)
+                {
+                    newer.RemoveAt(take);
+                }
+                newer.Reverse();
+                return new RunPage(newer, HasMore: true, hasNewer);
+            }
             runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip(skip).Take(take + 1)
                 .Select(r => new RunRow(r.Id, r.WorkflowId, r.WorkflowVersionNumber, r.Status, r.Origin, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt))
@@ -173,7 +196,8 @@ public sealed class RunStore(AppDbContext db, Engine.Steps.Integrations.Integrat
         {
             runs.RemoveAt(take);
         }
-        return new RunPage(runs, hasMore);
+        // a page read from a cursor has the cursor's run (or the runs above it) before it
+        return new RunPage(runs, hasMore, HasNewer: filter.Before is not null || skip > 0);
     }
 
     /// <summary>

@@ -222,6 +222,56 @@ public sealed class AlertTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failing_channel_is_tried_again_after_a_delay_that_doubles_until_the_attempts_run_out()
+    {
+        await using var receiver = await FakeServer.StartAsync((_, context) => FakeServer.Text(context, 500, "down"));
+        await using var host = Host(new FakeSteps(), new() { ["Alerts:MaxAttempts"] = "3", ["Alerts:RetrySeconds"] = "30" });
+        var owner = await host.CreateUserAsync("ada");
+        var channel = await AddRuleAsync(host, owner, AlertChannelKinds.Webhook, receiver.Url, AlertRuleKinds.RunFailed, null);
+        // an alert due an hour from now: the app's own delivery (on the real clock) leaves it to this one's clock,
+        // which starts on a whole millisecond (times are stored in milliseconds)
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds()));
+        var delivery = new AlertDelivery(host.Get<IDbContextFactory<AppDbContext>>(), host.Get<AlertSender>(), host.Get<IOptions<AlertOptions>>(),
+            clock, NullLogger<AlertDelivery>.Instance);
+        var id = await host.WithDbAsync(async db =>
+        {
+            var alert = new AlertEvent
+            {
+                OwnerId = owner, ChannelId = channel, Kind = "firing", Title = "Run failed: nightly", Message = "boom",
+                Status = AlertEventStatus.Pending, CreatedAt = clock.GetUtcNow(), NextAttemptAt = clock.GetUtcNow(),
+            };
+            db.AlertEvents.Add(alert);
+            await db.SaveChangesAsync();
+            return alert.Id;
+        });
+        Task<AlertEvent> ReadAsync() => host.WithDbAsync(db => db.AlertEvents.AsNoTracking().SingleAsync(e => e.Id == id));
+
+        Assert.Equal(1, await delivery.DeliverDueAsync(default));
+        var first = await ReadAsync();
+        Assert.Equal((AlertEventStatus.Pending, 1), (first.Status, first.Attempts));
+        Assert.Equal(clock.GetUtcNow().AddSeconds(30), first.NextAttemptAt);
+        Assert.Contains("answered 500", first.LastError);
+
+        // not before its time; then again, and the next wait is twice as long
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, await delivery.DeliverDueAsync(default));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await delivery.DeliverDueAsync(default));
+        Assert.Equal(clock.GetUtcNow().AddSeconds(60), (await ReadAsync()).NextAttemptAt);
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(0, await delivery.DeliverDueAsync(default));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await delivery.DeliverDueAsync(default));
+
+        // the attempts are used up: recorded as failed, tried no more
+        var last = await ReadAsync();
+        Assert.Equal((AlertEventStatus.Failed, 3, (DateTimeOffset?)null), (last.Status, last.Attempts, last.NextAttemptAt));
+        clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(0, await delivery.DeliverDueAsync(default));
+        Assert.Equal(3, receiver.Received.Count);
+    }
+
+    [Fact]
     public async Task A_channel_that_never_answers_times_out_and_is_recorded()
     {
         await using var receiver = await FakeServer.StartAsync((_, context) => Task.Delay(Timeout.Infinite, context.RequestAborted));

@@ -93,4 +93,55 @@ public sealed class LogsTests(DashboardHost host) : IClassFixture<DashboardHost>
         Assert.Empty(one.Intersect(two));
         Assert.Null(second.QuerySelector("nav.pager a[rel=next]"));
     }
+
+    [Fact]
+    public async Task Newer_pages_follow_a_cursor_too_and_runs_arriving_meanwhile_shift_no_page()
+    {
+        var user = "user-" + Guid.NewGuid().ToString("N")[..8];
+        var owner = await host.CreateUserAsync(user);
+        var client = await host.SignedInAsync(user);
+        var saved = await client.PostFormAsync("/Workflows/Edit", new()
+        {
+            ["Form.WorkflowId"] = "paged", ["Form.Name"] = "Paged", ["Form.Variables"] = "{}", ["Form.Steps[0].StepId"] = "say",
+            ["Form.Steps[0].StepType"] = "template", ["Form.Steps[0].Action"] = "render", ["Form.Steps[0].Parameters[text]"] = "hello",
+            ["Command"] = "save",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var queue = host.Services.GetRequiredService<RunQueue>();
+        async Task EnqueueAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await queue.EnqueueAsync(owner, "paged", new Dictionary<string, JsonNode?>(), RunOrigin.Api, CancellationToken.None);
+            }
+        }
+        static List<string> Links(AngleSharp.Html.Dom.IHtmlDocument page) =>
+            page.QuerySelectorAll("table.runs tbody tr a[href^='/Logs/']").Select(a => a.GetAttribute("href")!).Distinct().ToList();
+        static string? Pager(AngleSharp.Html.Dom.IHtmlDocument page, string rel) => page.QuerySelector($"nav.pager a[rel={rel}]")?.GetAttribute("href");
+        var size = Pages.Logs.IndexModel.PageSize;
+        await EnqueueAsync(2 * size + 7);
+
+        var first = await client.GetDocumentAsync("/Logs?workflow=paged");
+        Assert.Null(Pager(first, "prev"));
+        var second = await client.GetDocumentAsync(Pager(first, "next")!);
+        var third = await client.GetDocumentAsync(Pager(second, "next")!);
+        Assert.Equal(7, Links(third).Count);
+        Assert.Null(Pager(third, "next"));
+
+        // the way back carries a cursor and the filter, never a page number
+        var back = Pager(third, "prev")!;
+        Assert.Contains("after=", back);
+        Assert.Contains("workflow=paged", back);
+        Assert.DoesNotContain("page=", back);
+        Assert.Equal(Links(second), Links(await client.GetDocumentAsync(back)));
+
+        // runs started while someone reads page two: Newer shows the page just above it, not page one shifted by them
+        await EnqueueAsync(3);
+        var aboveSecond = await client.GetDocumentAsync(Pager(second, "prev")!);
+        Assert.Equal(Links(first), Links(aboveSecond));
+        var top = await client.GetDocumentAsync(Pager(aboveSecond, "prev")!);
+        Assert.Equal(size, Links(top).Count);
+        Assert.Equal(Links(first)[..(size - 3)], Links(top)[3..]);
+        Assert.Null(Pager(top, "prev"));
+    }
 }

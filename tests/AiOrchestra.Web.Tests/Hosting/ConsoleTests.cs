@@ -40,6 +40,18 @@ public sealed class ConsoleTests : IDisposable
     }
 
     [Fact]
+    public async Task With_the_json_formatter_a_log_line_is_one_json_object()
+    {
+        using var app = await AppProcess.StartAsync(_folder, DatabaseFile, new Dictionary<string, string> { ["Logging:Console:FormatterName"] = "json" }, Timeout);
+
+        var line = app.Output.Split('\n').First(l => l.Contains("Now listening on", StringComparison.Ordinal));
+        using var log = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal("Microsoft.Hosting.Lifetime", log.RootElement.GetProperty("Category").GetString());
+        Assert.Equal("Information", log.RootElement.GetProperty("LogLevel").GetString());
+        Assert.StartsWith("Now listening on: http://127.0.0.1:", log.RootElement.GetProperty("Message").GetString());
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_one_line_naming_it_and_how_to_choose_another_and_exit_code_1()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

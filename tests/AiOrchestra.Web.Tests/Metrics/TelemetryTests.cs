@@ -51,6 +51,26 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_webhook_fire_is_counted_by_trigger_type_workflow_and_outcome()
+    {
+        using var app = new IntegrationApp("http://127.0.0.1:9", MetricsOn);
+        using var api = await app.AdminAsync();
+        // a workflow id no other test uses: instruments of the same name are seen process-wide
+        await SaveAsync(api, """
+            { "workflow_id": "metrics_hooked", "name": "Hooked", "steps": [
+              { "step_id": "reply", "step_type": "template", "action": "render", "parameters": { "text": "hi" } } ],
+              "triggers": [ { "trigger_id": "push", "type": "webhook" } ] }
+            """);
+        var url = (await (await api.GetAsync("/api/workflows/metrics_hooked")).JsonAsync())["triggers"]![0]!["url"]!.GetValue<string>();
+        using var hooks = app.Anonymous();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await hooks.PostAsync(url, ApiFactory.Json("{}"))).StatusCode);
+
+        var text = await ScrapeAsync(app);
+        Assert.Matches(new Regex("""^aiorchestra_trigger_fires_total\{(?=[^}]*outcome="started")(?=[^}]*type="webhook")(?=[^}]*workflow="metrics_hooked")[^}]*\} 1\b""", RegexOptions.Multiline), text);
+    }
+
+    [Fact]
     public async Task A_three_step_run_is_one_trace_linked_to_the_request_with_a_span_per_step_and_its_trace_id_on_the_run_page()
     {
         var stopped = new ConcurrentQueue<Activity>();

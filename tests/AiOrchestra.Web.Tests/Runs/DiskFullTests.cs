@@ -97,6 +97,11 @@ public sealed class DiskFullTests
         var problem = await prompt.ProblemAsync(HttpStatusCode.ServiceUnavailable);
         Assert.Contains("the disk is full", (string?)problem["detail"]);
 
+        // so is a new run: it is not started, and says why
+        var refused = await api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "held_then_big", variables = new { payload }, wait = false });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("the disk is full", (string?)(await refused.ProblemAsync(HttpStatusCode.ServiceUnavailable))["detail"]);
+
         // so is a page's: a short message, not an empty 500
         var page = await browser.PostFormAsync("/Prompts/Edit", new() { ["TemplateId"] = "big_page_prompt", ["Name"] = "Big", ["Template"] = payload });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
@@ -114,6 +119,14 @@ public sealed class DiskFullTests
         }, "the handed-back run never finished");
         Assert.Equal(payload.Length, ((string?)run["steps"]![1]!["output"])!.Length);
         Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/health")).StatusCode);
+
+        // nothing half-stored, nothing corrupted: the one run, the file whole
+        var runs = await (await api.GetAsync("/api/runs")).JsonAsync();
+        Assert.Equal([runId], runs["runs"]!.AsArray().Select(r => (string?)r!["run_id"]));
+        using var check = Open(app.DatabaseFile);
+        using var integrity = check.CreateCommand();
+        integrity.CommandText = "PRAGMA integrity_check";
+        Assert.Equal("ok", integrity.ExecuteScalar());
     }
 
     /// <summary>Fills the database up to its cap, as a full disk leaves it.</summary>

@@ -609,6 +609,30 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("runs", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunCount", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("Runs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("runs");
+
+                    b.HasKey("OwnerId", "Day", "Status");
+
+                    b.ToTable("run_counts", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.RunStep", b =>
                 {
                     b.Property<long>("Id")
