@@ -35,10 +35,14 @@ public sealed class RunWriter(
         _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
 
     /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
-    internal Task StepFinishedAsync(string runId, StepRecord step, string? output)
+    /// <remarks>
+    /// <paramref name="ledger"/> is the step's priced ledger as JSON text (null for steps that neither rendered a prompt
+    /// nor called a model); <paramref name="totals"/>, when given, are added to the workflow's day on Home.
+    /// </remarks>
+    internal Task StepFinishedAsync(string runId, StepRecord step, string? output, string? ledger = null, Ledger.LedgerTotals? totals = null)
     {
         var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; });
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes, ledger, totals); return true; });
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
@@ -47,11 +51,9 @@ public sealed class RunWriter(
         return Enqueue(sql => { sql.ItemFinished(runId, item, stored); return true; });
     }
 
-    internal Task EntryRecordedAsync(string runId, JournalEntry entry)
-    {
-        var json = entry.Entry.ToJsonString();
-        return Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
-    }
+    /// <summary>Records a step's note; <paramref name="json"/> is the note as JSON text (the caller redacted it).</summary>
+    internal Task EntryRecordedAsync(string runId, JournalEntry entry, string json) =>
+        Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
 
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
         Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));

@@ -346,6 +346,47 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("Day")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("WorkflowId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<int>("Calls")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("calls");
+
+                    b.Property<double>("Cost")
+                        .HasColumnType("REAL")
+                        .HasColumnName("cost");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<int>("UnpricedCalls")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unpriced_calls");
+
+                    b.HasKey("OwnerId", "Day", "WorkflowId");
+
+                    b.ToTable("llm_usage_days", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.PromptRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -445,6 +486,11 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long>("SavedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("saved_by");
 
                     b.Property<string>("SystemPrompt")
                         .HasColumnType("TEXT")
@@ -632,6 +678,10 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<int>("Index")
                         .HasColumnType("INTEGER")
                         .HasColumnName("step_index");
+
+                    b.Property<string>("Ledger")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ledger");
 
                     b.Property<string>("Output")
                         .HasColumnType("TEXT")
@@ -897,6 +947,11 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long>("SavedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("saved_by");
 
                     b.Property<long>("WorkflowRecordId")
                         .HasColumnType("INTEGER")
@@ -1365,6 +1420,15 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasOne("AiOrchestra.Web.Alerts.AlertRule", null)
                         .WithMany()
                         .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
