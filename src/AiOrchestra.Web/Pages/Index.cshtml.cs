@@ -20,6 +20,9 @@ public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
     public IReadOnlyList<Run> Recent { get; private set; } = [];
     public IReadOnlyList<RunsOnDay> Days { get; private set; } = [];
 
+    /// <summary>LLM calls, tokens and cost per workflow and per day over the chart's days.</summary>
+    public Ledger.LlmSpending Spending { get; private set; } = null!;
+
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         var owner = User.OwnerId();
@@ -36,6 +39,7 @@ public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
         Recent = await runs.OrderByDescending(r => r.CreatedAt).Take(10).ToListAsync(cancellationToken);
 
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        Spending = await Ledger.LlmSpending.LoadAsync(db, owner, today, ChartDays, cancellationToken);
         var first = today.AddDays(1 - ChartDays);
         var since = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         // counted per day in SQL (created_at is stored as Unix milliseconds, see AppDbContext); naming every status

@@ -230,7 +230,8 @@ public sealed class ChatModel(
             Provider = Provider.Name,
             ModelRequested = options.ModelId ?? ModelId,
             ModelAnswered = response.ModelId,
-            Temperature = options.Temperature,
+            // a float on the wire: 0.2f reads back as 0.2 rather than 0.20000000298
+            Temperature = options.Temperature is { } temperature ? Math.Round((double)temperature, 4) : null,
             MaxTokens = options.MaxOutputTokens,
             FirstMessage = first,
             Messages = recorded,
