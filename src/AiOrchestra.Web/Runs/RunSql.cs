@@ -69,9 +69,9 @@ internal sealed class RunSql : IDisposable
         _takeChild = Prepare(
             "UPDATE runs SET lease_owner = @worker, lease_expires_at = NULL WHERE id = @id AND status = 'running' AND parent_run_id IS NOT NULL",
             "@worker", "@id");
-        // a run that started before (left running, or queued again after a wait), or a new run resuming a failed one,
-        // starts with finished steps recorded
-        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL OR resumed_from_run_id IS NOT NULL, cancel_requested, trace_parent FROM runs";
+        // a run that started before (left running, or queued again after a wait), a new run resuming a failed one, or a
+        // test run (its pinned steps), starts with finished steps recorded
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL OR resumed_from_run_id IS NOT NULL OR origin = 'test', cancel_requested, trace_parent FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         _selectQueuedExcept = Prepare(
             $"{claimColumns} WHERE status = 'queued' AND owner_id NOT IN (SELECT value FROM json_each(@owners)) ORDER BY id LIMIT @limit",

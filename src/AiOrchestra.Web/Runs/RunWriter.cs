@@ -20,7 +20,16 @@ public sealed class RunWriter(
 
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
 
-    internal Task InsertRunAsync(Run run) => Enqueue(sql => { sql.InsertRun(run); return true; });
+    /// <summary>Stores a queued run; a test run's <paramref name="pinned"/> steps are stored with it, in the same transaction.</summary>
+    internal Task InsertRunAsync(Run run, IReadOnlyList<StepRecord>? pinned = null) => Enqueue(sql =>
+    {
+        sql.InsertRun(run);
+        foreach (var step in pinned ?? [])
+        {
+            sql.StepFinished(run.Id, step, step.Output?.ToJsonString(), null, null, null);
+        }
+        return true;
+    });
 
     internal Task InsertChildAsync(Run run, string worker) => Enqueue(sql => { sql.InsertChild(run, worker); return true; });
 

@@ -44,6 +44,7 @@ public static class WorkflowsApi
         group.MapPost("/execute", ExecuteApi.ExecuteAsync)
             .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location")
             .RequireScope(TokenScopes.Run);
+        group.MapPinsApi();
         return app;
     }
 

@@ -876,6 +876,50 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_waits", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.StepPin", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("FromRunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_run_id");
+
+                    b.Property<string>("Output")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("output");
+
+                    b.Property<long>("PinnedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pinned_at");
+
+                    b.Property<string>("PinnedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pinned_by");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.Property<long>("WorkflowRecordId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("workflow_record_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowRecordId", "StepId")
+                        .IsUnique();
+
+                    b.ToTable("step_pins", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -1504,6 +1548,15 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.StepPin", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.WorkflowRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkflowRecordId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
