@@ -27,7 +27,16 @@ public sealed class LlmPrices(IOptions<PricingOptions> options)
             return price;
         }
         var name = answered ?? requested;
-        return _models.Where(m => name.StartsWith(m.Key, StringComparison.OrdinalIgnoreCase)).MaxBy(m => m.Key.Length).Value;
+        ModelPrice? longest = null;
+        var longestName = 0;
+        foreach (var (listed, listedPrice) in _models)
+        {
+            if (listed.Length > longestName && name.StartsWith(listed, StringComparison.OrdinalIgnoreCase))
+            {
+                (longest, longestName) = (listedPrice, listed.Length);
+            }
+        }
+        return longest;
     }
 
     public decimal? CostOf(LlmCall call) => Find(call.ModelRequested, call.ModelAnswered) is { } price

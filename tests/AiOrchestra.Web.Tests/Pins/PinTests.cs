@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using AiOrchestra.Web.Tests.Api;
+using AiOrchestra.Web.Tests.Dashboard;
 using AiOrchestra.Web.Tests.Integrations;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -100,6 +101,42 @@ public sealed class PinTests
         Assert.Null(typed.Pin);
         Assert.Equal("output", typed.Field);
         Assert.StartsWith("this is not valid JSON", typed.Problem);
+    }
+
+    [Fact]
+    public async Task The_pins_page_refuses_text_that_is_not_json_pins_what_is_and_starts_a_test_run_that_uses_it()
+    {
+        await using var fake = await FakeServer.StartAsync((_, context) => FakeServer.Json(context, 200, """{"n": 1}"""));
+        using var app = new IntegrationApp(fake.Url, new Dictionary<string, string?> { ["Outbound:Allow"] = "127.0.0.1" });
+        using var api = await app.AdminAsync();
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", ApiFactory.Json(Workflow(fake.Url)))).StatusCode);
+        using var browser = await app.BrowserAsync();
+        const string page = "/Workflows/Pins/pinned_flow";
+
+        var refused = await browser.PostFormAsync(page + "?handler=Pin", new() { ["stepId"] = "fetch", ["output"] = "{\"json\": {\"n\": 5}" }, formPage: page);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var shown = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await refused.Content.ReadAsStringAsync());
+        Assert.StartsWith("output: this is not valid JSON", shown.QuerySelector("tr[data-step='fetch'] [role='alert']")!.TextContent);
+        Assert.Equal("{\"json\": {\"n\": 5}", shown.QuerySelector("tr[data-step='fetch'] textarea")!.TextContent);
+        Assert.Empty((await (await api.GetAsync("/api/workflows/pinned_flow/pins")).JsonAsync()).AsArray());
+
+        var pinned = await browser.PostFormAsync(page + "?handler=Pin", new() { ["stepId"] = "fetch", ["output"] = "{\"json\": {\"n\": 5}}" }, formPage: page);
+        Assert.Equal(HttpStatusCode.Redirect, pinned.StatusCode);
+        var listed = await browser.GetDocumentAsync(page);
+        Assert.Contains("\"n\": 5", listed.QuerySelector("tr[data-step='fetch'] pre")!.TextContent);
+
+        var started = await browser.PostFormAsync(page + "?handler=Test", [], formPage: page);
+        Assert.Equal(HttpStatusCode.Redirect, started.StatusCode);
+        var runId = started.Headers.Location!.ToString().Split('/')[^1];
+        var run = await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync();
+        for (var i = 0; i < 400 && (string?)run["status"] is "queued" or "running"; i++)
+        {
+            await Task.Delay(25);
+            run = await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync();
+        }
+        Assert.Equal("test", (string?)run["origin"]);
+        Assert.Equal("got 5", (string?)run["outputs"]!["use"]);
+        Assert.Empty(fake.Received);
     }
 
     private static async Task<string> OwnerAsync(IntegrationApp app)

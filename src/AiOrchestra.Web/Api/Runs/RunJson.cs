@@ -19,6 +19,7 @@ public sealed record RunStepJson(
     /// The stored prompts the step rendered (<c>prompts: [{template_id, version}]</c>) and its LLM calls with what was
     /// sent, the models, settings, finish reason, tokens and cost; null for steps that did neither.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public JsonNode? Ledger { get; init; }
 }
 
