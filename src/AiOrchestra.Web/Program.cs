@@ -7,6 +7,7 @@ using AiOrchestra.Web.Connectors;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Integrations;
+using AiOrchestra.Web.Ledger;
 using AiOrchestra.Web.Logging;
 using AiOrchestra.Web.Mcp;
 using AiOrchestra.Web.Metrics;
@@ -39,6 +40,7 @@ builder.AddConnectors();
 builder.AddPlugins();
 builder.AddMetrics();
 builder.AddRuns();
+builder.AddLedger();
 builder.AddHistory();
 builder.AddAlerts();
 

@@ -30,6 +30,10 @@ public sealed record StepRecord
     public int Attempts { get; init; }
     public long DurationMs { get; init; }
     public TokenUsage? Usage { get; init; }
+
+    /// <summary>The prompts the step rendered and its calls to a language model; null for steps that did neither.</summary>
+    public StepLedger? Ledger { get; init; }
+
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset FinishedAt { get; init; }
 

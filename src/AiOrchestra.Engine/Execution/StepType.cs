@@ -104,6 +104,12 @@ public sealed class StepContext
     /// <summary>Token usage reported by LLM steps, kept in the step log.</summary>
     public TokenUsage? Usage { get; set; }
 
+    /// <summary>The prompts this call rendered and the model calls it made; null for steps that do neither.</summary>
+    public StepLedger? Ledger { get; private set; }
+
+    /// <summary>The call's ledger, made on first use: only steps that render a prompt or call a model pay for one.</summary>
+    public StepLedger OpenLedger() => Ledger ??= new StepLedger();
+
     /// <summary>UTF-8 bytes a text the step renders itself (a stored prompt template) may grow to.</summary>
     public long MaxRenderedBytes { get; init; } = Templating.RenderBudget.DefaultMaxBytes;
 

@@ -183,6 +183,7 @@ public sealed partial class WorkflowExecutor
         var cancelled = false;
         var usage = new TokenUsage(0, 0);
         var usageSeen = false;
+        StepLedger? ledger = null;
         var gate = new object();
 
         async Task WorkAsync()
@@ -206,7 +207,7 @@ public sealed partial class WorkflowExecutor
                         Volatile.Write(ref cancelled, true);
                         return;
                     }
-                    var (fresh, itemUsage) = await RunItemAsync(request, step, index, stepType, scope, failedStepIds, items[i], i, journal, cancellationToken);
+                    var (fresh, itemUsage, itemLedger) = await RunItemAsync(request, step, index, stepType, scope, failedStepIds, items[i], i, journal, cancellationToken);
                     Interlocked.Add(ref calls, fresh.Attempts);
                     if (itemUsage is not null)
                     {
@@ -214,6 +215,13 @@ public sealed partial class WorkflowExecutor
                         {
                             usage = new TokenUsage(usage.PromptTokens + itemUsage.PromptTokens, usage.CompletionTokens + itemUsage.CompletionTokens);
                             usageSeen = true;
+                        }
+                    }
+                    if (itemLedger is not null)
+                    {
+                        lock (gate)
+                        {
+                            (ledger ??= new StepLedger()).Add(itemLedger);
                         }
                     }
                     if (fresh.Status == StepStatus.Cancelled)
@@ -251,17 +259,17 @@ public sealed partial class WorkflowExecutor
         var attempts = Math.Max(1, calls);
         if (cancelled)
         {
-            return new(StepStatus.Cancelled, attempts, null, "the run was cancelled during this loop", totalUsage);
+            return new(StepStatus.Cancelled, attempts, null, "the run was cancelled during this loop", totalUsage, ledger);
         }
         var output = new JsonArray(results);
         var failedItems = errors.Select((error, i) => (error, i)).Where(e => e.error is not null).ToList();
         if (failedItems.Count == 0)
         {
-            return new(StepStatus.Succeeded, attempts, output, null, totalUsage);
+            return new(StepStatus.Succeeded, attempts, output, null, totalUsage, ledger);
         }
         var shown = string.Join("; ", failedItems.Take(ItemErrorsShown).Select(e => $"item {e.i}: {e.error}"));
         var more = failedItems.Count > ItemErrorsShown ? $"; and {failedItems.Count - ItemErrorsShown} more" : "";
-        return new(StepStatus.Failed, attempts, output, $"{failedItems.Count} of {items.Count} items failed: {shown}{more}", totalUsage);
+        return new(StepStatus.Failed, attempts, output, $"{failedItems.Count} of {items.Count} items failed: {shown}{more}", totalUsage, ledger);
     }
 
     private bool TryReadItems(
@@ -297,7 +305,7 @@ public sealed partial class WorkflowExecutor
         return true;
     }
 
-    private async Task<(ItemRecord Item, TokenUsage? Usage)> RunItemAsync(
+    private async Task<(ItemRecord Item, TokenUsage? Usage, StepLedger? Ledger)> RunItemAsync(
         RunRequest request, WorkflowStep step, int index, IStepType stepType, IReadOnlyDictionary<string, JsonNode?> scope,
         HashSet<string> failedStepIds, JsonNode? item, int itemIndex, IRunJournal journal, CancellationToken cancellationToken)
     {
@@ -320,7 +328,7 @@ public sealed partial class WorkflowExecutor
 
         if (step.ConditionPerItem && ShouldSkip(step, itemScope, out var conditionError))
         {
-            return (conditionError is null ? Finish(StepStatus.Skipped, 0, null, null) : Finish(StepStatus.Failed, 0, null, conditionError), null);
+            return (conditionError is null ? Finish(StepStatus.Skipped, 0, null, null) : Finish(StepStatus.Failed, 0, null, conditionError), null, null);
         }
         JsonObject parameters;
         try
@@ -329,10 +337,10 @@ public sealed partial class WorkflowExecutor
         }
         catch (TemplateException e)
         {
-            return (Finish(StepStatus.Failed, 1, null, e.Message), null);
+            return (Finish(StepStatus.Failed, 1, null, e.Message), null, null);
         }
         var call = await CallAsync(request, step, index, itemIndex, stepType, parameters, itemScope, journal, reportRetries: false, cancellationToken);
-        return (Finish(call.Status, call.Calls, call.Output, call.Error), call.Usage);
+        return (Finish(call.Status, call.Calls, call.Output, call.Error), call.Usage, call.Ledger);
     }
 
     /// <summary>The run's values plus <c>item</c> and <c>item_index</c>, without copying the run's values.</summary>

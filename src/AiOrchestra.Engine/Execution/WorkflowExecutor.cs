@@ -117,8 +117,9 @@ public sealed partial class WorkflowExecutor
         var startedAt = Time.GetUtcNow();
         var startTimestamp = Time.GetTimestamp();
 
-        StepRecord Finish(StepStatus status, int attempts, JsonNode? output, string? error, TokenUsage? usage = null) => new()
+        StepRecord Finish(StepStatus status, int attempts, JsonNode? output, string? error, TokenUsage? usage = null, StepLedger? ledger = null) => new()
         {
+            Ledger = ledger,
             StepId = step.StepId,
             Index = index,
             Status = status,
@@ -155,7 +156,7 @@ public sealed partial class WorkflowExecutor
         if (step.ForEach is not null)
         {
             var loop = await RunLoopAsync(request, step, index, stepType, scope, failedStepIds, journal, cancellationToken);
-            return Finish(loop.Status, loop.Calls, loop.Output, loop.Error, loop.Usage);
+            return Finish(loop.Status, loop.Calls, loop.Output, loop.Error, loop.Usage, loop.Ledger);
         }
 
         JsonObject parameters;
@@ -169,7 +170,7 @@ public sealed partial class WorkflowExecutor
         }
 
         var call = await CallAsync(request, step, index, null, stepType, parameters, scope, journal, reportRetries: true, cancellationToken);
-        return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage);
+        return Finish(call.Status, call.Calls, call.Output, call.Error, call.Usage, call.Ledger);
     }
 
     /// <summary>
@@ -178,7 +179,7 @@ public sealed partial class WorkflowExecutor
     /// </summary>
     private StepRecord BeginWait(
         RunRequest request, WorkflowStep step, IWaitingStepType stepType, IReadOnlyDictionary<string, JsonNode?> scope,
-        HashSet<string> failedStepIds, Func<StepStatus, int, JsonNode?, string?, TokenUsage?, StepRecord> finish)
+        HashSet<string> failedStepIds, Func<StepStatus, int, JsonNode?, string?, TokenUsage?, StepLedger?, StepRecord> finish)
     {
         try
         {
@@ -186,12 +187,12 @@ public sealed partial class WorkflowExecutor
             var context = new StepContext { RunId = request.RunId, StepId = step.StepId, Attempt = 1, OwnerId = request.OwnerId, Values = scope };
             var wait = stepType.Begin(new StepCall(step.Action, parameters, context), Time.GetUtcNow());
             return wait is null
-                ? finish(StepStatus.Succeeded, 1, null, null, null)
-                : finish(StepStatus.Waiting, 1, null, null, null) with { Wait = wait };
+                ? finish(StepStatus.Succeeded, 1, null, null, null, null)
+                : finish(StepStatus.Waiting, 1, null, null, null, null) with { Wait = wait };
         }
         catch (Exception e) when (e is TemplateException or StepFailedException)
         {
-            return finish(StepStatus.Failed, 1, null, e.Message, null);
+            return finish(StepStatus.Failed, 1, null, e.Message, null, null);
         }
     }
 
@@ -212,6 +213,8 @@ public sealed partial class WorkflowExecutor
         // The step's recorded attempts are the calls it made: an integration's HTTP pipeline may retry inside one
         // step attempt (a 429 then a success is two), an offline step is one call per attempt.
         var calls = 0;
+        // every attempt's prompts and model calls: a failed attempt was sent and may have been paid for too
+        StepLedger? ledger = null;
         // one journal for every attempt: a retry goes on after the parts the attempts before it finished
         var stepJournal = new StepJournal(
             request.JournalEntries.Where(e => e.StepIndex == index && e.ItemIndex == (itemIndex ?? -1)).OrderBy(e => e.Sequence).Select(e => e.Entry),
@@ -241,19 +244,30 @@ public sealed partial class WorkflowExecutor
             var call = new StepCall(step.Action, maxAttempts > 1 ? parameters.DeepClone().AsObject() : parameters, context);
             var outcome = await AttemptAsync(stepType, call, TimeLimitOf(step, stepType), cancellationToken);
             calls += Math.Max(1, context.HttpAttempts);
+            if (context.Ledger is { } attemptLedger)
+            {
+                if (ledger is null)
+                {
+                    ledger = attemptLedger;
+                }
+                else
+                {
+                    ledger.Add(attemptLedger);
+                }
+            }
 
             if (outcome.Cancelled)
             {
-                return new(StepStatus.Cancelled, calls, null, "the run was cancelled during this step", context.Usage);
+                return new(StepStatus.Cancelled, calls, null, "the run was cancelled during this step", context.Usage, ledger);
             }
             if (outcome.Error is null)
             {
-                return new(StepStatus.Succeeded, calls, outcome.Output, null, context.Usage);
+                return new(StepStatus.Succeeded, calls, outcome.Output, null, context.Usage, ledger);
             }
             if (!outcome.Transient || attempt >= maxAttempts)
             {
                 var error = attempt > 1 ? $"{outcome.Error} (after {attempt} attempts)" : outcome.Error;
-                return new(StepStatus.Failed, calls, null, error, context.Usage);
+                return new(StepStatus.Failed, calls, null, error, context.Usage, ledger);
             }
 
             var delay = _retryDelay.Next(step.Retry!, attempt, outcome.RetryAfter);
@@ -263,7 +277,7 @@ public sealed partial class WorkflowExecutor
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return new(StepStatus.Cancelled, calls, null, $"the run was cancelled while waiting to retry after: {outcome.Error}", context.Usage);
+                return new(StepStatus.Cancelled, calls, null, $"the run was cancelled while waiting to retry after: {outcome.Error}", context.Usage, ledger);
             }
         }
     }
@@ -407,5 +421,5 @@ public sealed partial class WorkflowExecutor
 
     private sealed record AttemptOutcome(JsonNode? Output, string? Error, bool Transient, TimeSpan? RetryAfter, bool Cancelled);
 
-    private readonly record struct CallOutcome(StepStatus Status, int Calls, JsonNode? Output, string? Error, TokenUsage? Usage);
+    private readonly record struct CallOutcome(StepStatus Status, int Calls, JsonNode? Output, string? Error, TokenUsage? Usage, StepLedger? Ledger = null);
 }

@@ -18,7 +18,18 @@ public static class WorkflowResultJson
     /// One step in the same shape the API and the exported log give it: <c>{step_id, index, status, output, error,
     /// attempts, duration_ms, prompt_tokens, completion_tokens, started_at, finished_at}</c>, null where not known.
     /// </summary>
-    public static JsonObject StepToJson(StepRecord step) => new()
+    public static JsonObject StepToJson(StepRecord step)
+    {
+        var json = Fields(step);
+        // as the API: only the steps that rendered a stored prompt or called a model have a ledger (unpriced here)
+        if (step.Ledger is { } ledger)
+        {
+            json["ledger"] = ledger.ToJson();
+        }
+        return json;
+    }
+
+    private static JsonObject Fields(StepRecord step) => new()
     {
         ["step_id"] = step.StepId,
         ["index"] = step.Index,

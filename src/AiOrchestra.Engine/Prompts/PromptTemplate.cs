@@ -26,6 +26,9 @@ public sealed record PromptTemplate
     /// <summary>The sampling temperature LLM steps use unless the step gives one.</summary>
     public double? Temperature { get; init; }
 
+    /// <summary>The stored version this text is (recorded with the steps that render it); null when not from a versioned store.</summary>
+    public int? Version { get; init; }
+
     /// <summary>True when the text uses the original's single-brace placeholders and none of ours.</summary>
     public bool SingleBrace => BraceFormat.IsBraceStyle(SystemPrompt is null ? Template : SystemPrompt + "\n" + Template);
 

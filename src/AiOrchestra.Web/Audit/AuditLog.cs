@@ -29,6 +29,9 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> contexts, IHttpCont
         db.SaveChanges();
     }
 
+    /// <summary>The user name of the current request's signed-in user; <see cref="App"/> outside a request.</summary>
+    public string ActorName() => Cut(http.HttpContext?.User.Identity?.Name ?? App, 256);
+
     private AuditEntry Entry(string action, string target, string? detail, (string? Id, string Name)? actor)
     {
         var context = http.HttpContext;

@@ -19,6 +19,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<RunWait> RunWaits => Set<RunWait>();
     public DbSet<RunStepEntry> RunStepEntries => Set<RunStepEntry>();
     public DbSet<RunCount> RunCounts => Set<RunCount>();
+    public DbSet<LlmUsageDay> LlmUsageDays => Set<LlmUsageDay>();
+    public DbSet<StepPin> StepPins => Set<StepPin>();
     public DbSet<Triggers.TriggerState> TriggerStates => Set<Triggers.TriggerState>();
     public DbSet<Triggers.TriggerFiring> TriggerFirings => Set<Triggers.TriggerFiring>();
     public DbSet<Alerts.AlertChannel> AlertChannels => Set<Alerts.AlertChannel>();
@@ -51,6 +53,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new RunWait.Configuration());
         builder.ApplyConfiguration(new RunStepEntry.Configuration());
         builder.ApplyConfiguration(new RunCount.Configuration());
+        builder.ApplyConfiguration(new LlmUsageDay.Configuration());
+        builder.ApplyConfiguration(new StepPin.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerState.Configuration());
         builder.ApplyConfiguration(new Triggers.TriggerFiring.Configuration());
         builder.ApplyConfiguration(new Alerts.AlertChannel.Configuration());
@@ -65,7 +69,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().HasData(AiOrchestra.Web.Users.Roles.AdministratorRole);
 
         // snake_case columns for our tables (Identity keeps its own names)
-        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunWait), typeof(RunStepEntry), typeof(RunCount),
+        foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunWait), typeof(RunStepEntry), typeof(RunCount), typeof(LlmUsageDay), typeof(StepPin),
                      typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent),
                      typeof(History.WorkflowRetention), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken), typeof(AiOrchestra.Web.Audit.AuditEntry) })
         {

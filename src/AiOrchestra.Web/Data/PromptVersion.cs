@@ -20,6 +20,9 @@ public sealed class PromptVersion
     public double? Temperature { get; set; }
     public DateTimeOffset SavedAt { get; set; }
 
+    /// <summary>The user name of who saved it (<c>(app)</c> outside a request: start-up, the command line); null for versions saved before authors were kept.</summary>
+    public string? SavedBy { get; set; }
+
     internal sealed class Configuration : IEntityTypeConfiguration<PromptVersion>
     {
         public void Configure(EntityTypeBuilder<PromptVersion> entity)
@@ -27,6 +30,7 @@ public sealed class PromptVersion
             entity.ToTable("prompt_versions");
             entity.Property(v => v.Name).HasMaxLength(200);
             entity.Property(v => v.Model).HasMaxLength(100);
+            entity.Property(v => v.SavedBy).HasMaxLength(256);
             entity.HasIndex(v => new { v.PromptRecordId, v.Number }).IsUnique();
             entity.HasOne<PromptRecord>().WithMany().HasForeignKey(v => v.PromptRecordId).OnDelete(DeleteBehavior.Cascade);
         }

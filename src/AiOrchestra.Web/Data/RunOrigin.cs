@@ -2,7 +2,7 @@ namespace AiOrchestra.Web.Data;
 
 /// <summary>
 /// What started a run, as stored on it and shown in Logs and the API: <c>manual</c> (the dashboard), <c>api</c>,
-/// <c>rerun</c>, <c>resume</c>, <c>mcp</c>, <c>import</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
+/// <c>rerun</c>, <c>resume</c>, <c>test</c>, <c>mcp</c>, <c>import</c>, or a trigger as <c>webhook:&lt;trigger_id&gt;</c>, <c>schedule:&lt;trigger_id&gt;</c>, <c>poll:&lt;trigger_id&gt;</c>.
 /// </summary>
 public static class RunOrigin
 {
@@ -12,6 +12,9 @@ public static class RunOrigin
 
     /// <summary>A failed or cancelled run resumed from its failed step (<c>POST /api/runs/{id}/resume</c>, the run page).</summary>
     public const string Resume = "resume";
+
+    /// <summary>A test run: the workflow's pinned step outputs are used instead of calling those steps.</summary>
+    public const string Test = "test";
 
     /// <summary>The origins that name a trigger after a colon (<c>webhook:push</c>).</summary>
     public static readonly IReadOnlyList<string> TriggerKinds = ["webhook", "schedule", "poll"];

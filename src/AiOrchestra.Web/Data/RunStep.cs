@@ -24,6 +24,12 @@ public sealed class RunStep
     public long DurationMs { get; set; }
     public int? PromptTokens { get; set; }
     public int? CompletionTokens { get; set; }
+
+    /// <summary>
+    /// The stored prompts the step rendered and its LLM calls with their costs, as JSON (see <c>LlmPrices.Priced</c>);
+    /// null for the steps that did neither.
+    /// </summary>
+    public string? Ledger { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 

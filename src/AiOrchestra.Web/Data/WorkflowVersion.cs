@@ -15,6 +15,9 @@ public sealed class WorkflowVersion
 
     public DateTimeOffset SavedAt { get; set; }
 
+    /// <summary>The user name of who saved it (<c>(app)</c> outside a request: start-up, the command line); null for versions saved before authors were kept.</summary>
+    public string? SavedBy { get; set; }
+
     public WorkflowRecord? Record { get; set; }
 
     internal sealed class Configuration : IEntityTypeConfiguration<WorkflowVersion>
@@ -22,6 +25,7 @@ public sealed class WorkflowVersion
         public void Configure(EntityTypeBuilder<WorkflowVersion> entity)
         {
             entity.ToTable("workflow_versions");
+            entity.Property(v => v.SavedBy).HasMaxLength(256);
             entity.HasIndex(v => new { v.WorkflowRecordId, v.Number }).IsUnique();
             entity.HasOne(v => v.Record).WithMany(w => w.Versions).HasForeignKey(v => v.WorkflowRecordId).OnDelete(DeleteBehavior.Cascade);
         }

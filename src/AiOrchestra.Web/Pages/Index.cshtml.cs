@@ -20,12 +20,16 @@ public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
     public IReadOnlyList<Run> Recent { get; private set; } = [];
     public IReadOnlyList<RunsOnDay> Days { get; private set; } = [];
 
+    /// <summary>LLM calls, tokens and cost per workflow and per day over the chart's days.</summary>
+    public Ledger.LlmSpending Spending { get; private set; } = null!;
+
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         var owner = User.OwnerId();
         WorkflowCount = await db.Workflows.CountAsync(w => w.OwnerId == owner && w.DeletedAt == null, cancellationToken);
         PromptCount = await db.Prompts.CountAsync(p => p.OwnerId == owner, cancellationToken);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        Spending = await Ledger.LlmSpending.LoadAsync(db, owner, today, ChartDays, cancellationToken);
         var first = today.AddDays(1 - ChartDays);
         var figures = await RunFigures.ReadAsync(db, owner, first, cancellationToken);
         RunCount = figures.Total;

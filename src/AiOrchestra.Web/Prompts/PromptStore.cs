@@ -59,6 +59,7 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time, AuditLog aud
             {
                 PromptRecordId = record.Id, Number = record.CurrentVersion, Name = prompt.Name, Description = prompt.Description,
                 Template = prompt.Template, SystemPrompt = prompt.SystemPrompt, Model = prompt.Model, Temperature = prompt.Temperature, SavedAt = now,
+                SavedBy = audit.ActorName(),
             });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -222,7 +223,7 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time, AuditLog aud
         var prompt = new PromptTemplate
         {
             TemplateId = record.TemplateId, Name = record.Name, Description = record.Description, Template = record.Template,
-            SystemPrompt = record.SystemPrompt, Model = record.Model, Temperature = record.Temperature,
+            SystemPrompt = record.SystemPrompt, Model = record.Model, Temperature = record.Temperature, Version = record.CurrentVersion,
         };
         return new StoredPrompt(prompt, VariablesOf(prompt), record.CreatedAt, record.UpdatedAt);
     }

@@ -26,6 +26,7 @@ internal sealed class ChildRuns(
     RunCancellations cancellations,
     Metrics.RunMetrics metrics,
     Engine.Steps.Integrations.IntegrationSecrets secrets,
+    Ledger.LlmPrices prices,
     IHostApplicationLifetime lifetime,
     Microsoft.Extensions.Options.IOptions<RunOptions> options,
     IServiceProvider services,
@@ -155,7 +156,7 @@ internal sealed class ChildRuns(
                 RunId = runId, OwnerId = request.OwnerId, Workflow = workflow, Inputs = inputs, FinishedSteps = finished,
                 FinishedItems = finishedItems, Ancestors = request.Path, JournalEntries = journalEntries,
             };
-            var journal = new RunJournal(runId, writer, feed, time, secrets, step => metrics.StepFinished(workflow, step));
+            var journal = new RunJournal(runId, writer, feed, time, secrets, prices, step => metrics.StepFinished(workflow, step));
             var result = await Executor.ExecuteAsync(run, journal, cancel.Token);
             if (result.Cancelled && cancellationToken.IsCancellationRequested && lifetime.ApplicationStopping.IsCancellationRequested)
             {

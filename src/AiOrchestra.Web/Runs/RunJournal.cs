@@ -11,7 +11,8 @@ namespace AiOrchestra.Web.Runs;
 /// nor sent (and so neither shown, exported nor reused by a resumed run).
 /// </summary>
 internal sealed class RunJournal(
-    string runId, RunWriter writer, RunFeed feed, TimeProvider time, IntegrationSecrets secrets, Action<StepRecord>? stepFinished = null) : IRunJournal
+    string runId, RunWriter writer, RunFeed feed, TimeProvider time, IntegrationSecrets secrets, Ledger.LlmPrices prices,
+    Action<StepRecord>? stepFinished = null) : IRunJournal
 {
     // steps run one at a time: streamed text belongs to the step that started last
     private int _currentIndex;
@@ -40,8 +41,16 @@ internal sealed class RunJournal(
         {
             _heldBack.Remove(step.StepId); // the finished output replaces the streamed text
         }
+        string? ledger = null;
+        Ledger.LedgerTotals? totals = null;
+        if (step.Ledger is { } stepLedger)
+        {
+            // the messages sent hold rendered prompts: a secret a template or an earlier output put there is redacted too
+            (var priced, totals) = prices.Priced(stepLedger);
+            ledger = redaction.Redact(priced.ToJsonString());
+        }
         // durable before the next step starts, even when the run is being cancelled
-        await writer.StepFinishedAsync(runId, step, json);
+        await writer.StepFinishedAsync(runId, step, json, ledger, totals);
         feed.Publish(StepFinishedEvent(runId, step));
         stepFinished?.Invoke(step);
     }
@@ -56,8 +65,16 @@ internal sealed class RunJournal(
 
     public async ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
+        // a model's turn or a tool's result may echo a secret: redacted before it is stored, sent live or resumed from
+        var redaction = secrets.Redaction;
+        var json = entry.Entry.ToJsonString();
+        if (redaction.Contains(json))
+        {
+            json = redaction.Redact(json);
+            entry = entry with { Entry = JsonNode.Parse(json)!.AsObject() };
+        }
         // durable before the step goes on: a resumed step does not make this model turn or tool call again
-        await writer.EntryRecordedAsync(runId, entry);
+        await writer.EntryRecordedAsync(runId, entry, json);
         feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
     }
 

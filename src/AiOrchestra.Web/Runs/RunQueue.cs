@@ -51,12 +51,21 @@ public sealed class RunQueue(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
         EnqueueAsync(ownerId, workflowId, inputs, origin, watch: true, cancellationToken);
 
+    /// <summary>
+    /// Queues a test run (<see cref="RunOrigin.Test"/>): the workflow's pinned step outputs are recorded as those steps'
+    /// results before the run is claimed, so those steps are not called. No other kind of run reads the pins.
+    /// </summary>
+    internal Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueTestAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, bool watch, CancellationToken cancellationToken) =>
+        EnqueueAsync(ownerId, workflowId, inputs, RunOrigin.Test, watch, cancellationToken);
+
     private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
         CancellationToken cancellationToken)
     {
         CurrentVersion? current;
         Workflow workflow;
+        List<Engine.Execution.StepRecord>? pinned = null;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
         {
             current = await FindCurrentVersion(db, ownerId, workflowId);
@@ -73,6 +82,10 @@ public sealed class RunQueue(
                 var definition = await db.WorkflowVersions.AsNoTracking()
                     .Where(v => v.Id == current.VersionId).Select(v => v.Definition).SingleAsync(cancellationToken);
                 workflow = versions.GetOrParse(current.VersionId, definition);
+            }
+            if (origin == RunOrigin.Test)
+            {
+                pinned = await Pins.StepPins.ForTestRunAsync(db, current.RecordId, workflow, time.GetUtcNow(), cancellationToken);
             }
         }
 
@@ -111,7 +124,7 @@ public sealed class RunQueue(
         try
         {
             // once handed to the writer the run will exist: wait for the commit even if the caller gives up
-            await writer.InsertRunAsync(run);
+            await writer.InsertRunAsync(run, pinned);
         }
         catch
         {

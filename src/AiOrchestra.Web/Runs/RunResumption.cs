@@ -72,7 +72,7 @@ public sealed class RunResumption(IDbContextFactory<AppDbContext> dbs, RunSignal
             {
                 RunId = resumed.Id, Index = step.Index, StepId = step.StepId, Status = step.Status, Output = step.Output, Error = step.Error,
                 Attempts = step.Attempts, DurationMs = step.DurationMs, PromptTokens = step.PromptTokens, CompletionTokens = step.CompletionTokens,
-                StartedAt = step.StartedAt, FinishedAt = step.FinishedAt,
+                StartedAt = step.StartedAt, FinishedAt = step.FinishedAt, Ledger = step.Ledger,
             });
         }
         var items = await db.RunStepItems.AsNoTracking()

@@ -26,6 +26,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _claim;
     private readonly Statement _stepStarted;
     private readonly Statement _stepFinished;
+    private readonly Statement _usageAdded;
     private readonly Statement _itemFinished;
     private readonly Statement _entryRecorded;
     private readonly Statement _finishRun;
@@ -70,9 +71,9 @@ internal sealed class RunSql : IDisposable
         _takeChild = Prepare(
             "UPDATE runs SET lease_owner = @worker, lease_expires_at = NULL WHERE id = @id AND status = 'running' AND parent_run_id IS NOT NULL",
             "@worker", "@id");
-        // a run that started before (left running, or queued again after a wait), or a new run resuming a failed one,
-        // starts with finished steps recorded
-        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL OR resumed_from_run_id IS NOT NULL, cancel_requested, trace_parent FROM runs";
+        // a run that started before (left running, or queued again after a wait), a new run resuming a failed one, or a
+        // test run (its pinned steps), starts with finished steps recorded
+        const string claimColumns = "SELECT id, owner_id, workflow_version_id, inputs, status = 'running' OR started_at IS NOT NULL OR resumed_from_run_id IS NOT NULL OR origin = 'test', cancel_requested, trace_parent FROM runs";
         _selectQueued = Prepare($"{claimColumns} WHERE status = 'queued' ORDER BY id LIMIT @limit", "@limit");
         // the owners with queued runs, one index seek each (a loose scan of the queued-by-owner index): finding another
         // owner's runs behind thousands of queued runs of an owner at its share must not read those thousands
@@ -110,15 +111,25 @@ internal sealed class RunSql : IDisposable
         _stepFinished = Prepare(
             """
             INSERT INTO run_steps (run_id, step_index, step_id, status, output, error, attempts, duration_ms,
-                                   prompt_tokens, completion_tokens, started_at, finished_at, output_bytes)
-            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished, @bytes)
+                                   prompt_tokens, completion_tokens, started_at, finished_at, output_bytes, ledger)
+            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished, @bytes, @ledger)
             ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output, output_bytes = excluded.output_bytes,
                 error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
                 prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
-                started_at = excluded.started_at, finished_at = excluded.finished_at
+                started_at = excluded.started_at, finished_at = excluded.finished_at, ledger = excluded.ledger
             """,
             "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished",
-            "@bytes");
+            "@bytes", "@ledger");
+        // written only after a step that called a model: one small row per workflow and day, read by Home
+        _usageAdded = Prepare(
+            """
+            INSERT INTO llm_usage_days (owner_id, day, workflow_id, calls, input_tokens, output_tokens, cost, unpriced_calls)
+            SELECT owner_id, @day, workflow_id, @calls, @input, @output, @cost, @unpriced FROM runs WHERE id = @run
+            ON CONFLICT (owner_id, day, workflow_id) DO UPDATE SET calls = calls + excluded.calls,
+                input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+                cost = cost + excluded.cost, unpriced_calls = unpriced_calls + excluded.unpriced_calls
+            """,
+            "@day", "@calls", "@input", "@output", "@cost", "@unpriced", "@run");
         _itemFinished = Prepare(
             """
             INSERT INTO run_step_items (run_id, step_index, item_index, step_id, status, output, error, attempts, duration_ms,
@@ -271,10 +282,19 @@ internal sealed class RunSql : IDisposable
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
         _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds());
 
-    public void StepFinished(string runId, StepRecord step, string? output, long? fullBytes) => _stepFinished.Execute(
-        runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
-        step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds(),
-        fullBytes);
+    public void StepFinished(string runId, StepRecord step, string? output, long? fullBytes, string? ledger, Ledger.LedgerTotals? totals)
+    {
+        _stepFinished.Execute(
+            runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
+            step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds(),
+            fullBytes, ledger);
+        if (totals is not null)
+        {
+            _usageAdded.Execute(
+                step.FinishedAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), totals.Calls,
+                totals.InputTokens, totals.OutputTokens, (double)totals.Cost, totals.UnpricedCalls, runId);
+        }
+    }
 
     public void ItemFinished(string runId, ItemRecord item, string? output) => _itemFinished.Execute(
         runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,

@@ -29,6 +29,7 @@ internal sealed class RunWorker(
     Metrics.RunMetrics metrics,
     Alerts.AlertSignals alerts,
     Engine.Steps.Integrations.IntegrationSecrets secrets,
+    Ledger.LlmPrices prices,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<RunWorker> log) : BackgroundService
@@ -198,7 +199,7 @@ internal sealed class RunWorker(
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
                 FinishedItems = finishedItems, JournalEntries = journalEntries,
             };
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, step =>
+            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, prices, step =>
             {
                 metrics.StepFinished(workflow, step);
                 RunTracing.StepFinished(span, workflow, step);

@@ -20,7 +20,16 @@ public sealed class RunWriter(
 
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
 
-    internal Task InsertRunAsync(Run run) => Enqueue(sql => { sql.InsertRun(run); return true; });
+    /// <summary>Stores a queued run; a test run's <paramref name="pinned"/> steps are stored with it, in the same transaction.</summary>
+    internal Task InsertRunAsync(Run run, IReadOnlyList<StepRecord>? pinned = null) => Enqueue(sql =>
+    {
+        sql.InsertRun(run);
+        foreach (var step in pinned ?? [])
+        {
+            sql.StepFinished(run.Id, step, step.Output?.ToJsonString(), null, null, null);
+        }
+        return true;
+    });
 
     internal Task InsertChildAsync(Run run, string worker) => Enqueue(sql => { sql.InsertChild(run, worker); return true; });
 
@@ -35,10 +44,14 @@ public sealed class RunWriter(
         _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; }, new StepKey(runId, index, Finished: false));
 
     /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
-    internal Task StepFinishedAsync(string runId, StepRecord step, string? output)
+    /// <remarks>
+    /// <paramref name="ledger"/> is the step's priced ledger as JSON text (null for steps that neither rendered a prompt
+    /// nor called a model); <paramref name="totals"/>, when given, are added to the workflow's day on Home.
+    /// </remarks>
+    internal Task StepFinishedAsync(string runId, StepRecord step, string? output, string? ledger = null, Ledger.LedgerTotals? totals = null)
     {
         var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; }, new StepKey(runId, step.Index, Finished: true));
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes, ledger, totals); return true; }, new StepKey(runId, step.Index, Finished: true));
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
@@ -47,11 +60,9 @@ public sealed class RunWriter(
         return Enqueue(sql => { sql.ItemFinished(runId, item, stored); return true; });
     }
 
-    internal Task EntryRecordedAsync(string runId, JournalEntry entry)
-    {
-        var json = entry.Entry.ToJsonString();
-        return Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
-    }
+    /// <summary>Records a step's note; <paramref name="json"/> is the note as JSON text (the caller redacted it).</summary>
+    internal Task EntryRecordedAsync(string runId, JournalEntry entry, string json) =>
+        Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
 
     internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
         Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));

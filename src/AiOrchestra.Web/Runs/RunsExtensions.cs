@@ -19,6 +19,7 @@ public static class RunsExtensions
         services.AddSingleton<RunResumption>();
         services.AddSingleton<FailureHandlerStarter>();
         services.AddScoped<RunStore>();
+        services.AddSingleton<Pins.StepPins>();
         // the workflow step type: sub-workflows as child runs, executed inline in the parent's worker (see ChildRuns)
         services.AddSingleton<ChildRuns>();
         services.AddSingleton<IChildRuns>(sp => sp.GetRequiredService<ChildRuns>());

@@ -23,6 +23,9 @@ public sealed record StepState(string RunId, string StepId, int Index, string St
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>What the step rendered and asked a model (prompt versions, LLM calls, cost); null for other steps.</summary>
+    public JsonNode? Ledger { get; init; }
+
     public bool Finished => FinishedAt is not null;
 
     public TokenUsage? Usage => PromptTokens is null && CompletionTokens is null ? null : new TokenUsage(PromptTokens ?? 0, CompletionTokens ?? 0);
@@ -41,6 +44,7 @@ public sealed record StepState(string RunId, string StepId, int Index, string St
         CompletionTokens = step.CompletionTokens,
         StartedAt = step.StartedAt,
         FinishedAt = step.FinishedAt,
+        Ledger = step.Ledger is null ? null : JsonNode.Parse(step.Ledger),
     };
 
     /// <summary>A step as the executor reports it finished.</summary>

@@ -9,8 +9,8 @@ public sealed record StoredWorkflow(Workflow Workflow, int Version, long Version
 /// <summary>One line of a user's workflow list.</summary>
 public sealed record WorkflowSummary(string WorkflowId, string Name, string? Description, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>One saved version of a workflow (versions are immutable).</summary>
-public sealed record WorkflowVersionSummary(long VersionId, int Number, DateTimeOffset SavedAt);
+/// <summary>One saved version of a workflow (versions are immutable), with who saved it (null for versions saved before authors were kept).</summary>
+public sealed record WorkflowVersionSummary(long VersionId, int Number, DateTimeOffset SavedAt, string? SavedBy);
 
 /// <summary>Either the saved workflow, or why it was not saved (nothing was written then): its errors, or the outcome.</summary>
 public sealed record WorkflowSaveResult(StoredWorkflow? Saved, IReadOnlyList<ValidationError> Errors, SaveOutcome Outcome)

@@ -74,7 +74,7 @@ public sealed class WorkflowStore(
             record.Description = workflow.Description;
             record.CurrentVersion++;
             record.UpdatedAt = now;
-            var version = new WorkflowVersion { Number = record.CurrentVersion, Definition = WorkflowJson.Serialize(workflow, indented: false), SavedAt = now };
+            var version = new WorkflowVersion { Number = record.CurrentVersion, Definition = WorkflowJson.Serialize(workflow, indented: false), SavedAt = now, SavedBy = audit.ActorName() };
             record.Versions.Add(version);
 
             // the record, its new version and its triggers' rows commit together or not at all
@@ -135,7 +135,7 @@ public sealed class WorkflowStore(
         await db.WorkflowVersions.AsNoTracking()
             .Where(v => v.Record!.OwnerId == ownerId && v.Record.WorkflowId == workflowId && v.Record.DeletedAt == null)
             .OrderByDescending(v => v.Number)
-            .Select(v => new WorkflowVersionSummary(v.Id, v.Number, v.SavedAt))
+            .Select(v => new WorkflowVersionSummary(v.Id, v.Number, v.SavedAt, v.SavedBy))
             .ToListAsync(cancellationToken);
 
     /// <summary>

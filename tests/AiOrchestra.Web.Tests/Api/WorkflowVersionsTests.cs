@@ -27,6 +27,7 @@ public sealed class WorkflowVersionsTests : IClassFixture<ApiFactory>
         Assert.Equal([2, 1], versions.Select(v => (int)v!["version"]!));
         Assert.True((bool)versions[0]!["current"]!);
         Assert.NotNull(versions[0]!["saved_at"]);
+        Assert.All(versions, v => Assert.Equal(ApiFactory.AdminUser, (string?)v!["saved_by"]));
 
         var diff = await (await api.GetAsync("/api/workflows/versioned_greeting/diff")).JsonAsync();
         Assert.Equal(1, (int)diff["from"]!);
@@ -68,7 +69,46 @@ public sealed class WorkflowVersionsTests : IClassFixture<ApiFactory>
 
         Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/prompts/versioned_prompt/versions/1/restore", null)).StatusCode);
         Assert.Equal("Summarise {{text}}\nin one line.", (string?)(await (await api.GetAsync("/api/prompts/versioned_prompt")).JsonAsync())["template"]);
-        Assert.Equal([3, 2, 1], (await (await api.GetAsync("/api/prompts/versioned_prompt/versions")).JsonAsync()).AsArray().Select(v => (int)v!["version"]!));
+        var versions = (await (await api.GetAsync("/api/prompts/versioned_prompt/versions")).JsonAsync()).AsArray();
+        Assert.Equal([3, 2, 1], versions.Select(v => (int)v!["version"]!));
+        Assert.All(versions, v => Assert.Equal(ApiFactory.AdminUser, (string?)v!["saved_by"]));
+        Assert.All(versions, v => Assert.NotNull(v!["saved_at"]));
         await (await api.GetAsync("/api/prompts/versioned_prompt/diff?from=7")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Each_run_records_the_prompt_version_its_steps_rendered()
+    {
+        using var api = await _factory.AdminAsync();
+        await api.PostAsync("/api/prompts", ApiFactory.Json("""{"template_id": "recorded_prompt", "name": "Greeting", "template": "Hello {{name}}"}"""));
+        await api.PostAsync("/api/workflows", ApiFactory.Json("""
+            {"workflow_id": "renders_recorded_prompt", "name": "Renders", "steps": [
+              {"step_id": "greet", "step_type": "prompt", "action": "render", "parameters": {"template_id": "recorded_prompt", "variables": {"name": "Ada"}}},
+              {"step_id": "plain", "step_type": "template", "action": "render", "parameters": {"text": "no prompt here"}}]}
+            """));
+
+        async Task<JsonNode> RunAsync()
+        {
+            var response = await api.PostAsync("/api/workflows/execute", ApiFactory.Json("""{"workflow_id": "renders_recorded_prompt", "wait": true}"""));
+            var runId = (string)(await response.JsonAsync())["run_id"]!;
+            return await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync();
+        }
+
+        var first = await RunAsync();
+        await api.PutAsync("/api/prompts/recorded_prompt", ApiFactory.Json("""{"template_id": "recorded_prompt", "name": "Greeting", "template": "Good day {{name}}"}"""));
+        var second = await RunAsync();
+
+        foreach (var (run, version, text) in new[] { (first, 1, "Hello Ada"), (second, 2, "Good day Ada") })
+        {
+            var greet = run["steps"]![0]!;
+            Assert.Equal(text, (string?)greet["output"]);
+            var prompt = greet["ledger"]!["prompts"]!.AsArray().Single()!;
+            Assert.Equal("recorded_prompt", (string?)prompt["template_id"]);
+            Assert.Equal(version, (int)prompt["version"]!);
+            Assert.Empty(greet["ledger"]!["calls"]!.AsArray());
+            // a step that renders no prompt and calls no model carries no ledger at all
+            Assert.Null(run["steps"]![1]!["ledger"]);
+            Assert.Equal(0, (int)run["llm_totals"]!["calls"]!);
+        }
     }
 }

@@ -33,6 +33,8 @@ public sealed class VersionDiffPageTests : IClassFixture<DashboardHost>
         Assert.Equal("Write about {{topic}}.", prompt!.Prompt.Template);
         page = await client.GetDocumentAsync("/Prompts/Diff/essay");
         Assert.Equal(["3 (current)", "2", "1"], page.QuerySelectorAll("#versions tbody tr td:first-child").Select(td => td.TextContent.Trim()));
+        // the restore was made by the signed-in user; the first two were saved outside a request (the app itself)
+        Assert.Equal([name, "(app)", "(app)"], page.QuerySelectorAll("#versions tbody tr td.saved-by").Select(td => td.TextContent.Trim()));
 
         var other = "other-" + Guid.NewGuid().ToString("N")[..8];
         await _host.CreateUserAsync(other);

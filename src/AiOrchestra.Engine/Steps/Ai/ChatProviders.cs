@@ -175,6 +175,7 @@ public sealed class ChatModel(
                 context.Usage = Add(context.Usage, usage);
                 EngineMetrics.Tokens(ModelId, usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
             }
+            Record(context.OpenLedger(), messages, options, response, streamed: plainReply?.Body is null);
             return response;
         }, cancellationToken);
 
@@ -200,7 +201,11 @@ public sealed class ChatModel(
             throw new StepFailedException($"{Provider.Name} answered without any content (no choices[0].message.content): {Provider.Excerpt(body)}");
         }
         context.ReportDelta(answer);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, answer));
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+        {
+            ModelId = reply?["model"] is JsonValue answered && answered.TryGetValue<string>(out var name) ? name : null,
+            FinishReason = choice["finish_reason"] is JsonValue finish && finish.TryGetValue<string>(out var reason) ? new ChatFinishReason(reason) : null,
+        };
         if (reply?["usage"] is JsonObject usage
             && usage["prompt_tokens"] is JsonValue prompt && prompt.TryGetValue<int>(out var promptTokens)
             && usage["completion_tokens"] is JsonValue completion && completion.TryGetValue<int>(out var completionTokens))
@@ -208,6 +213,50 @@ public sealed class ChatModel(
             response.Usage = new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = completionTokens };
         }
         return response;
+    }
+
+    /// <summary>Writes the call into the step's ledger: only the messages earlier calls of the step had not sent.</summary>
+    private void Record(StepLedger ledger, IList<ChatMessage> messages, ChatOptions options, ChatResponse response, bool streamed)
+    {
+        var sent = ledger.Calls.Count == 0 ? 0 : ledger.Calls[^1].FirstMessage + ledger.Calls[^1].Messages.Count;
+        var first = sent <= messages.Count ? sent : 0;
+        var recorded = new List<LlmMessage>(messages.Count - first);
+        for (var i = first; i < messages.Count; i++)
+        {
+            recorded.Add(new LlmMessage(messages[i].Role.Value, MessageText(messages[i])));
+        }
+        ledger.Calls.Add(new LlmCall
+        {
+            Provider = Provider.Name,
+            ModelRequested = options.ModelId ?? ModelId,
+            ModelAnswered = response.ModelId,
+            // a float on the wire: 0.2f reads back as 0.2 rather than 0.20000000298
+            Temperature = options.Temperature is { } temperature ? Math.Round((double)temperature, 4) : null,
+            MaxTokens = options.MaxOutputTokens,
+            FirstMessage = first,
+            Messages = recorded,
+            FinishReason = response.FinishReason?.Value,
+            InputTokens = response.Usage?.InputTokenCount is { } input ? (int)input : null,
+            OutputTokens = response.Usage?.OutputTokenCount is { } output ? (int)output : null,
+            Streamed = streamed,
+        });
+    }
+
+    /// <summary>A message's text, with its tool calls and results named (their content is in the agent's conversation).</summary>
+    private static string MessageText(ChatMessage message)
+    {
+        if (message.Contents.All(c => c is TextContent))
+        {
+            return message.Text;
+        }
+        var parts = message.Contents.Select(content => content switch
+        {
+            TextContent text => text.Text,
+            FunctionCallContent call => $"[tool call {call.Name} ({call.CallId})]",
+            FunctionResultContent result => $"[tool result ({result.CallId})]",
+            _ => $"[{content.GetType().Name}]",
+        });
+        return string.Join("\n", parts);
     }
 
     private static TokenUsage Add(TokenUsage? sofar, UsageDetails details)

@@ -125,8 +125,10 @@ public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts 
         {
             throw new StepFailedException($"parameter '{parameter}': stored prompt templates are not available in this host");
         }
-        return await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
+        var template = await prompts.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
             ?? throw new StepFailedException($"parameter '{parameter}': there is no prompt template '{templateId}'");
+        call.Context.OpenLedger().PromptRendered(template.TemplateId, template.Version);
+        return template;
     }
 
     private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, PromptTemplate? template, CancellationToken cancellationToken)

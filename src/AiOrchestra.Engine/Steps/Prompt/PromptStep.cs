@@ -28,6 +28,7 @@ public sealed class PromptStep(IPromptLibrary library) : IStepType
         var variables = StepParameters.Object(call.Parameters, "variables");
         var prompt = await library.FindAsync(call.Context.OwnerId, templateId, cancellationToken)
             ?? throw new StepFailedException($"prompt template '{templateId}' was not found");
+        call.Context.OpenLedger().PromptRendered(prompt.TemplateId, prompt.Version);
 
         var values = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var (name, value) in variables ?? [])

@@ -109,12 +109,12 @@ public static class PromptsApi
 
     /// <summary>One saved version of a prompt.</summary>
     public sealed record PromptVersionJson(
-        int Version, string Name, string? Description, string Template, string? SystemPrompt, string? Model, double? Temperature, DateTimeOffset SavedAt);
+        int Version, string Name, string? Description, string Template, string? SystemPrompt, string? Model, double? Temperature, DateTimeOffset SavedAt, string? SavedBy);
 
     private static async Task<Results<Ok<List<PromptVersionJson>>, ProblemHttpResult>> VersionsAsync(
         string id, ClaimsPrincipal user, PromptStore store, CancellationToken cancellationToken) =>
         await store.VersionsAsync(user.OwnerId(), id, cancellationToken) is { } versions
-            ? TypedResults.Ok(versions.Select(v => new PromptVersionJson(v.Number, v.Name, v.Description, v.Template, v.SystemPrompt, v.Model, v.Temperature, v.SavedAt)).ToList())
+            ? TypedResults.Ok(versions.Select(v => new PromptVersionJson(v.Number, v.Name, v.Description, v.Template, v.SystemPrompt, v.Model, v.Temperature, v.SavedAt, v.SavedBy)).ToList())
             : NotFound(id);
 
     private static async Task<Results<Ok<Versions.SideBySideDiff>, ProblemHttpResult>> DiffAsync(

@@ -12,7 +12,8 @@ namespace AiOrchestra.Web.Api.Runs;
 public static class ExecuteApi
 {
     /// <summary>The seed's execute request; <c>wait</c> (default true) waits up to Api:ExecuteWaitSeconds.</summary>
-    public sealed record ExecuteRequest(string? WorkflowId, Dictionary<string, JsonNode?>? Variables, bool? Wait);
+    /// <param name="UsePins">True for a test run: the workflow's pinned step outputs are used instead of calling those steps. Never by default.</param>
+    public sealed record ExecuteRequest(string? WorkflowId, Dictionary<string, JsonNode?>? Variables, bool? Wait, bool? UsePins = null);
 
     internal static async Task<Results<Ok<ExecuteResult>, Accepted<RunAccepted>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
         ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunStore runs, IOptions<ApiOptions> options,
@@ -26,9 +27,12 @@ public static class ExecuteApi
         var wait = TimeSpan.FromSeconds(options.Value.ExecuteWaitSeconds);
         var variables = request.Variables ?? [];
         // a caller that waits is subscribed before the run is stored: no read of the run's status to find its events
-        var (queued, watch) = request.Wait != false && wait > TimeSpan.Zero
-            ? await queue.EnqueueAndWatchAsync(owner, request.WorkflowId, variables, RunOrigin.Api, cancellationToken)
-            : (await queue.EnqueueAsync(owner, request.WorkflowId, variables, RunOrigin.Api, cancellationToken), null);
+        var waits = request.Wait != false && wait > TimeSpan.Zero;
+        var (queued, watch) = request.UsePins == true
+            ? await queue.EnqueueTestAsync(owner, request.WorkflowId, variables, waits, cancellationToken)
+            : waits
+                ? await queue.EnqueueAndWatchAsync(owner, request.WorkflowId, variables, RunOrigin.Api, cancellationToken)
+                : (await queue.EnqueueAsync(owner, request.WorkflowId, variables, RunOrigin.Api, cancellationToken), null);
         using var watching = watch;
         if (queued.WorkflowNotFound)
         {

@@ -13,7 +13,22 @@ public sealed record RunSummary(
 /// <summary>One step of a run.</summary>
 public sealed record RunStepJson(
     string StepId, int Index, string Status, JsonNode? Output, string? Error, int Attempts, long DurationMs,
-    int? PromptTokens, int? CompletionTokens, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+    int? PromptTokens, int? CompletionTokens, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+{
+    /// <summary>
+    /// The stored prompts the step rendered (<c>prompts: [{template_id, version}]</c>) and its LLM calls with what was
+    /// sent, the models, settings, finish reason, tokens and cost; null for steps that did neither.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public JsonNode? Ledger { get; init; }
+}
+
+/// <summary>A run's LLM calls added up: <c>{calls, input_tokens, output_tokens, cost, unpriced_calls}</c>.</summary>
+public sealed record LlmTotalsJson(int Calls, long InputTokens, long OutputTokens, decimal Cost, int UnpricedCalls)
+{
+    public static LlmTotalsJson Of(Ledger.LedgerTotals totals) =>
+        new(totals.Calls, totals.InputTokens, totals.OutputTokens, totals.Cost, totals.UnpricedCalls);
+}
 
 /// <summary>
 /// A run with its inputs, outputs by step id, errors and steps; for a child run (a sub-workflow) the run, step and item
@@ -30,6 +45,9 @@ public sealed record RunDetail(
 
     /// <summary>The runs that resumed this one, oldest first.</summary>
     public IReadOnlyList<string> ResumedBy { get; init; } = [];
+
+    /// <summary>The run's LLM calls added up; all zero for a run that called no model.</summary>
+    public required LlmTotalsJson LlmTotals { get; init; }
 }
 
 /// <summary>A child run a step started: <c>{run_id, workflow_id, step_id, item_index, status}</c>.</summary>
@@ -64,7 +82,7 @@ internal static class RunJson
             run.CreatedAt, run.StartedAt, run.FinishedAt,
             run.ParentRunId, run.ParentStepId, run.ParentItemIndex,
             children.Select(c => new ChildRunJson(c.Id, c.WorkflowId, c.ParentStepId, c.ParentItemIndex, c.Status.ToText())).ToList())
-        { ResumedFromRunId = run.ResumedFromRunId };
+        { ResumedFromRunId = run.ResumedFromRunId, LlmTotals = LlmTotalsJson.Of(Totals(details.Steps)) };
     }
 
     public static ExecuteResult Executed(RunDetails details)
@@ -81,7 +99,22 @@ internal static class RunJson
 
     public static RunStepJson Step(StepState step) => new(
         step.StepId, step.Index, step.Status, step.Output, step.Error, step.Attempts, step.DurationMs,
-        step.PromptTokens, step.CompletionTokens, step.StartedAt, step.FinishedAt);
+        step.PromptTokens, step.CompletionTokens, step.StartedAt, step.FinishedAt)
+    { Ledger = step.Ledger };
+
+    /// <summary>The LLM calls of the steps added up, from the totals each step's ledger carries.</summary>
+    public static Ledger.LedgerTotals Totals(IEnumerable<RunStep> steps)
+    {
+        var totals = new Ledger.LedgerTotals();
+        foreach (var step in steps)
+        {
+            if (step.Ledger is not null && Ledger.LedgerTotals.Of(JsonNode.Parse(step.Ledger)) is { } stepTotals)
+            {
+                totals = totals.Add(stepTotals);
+            }
+        }
+        return totals;
+    }
 
     private static List<StepState> States(RunDetails details) => details.Steps.Select(StepState.From).ToList();
 

@@ -44,6 +44,7 @@ public static class WorkflowsApi
         group.MapPost("/execute", ExecuteApi.ExecuteAsync)
             .WithSummary("Run a workflow: waits for it to finish (200) or answers 202 with the run's Location")
             .RequireScope(TokenScopes.Run);
+        group.MapPinsApi();
         return app;
     }
 
@@ -145,7 +146,7 @@ public static class WorkflowsApi
         string id, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken) =>
         await store.DeleteAsync(user.OwnerId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
-    public sealed record VersionItem(int Version, DateTimeOffset SavedAt, bool Current);
+    public sealed record VersionItem(int Version, DateTimeOffset SavedAt, string? SavedBy, bool Current);
 
     private static async Task<Results<Ok<List<VersionItem>>, ProblemHttpResult>> VersionsAsync(
         string id, ClaimsPrincipal user, WorkflowStore store, CancellationToken cancellationToken)
@@ -153,7 +154,7 @@ public static class WorkflowsApi
         var versions = await store.ListVersionsAsync(user.OwnerId(), id, cancellationToken);
         return versions.Count == 0
             ? NotFound(id)
-            : TypedResults.Ok(versions.Select((v, i) => new VersionItem(v.Number, v.SavedAt, i == 0)).ToList());
+            : TypedResults.Ok(versions.Select((v, i) => new VersionItem(v.Number, v.SavedAt, v.SavedBy, i == 0)).ToList());
     }
 
     private static async Task<Results<Ok<Versions.SideBySideDiff>, ValidationProblem, ProblemHttpResult>> DiffAsync(

@@ -346,6 +346,47 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("Day")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("WorkflowId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<int>("Calls")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("calls");
+
+                    b.Property<double>("Cost")
+                        .HasColumnType("REAL")
+                        .HasColumnName("cost");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<int>("UnpricedCalls")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unpriced_calls");
+
+                    b.HasKey("OwnerId", "Day", "WorkflowId");
+
+                    b.ToTable("llm_usage_days", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.PromptRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -445,6 +486,11 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long>("SavedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("saved_by");
 
                     b.Property<string>("SystemPrompt")
                         .HasColumnType("TEXT")
@@ -664,6 +710,10 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("step_index");
 
+                    b.Property<string>("Ledger")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ledger");
+
                     b.Property<string>("Output")
                         .HasColumnType("TEXT")
                         .HasColumnName("output");
@@ -857,6 +907,50 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_waits", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.StepPin", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("FromRunId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_run_id");
+
+                    b.Property<string>("Output")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("output");
+
+                    b.Property<long>("PinnedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pinned_at");
+
+                    b.Property<string>("PinnedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pinned_by");
+
+                    b.Property<string>("StepId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("step_id");
+
+                    b.Property<long>("WorkflowRecordId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("workflow_record_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkflowRecordId", "StepId")
+                        .IsUnique();
+
+                    b.ToTable("step_pins", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -928,6 +1022,11 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long>("SavedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("saved_at");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("saved_by");
 
                     b.Property<long>("WorkflowRecordId")
                         .HasColumnType("INTEGER")
@@ -1400,6 +1499,15 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.PromptRecord", b =>
                 {
                     b.HasOne("AiOrchestra.Web.Data.AppUser", null)
@@ -1471,6 +1579,15 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.StepPin", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.WorkflowRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkflowRecordId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -46,7 +46,7 @@ public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
 
     /// <summary>What the origin filter offers: what started a run, a trigger kind standing for all its triggers.</summary>
     public static IReadOnlyList<string> Origins { get; } =
-        [RunOrigin.Manual, RunOrigin.Api, RunOrigin.Rerun, RunOrigin.Resume, .. RunOrigin.TriggerKinds, RunOrigin.Import];
+        [RunOrigin.Manual, RunOrigin.Api, RunOrigin.Rerun, RunOrigin.Resume, RunOrigin.Test, .. RunOrigin.TriggerKinds, RunOrigin.Import];
 
     private Dictionary<string, string> _names = [];
 

@@ -63,6 +63,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     /// <summary>The runs that resumed this one, oldest first.</summary>
     public IReadOnlyList<string> ResumedBy { get; private set; } = [];
 
+    /// <summary>The prompts the steps rendered and their LLM calls, with the run's totals.</summary>
+    public Ledger.RunLedger Ledger { get; private set; } = Web.Ledger.RunLedger.Of([]);
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         var details = await runs.GetAsync(User.OwnerId(), Id, cancellationToken);
@@ -263,6 +266,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         steps.AddRange(recorded.Values.OrderBy(s => s.Index).Select(StepState.From));
         Steps = steps;
+        Ledger = Web.Ledger.RunLedger.Of(details.Steps);
         Conversations = await ConversationsAsync(version?.Workflow, details.Run, cancellationToken);
         if (version is not null)
         {
