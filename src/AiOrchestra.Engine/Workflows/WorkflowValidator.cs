@@ -280,6 +280,49 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
         }
     }
 
+    /// <summary>
+    /// Where a later step reads a path into the output of step <paramref name="stepId"/> (<c>{{stepId_output.a.b}}</c> in
+    /// its parameters or <c>for_each</c>) that <paramref name="output"/> does not have: the parameter's path and what is
+    /// missing. Used to refuse a pinned output that would fail the steps reading it.
+    /// </summary>
+    public static IReadOnlyList<ValidationError> OutputPathProblems(Workflow workflow, string stepId, JsonNode? output)
+    {
+        var errors = new List<ValidationError>();
+        var start = workflow.Steps.ToList().FindIndex(s => s.StepId == stepId);
+        for (var index = start + 1; start >= 0 && index < workflow.Steps.Count; index++)
+        {
+            var step = workflow.Steps[index];
+            var path = $"steps[{index}]";
+            var found = new List<(string Path, TemplateReference Reference)>();
+            try
+            {
+                found.AddRange(Template.FindReferences(step.Parameters, path + ".parameters"));
+                found.AddRange(Template.FindReferences(step.ForEach, path + ".for_each"));
+            }
+            catch (TemplateException)
+            {
+                // a template that does not parse is the workflow validator's to report, not the pin's
+                continue;
+            }
+            foreach (var (at, reference) in found)
+            {
+                if (reference.Path.Count == 0 || (reference.Name != stepId && reference.Name != stepId + "_output"))
+                {
+                    continue;
+                }
+                try
+                {
+                    reference.Resolve(new Dictionary<string, JsonNode?> { [reference.Name] = output });
+                }
+                catch (TemplateException e)
+                {
+                    errors.Add(new(at, $"step '{step.StepId}' reads {{{{{reference.Text}}}}}, but {e.Message}"));
+                }
+            }
+        }
+        return errors;
+    }
+
     /// <summary>Null when the name is a variable or the output of an earlier step; otherwise what is wrong.</summary>
     private static string? ReferenceProblem(Workflow workflow, int index, Dictionary<string, int> indexById, string name)
     {

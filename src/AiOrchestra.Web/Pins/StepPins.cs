@@ -96,10 +96,19 @@ public sealed class StepPins(IDbContextFactory<AppDbContext> dbs, IOptions<RunOp
         {
             return PinResult.Refused("workflow_id", $"there is no workflow '{workflowId}'.", notFound: true);
         }
-        var steps = Engine.Workflows.WorkflowJson.Parse(current.Definition).Workflow?.Steps ?? [];
+        var workflow = Engine.Workflows.WorkflowJson.Parse(current.Definition).Workflow;
+        var steps = workflow?.Steps ?? [];
         if (!steps.Any(s => s.StepId == stepId))
         {
             return PinResult.Refused("step_id", $"workflow '{workflowId}' has no step '{stepId}' (its steps: {string.Join(", ", steps.Select(s => s.StepId))}).", notFound: true);
+        }
+        // a pin later steps cannot read from would only fail the test run at those steps
+        var misfits = Engine.Workflows.WorkflowValidator.OutputPathProblems(workflow!, stepId, output);
+        if (misfits.Count > 0)
+        {
+            return PinResult.Refused("output",
+                "the pinned output does not have what later steps read from it: " + string.Join("; ", misfits.Select(m => $"{m.Path}: {m.Message}")) +
+                "; pin an output with those fields, or change the steps.");
         }
 
         var pin = await db.StepPins.FirstOrDefaultAsync(p => p.WorkflowRecordId == current.WorkflowRecordId && p.StepId == stepId, cancellationToken);

@@ -104,6 +104,28 @@ public sealed class PinTests
     }
 
     [Fact]
+    public async Task A_pin_without_a_path_a_later_step_reads_is_refused_with_the_path_named()
+    {
+        using var app = new IntegrationApp("http://127.0.0.1:9");
+        using var api = await app.AdminAsync();
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", ApiFactory.Json(Workflow("http://127.0.0.1:9")))).StatusCode);
+
+        var missing = await (await api.PutAsJsonAsync("/api/workflows/pinned_flow/pins/fetch", new { output = new { json = new { m = 1 } } }))
+            .ProblemAsync(HttpStatusCode.BadRequest);
+        var problem = (string?)missing["errors"]!["output"]![0];
+        Assert.Contains("steps[1].parameters.text: step 'use' reads {{fetch_output.json.n}}", problem);
+        Assert.Contains("'fetch_output.json' has no field 'n' (it has: m)", problem);
+
+        var text = await (await api.PutAsJsonAsync("/api/workflows/pinned_flow/pins/fetch", new { output = "just text" })).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("'fetch_output' is a string, so '.json' cannot be read from it", (string?)text["errors"]!["output"]![0]);
+        Assert.Empty((await (await api.GetAsync("/api/workflows/pinned_flow/pins")).JsonAsync()).AsArray());
+
+        // the last step is read by none, so any output fits it
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/workflows/pinned_flow/pins/use", new { output = "anything" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/workflows/pinned_flow/pins/fetch", new { output = new { json = new { n = 2 } } })).StatusCode);
+    }
+
+    [Fact]
     public async Task The_pins_page_refuses_text_that_is_not_json_pins_what_is_and_starts_a_test_run_that_uses_it()
     {
         await using var fake = await FakeServer.StartAsync((_, context) => FakeServer.Json(context, 200, """{"n": 1}"""));
