@@ -20,6 +20,7 @@ public static class RunsExtensions
         services.AddSingleton<FailureHandlerStarter>();
         services.AddScoped<RunStore>();
         services.AddSingleton<Pins.StepPins>();
+        services.AddSingleton<Pins.StepRuns>();
         // the workflow step type: sub-workflows as child runs, executed inline in the parent's worker (see ChildRuns)
         services.AddSingleton<ChildRuns>();
         services.AddSingleton<IChildRuns>(sp => sp.GetRequiredService<ChildRuns>());

@@ -11,7 +11,7 @@ namespace AiOrchestra.Web.Pages.Workflows;
 /// A workflow's pinned step outputs (typed as JSON, or taken from a past run) and its test run, which uses them instead
 /// of calling those steps.
 /// </summary>
-public sealed class PinsModel(WorkflowStore workflows, StepPins pins, RunQueue queue) : PageModel
+public sealed class PinsModel(WorkflowStore workflows, StepPins pins, RunQueue queue, StepRuns stepRuns) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string Id { get; set; } = "";
@@ -49,6 +49,25 @@ public sealed class PinsModel(WorkflowStore workflows, StepPins pins, RunQueue q
     {
         await pins.UnpinAsync(User.OwnerId(), Id, stepId, cancellationToken);
         return Redirect($"/Workflows/Pins/{Id}");
+    }
+
+    /// <summary>"Run this step": a test run of the step alone, reading the outputs of the past run given; goes to it.</summary>
+    public async Task<IActionResult> OnPostRunStepAsync(string stepId, string? fromRun, CancellationToken cancellationToken)
+    {
+        var result = string.IsNullOrWhiteSpace(fromRun)
+            ? new StepRunResult(null, "from_run", "give the id of a past run of this workflow to take the step's inputs from.")
+            : await stepRuns.RunAsync(User.OwnerId(), Id, stepId, fromRun.Trim(), cancellationToken);
+        if (result.RunId is not null)
+        {
+            return Redirect($"/Logs/{result.RunId}");
+        }
+        if (!await LoadAsync(cancellationToken))
+        {
+            return NotFound();
+        }
+        Refused = (stepId, $"{result.Field}: {result.Problem}", null);
+        Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+        return Page();
     }
 
     /// <summary>Starts a test run with the workflow's default variables and goes to it.</summary>
