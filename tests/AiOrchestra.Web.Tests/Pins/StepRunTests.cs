@@ -84,6 +84,12 @@ public sealed class StepRunTests
         var otherRun = (string)(await (await api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "other" })).JsonAsync())["run_id"]!;
         var foreign = await (await api.PostAsJsonAsync("/api/workflows/three/steps/two/run", new { from_run = otherRun })).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains($"there is no run '{otherRun}' of workflow 'three'", (string?)foreign["errors"]!["from_run"]![0]);
+
+        // another user's workflow of the same id cannot read this user's run
+        using var bob = await app.NewUserAsync("bob");
+        Assert.True((await bob.PostAsync("/api/workflows", ApiFactory.Json(ResumeFromFailedStepTests.ThreeSteps(service.Url, "/two")))).IsSuccessStatusCode);
+        var stranger = await (await bob.PostAsJsonAsync("/api/workflows/three/steps/two/run", new { from_run = failed })).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains($"there is no run '{failed}' of workflow 'three'", (string?)stranger["errors"]!["from_run"]![0]);
         var afterOther = service.Received.Count;
 
         // the page shows the refusal at the step's row
