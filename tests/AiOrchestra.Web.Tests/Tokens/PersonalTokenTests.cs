@@ -45,6 +45,7 @@ public sealed class PersonalTokenTests(ApiFactory app) : IClassFixture<ApiFactor
         ["GET /api/workflows/{id}/pins"] = TokenScopes.Read,
         ["PUT /api/workflows/{id}/pins/{stepId}"] = TokenScopes.Write,
         ["DELETE /api/workflows/{id}/pins/{stepId}"] = TokenScopes.Write,
+        ["POST /api/workflows/{id}/steps/{stepId}/run"] = TokenScopes.Run,
         ["GET /api/prompts/{id}/diff"] = TokenScopes.Read,
         ["POST /api/prompts/{id}/versions/{version}/restore"] = TokenScopes.Write,
         ["GET /api/prompts"] = TokenScopes.Read,
