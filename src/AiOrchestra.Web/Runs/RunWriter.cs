@@ -69,8 +69,8 @@ public sealed class RunWriter(
     internal Task<bool> PauseRunAsync(string runId, string worker, IReadOnlyList<StepRecord> waiting, DateTimeOffset now) =>
         Enqueue(sql => sql.Waits.Pause(runId, worker, waiting, now));
 
-    internal Task<AnswerResult> AnswerAsync(string ownerId, string runId, bool approved, string by, string? comment, DateTimeOffset now) =>
-        Enqueue(sql => sql.Waits.Answer(ownerId, runId, approved, by, comment, now));
+    internal Task<AnswerResult> AnswerAsync(string ownerId, string runId, string? stepId, bool approved, string by, string? comment, DateTimeOffset now) =>
+        Enqueue(sql => sql.Waits.Answer(ownerId, runId, stepId, approved, by, comment, now));
 
     internal Task<(int Woken, DateTimeOffset? NextDue)> WakeDueWaitsAsync(DateTimeOffset now, int limit) =>
         Enqueue(sql => sql.Waits.WakeDue(now, limit));
