@@ -51,9 +51,12 @@ public sealed class RunQueue(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
         EnqueueAsync(ownerId, workflowId, inputs, origin, watch: true, cancellationToken);
 
-    private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The run the owner's workflow would start with these inputs, not stored yet (its id is known), or the errors
+    /// why it cannot start. A failure handler's run is stored in the same write as the failed run's end.
+    /// </summary>
+    internal async Task<(EnqueueResult Result, Run? Run)> PrepareAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken)
     {
         CurrentVersion? current;
         Workflow workflow;
@@ -90,8 +93,6 @@ public sealed class RunQueue(
             return (new EnqueueResult { Errors = errors }, null);
         }
 
-        // the run's trace starts here, linked to the request or trigger that asked for it
-        using var queuedSpan = Metrics.RunTracing.StartQueued(workflowId, origin);
         var run = new Run
         {
             Id = Guid.CreateVersion7(time.GetUtcNow()).ToString(),
@@ -104,8 +105,23 @@ public sealed class RunQueue(
             Origin = origin,
             Inputs = text,
             CreatedAt = time.GetUtcNow(),
-            TraceParent = queuedSpan?.Id,
         };
+        return (new EnqueueResult { RunId = run.Id, Version = current.Number }, run);
+    }
+
+    private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
+        CancellationToken cancellationToken)
+    {
+        var (result, run) = await PrepareAsync(ownerId, workflowId, inputs, origin, cancellationToken);
+        if (run is null)
+        {
+            return (result, null);
+        }
+
+        // the run's trace starts here, linked to the request or trigger that asked for it
+        using var queuedSpan = Metrics.RunTracing.StartQueued(workflowId, origin);
+        run.TraceParent = queuedSpan?.Id;
         queuedSpan?.SetTag("aiorchestra.run.id", run.Id);
         var watching = watch ? events.WatchNew(run.Id) : null;
         try
@@ -119,7 +135,7 @@ public sealed class RunQueue(
             throw;
         }
         signal.Wake();
-        return (new EnqueueResult { RunId = run.Id, Version = current.Number }, watching);
+        return (result, watching);
     }
 
     /// <summary>

@@ -244,14 +244,16 @@ internal sealed class RunWorker(
 
         // stored, published and handed to the failure handler only redacted
         error = RunJournal.Redact(error, secrets.Redaction);
+        Run? handlerRun = null;
         if (status == RunStatus.Failed && ran?.OnFailure is not null)
         {
             try
             {
-                // started before the run is finished, so the run's error can say which run handles it
-                if (await failureHandlers.StartAsync(run.RunId, run.OwnerId, ran, error ?? "", failedStep, stoppingToken) is { } handled)
+                // prepared before the run is finished, so the run's error can say which run handles it
+                if (await failureHandlers.PrepareAsync(run.RunId, run.OwnerId, ran, error ?? "", failedStep, stoppingToken) is { } handled)
                 {
-                    error = $"{error}\n{handled}";
+                    error = $"{error}\n{handled.Sentence}";
+                    handlerRun = handled.HandlerRun;
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -264,12 +266,16 @@ internal sealed class RunWorker(
         bool recorded;
         try
         {
-            recorded = await FinishAsync(run.RunId, status, error, finishedAt);
+            recorded = await FinishAsync(run.RunId, status, error, finishedAt, handlerRun);
         }
         catch (Exception e) when (StoreFailures.IsStorageFailure(e))
         {
             await HandBackAsync(run, e);
             return;
+        }
+        if (recorded && handlerRun is not null)
+        {
+            signal.Wake();
         }
         if (recorded)
         {
@@ -310,13 +316,13 @@ internal sealed class RunWorker(
     }
 
     /// <summary>The run's final write, tried again a few times when the database cannot take it (disk full, locked).</summary>
-    private async Task<bool> FinishAsync(string runId, RunStatus status, string? error, DateTimeOffset finishedAt)
+    private async Task<bool> FinishAsync(string runId, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt);
+                return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt, handlerRun);
             }
             catch (Exception e) when (StoreFailures.IsStorageFailure(e) && attempt < FinishRetryDelays.Length)
             {

@@ -53,8 +53,23 @@ public sealed class RunWriter(
         return Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
     }
 
-    internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
-        Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));
+    /// <summary>
+    /// Records the run's end, and in the same transaction queues its failure handler's run when it has one: the
+    /// handler starts exactly when the end is recorded (not at all when the run was taken over meanwhile).
+    /// </summary>
+    internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun = null) =>
+        Enqueue(sql =>
+        {
+            if (!sql.FinishRun(runId, worker, status, error, finishedAt))
+            {
+                return false;
+            }
+            if (handlerRun is not null)
+            {
+                sql.InsertRun(handlerRun);
+            }
+            return true;
+        });
 
     internal Task ReleaseLeaseAsync(string runId, string worker, DateTimeOffset until) =>
         Enqueue(sql => { sql.ReleaseLease(runId, worker, until); return true; });
