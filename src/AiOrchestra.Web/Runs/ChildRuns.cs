@@ -185,7 +185,7 @@ internal sealed class ChildRuns(
             {
                 outputs[stepId] = output?.DeepClone();
             }
-            return new ChildRunResult(runId, status == RunStatus.Succeeded, outputs, error?.Replace('\n', ' '));
+            return new ChildRunResult(runId, status == RunStatus.Succeeded, outputs, error?.Replace('\n', ' '), status == RunStatus.Cancelled);
         }
         catch when (!closed)
         {
@@ -205,7 +205,7 @@ internal sealed class ChildRuns(
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Status, r.Error }).SingleAsync(cancellationToken);
         if (run.Status != RunStatus.Succeeded)
         {
-            return new ChildRunResult(runId, false, null, $"{run.Status.ToText()}: {run.Error?.Replace('\n', ' ')}");
+            return new ChildRunResult(runId, false, null, $"{run.Status.ToText()}: {run.Error?.Replace('\n', ' ')}", run.Status == RunStatus.Cancelled);
         }
         var outputs = new JsonObject();
         var steps = await db.RunSteps.AsNoTracking()
