@@ -136,18 +136,18 @@ internal sealed class ChildRuns(
             var finished = resumed ? await RunProgress.FinishedStepsAsync(dbs, runId, cancellationToken) : [];
             var finishedItems = resumed ? await RunProgress.FinishedItemsAsync(dbs, runId, cancellationToken) : [];
             var journalEntries = resumed ? await RunProgress.JournalEntriesAsync(dbs, runId, cancellationToken) : [];
-            feed.Publish(new RunEvent
+            if (resumed)
             {
-                RunId = runId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
-                Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
-            });
-            foreach (var step in finished)
-            {
-                feed.Publish(RunJournal.StepFinishedEvent(runId, step));
+                // what it had stored comes first, with the ids it was sent with: a page or client that reconnects misses nothing
+                await events.ResumeAsync(feed, cancellationToken);
             }
-            foreach (var entry in journalEntries)
+            else
             {
-                feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+                feed.Publish(new RunEvent
+                {
+                    RunId = runId, Sequence = 0, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
+                    Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
+                });
             }
 
             var run = new RunRequest
@@ -176,7 +176,7 @@ internal sealed class ChildRuns(
             events.Close(feed);
             feed.Publish(new RunEvent
             {
-                RunId = runId, Sequence = RunEvent.RunFinishedSequence(feed.StepsStarted), Type = RunEvent.RunFinished, Timestamp = finishedAt,
+                RunId = runId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
 

@@ -12,19 +12,17 @@ namespace AiOrchestra.Web.Runs;
 internal sealed class RunJournal(
     string runId, RunWriter writer, RunFeed feed, TimeProvider time, IntegrationSecrets secrets, Action<StepRecord>? stepFinished = null) : IRunJournal
 {
-    // steps run one at a time: streamed text belongs to the step that started last
-    private int _currentIndex;
-
     // per streaming step, the end of its text that may be the start of a secret cut in two by the next delta
     private readonly Dictionary<string, string> _heldBack = new(StringComparer.Ordinal);
 
     public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
-        _currentIndex = index;
-        writer.StepStarted(runId, index, stepId, attempt, startedAt);
-        feed.Publish(new RunEvent
+        // numbered before the write, so the stored row has the id subscribers get
+        var number = feed.Reserve();
+        writer.StepStarted(runId, index, stepId, attempt, startedAt, number);
+        feed.Publish(number, new RunEvent
         {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.StepStarted, Timestamp = startedAt,
+            RunId = runId, Sequence = number, Type = RunEvent.StepStarted, Timestamp = startedAt,
             Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = stepId, Index = index, Attempt = attempt,
         });
         return ValueTask.CompletedTask;
@@ -40,8 +38,9 @@ internal sealed class RunJournal(
             _heldBack.Remove(step.StepId); // the finished output replaces the streamed text
         }
         // durable before the next step starts, even when the run is being cancelled
-        await writer.StepFinishedAsync(runId, step, json);
-        feed.Publish(StepFinishedEvent(runId, step));
+        var number = feed.Reserve();
+        await StoredAsync(number, writer.StepFinishedAsync(runId, step, json, number));
+        feed.Publish(number, StepFinishedEvent(runId, number, step));
         stepFinished?.Invoke(step);
     }
 
@@ -56,8 +55,23 @@ internal sealed class RunJournal(
     public async ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
         // durable before the step goes on: a resumed step does not make this model turn or tool call again
-        await writer.EntryRecordedAsync(runId, entry);
-        feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+        var number = feed.Reserve();
+        await StoredAsync(number, writer.EntryRecordedAsync(runId, entry, number));
+        feed.Publish(number, RunEvents.EntryEvent(runId, number, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+    }
+
+    /// <summary>Waits for a numbered event's write; when it fails, its number is given up so the events after it still go out.</summary>
+    private async Task StoredAsync(long number, Task write)
+    {
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            feed.Skip(number);
+            throw;
+        }
     }
 
     public void StepDelta(string stepId, string text)
@@ -79,7 +93,7 @@ internal sealed class RunJournal(
         }
         feed.Publish(new RunEvent
         {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(_currentIndex), Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(),
+            RunId = runId, Sequence = 0, Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(),
             StepId = stepId, Delta = text,
         });
     }
@@ -105,13 +119,13 @@ internal sealed class RunJournal(
     public void LoopProgress(string stepId, int index, int done, int total) =>
         feed.Publish(new RunEvent
         {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.LoopProgress, Timestamp = time.GetUtcNow(),
+            RunId = runId, Sequence = 0, Type = RunEvent.LoopProgress, Timestamp = time.GetUtcNow(),
             StepId = stepId, Index = index, ItemsDone = done, ItemsTotal = total,
         });
 
-    internal static RunEvent StepFinishedEvent(string runId, StepRecord step) => new()
+    private static RunEvent StepFinishedEvent(string runId, long number, StepRecord step) => new()
     {
-        RunId = runId, Sequence = RunEvent.StepFinishedSequence(step.Index), Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
+        RunId = runId, Sequence = number, Type = RunEvent.StepFinished, Timestamp = step.FinishedAt,
         Status = WorkflowResultJson.StatusName(step.Status), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
         Output = step.Output, Error = step.Error, DurationMs = step.DurationMs, Usage = step.Usage,
     };

@@ -57,7 +57,7 @@ internal sealed class RunWaitSql : IDisposable
         _finishStep = Prepare(
             """
             UPDATE run_steps SET status = @status, output = @output, error = @error, finished_at = @now,
-                                 duration_ms = @now - COALESCE(started_at, @now)
+                                 duration_ms = @now - COALESCE(started_at, @now), finished_event = NULL
             WHERE run_id = @run AND step_index = @index
             """,
             "@status", "@output", "@error", "@now", "@run", "@index");

@@ -178,19 +178,18 @@ internal sealed class RunWorker(
             var finished = run.Resumed ? await RunProgress.FinishedStepsAsync(dbs, run.RunId, stoppingToken) : [];
             var finishedItems = run.Resumed ? await RunProgress.FinishedItemsAsync(dbs, run.RunId, stoppingToken) : [];
             var journalEntries = run.Resumed ? await RunProgress.JournalEntriesAsync(dbs, run.RunId, stoppingToken) : [];
-            feed.Publish(new RunEvent
+            if (run.Resumed)
             {
-                RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
-                Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
-            });
-            foreach (var step in finished)
-            {
-                feed.Publish(RunJournal.StepFinishedEvent(run.RunId, step));
+                // what it had stored comes first, with the ids it was sent with: a page or client that reconnects misses nothing
+                await events.ResumeAsync(feed, stoppingToken);
             }
-            // the live page of a resumed run shows the conversation from its stream: what was recorded before comes first
-            foreach (var entry in journalEntries)
+            else
             {
-                feed.Publish(RunEvents.EntryEvent(run.RunId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+                feed.Publish(new RunEvent
+                {
+                    RunId = run.RunId, Sequence = 0, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
+                    Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
+                });
             }
 
             var request = new RunRequest
@@ -286,7 +285,7 @@ internal sealed class RunWorker(
             events.Close(feed);
             feed.Publish(new RunEvent
             {
-                RunId = run.RunId, Sequence = RunEvent.RunFinishedSequence(feed.StepsStarted), Type = RunEvent.RunFinished, Timestamp = finishedAt,
+                RunId = run.RunId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
         }

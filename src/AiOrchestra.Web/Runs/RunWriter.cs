@@ -31,14 +31,14 @@ public sealed class RunWriter(
         Enqueue(sql => sql.Claim(worker, limit, recoverForeign, now, until, owners));
 
     /// <summary>Not awaited by the executor: ordered before the step's finish, which is awaited.</summary>
-    internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
-        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; });
+    internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt, long eventId) =>
+        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt, eventId); return true; });
 
     /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
-    internal Task StepFinishedAsync(string runId, StepRecord step, string? output)
+    internal Task StepFinishedAsync(string runId, StepRecord step, string? output, long eventId)
     {
         var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes); return true; });
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes, eventId); return true; });
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
@@ -47,10 +47,10 @@ public sealed class RunWriter(
         return Enqueue(sql => { sql.ItemFinished(runId, item, stored); return true; });
     }
 
-    internal Task EntryRecordedAsync(string runId, JournalEntry entry)
+    internal Task EntryRecordedAsync(string runId, JournalEntry entry, long eventId)
     {
         var json = entry.Entry.ToJsonString();
-        return Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
+        return Enqueue(sql => { sql.EntryRecorded(runId, entry, json, eventId); return true; });
     }
 
     /// <summary>
