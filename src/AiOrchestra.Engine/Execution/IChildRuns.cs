@@ -37,8 +37,19 @@ public sealed record ChildRun
     /// <summary>The workflow ids of the runs above the child, outermost first, its parent's last: the depth and the cycle check read it.</summary>
     public required IReadOnlyList<string> Path { get; init; }
 
-    /// <summary>What identifies the child among its parent's children: the same for every attempt and every resume.</summary>
-    public string Key => $"{ParentStepIndex}/{ItemIndex?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}/{CallIndex}";
+    /// <summary>
+    /// The attempt of the parent step this child is for (1 for the first): a retry of a <c>workflow</c> step starts a
+    /// fresh child instead of getting the failed one back.
+    /// </summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>
+    /// What identifies the child among its parent's children: the same whenever the parent is recovered after a crash
+    /// (it replays its attempts in order, so a finished or running child is never started twice); a retry attempt has its own.
+    /// </summary>
+    public string Key =>
+        $"{ParentStepIndex}/{ItemIndex?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}/{CallIndex}"
+        + (Attempt > 1 ? $"/{Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "");
 
     /// <summary>A child of the step <paramref name="context"/> belongs to.</summary>
     public static ChildRun For(StepContext context, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, int callIndex = 0) => new()
@@ -57,6 +68,6 @@ public sealed record ChildRun
 
 /// <summary>
 /// A child run's outcome: its run id (null when it could not be started), whether it succeeded, its outputs by step id
-/// (the parent step's output) and otherwise why not.
+/// (the parent step's output) and otherwise why not; <paramref name="Cancelled"/> when it was cancelled rather than failed.
 /// </summary>
-public sealed record ChildRunResult(string? RunId, bool Succeeded, JsonObject? Outputs, string? Error);
+public sealed record ChildRunResult(string? RunId, bool Succeeded, JsonObject? Outputs, string? Error, bool Cancelled = false);

@@ -33,6 +33,12 @@ public sealed class RunStep
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>The number its step-started event had live (the run's event ids): a replay from the store sends the same.</summary>
+    public long? StartedEvent { get; set; }
+
+    /// <summary>The number its step-finished event had live; null when not finished, or when an answer changed it since.</summary>
+    public long? FinishedEvent { get; set; }
+
     internal sealed class Configuration : IEntityTypeConfiguration<RunStep>
     {
         public void Configure(EntityTypeBuilder<RunStep> entity)

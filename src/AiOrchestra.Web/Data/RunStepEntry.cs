@@ -22,6 +22,9 @@ public sealed class RunStepEntry
     public required string Entry { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
 
+    /// <summary>The number its step-entry event had live (the run's event ids).</summary>
+    public long? Event { get; set; }
+
     internal sealed class Configuration : IEntityTypeConfiguration<RunStepEntry>
     {
         public void Configure(EntityTypeBuilder<RunStepEntry> entity)

@@ -137,18 +137,18 @@ internal sealed class ChildRuns(
             var finished = resumed ? await RunProgress.FinishedStepsAsync(dbs, runId, cancellationToken) : [];
             var finishedItems = resumed ? await RunProgress.FinishedItemsAsync(dbs, runId, cancellationToken) : [];
             var journalEntries = resumed ? await RunProgress.JournalEntriesAsync(dbs, runId, cancellationToken) : [];
-            feed.Publish(new RunEvent
+            if (resumed)
             {
-                RunId = runId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
-                Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
-            });
-            foreach (var step in finished)
-            {
-                feed.Publish(RunJournal.StepFinishedEvent(runId, step));
+                // what it had stored comes first, with the ids it was sent with: a page or client that reconnects misses nothing
+                await events.ResumeAsync(feed, cancellationToken);
             }
-            foreach (var entry in journalEntries)
+            else
             {
-                feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+                feed.Publish(new RunEvent
+                {
+                    RunId = runId, Sequence = 0, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
+                    Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
+                });
             }
 
             var run = new RunRequest
@@ -177,7 +177,7 @@ internal sealed class ChildRuns(
             events.Close(feed);
             feed.Publish(new RunEvent
             {
-                RunId = runId, Sequence = RunEvent.RunFinishedSequence(feed.StepsStarted), Type = RunEvent.RunFinished, Timestamp = finishedAt,
+                RunId = runId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
 
@@ -186,7 +186,7 @@ internal sealed class ChildRuns(
             {
                 outputs[stepId] = output?.DeepClone();
             }
-            return new ChildRunResult(runId, status == RunStatus.Succeeded, outputs, error?.Replace('\n', ' '));
+            return new ChildRunResult(runId, status == RunStatus.Succeeded, outputs, error?.Replace('\n', ' '), status == RunStatus.Cancelled);
         }
         catch when (!closed)
         {
@@ -206,7 +206,7 @@ internal sealed class ChildRuns(
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Status, r.Error }).SingleAsync(cancellationToken);
         if (run.Status != RunStatus.Succeeded)
         {
-            return new ChildRunResult(runId, false, null, $"{run.Status.ToText()}: {run.Error?.Replace('\n', ' ')}");
+            return new ChildRunResult(runId, false, null, $"{run.Status.ToText()}: {run.Error?.Replace('\n', ' ')}", run.Status == RunStatus.Cancelled);
         }
         var outputs = new JsonObject();
         var steps = await db.RunSteps.AsNoTracking()

@@ -7,8 +7,10 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Runs;
 
 /// <summary>
-/// Starts a failed run's <c>on_failure</c> workflow with its variables rendered from <c>{{failed_run.…}}</c>. A run that
-/// was itself started by a failure handler starts none, so two workflows handling each other's failures cannot loop.
+/// Prepares a failed run's <c>on_failure</c> workflow run with its variables rendered from <c>{{failed_run.…}}</c>. A run
+/// that was itself started by a failure handler starts none, so two workflows handling each other's failures cannot loop.
+/// The handler's run is stored by the same write that records the failed run's end (<see cref="RunWriter.FinishRunAsync"/>):
+/// a crash before it loses neither, and a failed run recovered and failing again never starts its handler twice.
 /// </summary>
 internal sealed class FailureHandlerStarter(RunQueue queue, IDbContextFactory<AppDbContext> dbs, ILogger<FailureHandlerStarter> log)
 {
@@ -16,10 +18,11 @@ internal sealed class FailureHandlerStarter(RunQueue queue, IDbContextFactory<Ap
     public const string OriginPrefix = "on_failure:";
 
     /// <summary>
-    /// Queues the handler; returns the sentence the failed run's error gains (which run was started, or why none was),
-    /// or null when the workflow has no handler or the run was started by one.
+    /// The handler's run to store with the failed run's end (null when none can start), and the sentence the failed
+    /// run's error gains (which run handles it, or why none does); null when the workflow has no handler or the run
+    /// was started by one.
     /// </summary>
-    public async Task<string?> StartAsync(string runId, string ownerId, Workflow workflow, string error, string? failedStep, CancellationToken cancellationToken)
+    public async Task<(string Sentence, Run? HandlerRun)?> PrepareAsync(string runId, string ownerId, Workflow workflow, string error, string? failedStep, CancellationToken cancellationToken)
     {
         if (workflow.OnFailure is not { } handler)
         {
@@ -54,16 +57,19 @@ internal sealed class FailureHandlerStarter(RunQueue queue, IDbContextFactory<Ap
         }
         catch (TemplateException e)
         {
-            return $"on_failure: workflow '{handler.WorkflowId}' was not started: {e.Message}";
+            return ($"on_failure: workflow '{handler.WorkflowId}' was not started: {e.Message}", null);
         }
 
-        var started = await queue.EnqueueAsync(ownerId, handler.WorkflowId, inputs, OriginPrefix + runId, cancellationToken);
-        if (started.RunId is { } handlerRunId)
+        var (prepared, handlerRun, _) = await queue.PrepareAsync(ownerId, handler.WorkflowId, inputs, OriginPrefix + runId, cancellationToken);
+        if (handlerRun is not null)
         {
-            return $"on_failure: started workflow '{handler.WorkflowId}' as run {handlerRunId}";
+            using var queuedSpan = Metrics.RunTracing.StartQueued(handler.WorkflowId, handlerRun.Origin);
+            handlerRun.TraceParent = queuedSpan?.Id;
+            queuedSpan?.SetTag("aiorchestra.run.id", handlerRun.Id);
+            return ($"on_failure: started workflow '{handler.WorkflowId}' as run {handlerRun.Id}", handlerRun);
         }
-        var why = string.Join("; ", started.Errors.Select(e => e.ToString()));
+        var why = string.Join("; ", prepared.Errors.Select(e => e.ToString()));
         log.LogWarning("Run {RunId} failed and its failure handler {Handler} could not be started: {Errors}", runId, handler.WorkflowId, why);
-        return $"on_failure: workflow '{handler.WorkflowId}' was not started: {why}";
+        return ($"on_failure: workflow '{handler.WorkflowId}' was not started: {why}", null);
     }
 }

@@ -12,7 +12,7 @@ public sealed class RunApprovals(IDbContextFactory<AppDbContext> dbs, RunWriter 
 {
     public const int MaxCommentLength = 2000;
 
-    internal async Task<AnswerResult> AnswerAsync(string ownerId, string runId, bool approved, string? comment, CancellationToken cancellationToken)
+    internal async Task<AnswerResult> AnswerAsync(string ownerId, string runId, string? stepId, bool approved, string? comment, CancellationToken cancellationToken)
     {
         string by;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
@@ -21,7 +21,7 @@ public sealed class RunApprovals(IDbContextFactory<AppDbContext> dbs, RunWriter 
         }
         var text = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
         // once handed to the writer the answer is written: wait for it even if the caller gives up
-        var result = await writer.AnswerAsync(ownerId, runId, approved, by, text, time.GetUtcNow());
+        var result = await writer.AnswerAsync(ownerId, runId, string.IsNullOrWhiteSpace(stepId) ? null : stepId.Trim(), approved, by, text, time.GetUtcNow());
         if (result.Outcome is AnswerOutcome.Approved or AnswerOutcome.Rejected)
         {
             signal.Wake();
@@ -50,6 +50,10 @@ public sealed class RunApprovals(IDbContextFactory<AppDbContext> dbs, RunWriter 
     internal static string Refusal(string runId, AnswerResult result) => result.Outcome switch
     {
         AnswerOutcome.NoApproval => $"Run '{runId}' is waiting for a wait step's time, not for an approval; cancel it to stop it.",
+        AnswerOutcome.Ambiguous =>
+            $"Run '{runId}' waits for {result.Waiting!.Count} approvals ({string.Join(", ", result.Waiting)}); name the one you answer with step_id.",
+        AnswerOutcome.NotAWaitingApproval =>
+            $"Step '{result.StepId}' is not an approval run '{runId}' waits for; it waits for: {string.Join(", ", result.Waiting!)}.",
         _ when result.RunStatus == RunStatus.Queued.ToText() || result.RunStatus == RunStatus.Running.ToText() =>
             $"Run '{runId}' is not waiting for approval: it is {result.RunStatus} (its approval was answered already, or it has not reached one).",
         _ => $"Run '{runId}' is not waiting for approval: it has finished ({result.RunStatus}).",

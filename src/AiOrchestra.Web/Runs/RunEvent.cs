@@ -10,24 +10,19 @@ namespace AiOrchestra.Web.Runs;
 /// </summary>
 public sealed record RunEvent
 {
-    // Ids follow the run's shape, not the order of arrival, so events published live and events rebuilt from the
-    // stored rows carry the same ids: run-started 1, step i started 2i+2, step i finished 2i+3, run-finished after
-    // the last step that started. Retries and streamed text of a step share its started id: a client that
-    // reconnects may miss some streamed text, never a step.
+    // Ids number the run's events in the order they are sent, 1 for run-started, with no gaps (see RunFeed). Events
+    // stored as they happen keep their number in the store, so a replay from it sends them with the same ids. A run
+    // going on after a pause or a crash numbers its new events after a jump of ResumeGap: ids a client saw streamed
+    // just before a crash (never stored) are not given to other events.
 
-    public static long RunStartedSequence => 1;
-
-    public static long StepStartedSequence(int index) => 2 + 2L * index;
-
-    public static long StepFinishedSequence(int index) => 3 + 2L * index;
-
-    public static long RunFinishedSequence(int stepsStarted) => 2 + 2L * stepsStarted;
+    /// <summary>How far a resumed run's numbering jumps past the ids it had stored.</summary>
+    public const long ResumeGap = 1L << 20;
 
     /// <summary>A step's start or finish as subscribers see it, told from the one record every run view uses.</summary>
-    public static RunEvent ForStep(string type, StepState step, DateTimeOffset timestamp) => new()
+    public static RunEvent ForStep(string type, StepState step, DateTimeOffset timestamp, long sequence) => new()
     {
         RunId = step.RunId,
-        Sequence = type == StepFinished ? StepFinishedSequence(step.Index) : StepStartedSequence(step.Index),
+        Sequence = sequence,
         Type = type, Timestamp = timestamp, Status = step.Status, StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
         Output = step.Output, Error = step.Error, DurationMs = type == StepFinished ? step.DurationMs : null, Usage = step.Usage,
     };

@@ -186,13 +186,12 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     internal void Pause(RunFeed feed, StepRecord waiting, DateTimeOffset now)
     {
         _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
-        feed.Publish(WaitingEvent(feed.RunId, waiting.Index, waiting.StepId, now));
+        feed.Publish(WaitingEvent(feed.RunId, 0, waiting.Index, waiting.StepId, now));
     }
 
-    private static RunEvent WaitingEvent(string runId, int index, string stepId, DateTimeOffset timestamp) => new()
+    private static RunEvent WaitingEvent(string runId, long number, int index, string stepId, DateTimeOffset timestamp) => new()
     {
-        // the waiting step's finished id: the run-waiting is the last thing to see until the run is queued again
-        RunId = runId, Sequence = RunEvent.StepFinishedSequence(index), Type = RunEvent.RunWaiting, Timestamp = timestamp,
+        RunId = runId, Sequence = number, Type = RunEvent.RunWaiting, Timestamp = timestamp,
         Status = RunStatus.Waiting.ToText(), StepId = stepId, Index = index,
     };
 
@@ -204,7 +203,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             Close(feed);
             feed.Publish(new RunEvent
             {
-                RunId = runId, Sequence = RunEvent.RunFinishedSequence(0), Type = RunEvent.RunFinished, Timestamp = time.GetUtcNow(),
+                RunId = runId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = time.GetUtcNow(),
                 Status = RunStatus.Cancelled.ToText(),
             });
         }
@@ -268,48 +267,101 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
 
     internal static IEnumerable<RunEvent> Rebuild(Run run, IReadOnlyList<RunStep> steps, IReadOnlyList<RunStepEntry> entries)
     {
-        if (run.StartedAt is { } started)
+        var stored = Stored(run, steps, entries, numberTheRest: true);
+        var last = stored.Count == 0 ? 0 : stored[^1].Sequence;
+        foreach (var item in stored)
         {
-            yield return new RunEvent
-            {
-                RunId = run.Id, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = started,
-                Status = RunStatus.Running.ToText(), WorkflowId = run.WorkflowId,
-            };
+            yield return item;
         }
-        foreach (var step in steps)
-        {
-            yield return new RunEvent
-            {
-                RunId = run.Id, Sequence = RunEvent.StepStartedSequence(step.Index), Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
-                Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
-            };
-            foreach (var entry in entries.Where(e => e.StepIndex == step.Index))
-            {
-                yield return EntryEvent(run.Id, entry.StepId, entry.StepIndex, entry.ItemIndex, JsonNode.Parse(entry.Entry) as JsonObject ?? [], entry.RecordedAt);
-            }
-            if (step.FinishedAt is { } finished)
-            {
-                yield return RunEvent.ForStep(RunEvent.StepFinished, StepState.From(step), finished);
-            }
-        }
+        // the end was the next event sent: every event before it belongs to a step, which is stored once it finishes
         if (run.Status == RunStatus.Waiting && steps.LastOrDefault(s => s.Status == StepStatus.Waiting) is { } waiting)
         {
-            yield return WaitingEvent(run.Id, waiting.Index, waiting.StepId, waiting.FinishedAt ?? run.CreatedAt);
+            yield return WaitingEvent(run.Id, last + 1, waiting.Index, waiting.StepId, waiting.FinishedAt ?? run.CreatedAt);
         }
         if (run.Status.IsFinished())
         {
             yield return new RunEvent
             {
-                RunId = run.Id, Sequence = RunEvent.RunFinishedSequence(steps.Count == 0 ? 0 : steps.Max(s => s.Index) + 1), Type = RunEvent.RunFinished, Timestamp = run.FinishedAt ?? run.CreatedAt,
+                RunId = run.Id, Sequence = last + 1, Type = RunEvent.RunFinished, Timestamp = run.FinishedAt ?? run.CreatedAt,
                 Status = run.Status.ToText(), WorkflowId = run.WorkflowId, Error = run.Error,
             };
         }
     }
 
-    /// <summary>A note a step recorded (an agent's turn or tool call); it shares the step's started id, as streamed text does.</summary>
-    internal static RunEvent EntryEvent(string runId, string stepId, int stepIndex, int itemIndex, JsonObject entry, DateTimeOffset recordedAt) => new()
+    /// <summary>
+    /// The run's stored events in the order of the ids they were sent with. One stored without an id (a step copied by
+    /// a resume, an answered approval, a row older than the ids) comes after them, numbered on when
+    /// <paramref name="numberTheRest"/> and with id 0 (for the feed to number) otherwise.
+    /// </summary>
+    internal static List<RunEvent> Stored(Run run, IReadOnlyList<RunStep> steps, IReadOnlyList<RunStepEntry> entries, bool numberTheRest)
     {
-        RunId = runId, Sequence = RunEvent.StepStartedSequence(stepIndex), Type = RunEvent.StepEntry, Timestamp = recordedAt,
+        var numbered = new List<RunEvent>();
+        var rest = new List<RunEvent>();
+        void Add(long? number, RunEvent item)
+        {
+            if (number is > 0)
+            {
+                numbered.Add(item with { Sequence = number.Value });
+            }
+            else
+            {
+                rest.Add(item);
+            }
+        }
+
+        if (run.StartedAt is { } started)
+        {
+            Add(1, new RunEvent
+            {
+                RunId = run.Id, Sequence = 0, Type = RunEvent.RunStarted, Timestamp = started,
+                Status = RunStatus.Running.ToText(), WorkflowId = run.WorkflowId,
+            });
+        }
+        foreach (var step in steps)
+        {
+            // a step that was never sent as started (skipped, copied by a resume) is not replayed as started either
+            if (step.StartedEvent is not null || step.FinishedAt is null)
+            {
+                Add(step.StartedEvent, new RunEvent
+                {
+                    RunId = run.Id, Sequence = 0, Type = RunEvent.StepStarted, Timestamp = step.StartedAt ?? run.CreatedAt,
+                    Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = step.StepId, Index = step.Index, Attempt = step.Attempts,
+                });
+            }
+            foreach (var entry in entries.Where(e => e.StepIndex == step.Index))
+            {
+                Add(entry.Event, EntryEvent(run.Id, 0, entry.StepId, entry.StepIndex, entry.ItemIndex, JsonNode.Parse(entry.Entry) as JsonObject ?? [], entry.RecordedAt));
+            }
+            if (step.FinishedAt is { } finished)
+            {
+                Add(step.FinishedEvent, RunEvent.ForStep(RunEvent.StepFinished, StepState.From(step), finished, 0));
+            }
+        }
+        var ordered = numbered.OrderBy(e => e.Sequence).ToList();
+        var last = ordered.Count == 0 ? 0 : ordered[^1].Sequence;
+        ordered.AddRange(numberTheRest ? rest.Select(e => e with { Sequence = ++last }) : rest);
+        return ordered;
+    }
+
+    /// <summary>
+    /// Starts the feed of a run going on after a pause or a crash: what it had stored first, with the ids it was sent
+    /// with, then new events numbered after a jump (<see cref="RunEvent.ResumeGap"/>).
+    /// </summary>
+    internal async Task ResumeAsync(RunFeed feed, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == feed.RunId, cancellationToken);
+        var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == feed.RunId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        var entries = await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == feed.RunId)
+            .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var stored = Stored(run, steps, entries, numberTheRest: false);
+        feed.Resume(stored, stored.Where(e => e.Sequence > 0).Select(e => e.Sequence).DefaultIfEmpty(0).Max() + RunEvent.ResumeGap);
+    }
+
+    /// <summary>A note a step recorded (an agent's turn or tool call).</summary>
+    internal static RunEvent EntryEvent(string runId, long number, string stepId, int stepIndex, int itemIndex, JsonObject entry, DateTimeOffset recordedAt) => new()
+    {
+        RunId = runId, Sequence = number, Type = RunEvent.StepEntry, Timestamp = recordedAt,
         StepId = stepId, Index = stepIndex, Item = itemIndex, Entry = entry,
     };
 }

@@ -5,13 +5,22 @@ namespace AiOrchestra.Web.Runs;
 /// <summary>
 /// The live events of one active run: everything published so far (for late subscribers) and the subscribers'
 /// queues. Publishing and subscribing take the same lock, so a subscriber sees every event exactly once.
+/// <para>
+/// Every event gets the run's next number (its SSE id) and is handed out in number order, so ids are gap-free and
+/// only grow even when parallel branches publish at once: a client reconnecting with its Last-Event-ID gets each
+/// event after it exactly once. An event that is stored first (a step's start or finish, a step's note) takes its
+/// number before the write (<see cref="Reserve"/>), is stored with it, and is held back with everything numbered
+/// after it until it is published; so a replay from the store gives it the same id.
+/// </para>
 /// </summary>
 internal sealed class RunFeed(string runId)
 {
     private readonly object _lock = new();
     private readonly List<RunEvent> _events = [];
     private readonly List<Channel<RunEvent>> _subscribers = [];
-    private int _stepsStarted;
+    private readonly SortedDictionary<long, RunEvent?> _held = [];
+    private long _assigned;
+    private long _delivered;
     private bool _started;
     private bool _retired;
     private bool _subscribed;
@@ -67,48 +76,106 @@ internal sealed class RunFeed(string runId)
         }
     }
 
-    /// <summary>
-    /// How many of the run's steps have started or finished here, counting finished steps a resumed run replays:
-    /// what <see cref="RunEvent.RunFinishedSequence"/> needs.
-    /// </summary>
-    public int StepsStarted
+    /// <summary>The next number, for an event that is stored before it is published with <see cref="Publish(long, RunEvent)"/>.</summary>
+    public long Reserve()
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                return _stepsStarted;
-            }
+            return ++_assigned;
         }
     }
 
-    /// <summary>Keeps the event and hands it to every subscriber; nothing is published after run-finished.</summary>
+    /// <summary>Publishes the event as the run's next number.</summary>
     public void Publish(RunEvent item)
     {
         lock (_lock)
         {
-            if (Finished)
+            Deliver(++_assigned, item);
+        }
+    }
+
+    /// <summary>Publishes the event under the number it reserved, once every number before it is out.</summary>
+    public void Publish(long number, RunEvent item)
+    {
+        lock (_lock)
+        {
+            Deliver(number, item);
+        }
+    }
+
+    /// <summary>A reserved number whose event will never come (its write failed): the events after it go on.</summary>
+    public void Skip(long number)
+    {
+        lock (_lock)
+        {
+            Deliver(number, null);
+        }
+    }
+
+    /// <summary>
+    /// A run going on after a pause or a crash: first what it had stored, with the numbers it was published with (an
+    /// event stored without one, in the order given, gets the next), then new events numbered from after
+    /// <paramref name="continueAfter"/>.
+    /// </summary>
+    public void Resume(IEnumerable<RunEvent> stored, long continueAfter)
+    {
+        lock (_lock)
+        {
+            var unnumbered = new List<RunEvent>();
+            foreach (var item in stored)
             {
-                return;
+                if (item.Sequence > 0)
+                {
+                    Emit(item.Sequence, item);
+                }
+                else
+                {
+                    unnumbered.Add(item);
+                }
             }
-            if (item.Index is { } index)
+            _delivered = _assigned = Math.Max(_delivered, continueAfter);
+            foreach (var item in unnumbered)
             {
-                _stepsStarted = Math.Max(_stepsStarted, index + 1);
+                Deliver(++_assigned, item);
             }
-            _events.Add(item);
+        }
+    }
+
+    private void Deliver(long number, RunEvent? item)
+    {
+        if (number != _delivered + 1)
+        {
+            _held[number] = item;
+            return;
+        }
+        Emit(number, item);
+        while (_held.Remove(_delivered + 1, out var next))
+        {
+            Emit(_delivered + 1, next);
+        }
+    }
+
+    private void Emit(long number, RunEvent? item)
+    {
+        _delivered = number;
+        if (item is null || Finished)
+        {
+            return;
+        }
+        item = item.Sequence == number ? item : item with { Sequence = number };
+        _events.Add(item);
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Writer.TryWrite(item);
+        }
+        if (item.Type is RunEvent.RunFinished or RunEvent.RunWaiting)
+        {
+            Finished = true;
             foreach (var subscriber in _subscribers)
             {
-                subscriber.Writer.TryWrite(item);
+                subscriber.Writer.TryComplete();
             }
-            if (item.Type is RunEvent.RunFinished or RunEvent.RunWaiting)
-            {
-                Finished = true;
-                foreach (var subscriber in _subscribers)
-                {
-                    subscriber.Writer.TryComplete();
-                }
-                _subscribers.Clear();
-            }
+            _subscribers.Clear();
         }
     }
 

@@ -14,19 +14,21 @@ internal sealed class RunJournal(
     string runId, RunWriter writer, RunFeed feed, TimeProvider time, IntegrationSecrets secrets, Ledger.LlmPrices prices,
     Action<StepRecord>? stepFinished = null) : IRunJournal
 {
-    // steps run one at a time: streamed text belongs to the step that started last
-    private int _currentIndex;
-
     // per streaming step, the end of its text that may be the start of a secret cut in two by the next delta
     private readonly Dictionary<string, string> _heldBack = new(StringComparer.Ordinal);
 
+    // per running step, the id its start was sent with: the writer may fold a fast step's start into its finish
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _startedEvents = new();
+
     public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
-        _currentIndex = index;
-        writer.StepStarted(runId, index, stepId, attempt, startedAt);
-        feed.Publish(new RunEvent
+        // numbered before the write, so the stored row has the id subscribers get
+        var number = feed.Reserve();
+        _startedEvents[index] = number;
+        writer.StepStarted(runId, index, stepId, attempt, startedAt, number);
+        feed.Publish(number, new RunEvent
         {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.StepStarted, Timestamp = startedAt,
+            RunId = runId, Sequence = number, Type = RunEvent.StepStarted, Timestamp = startedAt,
             Status = WorkflowResultJson.StatusName(StepStatus.Running), StepId = stepId, Index = index, Attempt = attempt,
         });
         return ValueTask.CompletedTask;
@@ -50,8 +52,10 @@ internal sealed class RunJournal(
             ledger = redaction.Redact(priced.ToJsonString());
         }
         // durable before the next step starts, even when the run is being cancelled
-        await writer.StepFinishedAsync(runId, step, json, ledger, totals);
-        feed.Publish(StepFinishedEvent(runId, step));
+        var number = feed.Reserve();
+        long? startedEvent = _startedEvents.TryRemove(step.Index, out var started) ? started : null;
+        await StoredAsync(number, writer.StepFinishedAsync(runId, step, json, startedEvent, number, ledger, totals));
+        feed.Publish(number, StepFinishedEvent(runId, number, step));
         stepFinished?.Invoke(step);
     }
 
@@ -74,8 +78,23 @@ internal sealed class RunJournal(
             entry = entry with { Entry = JsonNode.Parse(json)!.AsObject() };
         }
         // durable before the step goes on: a resumed step does not make this model turn or tool call again
-        await writer.EntryRecordedAsync(runId, entry, json);
-        feed.Publish(RunEvents.EntryEvent(runId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+        var number = feed.Reserve();
+        await StoredAsync(number, writer.EntryRecordedAsync(runId, entry, json, number));
+        feed.Publish(number, RunEvents.EntryEvent(runId, number, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+    }
+
+    /// <summary>Waits for a numbered event's write; when it fails, its number is given up so the events after it still go out.</summary>
+    private async Task StoredAsync(long number, Task write)
+    {
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            feed.Skip(number);
+            throw;
+        }
     }
 
     public void StepDelta(string stepId, string text)
@@ -97,7 +116,7 @@ internal sealed class RunJournal(
         }
         feed.Publish(new RunEvent
         {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(_currentIndex), Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(),
+            RunId = runId, Sequence = 0, Type = RunEvent.StepDelta, Timestamp = time.GetUtcNow(),
             StepId = stepId, Delta = text,
         });
     }
@@ -125,10 +144,10 @@ internal sealed class RunJournal(
     public void LoopProgress(string stepId, int index, int done, int total) =>
         feed.Publish(new RunEvent
         {
-            RunId = runId, Sequence = RunEvent.StepStartedSequence(index), Type = RunEvent.LoopProgress, Timestamp = time.GetUtcNow(),
+            RunId = runId, Sequence = 0, Type = RunEvent.LoopProgress, Timestamp = time.GetUtcNow(),
             StepId = stepId, Index = index, ItemsDone = done, ItemsTotal = total,
         });
 
-    internal static RunEvent StepFinishedEvent(string runId, StepRecord step) =>
-        RunEvent.ForStep(RunEvent.StepFinished, StepState.From(runId, step), step.FinishedAt);
+    internal static RunEvent StepFinishedEvent(string runId, long number, StepRecord step) =>
+        RunEvent.ForStep(RunEvent.StepFinished, StepState.From(runId, step), step.FinishedAt, number);
 }

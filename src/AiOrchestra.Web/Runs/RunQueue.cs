@@ -59,9 +59,13 @@ public sealed class RunQueue(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, bool watch, CancellationToken cancellationToken) =>
         EnqueueAsync(ownerId, workflowId, inputs, RunOrigin.Test, watch, cancellationToken);
 
-    private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
-        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The run the owner's workflow would start with these inputs, not stored yet (its id is known), or the errors
+    /// why it cannot start, with a test run's pinned steps. A failure handler's run is stored in the same write as the
+    /// failed run's end.
+    /// </summary>
+    internal async Task<(EnqueueResult Result, Run? Run, List<Engine.Execution.StepRecord>? Pinned)> PrepareAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken)
     {
         CurrentVersion? current;
         Workflow workflow;
@@ -75,7 +79,7 @@ public sealed class RunQueue(
                 {
                     WorkflowNotFound = true,
                     Errors = [new ValidationError("workflow_id", $"there is no workflow '{workflowId}'; save it first or check the id.")],
-                }, null);
+                }, null, null);
             }
             if (!versions.TryGet(current.VersionId, out workflow))
             {
@@ -100,11 +104,9 @@ public sealed class RunQueue(
         var errors = ValidateInputs(workflow, inputs, text.Length, acceptUndeclared: origin is not (RunOrigin.Manual or RunOrigin.Rerun));
         if (errors.Count > 0)
         {
-            return (new EnqueueResult { Errors = errors }, null);
+            return (new EnqueueResult { Errors = errors }, null, null);
         }
 
-        // the run's trace starts here, linked to the request or trigger that asked for it
-        using var queuedSpan = Metrics.RunTracing.StartQueued(workflowId, origin);
         var run = new Run
         {
             Id = Guid.CreateVersion7(time.GetUtcNow()).ToString(),
@@ -117,8 +119,23 @@ public sealed class RunQueue(
             Origin = origin,
             Inputs = text,
             CreatedAt = time.GetUtcNow(),
-            TraceParent = queuedSpan?.Id,
         };
+        return (new EnqueueResult { RunId = run.Id, Version = current.Number }, run, pinned);
+    }
+
+    private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
+        CancellationToken cancellationToken)
+    {
+        var (result, run, pinned) = await PrepareAsync(ownerId, workflowId, inputs, origin, cancellationToken);
+        if (run is null)
+        {
+            return (result, null);
+        }
+
+        // the run's trace starts here, linked to the request or trigger that asked for it
+        using var queuedSpan = Metrics.RunTracing.StartQueued(workflowId, origin);
+        run.TraceParent = queuedSpan?.Id;
         queuedSpan?.SetTag("aiorchestra.run.id", run.Id);
         var watching = watch ? events.WatchNew(run.Id) : null;
         try
@@ -132,7 +149,7 @@ public sealed class RunQueue(
             throw;
         }
         signal.Wake();
-        return (new EnqueueResult { RunId = run.Id, Version = current.Number }, watching);
+        return (result, watching);
     }
 
     /// <summary>

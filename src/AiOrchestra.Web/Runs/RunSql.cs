@@ -102,24 +102,26 @@ internal sealed class RunSql : IDisposable
             "@worker", "@until", "@now", "@id");
         _stepStarted = Prepare(
             """
-            INSERT INTO run_steps (run_id, step_index, step_id, status, attempts, duration_ms, started_at)
-            VALUES (@run, @index, @step, 'running', @attempt, 0, @started)
+            INSERT INTO run_steps (run_id, step_index, step_id, status, attempts, duration_ms, started_at, started_event)
+            VALUES (@run, @index, @step, 'running', @attempt, 0, @started, @event)
             ON CONFLICT (run_id, step_index) DO UPDATE SET status = 'running', attempts = excluded.attempts,
-                started_at = excluded.started_at, error = NULL
+                started_at = excluded.started_at, error = NULL, started_event = excluded.started_event
             """,
-            "@run", "@index", "@step", "@attempt", "@started");
+            "@run", "@index", "@step", "@attempt", "@started", "@event");
         _stepFinished = Prepare(
             """
             INSERT INTO run_steps (run_id, step_index, step_id, status, output, error, attempts, duration_ms,
-                                   prompt_tokens, completion_tokens, started_at, finished_at, output_bytes, ledger)
-            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished, @bytes, @ledger)
+                                   prompt_tokens, completion_tokens, started_at, finished_at, output_bytes, ledger, started_event, finished_event)
+            VALUES (@run, @index, @step, @status, @output, @error, @attempts, @duration, @prompt, @completion, @started, @finished, @bytes, @ledger,
+                    @startedEvent, @event)
             ON CONFLICT (run_id, step_index) DO UPDATE SET status = excluded.status, output = excluded.output, output_bytes = excluded.output_bytes,
                 error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
                 prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
-                started_at = excluded.started_at, finished_at = excluded.finished_at, ledger = excluded.ledger
+                started_at = excluded.started_at, finished_at = excluded.finished_at, ledger = excluded.ledger,
+                started_event = coalesce(excluded.started_event, started_event), finished_event = excluded.finished_event
             """,
             "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished",
-            "@bytes", "@ledger");
+            "@bytes", "@ledger", "@startedEvent", "@event");
         // written only after a step that called a model: one small row per workflow and day, read by Home
         _usageAdded = Prepare(
             """
@@ -142,11 +144,12 @@ internal sealed class RunSql : IDisposable
             "@run", "@index", "@item", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@started", "@finished");
         _entryRecorded = Prepare(
             """
-            INSERT INTO run_step_entries (run_id, step_index, item_index, sequence, step_id, entry, recorded_at)
-            VALUES (@run, @index, @item, @sequence, @step, @entry, @at)
-            ON CONFLICT (run_id, step_index, item_index, sequence) DO UPDATE SET entry = excluded.entry, recorded_at = excluded.recorded_at
+            INSERT INTO run_step_entries (run_id, step_index, item_index, sequence, step_id, entry, recorded_at, event)
+            VALUES (@run, @index, @item, @sequence, @step, @entry, @at, @event)
+            ON CONFLICT (run_id, step_index, item_index, sequence) DO UPDATE SET entry = excluded.entry, recorded_at = excluded.recorded_at,
+                event = excluded.event
             """,
-            "@run", "@index", "@item", "@sequence", "@step", "@entry", "@at");
+            "@run", "@index", "@item", "@sequence", "@step", "@entry", "@at", "@event");
         _finishRun = Prepare(
             """
             UPDATE runs SET status = @status, error = @error, finished_at = @finished, lease_owner = NULL, lease_expires_at = NULL
@@ -279,15 +282,15 @@ internal sealed class RunSql : IDisposable
         }
     }
 
-    public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
-        _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds());
+    public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt, long eventId) =>
+        _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds(), eventId);
 
-    public void StepFinished(string runId, StepRecord step, string? output, long? fullBytes, string? ledger, Ledger.LedgerTotals? totals)
+    public void StepFinished(string runId, StepRecord step, string? output, long? fullBytes, long? startedEvent, long? finishedEvent, string? ledger, Ledger.LedgerTotals? totals)
     {
         _stepFinished.Execute(
             runId, step.Index, step.StepId, WorkflowResultJson.StatusName(step.Status), output, step.Error, step.Attempts, step.DurationMs,
             step.Usage?.PromptTokens, step.Usage?.CompletionTokens, step.StartedAt.ToUnixTimeMilliseconds(), step.FinishedAt.ToUnixTimeMilliseconds(),
-            fullBytes, ledger);
+            fullBytes, ledger, startedEvent, finishedEvent);
         if (totals is not null)
         {
             _usageAdded.Execute(
@@ -300,8 +303,8 @@ internal sealed class RunSql : IDisposable
         runId, item.StepIndex, item.ItemIndex, item.StepId, WorkflowResultJson.StatusName(item.Status), output, item.Error, item.Attempts,
         item.DurationMs, item.StartedAt.ToUnixTimeMilliseconds(), item.FinishedAt.ToUnixTimeMilliseconds());
 
-    public void EntryRecorded(string runId, JournalEntry entry, string json) => _entryRecorded.Execute(
-        runId, entry.StepIndex, entry.ItemIndex, entry.Sequence, entry.StepId, json, entry.RecordedAt.ToUnixTimeMilliseconds());
+    public void EntryRecorded(string runId, JournalEntry entry, string json, long eventId) => _entryRecorded.Execute(
+        runId, entry.StepIndex, entry.ItemIndex, entry.Sequence, entry.StepId, json, entry.RecordedAt.ToUnixTimeMilliseconds(), eventId);
 
     /// <summary>Records the run's outcome; false when this worker no longer holds the run.</summary>
     public bool FinishRun(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>

@@ -17,7 +17,7 @@ internal sealed class RunWaitSql : IDisposable
     private readonly RunSql.Statement _pause;
     private readonly RunSql.Statement _insertWait;
     private readonly RunSql.Statement _runStatus;
-    private readonly RunSql.Statement _firstApproval;
+    private readonly RunSql.Statement _approvals;
     private readonly RunSql.Statement _finishStep;
     private readonly RunSql.Statement _deleteWait;
     private readonly RunSql.Statement _requeue;
@@ -55,12 +55,11 @@ internal sealed class RunWaitSql : IDisposable
             """,
             "@run", "@index", "@step", "@kind", "@message", "@due", "@now");
         _runStatus = Prepare("SELECT status FROM runs WHERE id = @id AND owner_id = @owner", "@id", "@owner");
-        _firstApproval = Prepare(
-            "SELECT step_index, step_id FROM run_waits WHERE run_id = @id AND kind = 'approval' ORDER BY step_index LIMIT 1", "@id");
+        _approvals = Prepare("SELECT step_index, step_id FROM run_waits WHERE run_id = @id AND kind = 'approval' ORDER BY step_index", "@id");
         _finishStep = Prepare(
             """
             UPDATE run_steps SET status = @status, output = @output, error = @error, finished_at = @now,
-                                 duration_ms = @now - COALESCE(started_at, @now)
+                                 duration_ms = @now - COALESCE(started_at, @now), finished_event = NULL
             WHERE run_id = @run AND step_index = @index
             """,
             "@status", "@output", "@error", "@now", "@run", "@index");
@@ -112,8 +111,11 @@ internal sealed class RunWaitSql : IDisposable
         return true;
     }
 
-    /// <summary>Approves or rejects the owner's run's first waiting approval, and queues the run to go on.</summary>
-    public AnswerResult Answer(string ownerId, string runId, bool approved, string by, string? comment, DateTimeOffset now)
+    /// <summary>
+    /// Approves or rejects the owner's run's waiting approval <paramref name="stepId"/>, or its only one when none is
+    /// named, and queues the run to go on. Two approvals waiting at once (parallel branches) must be told apart by name.
+    /// </summary>
+    public AnswerResult Answer(string ownerId, string runId, string? stepId, bool approved, string by, string? comment, DateTimeOffset now)
     {
         var status = _runStatus.Bind(runId, ownerId).ExecuteScalar() as string;
         if (status is null)
@@ -124,16 +126,30 @@ internal sealed class RunWaitSql : IDisposable
         {
             return new AnswerResult(AnswerOutcome.NotWaiting, RunStatus: status);
         }
-        int index;
-        string stepId;
-        using (var reader = _firstApproval.Bind(runId).ExecuteReader())
+        var waiting = new List<(int Index, string StepId)>();
+        using (var reader = _approvals.Bind(runId).ExecuteReader())
         {
-            if (!reader.Read())
+            while (reader.Read())
             {
-                return new AnswerResult(AnswerOutcome.NoApproval, RunStatus: status);
+                waiting.Add((reader.GetInt32(0), reader.GetString(1)));
             }
-            (index, stepId) = (reader.GetInt32(0), reader.GetString(1));
         }
+        var names = waiting.Select(w => w.StepId).ToList();
+        if (waiting.Count == 0)
+        {
+            return new AnswerResult(AnswerOutcome.NoApproval, RunStatus: status);
+        }
+        if (stepId is null && waiting.Count > 1)
+        {
+            return new AnswerResult(AnswerOutcome.Ambiguous, RunStatus: status, Waiting: names);
+        }
+        var found = stepId is null ? waiting[0] : waiting.Find(w => w.StepId == stepId);
+        if (found.StepId is null)
+        {
+            return new AnswerResult(AnswerOutcome.NotAWaitingApproval, stepId, RunStatus: status, Waiting: names);
+        }
+        var index = found.Index;
+        stepId = found.StepId;
         var output = ApprovalOutput.Create(approved, by, comment, now);
         var error = approved ? null : $"rejected by {by}{(string.IsNullOrWhiteSpace(comment) ? "" : $": {comment}")}";
         Resolve(runId, index, approved ? StepStatus.Succeeded : StepStatus.Failed, output.ToJsonString(), error, now);
@@ -212,7 +228,18 @@ internal enum AnswerOutcome
 
     /// <summary>The run waits, but for a time (a wait step), not for an approval.</summary>
     NoApproval,
+
+    /// <summary>No step named: the run waits for more than one approval (parallel branches).</summary>
+    Ambiguous,
+
+    /// <summary>The named step is not an approval this run waits for.</summary>
+    NotAWaitingApproval,
 }
 
-/// <summary>What answering an approval did: the approval step's id and output, or why nothing was done (with the run's status).</summary>
-internal sealed record AnswerResult(AnswerOutcome Outcome, string? StepId = null, System.Text.Json.Nodes.JsonObject? Output = null, string? RunStatus = null);
+/// <summary>
+/// What answering an approval did: the approval step's id and output, or why nothing was done (with the run's status,
+/// and the approvals it waits for when the step was not named or not one of them).
+/// </summary>
+internal sealed record AnswerResult(
+    AnswerOutcome Outcome, string? StepId = null, System.Text.Json.Nodes.JsonObject? Output = null, string? RunStatus = null,
+    IReadOnlyList<string>? Waiting = null);

@@ -179,19 +179,18 @@ internal sealed class RunWorker(
             var finished = run.Resumed ? await RunProgress.FinishedStepsAsync(dbs, run.RunId, stoppingToken) : [];
             var finishedItems = run.Resumed ? await RunProgress.FinishedItemsAsync(dbs, run.RunId, stoppingToken) : [];
             var journalEntries = run.Resumed ? await RunProgress.JournalEntriesAsync(dbs, run.RunId, stoppingToken) : [];
-            feed.Publish(new RunEvent
+            if (run.Resumed)
             {
-                RunId = run.RunId, Sequence = RunEvent.RunStartedSequence, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
-                Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
-            });
-            foreach (var step in finished)
-            {
-                feed.Publish(RunJournal.StepFinishedEvent(run.RunId, step));
+                // what it had stored comes first, with the ids it was sent with: a page or client that reconnects misses nothing
+                await events.ResumeAsync(feed, stoppingToken);
             }
-            // the live page of a resumed run shows the conversation from its stream: what was recorded before comes first
-            foreach (var entry in journalEntries)
+            else
             {
-                feed.Publish(RunEvents.EntryEvent(run.RunId, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
+                feed.Publish(new RunEvent
+                {
+                    RunId = run.RunId, Sequence = 0, Type = RunEvent.RunStarted, Timestamp = time.GetUtcNow(),
+                    Status = RunStatus.Running.ToText(), WorkflowId = workflow.WorkflowId,
+                });
             }
 
             var request = new RunRequest
@@ -245,14 +244,16 @@ internal sealed class RunWorker(
 
         // stored, published and handed to the failure handler only redacted
         error = RunJournal.Redact(error, secrets.Redaction);
+        Run? handlerRun = null;
         if (status == RunStatus.Failed && ran?.OnFailure is not null)
         {
             try
             {
-                // started before the run is finished, so the run's error can say which run handles it
-                if (await failureHandlers.StartAsync(run.RunId, run.OwnerId, ran, error ?? "", failedStep, stoppingToken) is { } handled)
+                // prepared before the run is finished, so the run's error can say which run handles it
+                if (await failureHandlers.PrepareAsync(run.RunId, run.OwnerId, ran, error ?? "", failedStep, stoppingToken) is { } handled)
                 {
-                    error = $"{error}\n{handled}";
+                    error = $"{error}\n{handled.Sentence}";
+                    handlerRun = handled.HandlerRun;
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -265,12 +266,16 @@ internal sealed class RunWorker(
         bool recorded;
         try
         {
-            recorded = await FinishAsync(run.RunId, status, error, finishedAt);
+            recorded = await FinishAsync(run.RunId, status, error, finishedAt, handlerRun);
         }
         catch (Exception e) when (StoreFailures.IsStorageFailure(e))
         {
             await HandBackAsync(run, e);
             return;
+        }
+        if (recorded && handlerRun is not null)
+        {
+            signal.Wake();
         }
         if (recorded)
         {
@@ -281,7 +286,7 @@ internal sealed class RunWorker(
             events.Close(feed);
             feed.Publish(new RunEvent
             {
-                RunId = run.RunId, Sequence = RunEvent.RunFinishedSequence(feed.StepsStarted), Type = RunEvent.RunFinished, Timestamp = finishedAt,
+                RunId = run.RunId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
         }
@@ -311,13 +316,13 @@ internal sealed class RunWorker(
     }
 
     /// <summary>The run's final write, tried again a few times when the database cannot take it (disk full, locked).</summary>
-    private async Task<bool> FinishAsync(string runId, RunStatus status, string? error, DateTimeOffset finishedAt)
+    private async Task<bool> FinishAsync(string runId, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt);
+                return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt, handlerRun);
             }
             catch (Exception e) when (StoreFailures.IsStorageFailure(e) && attempt < FinishRetryDelays.Length)
             {

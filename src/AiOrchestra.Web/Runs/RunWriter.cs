@@ -26,7 +26,7 @@ public sealed class RunWriter(
         sql.InsertRun(run);
         foreach (var step in pinned ?? [])
         {
-            sql.StepFinished(run.Id, step, step.Output?.ToJsonString(), null, null, null);
+            sql.StepFinished(run.Id, step, step.Output?.ToJsonString(), fullBytes: null, startedEvent: null, finishedEvent: null, ledger: null, totals: null);
         }
         return true;
     });
@@ -40,18 +40,21 @@ public sealed class RunWriter(
         Enqueue(sql => sql.Claim(worker, limit, recoverForeign, now, until, owners));
 
     /// <summary>Not awaited by the executor: ordered before the step's finish, which is awaited.</summary>
-    internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt) =>
-        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt); return true; }, new StepKey(runId, index, Finished: false));
+    internal void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt, long eventId) =>
+        _ = Enqueue(sql => { sql.StepStarted(runId, index, stepId, attempt, startedAt, eventId); return true; }, new StepKey(runId, index, Finished: false));
 
     /// <summary>Records a finished step; <paramref name="output"/> is its output as JSON text (the caller has it already), capped for storage.</summary>
     /// <remarks>
-    /// <paramref name="ledger"/> is the step's priced ledger as JSON text (null for steps that neither rendered a prompt
-    /// nor called a model); <paramref name="totals"/>, when given, are added to the workflow's day on Home.
+    /// <paramref name="startedEvent"/> is the id its start was sent with (stored here too when the start is folded into
+    /// the finish). <paramref name="ledger"/> is the step's priced ledger as JSON text (null for steps that neither
+    /// rendered a prompt nor called a model); <paramref name="totals"/>, when given, are added to the workflow's day on Home.
     /// </remarks>
-    internal Task StepFinishedAsync(string runId, StepRecord step, string? output, string? ledger = null, Ledger.LedgerTotals? totals = null)
+    internal Task StepFinishedAsync(
+        string runId, StepRecord step, string? output, long? startedEvent, long finishedEvent, string? ledger = null, Ledger.LedgerTotals? totals = null)
     {
         var (stored, fullBytes) = History.StoredOutput.Cap(output, _maxOutputBytes);
-        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes, ledger, totals); return true; }, new StepKey(runId, step.Index, Finished: true));
+        return Enqueue(sql => { sql.StepFinished(runId, step, stored, fullBytes, startedEvent, finishedEvent, ledger, totals); return true; },
+            new StepKey(runId, step.Index, Finished: true));
     }
 
     internal Task ItemFinishedAsync(string runId, ItemRecord item, string? output)
@@ -61,11 +64,26 @@ public sealed class RunWriter(
     }
 
     /// <summary>Records a step's note; <paramref name="json"/> is the note as JSON text (the caller redacted it).</summary>
-    internal Task EntryRecordedAsync(string runId, JournalEntry entry, string json) =>
-        Enqueue(sql => { sql.EntryRecorded(runId, entry, json); return true; });
+    internal Task EntryRecordedAsync(string runId, JournalEntry entry, string json, long eventId) =>
+        Enqueue(sql => { sql.EntryRecorded(runId, entry, json, eventId); return true; });
 
-    internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt) =>
-        Enqueue(sql => sql.FinishRun(runId, worker, status, error, finishedAt));
+    /// <summary>
+    /// Records the run's end, and in the same transaction queues its failure handler's run when it has one: the
+    /// handler starts exactly when the end is recorded (not at all when the run was taken over meanwhile).
+    /// </summary>
+    internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun = null) =>
+        Enqueue(sql =>
+        {
+            if (!sql.FinishRun(runId, worker, status, error, finishedAt))
+            {
+                return false;
+            }
+            if (handlerRun is not null)
+            {
+                sql.InsertRun(handlerRun);
+            }
+            return true;
+        });
 
     internal Task ReleaseLeaseAsync(string runId, string worker, DateTimeOffset until) =>
         Enqueue(sql => { sql.ReleaseLease(runId, worker, until); return true; });
@@ -80,8 +98,8 @@ public sealed class RunWriter(
     internal Task<bool> PauseRunAsync(string runId, string worker, IReadOnlyList<StepRecord> waiting, DateTimeOffset now) =>
         Enqueue(sql => sql.Waits.Pause(runId, worker, waiting, now));
 
-    internal Task<AnswerResult> AnswerAsync(string ownerId, string runId, bool approved, string by, string? comment, DateTimeOffset now) =>
-        Enqueue(sql => sql.Waits.Answer(ownerId, runId, approved, by, comment, now));
+    internal Task<AnswerResult> AnswerAsync(string ownerId, string runId, string? stepId, bool approved, string by, string? comment, DateTimeOffset now) =>
+        Enqueue(sql => sql.Waits.Answer(ownerId, runId, stepId, approved, by, comment, now));
 
     internal Task<(int Woken, DateTimeOffset? NextDue)> WakeDueWaitsAsync(DateTimeOffset now, int limit) =>
         Enqueue(sql => sql.Waits.WakeDue(now, limit));

@@ -75,6 +75,45 @@ public sealed class ApprovalTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_approvals_waiting_at_once_are_answered_by_step_id_and_an_answer_without_one_is_refused_as_ambiguous()
+    {
+        await using var host = Host();
+        var api = await host.ApiAsync();
+        var owner = await host.AdminIdAsync();
+        await host.SaveAsync(owner, """
+            {"workflow_id": "two-reviews", "steps": [
+              {"step_id": "draft", "step_type": "fake", "action": "echo", "parameters": {"text": "the draft"}},
+              {"step_id": "legal", "step_type": "approval", "action": "request", "parameters": {"message": "Legal ok?"}, "depends_on": ["draft"]},
+              {"step_id": "brand", "step_type": "approval", "action": "request", "parameters": {"message": "Brand ok?"}, "depends_on": ["draft"]},
+              {"step_id": "publish", "step_type": "fake", "action": "echo", "parameters": {"text": "legal: {{legal_output.comment}}, brand: {{brand_output.comment}}"}, "depends_on": ["legal", "brand"]}
+            ]}
+            """);
+        var runId = await host.EnqueueAsync(owner, "two-reviews");
+        Assert.Equal(RunStatus.Waiting, (await host.SettledAsync(owner, runId)).Run.Status);
+        Assert.Equal(["brand", "legal"], (await host.WithDbAsync(db => db.RunWaits.Where(w => w.RunId == runId).Select(w => w.StepId).ToListAsync())).Order());
+
+        var ambiguous = await (await api.PostAsync($"/api/runs/{runId}/approve", null)).ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal($"Run '{runId}' waits for 2 approvals (legal, brand); name the one you answer with step_id.", ambiguous["detail"]!.GetValue<string>());
+        var unknown = await (await api.PostAsync($"/api/runs/{runId}/reject", ApiFactory.Json("""{"step_id": "draft"}"""))).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("'draft' is not an approval this run waits for; it waits for: legal, brand.", unknown["errors"]!["step_id"]![0]!.GetValue<string>());
+        Assert.Equal(2, await host.WithDbAsync(db => db.RunWaits.CountAsync(w => w.RunId == runId)));
+
+        var brand = await api.PostAsync($"/api/runs/{runId}/approve", ApiFactory.Json("""{"step_id": "brand", "comment": "on brand"}"""));
+        Assert.Equal(HttpStatusCode.OK, brand.StatusCode);
+        Assert.Equal("brand", (await brand.JsonAsync())["step_id"]!.GetValue<string>());
+
+        // the run goes on and waits again, now for legal only: no step_id is needed
+        var again = await host.UntilAsync(owner, runId, RunStatus.Waiting);
+        Assert.Equal((StepStatus.Waiting, StepStatus.Succeeded), (again.Steps.Single(s => s.StepId == "legal").Status, again.Steps.Single(s => s.StepId == "brand").Status));
+        var legal = await api.PostAsync($"/api/runs/{runId}/approve", ApiFactory.Json("""{"comment": "fine"}"""));
+        Assert.Equal("legal", (await legal.JsonAsync())["step_id"]!.GetValue<string>());
+
+        var finished = await host.UntilAsync(owner, runId, RunStatus.Succeeded);
+        Assert.Equal("\"legal: fine, brand: on brand\"", finished.Steps.Single(s => s.StepId == "publish").Output);
+        Assert.Equal(1, _steps.Calls(runId, "draft"));
+    }
+
+    [Fact]
     public async Task Rejecting_fails_the_step_with_who_and_why_and_keeps_approved_false_as_its_output()
     {
         await using var host = Host();

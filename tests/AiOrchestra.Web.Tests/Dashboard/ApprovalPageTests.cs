@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
@@ -73,6 +74,39 @@ public sealed class ApprovalPageTests : IDisposable
         var done = await client.GetDocumentAsync($"/Logs/{runId}");
         Assert.Contains("sent (ship it)", done.QuerySelector("#step-send")!.TextContent);
         Assert.Null(done.QuerySelector("#run-approval button"));
+    }
+
+    [Fact]
+    public async Task Two_approvals_waiting_at_once_each_have_their_own_buttons_and_an_answer_names_its_step()
+    {
+        var owner = await _host.CreateUserAsync("ada");
+        var parsed = WorkflowJson.Parse("""
+            {"workflow_id": "two-reviews", "steps": [
+              {"step_id": "draft", "step_type": "template", "action": "render", "parameters": {"text": "draft"}},
+              {"step_id": "legal", "step_type": "approval", "action": "request", "parameters": {"message": "Legal ok?"}, "depends_on": ["draft"]},
+              {"step_id": "brand", "step_type": "approval", "action": "request", "parameters": {"message": "Brand ok?"}, "depends_on": ["draft"]},
+              {"step_id": "send", "step_type": "template", "action": "render", "parameters": {"text": "sent"}, "depends_on": ["legal", "brand"]}
+            ]}
+            """);
+        var saved = await _host.InScope<WorkflowSaveResult, WorkflowStore>(s => s.SaveAsync(owner, parsed.Workflow!, default));
+        Assert.True(saved.Succeeded, string.Join("\n", saved.Errors));
+        var runId = (await _host.Services.GetRequiredService<RunQueue>().EnqueueAsync(owner, "two-reviews", new Dictionary<string, JsonNode?>(), default)).RunId!;
+        Assert.Equal(RunStatus.Waiting, await SettledAsync(owner, runId));
+        var client = await _host.SignedInAsync("ada");
+
+        var page = await client.GetDocumentAsync($"/Logs/{runId}");
+        var forms = page.QuerySelectorAll("#run-approval form.approval-form");
+        Assert.Equal(["legal", "brand"], forms.Select(f => f.QuerySelector("input[name=step]")!.GetAttribute("value")));
+        Assert.Equal(["Approve legal", "Reject legal", "Approve brand", "Reject brand"],
+            page.QuerySelectorAll("#run-approval button[name=decision]").Select(b => b.GetAttribute("aria-label")));
+        Assert.NotNull(page.QuerySelector("#approval-comment-brand"));
+
+        var answered = await client.PostFormAsync($"/Logs/{runId}?handler=Answer", new() { ["decision"] = "reject", ["step"] = "brand", ["comment"] = "off brand" }, $"/Logs/{runId}");
+        Assert.Equal(HttpStatusCode.Redirect, answered.StatusCode);
+        Assert.Equal(RunStatus.Failed, await SettledAsync(owner, runId));
+        var details = await _host.InScope<RunDetails?, RunStore>(s => s.GetAsync(owner, runId, default));
+        Assert.Equal(StepStatus.Failed, details!.Steps.Single(s => s.StepId == "brand").Status);
+        Assert.Contains("rejected by ada: off brand", details.Run.Error);
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class RunViewsTests(DashboardHost host) : IClassFixture<DashboardH
         foreach (var (state, type) in new[] { (step, RunEvent.StepFinished), (running, RunEvent.StepStarted) })
         {
             var onPage = await host.RenderPartialAsync("/Pages/Logs/_StepRow.cshtml", new StepRow(state));
-            var item = RunEvent.ForStep(type, state, (state.FinishedAt ?? state.StartedAt)!.Value);
+            var item = RunEvent.ForStep(type, state, (state.FinishedAt ?? state.StartedAt)!.Value, sequence: 7);
             var inStream = await host.RenderPartialAsync(RunStream.EventPartial, new LiveEvent(item, StepState.From(item), null, null));
 
             var swapped = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -26,6 +26,7 @@ public sealed class FakeSteps : IStepType
         new("block", "Waits until released, then returns its text", [new StepParameter("text", ParameterType.String, true, "what to return")]),
         new("fail", "Fails with its text", [new StepParameter("text", ParameterType.String, true, "the error")]),
         new("flaky", "Fails transiently on its first call, then returns its text", [new StepParameter("text", ParameterType.String, true, "what to return")]),
+        new("fail_first", "Fails on the first call of its step id in any run, then returns its text", [new StepParameter("text", ParameterType.String, true, "what to return")]),
     ];
 
     /// <summary>Completed each time a <c>block</c> step starts waiting.</summary>
@@ -71,6 +72,8 @@ public sealed class FakeSteps : IStepType
                     throw new StepFailedException(text);
                 case "flaky" when calls == 1:
                     throw new StepFailedException("busy, try again", transient: true);
+                case "fail_first" when CallsOfStep(call.Context.StepId) == 1:
+                    throw new StepFailedException("failed the first time");
                 default:
                     await Task.Yield();
                     return text;

@@ -7,7 +7,8 @@ namespace AiOrchestra.Engine.Steps.SubWorkflow;
 /// <summary>
 /// <c>workflow</c> <c>run</c> {workflow_id, variables}: runs another workflow of the same owner as a linked child run
 /// (through <see cref="IChildRuns"/>); the child's outputs by step id are this step's output. A child that fails fails
-/// the step with its reason and run id. The depth limit and the cycle check apply before anything starts.
+/// the step with its reason and run id; with <c>retry</c> each attempt starts a fresh child (a cancelled child or one that
+/// could not start is not retried). The depth limit and the cycle check apply before anything starts.
 /// </summary>
 public sealed class SubWorkflowStep(IChildRuns children, int maxDepth = SubWorkflows.DefaultMaxDepth) : IStepType
 {
@@ -34,7 +35,7 @@ public sealed class SubWorkflowStep(IChildRuns children, int maxDepth = SubWorkf
         {
             throw new StepFailedException($"parameter 'workflow_id': {JsonValues.Quote(workflowId)} is not a workflow id (lowercase letters, digits, '_' or '-')");
         }
-        var request = ChildRun.For(context, workflowId, Inputs(StepParameters.Object(call.Parameters, "variables")));
+        var request = ChildRun.For(context, workflowId, Inputs(StepParameters.Object(call.Parameters, "variables"))) with { Attempt = context.Attempt };
         if (SubWorkflows.NestingProblem(request.Path, workflowId, maxDepth) is { } problem)
         {
             throw new StepFailedException(problem);
@@ -44,9 +45,12 @@ public sealed class SubWorkflowStep(IChildRuns children, int maxDepth = SubWorkf
         {
             return result.Outputs ?? [];
         }
-        throw new StepFailedException(result.RunId is null
-            ? result.Error ?? $"workflow '{workflowId}' could not be started"
-            : $"child run {result.RunId} of workflow '{workflowId}' did not succeed: {result.Error}");
+        if (result.RunId is null)
+        {
+            throw new StepFailedException(result.Error ?? $"workflow '{workflowId}' could not be started");
+        }
+        // a failed child is worth another attempt when the step asks for retries (a fresh child); a cancelled one is not
+        throw new StepFailedException($"child run {result.RunId} of workflow '{workflowId}' did not succeed: {result.Error}", transient: !result.Cancelled);
     }
 
     private static Dictionary<string, JsonNode?> Inputs(JsonObject? variables)

@@ -706,6 +706,10 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("finished_at");
 
+                    b.Property<long?>("FinishedEvent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_event");
+
                     b.Property<int>("Index")
                         .HasColumnType("INTEGER")
                         .HasColumnName("step_index");
@@ -734,6 +738,10 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
+
+                    b.Property<long?>("StartedEvent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_event");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -766,6 +774,10 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("entry");
+
+                    b.Property<long?>("Event")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event");
 
                     b.Property<int>("ItemIndex")
                         .HasColumnType("INTEGER")

@@ -57,6 +57,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     /// <summary>The comment as sent with a refused answer, shown again so it is not lost.</summary>
     public string? Comment { get; private set; }
 
+    /// <summary>The approval step the refused answer named (its form keeps the comment).</summary>
+    public string? AnsweredStep { get; private set; }
+
     /// <summary>For a failed or cancelled run: from which step it can be resumed, or why it cannot. Null for other runs.</summary>
     public ResumePlan? Resume { get; private set; }
 
@@ -205,7 +208,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
     /// Approve or reject (the pressed button's <c>decision</c>) with an optional comment. Taken: the page reloads and
     /// follows the run as it goes on. Refused (no longer waiting, a comment too long): the reason beside the buttons.
     /// </summary>
-    public async Task<IActionResult> OnPostAnswerAsync(string? decision, string? comment, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostAnswerAsync(string? decision, string? comment, string? step, CancellationToken cancellationToken)
     {
         if (decision is not ("approve" or "reject"))
         {
@@ -217,7 +220,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         else
         {
-            var result = await approvals.AnswerAsync(User.OwnerId(), Id, decision == "approve", comment, cancellationToken);
+            var result = await approvals.AnswerAsync(User.OwnerId(), Id, step, decision == "approve", comment, cancellationToken);
             if (result.Outcome == AnswerOutcome.NotFound)
             {
                 return NotFound();
@@ -229,6 +232,7 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
             ApprovalError = RunApprovals.Refusal(Id, result);
         }
         Comment = comment;
+        AnsweredStep = step;
         Response.VaryOnHtmx();
         if (Request.IsHtmx())
         {
