@@ -37,13 +37,7 @@ public sealed class AgentTests : IAsyncLifetime
         await _model.StartAsync();
         var modelUrl = _model.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         _host = new BrowserHost(new Dictionary<string, string> { ["OpenAI:ApiKey"] = "sk-browser-test", ["OpenAI:BaseUrl"] = modelUrl + "/v1" });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        (_playwright, _browser) = await Chromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Playwright;
 
 namespace AiOrchestra.Browser.Tests;
 
@@ -14,6 +15,19 @@ public sealed class Chromium(string executable, bool privileged, string? aptGet,
 
     private static readonly Lazy<Task> OnThisMachine = new(() =>
         new Chromium(Executable, Environment.IsPrivilegedProcess, File.Exists("/usr/bin/apt-get") ? "/usr/bin/apt-get" : null, RunAsync).EnsureInstalledAsync());
+
+    /// <summary>Playwright driving this machine's Chromium, headless, as every browser test class starts it.</summary>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    {
+        var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Executable,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return (playwright, browser);
+    }
 
     /// <summary>Installs the browser once per test run if it is missing; a failure is the same one line for every test.</summary>
     public static void EnsureInstalled() => OnThisMachine.Value.GetAwaiter().GetResult();
