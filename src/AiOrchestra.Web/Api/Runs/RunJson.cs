@@ -82,7 +82,7 @@ internal static class RunJson
             run.CreatedAt, run.StartedAt, run.FinishedAt,
             run.ParentRunId, run.ParentStepId, run.ParentItemIndex,
             children.Select(c => new ChildRunJson(c.Id, c.WorkflowId, c.ParentStepId, c.ParentItemIndex, c.Status.ToText())).ToList())
-        { ResumedFromRunId = run.ResumedFromRunId, LlmTotals = LlmTotalsJson.Of(Totals(details.Steps)) };
+        { ResumedFromRunId = run.ResumedFromRunId, LlmTotals = LlmTotalsJson.Of(Totals(steps)) };
     }
 
     public static ExecuteResult Executed(RunDetails details)
@@ -103,12 +103,12 @@ internal static class RunJson
     { Ledger = step.Ledger };
 
     /// <summary>The LLM calls of the steps added up, from the totals each step's ledger carries.</summary>
-    public static Ledger.LedgerTotals Totals(IEnumerable<RunStep> steps)
+    private static Ledger.LedgerTotals Totals(IEnumerable<StepState> steps)
     {
         var totals = new Ledger.LedgerTotals();
         foreach (var step in steps)
         {
-            if (step.Ledger is not null && Ledger.LedgerTotals.Of(JsonNode.Parse(step.Ledger)) is { } stepTotals)
+            if (step.Ledger is not null && Ledger.LedgerTotals.Of(step.Ledger) is { } stepTotals)
             {
                 totals = totals.Add(stepTotals);
             }
