@@ -29,6 +29,16 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> contexts, IHttpCont
         db.SaveChanges();
     }
 
+    /// <summary>
+    /// The <c>run.started</c> entry for a run a person started (<see cref="Data.RunOrigin.ByHand"/>) in the current
+    /// signed-in request, for the caller to store in the same transaction as the run itself (no commit of its own on
+    /// the execute path); null for any other run. <paramref name="more"/> is added to the detail (the run it repeats).
+    /// </summary>
+    internal AuditEntry? RunStarted(Data.Run run, string? more = null) =>
+        Data.RunOrigin.ByHand(run.Origin) && http.HttpContext?.User.Identity?.IsAuthenticated == true
+            ? Entry("run.started", run.WorkflowId, $"run {run.Id}, {run.Origin}{(more is null ? "" : ", " + more)}", null)
+            : null;
+
     /// <summary>The user name of the current request's signed-in user; <see cref="App"/> outside a request.</summary>
     public string ActorName() => Cut(http.HttpContext?.User.Identity?.Name ?? App, 256);
 

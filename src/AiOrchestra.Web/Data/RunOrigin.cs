@@ -29,4 +29,10 @@ public static class RunOrigin
     public static string Webhook(string triggerId) => "webhook:" + triggerId;
     public static string Schedule(string triggerId) => "schedule:" + triggerId;
     public static string Poll(string triggerId) => "poll:" + triggerId;
+
+    /// <summary>
+    /// A person asked for the run (the dashboard, the API or an MCP client with their login or token); the audit log
+    /// records these. Triggers, failure handlers, child runs and imports are not.
+    /// </summary>
+    public static bool ByHand(string origin) => origin is Manual or Api or Rerun or Resume or Test or Mcp;
 }

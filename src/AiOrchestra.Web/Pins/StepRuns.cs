@@ -23,7 +23,7 @@ public sealed record StepRunResult(string? RunId, string? Field = null, string? 
 /// succeeded in the chosen past run with their recorded outputs, all the others as skipped, so only the chosen
 /// step is called. The run's inputs are the past run's.
 /// </summary>
-public sealed class StepRuns(IDbContextFactory<AppDbContext> dbs, WorkflowVersionCache versions, RunWriter writer, RunSignal signal, TimeProvider time)
+public sealed class StepRuns(IDbContextFactory<AppDbContext> dbs, WorkflowVersionCache versions, RunWriter writer, RunSignal signal, Audit.AuditLog audit, TimeProvider time)
 {
     public async Task<StepRunResult> RunAsync(string ownerId, string workflowId, string stepId, string fromRunId, CancellationToken cancellationToken)
     {
@@ -110,7 +110,7 @@ public sealed class StepRuns(IDbContextFactory<AppDbContext> dbs, WorkflowVersio
             CreatedAt = now,
         };
         // the run and its finished steps in one write: the worker never sees the run without them
-        await writer.InsertRunAsync(run, finished);
+        await writer.InsertRunAsync(run, finished, audit.RunStarted(run, $"step {stepId} alone, inputs of run {fromRunId}"));
         signal.Wake();
         return new StepRunResult(run.Id);
     }

@@ -17,6 +17,7 @@ public sealed class RunQueue(
     RunEvents events,
     RunSignal signal,
     RunCancellations cancellations,
+    Audit.AuditLog audit,
     TimeProvider time)
 {
     private const int MaxInputBytes = 1024 * 1024;
@@ -50,6 +51,11 @@ public sealed class RunQueue(
     internal Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAndWatchAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken) =>
         EnqueueAsync(ownerId, workflowId, inputs, origin, watch: true, cancellationToken);
+
+    /// <summary>A re-run (<see cref="RunOrigin.Rerun"/>) of the owner's run <paramref name="rerunOf"/>, which the audit log names.</summary>
+    internal async Task<EnqueueResult> EnqueueRerunAsync(
+        string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string rerunOf, CancellationToken cancellationToken) =>
+        (await EnqueueAsync(ownerId, workflowId, inputs, RunOrigin.Rerun, watch: false, cancellationToken, $"re-run of {rerunOf}")).Result;
 
     /// <summary>
     /// Queues a test run (<see cref="RunOrigin.Test"/>): the workflow's pinned step outputs are recorded as those steps'
@@ -125,7 +131,7 @@ public sealed class RunQueue(
 
     private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? audited = null)
     {
         var (result, run, pinned) = await PrepareAsync(ownerId, workflowId, inputs, origin, cancellationToken);
         if (run is null)
@@ -141,7 +147,8 @@ public sealed class RunQueue(
         try
         {
             // once handed to the writer the run will exist: wait for the commit even if the caller gives up
-            await writer.InsertRunAsync(run, pinned);
+            // a run started by hand is audited in the run's own write: one commit, as before
+            await writer.InsertRunAsync(run, pinned, audit.RunStarted(run, audited));
         }
         catch
         {

@@ -28,7 +28,7 @@ public sealed record ResumeResult(bool Found, ResumePlan? Plan, string? RunId);
 /// and those after it. It executes the workflow's current version: the one the run used, or a later one whose steps
 /// before the failed step are unchanged (a changed earlier step would not have given the outputs being reused).
 /// </summary>
-public sealed class RunResumption(IDbContextFactory<AppDbContext> dbs, RunSignal signal, TimeProvider time)
+public sealed class RunResumption(IDbContextFactory<AppDbContext> dbs, RunSignal signal, Audit.AuditLog audit, TimeProvider time)
 {
     public async Task<ResumePlan?> PlanAsync(string ownerId, string runId, CancellationToken cancellationToken)
     {
@@ -87,7 +87,11 @@ public sealed class RunResumption(IDbContextFactory<AppDbContext> dbs, RunSignal
                 StartedAt = item.StartedAt, FinishedAt = item.FinishedAt,
             });
         }
-        // the run and its copied steps in one transaction: the worker never sees the run without them
+        if (audit.RunStarted(resumed, $"resumes run {original.Id}") is { } entry)
+        {
+            db.AuditEntries.Add(entry);
+        }
+        // the run, its copied steps and its audit entry in one transaction: the worker never sees the run without them
         await db.SaveChangesAsync(cancellationToken);
         signal.Wake();
         return new(true, loaded.Plan, resumed.Id);

@@ -35,6 +35,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _cancelQueued;
     private readonly Statement _requestCancel;
     private readonly Statement _selectStatus;
+    private readonly Statement _insertAudit;
     private readonly List<Statement> _all = [];
 
     /// <summary>Owners with queued runs looked at in one claim beyond the first query; the rest wait for the next.</summary>
@@ -170,6 +171,13 @@ internal sealed class RunSql : IDisposable
             "UPDATE runs SET cancel_requested = @true WHERE id = @id AND owner_id = @owner AND status = 'running'",
             "@true", "@id", "@owner");
         _selectStatus = Prepare("SELECT status FROM runs WHERE id = @id AND owner_id = @owner", "@id", "@owner");
+        // a run started by hand is audited in its own insert's transaction: no commit of its own
+        _insertAudit = Prepare(
+            """
+            INSERT INTO audit_entries (at, actor_id, actor_name, action, target, detail, address)
+            VALUES (@at, @actorId, @actor, @action, @target, @detail, @address)
+            """,
+            "@at", "@actorId", "@actor", "@action", "@target", "@detail", "@address");
     }
 
     /// <summary>Approvals and waits: pausing, answering, waking and cancelling waiting runs.</summary>
@@ -328,6 +336,9 @@ internal sealed class RunSql : IDisposable
         }
         return _selectStatus.Bind(runId, ownerId).ExecuteScalar() is null ? CancelResult.NotFound : CancelResult.AlreadyFinished;
     }
+
+    public void InsertAudit(Audit.AuditEntry entry) => _insertAudit.Execute(
+        entry.At.ToUnixTimeMilliseconds(), entry.ActorId, entry.ActorName, entry.Action, entry.Target, entry.Detail, entry.Address);
 
     private static void Read(DbCommand command, List<ClaimedRun> into)
     {

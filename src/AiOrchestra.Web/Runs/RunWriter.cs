@@ -20,10 +20,17 @@ public sealed class RunWriter(
 
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Stores a queued run; a test run's <paramref name="pinned"/> steps are stored with it, in the same transaction.</summary>
-    internal Task InsertRunAsync(Run run, IReadOnlyList<StepRecord>? pinned = null) => Enqueue(sql =>
+    /// <summary>
+    /// Stores a queued run; a test run's <paramref name="pinned"/> steps and the <paramref name="audit"/> entry of a run
+    /// started by hand are stored with it, in the same transaction.
+    /// </summary>
+    internal Task InsertRunAsync(Run run, IReadOnlyList<StepRecord>? pinned = null, Audit.AuditEntry? audit = null) => Enqueue(sql =>
     {
         sql.InsertRun(run);
+        if (audit is not null)
+        {
+            sql.InsertAudit(audit);
+        }
         foreach (var step in pinned ?? [])
         {
             sql.StepFinished(run.Id, step, step.Output?.ToJsonString(), fullBytes: null, startedEvent: null, finishedEvent: null, ledger: null, totals: null);

@@ -99,3 +99,62 @@ public sealed class AuditTests(UsersHost host) : IClassFixture<UsersHost>
         Assert.Equal(HttpStatusCode.Forbidden, (await nosy.GetAsync("/Users/Audit?handler=Export&format=csv")).StatusCode);
     }
 }
+
+/// <summary>Its own host: the runs and the token made here would be counted by the other class's filtered exports.</summary>
+public sealed class RunAuditTests(UsersHost host) : IClassFixture<UsersHost>
+{
+    [Fact]
+    public async Task Every_run_started_by_hand_is_audited_with_who_started_it_and_a_triggered_run_is_not()
+    {
+        var id = "by_hand_" + Guid.NewGuid().ToString("N")[..8];
+        // the step fails at once (a loopback address is not allowed out): a run that resume can start again
+        var definition = $$$"""{"workflow_id":"{{{id}}}","name":"By hand","steps":[{"step_id":"a","step_type":"http","action":"request","parameters":{"method":"GET","url":"http://127.0.0.1:9/refused"}}]}""";
+        using var api = await host.ApiAsync(UsersHost.Root);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", new StringContent(definition, System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        var rootId = await host.IdOfAsync(UsersHost.Root);
+        var (token, _) = await host.InScope<(string?, Dictionary<string, string>), PersonalTokens>(t => t.CreateAsync(rootId, "runs " + id, [TokenScopes.Run], 7, default));
+        using var script = host.CreateClient();
+        script.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var root = await host.SignedInAsync(UsersHost.Root);
+        var started = new Dictionary<string, string>();
+
+        // the API with the login token and with a personal token
+        started["api"] = await RunIdAsync(await api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = id, wait = false }));
+        started["api with a personal token"] = await RunIdAsync(await script.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = id, wait = false }));
+        // the dashboard's Run, a re-run and "Run this step"
+        started["dashboard"] = RunIdOf(await root.PostFormAsync($"/Execute?workflow={id}", [], formPage: $"/Execute?workflow={id}"));
+        started["re-run"] = RunIdOf(await root.PostFormAsync($"/Logs/{started["api"]}?handler=Rerun", [], formPage: $"/Logs/{started["api"]}"));
+        started["run this step"] = RunIdOf(await root.PostFormAsync($"/Workflows/Pins/{id}?handler=RunStep",
+            new() { ["stepId"] = "a", ["fromRun"] = started["api"] }, formPage: $"/Workflows/Pins/{id}"));
+        started["api single step"] = await RunIdAsync(await script.PostAsJsonAsync($"/api/workflows/{id}/steps/a/run", new { from_run = started["api"] }));
+        // resume, once the first run has failed
+        await Runs.ResumeFromFailedStepTests.WaitForAsync(api, started["api"]);
+        started["resume"] = await RunIdAsync(await api.PostAsync($"/api/runs/{started["api"]}/resume", null));
+        // a run no person started (a schedule) is not audited
+        var scheduled = await host.Services.GetRequiredService<AiOrchestra.Web.Runs.RunQueue>().EnqueueAsync(rootId, id, new Dictionary<string, JsonNode?>(), RunOrigin.Schedule("nightly"), default);
+
+        var entries = await host.InScope<List<Audit.AuditEntry>, AppDbContext>(db =>
+            db.AuditEntries.AsNoTracking().Where(e => e.Action == "run.started" && e.Target == id).ToListAsync());
+        foreach (var (how, runId) in started)
+        {
+            var entry = Assert.Single(entries, e => e.Detail!.StartsWith($"run {runId},", StringComparison.Ordinal));
+            Assert.True((UsersHost.Root, rootId) == (entry.ActorName, entry.ActorId), $"{how}: {entry.ActorName} {entry.ActorId}");
+        }
+        Assert.Equal(started.Count, entries.Count);
+        Assert.DoesNotContain(entries, e => e.Detail!.Contains(scheduled.RunId!, StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Detail == $"run {started["re-run"]}, rerun, re-run of {started["api"]}");
+        Assert.Contains(entries, e => e.Detail == $"run {started["resume"]}, resume, resumes run {started["api"]}");
+
+        static async Task<string> RunIdAsync(HttpResponseMessage response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+            return JsonNode.Parse(body)!["run_id"]!.GetValue<string>();
+        }
+        static string RunIdOf(HttpResponseMessage response)
+        {
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            return response.Headers.Location!.OriginalString.Split('/').Last();
+        }
+    }
+}

@@ -1,4 +1,3 @@
-using AiOrchestra.Web.Audit;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -12,7 +11,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Execute;
 
 /// <summary>Pick a workflow, fill in its variables (defaults shown), run it; the run's page then shows it live.</summary>
-public sealed class IndexModel(WorkflowStore workflows, RunQueue queue, AuditLog audit) : PageModel
+public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "workflow")]
     public string? WorkflowId { get; set; }
@@ -59,7 +58,6 @@ public sealed class IndexModel(WorkflowStore workflows, RunQueue queue, AuditLog
             Response.VaryOnHtmx();
             return Request.IsHtmx() ? Partial("_RunForm", this) : Page();
         }
-        await audit.WriteAsync("run.started", Workflow.WorkflowId, $"run {result.RunId}", cancellationToken: cancellationToken);
         return this.NavigateTo("/Logs/" + result.RunId);
     }
 

@@ -1,4 +1,3 @@
-using AiOrchestra.Web.Audit;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -16,7 +15,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
-public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption, AuditLog audit) : PageModel
+public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -119,10 +118,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         }
         var inputs = (JsonNode.Parse(details.Run.Inputs) as JsonObject ?? [])
             .ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal);
-        var result = await queue.EnqueueAsync(User.OwnerId(), details.Run.WorkflowId, inputs, RunOrigin.Rerun, cancellationToken);
+        var result = await queue.EnqueueRerunAsync(User.OwnerId(), details.Run.WorkflowId, inputs, details.Run.Id, cancellationToken);
         if (result.Succeeded)
         {
-            await audit.WriteAsync("run.started", details.Run.WorkflowId, $"run {result.RunId}, re-run of {details.Run.Id}", cancellationToken: cancellationToken);
             return this.NavigateTo(RunPageNames.Url(result.RunId!));
         }
         RerunErrors = result.Errors;
