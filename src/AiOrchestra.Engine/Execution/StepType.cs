@@ -22,11 +22,12 @@ public interface IStepType
     bool UsesLanguageModel => false;
 
     /// <summary>
-    /// Problems with parameter values written in the workflow that the schema cannot express (a limit, a format), as
-    /// (parameter, sentence); the validator reports them at the parameter's path. Values rendered at run time are
-    /// checked when the step runs.
+    /// Problems with parameter values written in the workflow that the schema cannot express (a limit, a format, an
+    /// agent's tools), each at its path under <paramref name="path"/> (the step's <c>parameters</c>). The validator
+    /// runs this beside the schema's checks, whatever they found, so a check reads only values of the type it expects;
+    /// values rendered at run time are checked when the step runs.
     /// </summary>
-    IEnumerable<(string Parameter, string Problem)> CheckParameters(string action, JsonObject parameters) => [];
+    IEnumerable<Workflows.ValidationError> CheckParameters(string action, JsonObject parameters, string path) => [];
 
     /// <summary>
     /// True for step types whose work is other steps (a sub-workflow): those have their own time limits, so the step
@@ -39,12 +40,6 @@ public interface IStepType
     /// person can act on (transient ones are retried); honour the token for timeout and cancel.
     /// </summary>
     Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Checks beyond the parameter schema (an agent's tools), each error with its path under <paramref name="path"/>
-    /// (the step's <c>parameters</c>); run by the validator when the declared parameters are fine.
-    /// </summary>
-    IEnumerable<Workflows.ValidationError> Validate(JsonObject parameters, string path) => [];
 }
 
 /// <summary>One action of a step type with its parameter schema.</summary>

@@ -195,19 +195,11 @@ public sealed partial class WorkflowValidator(StepCatalog catalog)
             errors.Add(new(path + ".action", $"step type '{stepType.Name}' has no action {JsonValues.Quote(step.Action)}{Spelling.DidYouMean(step.Action, known)}; its actions are: {string.Join(", ", known)}"));
             return;
         }
-        var before = errors.Count;
         CheckParameters(step, $"{stepType.Name}.{action.Name}", action.Parameters, path + ".parameters", errors);
-        foreach (var (parameter, problem) in stepType.CheckParameters(action.Name, step.Parameters))
-        {
-            errors.Add(new(JsonValues.Child(path + ".parameters", parameter), problem));
-        }
+        errors.AddRange(stepType.CheckParameters(action.Name, step.Parameters, path + ".parameters"));
         if (stepType is IWaitingStepType && step.ForEach is not null)
         {
             errors.Add(new(path + ".for_each", $"{(stepType.Name.StartsWith('a') ? "an" : "a")} {stepType.Name} step pauses the whole run, so it cannot loop over items; put it before or after the loop"));
-        }
-        if (errors.Count == before)
-        {
-            errors.AddRange(stepType.Validate(step.Parameters, path + ".parameters"));
         }
     }
 

@@ -52,11 +52,11 @@ public sealed class AgentStep(
         ]),
     ];
 
-    public IEnumerable<ValidationError> Validate(JsonObject parameters, string path) =>
-        // a list rendered from a variable is read when the step runs
-        JsonValues.IsString(parameters["tools"], out _)
-            ? []
-            : AgentToolDefinition.Read(parameters["tools"], JsonValues.Child(path, "tools"), catalog()).Problems;
+    public IEnumerable<ValidationError> CheckParameters(string action, JsonObject parameters, string path) =>
+        // a list rendered from a variable is read when the step runs; a value of another type is the schema's error
+        parameters["tools"] is JsonArray tools
+            ? AgentToolDefinition.Read(tools, JsonValues.Child(path, "tools"), catalog()).Problems
+            : [];
 
     public async Task<JsonNode?> ExecuteAsync(StepCall call, CancellationToken cancellationToken)
     {

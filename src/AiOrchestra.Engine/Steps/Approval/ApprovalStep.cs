@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Engine.Steps.Wait;
 
 namespace AiOrchestra.Engine.Steps.Approval;
@@ -35,12 +36,12 @@ public sealed class ApprovalStep(TimeSpan longest) : IWaitingStepType
         ]),
     ];
 
-    public IEnumerable<(string Parameter, string Problem)> CheckParameters(string action, JsonObject parameters)
+    public IEnumerable<ValidationError> CheckParameters(string action, JsonObject parameters, string path)
     {
         if (parameters["timeout_hours"] is JsonValue value && value.GetValueKind() == JsonValueKind.Number
             && Problem(StepParameters.Number(parameters, "timeout_hours")!.Value) is { } problem)
         {
-            yield return ("timeout_hours", problem);
+            yield return new ValidationError(JsonValues.Child(path, "timeout_hours"), problem);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Engine.Workflows;
 
 namespace AiOrchestra.Engine.Steps.Wait;
 
@@ -34,17 +35,17 @@ public sealed class WaitStep(TimeSpan longest) : IWaitingStepType
         ]),
     ];
 
-    public IEnumerable<(string Parameter, string Problem)> CheckParameters(string action, JsonObject parameters)
+    public IEnumerable<ValidationError> CheckParameters(string action, JsonObject parameters, string path)
     {
         if (action == "for" && parameters["seconds"] is JsonValue seconds && seconds.GetValueKind() == JsonValueKind.Number
             && SecondsProblem(StepParameters.Number(parameters, "seconds")!.Value) is { } problem)
         {
-            yield return ("seconds", problem);
+            yield return new ValidationError(JsonValues.Child(path, "seconds"), problem);
         }
         if (action == "until" && parameters["time"] is JsonValue time && time.GetValueKind() == JsonValueKind.String
             && !time.GetValue<string>().Contains("{{", StringComparison.Ordinal) && !TryParseTime(time.GetValue<string>(), out _))
         {
-            yield return ("time", TimeFormatProblem(time.GetValue<string>()));
+            yield return new ValidationError(JsonValues.Child(path, "time"), TimeFormatProblem(time.GetValue<string>()));
         }
     }
 
