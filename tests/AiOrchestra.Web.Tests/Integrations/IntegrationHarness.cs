@@ -149,6 +149,13 @@ internal sealed class PromptShelf : IPromptLibrary
 
     public void Add(string ownerId, PromptTemplate template) => _templates[(ownerId, template.TemplateId)] = template;
 
-    public Task<PromptTemplate?> FindAsync(string ownerId, string templateId, CancellationToken cancellationToken) =>
-        Task.FromResult(_templates.GetValueOrDefault((ownerId, templateId)));
+    /// <summary>Called after each lookup with the owner and id: a test saves a new version there, as a person saving meanwhile would.</summary>
+    public Action<string, string>? AfterFind { get; set; }
+
+    public Task<PromptTemplate?> FindAsync(string ownerId, string templateId, CancellationToken cancellationToken)
+    {
+        var found = _templates.GetValueOrDefault((ownerId, templateId));
+        AfterFind?.Invoke(ownerId, templateId);
+        return Task.FromResult(found);
+    }
 }

@@ -131,6 +131,29 @@ public sealed class OpenAIStepTests
     }
 
     [Fact]
+    public async Task A_stored_prompt_is_loaded_once_per_call_so_a_save_meanwhile_cannot_mix_two_versions()
+    {
+        await using var server = await FakeServer.StartAsync((_, context) => StreamAsync(context, "ok"));
+        await using var harness = IntegrationHarness.Create(server.Url);
+        harness.Prompts.Add("owner-1", new PromptTemplate { TemplateId = "brief", SystemPrompt = "System v1", Template = "User v1", Version = 1 });
+        var loads = 0;
+        // version 2 is saved right after each load: a second load within the call would read it
+        harness.Prompts.AfterFind = (owner, id) =>
+        {
+            loads++;
+            harness.Prompts.Add(owner, new PromptTemplate { TemplateId = id, SystemPrompt = "System v2", Template = "User v2", Version = 2 });
+        };
+        var context = IntegrationHarness.NewContext();
+
+        await harness.RunAsync("openai", "generate_completion", new JsonObject { ["template_id"] = "brief" }, context);
+
+        var messages = JsonNode.Parse(Assert.Single(server.Received).Body)!["messages"]!.AsArray();
+        Assert.Equal(["System v1", "User v1"], messages.Select(m => m!["content"]!.GetValue<string>()));
+        Assert.Equal(1, loads);
+        Assert.Equal(new Engine.Execution.PromptUse("brief", 1), Assert.Single(context.Ledger!.Prompts));
+    }
+
+    [Fact]
     public async Task A_missing_api_key_fails_before_calling_anything_and_names_the_setting()
     {
         await using var server = await FakeServer.StartAsync((_, context) => StreamAsync(context, "never"));

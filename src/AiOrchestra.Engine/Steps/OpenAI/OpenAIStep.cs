@@ -73,8 +73,8 @@ public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts 
         var template = call.Action == "summarize" ? null : await TemplateOfAsync(call, cancellationToken);
         var messages = call.Action switch
         {
-            "generate_completion" => await CompletionMessagesAsync(call, template, cancellationToken),
-            "chat_completion" => await ChatMessagesAsync(call, template, cancellationToken),
+            "generate_completion" => CompletionMessages(call, template),
+            "chat_completion" => ChatMessages(call, template),
             "summarize" => SummaryMessages(parameters),
             _ => throw new StepFailedException($"openai has no action '{call.Action}'"),
         };
@@ -131,20 +131,20 @@ public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts 
         return template;
     }
 
-    private async Task<List<ChatMessage>> CompletionMessagesAsync(StepCall call, PromptTemplate? template, CancellationToken cancellationToken)
+    private static List<ChatMessage> CompletionMessages(StepCall call, PromptTemplate? template)
     {
         var messages = new List<ChatMessage>();
         if (SystemOf(call, template) is { Length: > 0 } system)
         {
             messages.Add(new ChatMessage(ChatRole.System, system));
         }
-        var prompt = await PromptAsync(call, cancellationToken)
+        var prompt = PromptOf(call, template)
             ?? throw new StepFailedException("parameter 'prompt' is required (or give 'template_id' and 'variables')");
         messages.Add(new ChatMessage(ChatRole.User, prompt));
         return messages;
     }
 
-    private async Task<List<ChatMessage>> ChatMessagesAsync(StepCall call, PromptTemplate? template, CancellationToken cancellationToken)
+    private static List<ChatMessage> ChatMessages(StepCall call, PromptTemplate? template)
     {
         var messages = new List<ChatMessage>();
         if (SystemOf(call, template) is { Length: > 0 } system)
@@ -160,7 +160,7 @@ public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts 
         }
         else
         {
-            var prompt = await PromptAsync(call, cancellationToken)
+            var prompt = PromptOf(call, template)
                 ?? throw new StepFailedException("parameter 'messages' is required (or give 'prompt', or 'template_id' and 'variables')");
             messages.Add(new ChatMessage(ChatRole.User, prompt));
         }
@@ -224,15 +224,17 @@ public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts 
         }
     }
 
-    /// <summary>The prompt text: the 'prompt' parameter, or the stored template 'template_id' rendered with 'variables'.</summary>
-    private async Task<string?> PromptAsync(StepCall call, CancellationToken cancellationToken)
+    /// <summary>
+    /// The prompt text: the 'prompt' parameter, or the stored template (loaded once per call, with the system prompt, so
+    /// a save in between cannot mix two versions) rendered with 'variables'.
+    /// </summary>
+    private static string? PromptOf(StepCall call, PromptTemplate? template)
     {
         var parameters = call.Parameters;
-        if (StepParameters.Text(parameters, "template_id") is not { Length: > 0 } templateId)
+        if (template is null)
         {
             return StepParameters.Text(parameters, "prompt") is { Length: > 0 } prompt ? prompt : null;
         }
-        var template = await FindTemplateAsync(call, templateId, "template_id", cancellationToken);
         var variables = StepParameters.Object(parameters, "variables") ?? [];
         var scope = variables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         try
@@ -241,7 +243,7 @@ public sealed class OpenAIStep(ChatProviders providers, IPromptLibrary? prompts 
         }
         catch (TemplateException e)
         {
-            throw new StepFailedException($"prompt template '{templateId}': {e.Message}");
+            throw new StepFailedException($"prompt template '{template.TemplateId}': {e.Message}");
         }
     }
 }
