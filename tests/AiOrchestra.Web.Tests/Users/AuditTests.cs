@@ -100,9 +100,45 @@ public sealed class AuditTests(UsersHost host) : IClassFixture<UsersHost>
     }
 }
 
-/// <summary>Its own host: the runs and the token made here would be counted by the other class's filtered exports.</summary>
-public sealed class RunAuditTests(UsersHost host) : IClassFixture<UsersHost>
+/// <summary>Its own host: the runs, workflows and tokens made here would be counted by <see cref="AuditTests"/>' filtered exports.</summary>
+public sealed class MoreAuditTests(UsersHost host) : IClassFixture<UsersHost>
 {
+    [Fact]
+    public async Task Invitations_deletions_trigger_secrets_pins_and_prompt_versions_are_audited()
+    {
+        var id = "audit_more_" + Guid.NewGuid().ToString("N")[..8];
+        var definition = $$$"""{"workflow_id":"{{{id}}}","name":"More","steps":[{"step_id":"a","step_type":"template","action":"render","parameters":{"text":"hi"}}],"triggers":[{"trigger_id":"push","type":"webhook"}]}""";
+        using var api = await host.ApiAsync(UsersHost.Root);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", new StringContent(definition, System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/workflows/{id}/triggers/push/rotate", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/workflows/{id}/triggers/push/secret", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/workflows/{id}/pins/a", new { output = "pinned" })).StatusCode);
+        var prompt = "prompt_" + id;
+        await api.PostAsJsonAsync("/api/prompts", new { template_id = prompt, template = "Hi {{x}}" });
+
+        var root = await host.SignedInAsync(UsersHost.Root);
+        var invited = UsersHost.NewName("invited");
+        var added = await root.PostFormAsync("/Users?handler=Add", new() { ["NewUserName"] = invited, ["mode"] = "invite" }, formPage: "/Users");
+        var link = new Uri(HtmlClient.Parse(await added.Content.ReadAsStringAsync()).QuerySelector("#invitation-link")!.GetAttribute("value")!).PathAndQuery;
+        var browser = host.Anonymous();
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostFormAsync(link, new() { ["Password"] = "Chosen-Password-789", ["Confirm"] = "Chosen-Password-789" }, formPage: link)).StatusCode);
+        var invitedId = await host.IdOfAsync(invited);
+        await root.PostFormAsync("/Users?handler=Delete", new() { ["id"] = invitedId, ["recipient"] = await host.IdOfAsync(UsersHost.Root) }, formPage: "/Users");
+
+        var entries = await host.InScope<List<Audit.AuditEntry>, AppDbContext>(db => db.AuditEntries.AsNoTracking().OrderBy(e => e.Id).ToListAsync());
+        Audit.AuditEntry One(string action, string target) => Assert.Single(entries, e => e.Action == action && e.Target == target);
+        Assert.Equal(UsersHost.Root, One("trigger.url-rotated", $"{id}/push").ActorName);
+        Assert.Equal(UsersHost.Root, One("trigger.secret-made", $"{id}/push").ActorName);
+        Assert.Equal("step a", One("workflow.pinned", id).Detail);
+        Assert.Equal("version 1", One("prompt.saved", prompt).Detail);
+        Assert.Equal(UsersHost.Root, One("user.invited", invited).ActorName);
+        // the invited user acts for themselves, before they have a session
+        Assert.Equal((invited, invitedId), (One("user.invitation-accepted", invited).ActorName, One("user.invitation-accepted", invited).ActorId));
+        var deleted = One("user.deleted", invited);
+        Assert.Equal(UsersHost.Root, deleted.ActorName);
+        Assert.Contains($"now belong to {UsersHost.Root}", deleted.Detail);
+    }
+
     [Fact]
     public async Task Every_run_started_by_hand_is_audited_with_who_started_it_and_a_triggered_run_is_not()
     {

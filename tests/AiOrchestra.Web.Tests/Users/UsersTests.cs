@@ -193,6 +193,27 @@ public sealed class UsersTests(UsersHost host) : IClassFixture<UsersHost>
     }
 
     [Fact]
+    public async Task A_deleted_users_login_token_and_personal_tokens_stop_at_once()
+    {
+        var root = await host.SignedInAsync(UsersHost.Root);
+        var name = UsersHost.NewName("gone");
+        var id = await host.CreateUserAsync(name);
+        using var login = await host.ApiAsync(name);
+        var (token, _) = await host.InScope<(string?, Dictionary<string, string>), AiOrchestra.Web.Tokens.PersonalTokens>(t => t.CreateAsync(id, "ci", [AiOrchestra.Web.Tokens.TokenScopes.Read], 30, default));
+        using var script = host.CreateClient();
+        script.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await login.GetAsync("/api/workflows")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await script.GetAsync("/api/workflows")).StatusCode);
+
+        var deleted = await root.PostFormAsync("/Users?handler=Delete", new() { ["id"] = id, ["recipient"] = await host.IdOfAsync(UsersHost.Root) }, formPage: "/Users");
+        Assert.Contains($"{name} is deleted", await deleted.Content.ReadAsStringAsync());
+
+        // the very next request of each, with no time passed
+        Assert.Equal(HttpStatusCode.Unauthorized, (await login.GetAsync("/api/workflows")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/workflows")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_last_administrator_cannot_be_demoted_disabled_or_deleted_and_a_demotion_applies_at_once()
     {
         var root = await host.SignedInAsync(UsersHost.Root);
