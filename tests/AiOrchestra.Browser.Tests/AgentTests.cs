@@ -92,15 +92,8 @@ public sealed class AgentTests : IAsyncLifetime
     public async Task The_run_page_fills_in_the_agents_conversation_live_each_entry_once()
     {
         var host = _host!;
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(host.BaseAddress.TrimEnd('/') + "/");
+        var page = await host.NewPageAsync(_browser!);
+        await host.SetUpAdministratorAsync(page);
 
         using var api = new HttpClient { BaseAddress = new Uri(host.BaseAddress) };
         var login = await api.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "Password123" });

@@ -29,15 +29,8 @@ public sealed class ApprovalTests : IAsyncLifetime
     [Fact]
     public async Task Approving_a_waiting_run_from_its_page_lets_it_finish()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        var page = await _host.NewPageAsync(_browser!);
+        await _host.SetUpAdministratorAsync(page);
 
         // the editor offers the approval step type with its fields
         await page.GotoAsync("/Workflows/Edit");

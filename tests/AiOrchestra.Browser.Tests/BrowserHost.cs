@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Playwright;
 
 namespace AiOrchestra.Browser.Tests;
 
@@ -103,6 +104,32 @@ public sealed class BrowserHost : WebApplicationFactory<Program>
         Directory.CreateDirectory(_folder);
         UseKestrel(0);
         StartServer();
+    }
+
+    /// <summary>The administrator the first-run setup makes in <see cref="SetUpAdministratorAsync"/>.</summary>
+    public const string AdminName = "admin";
+
+    public const string AdminPassword = "Password123";
+
+    /// <summary>A page in a new browser context of this host (cookies of its own), with the tests' 15 s default timeout.</summary>
+    public async Task<IPage> NewPageAsync(IBrowser browser, BrowserNewContextOptions? options = null)
+    {
+        options ??= new BrowserNewContextOptions();
+        options.BaseURL = BaseAddress;
+        var context = await browser.NewContextAsync(options);
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>The first-run setup on <paramref name="page"/>: creates <see cref="AdminName"/> and lands on Home, signed in.</summary>
+    public async Task SetUpAdministratorAsync(IPage page)
+    {
+        await page.GotoAsync("/Account/Setup");
+        await page.GetByLabel("User name").FillAsync(AdminName);
+        await page.Locator("#password").FillAsync(AdminPassword);
+        await page.GetByLabel("Password again").FillAsync(AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(BaseAddress.TrimEnd('/') + "/");
     }
 
     public string BaseAddress => Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1");

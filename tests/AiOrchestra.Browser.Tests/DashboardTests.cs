@@ -35,9 +35,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Setup_edit_run_live_logs_and_prompt_preview()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
+        var page = await _host.NewPageAsync(_browser!);
         var expect = Assertions.Expect(page);
 
         // first run: the one-time administrator page
@@ -149,15 +147,8 @@ public sealed class DashboardTests : IAsyncLifetime
 
     private async Task<IPage> SignedInPageAsync()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        var page = await _host.NewPageAsync(_browser!);
+        await _host.SetUpAdministratorAsync(page);
         return page;
     }
 

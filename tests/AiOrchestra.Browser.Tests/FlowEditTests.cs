@@ -43,15 +43,8 @@ public sealed class FlowEditTests : IAsyncLifetime
     [Fact]
     public async Task A_dependency_changed_in_the_flow_view_redraws_its_arrow_and_is_saved()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        var page = await _host.NewPageAsync(_browser!);
+        await _host.SetUpAdministratorAsync(page);
         await SaveAsync("admin", Workflow);
 
         await page.GotoAsync("/Workflows/Edit/flow_edit");

@@ -43,15 +43,8 @@ public sealed class LiveFlowTests : IAsyncLifetime
     [Fact]
     public async Task The_flow_view_shows_a_skipped_step_greyed_and_a_loops_progress_live()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        var page = await _host.NewPageAsync(_browser!);
+        await _host.SetUpAdministratorAsync(page);
         await SaveAsync("admin", Workflow);
 
         await page.GotoAsync("/Execute?workflow=live_flow");

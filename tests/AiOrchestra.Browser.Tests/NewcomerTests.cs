@@ -109,9 +109,7 @@ public sealed class NewcomerTests : IAsyncLifetime
     /// <summary>A signed-in page that records every Content-Security-Policy violation and script error it meets.</summary>
     private async Task<(IPage Page, List<string> Problems)> SignedInPageAsync()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
+        var page = await _host.NewPageAsync(_browser!);
         var problems = new List<string>();
         page.Console += (_, message) =>
         {
@@ -135,12 +133,7 @@ public sealed class NewcomerTests : IAsyncLifetime
             document.addEventListener('securitypolicyviolation', e =>
                 console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));
             """);
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        await _host.SetUpAdministratorAsync(page);
         return (page, problems);
     }
 

@@ -39,15 +39,8 @@ public sealed class ResumeTests : IAsyncLifetime
     [Fact]
     public async Task A_run_failed_at_step_two_is_fixed_in_the_editor_resumed_without_calling_step_one_and_the_diff_shows_the_fix()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        var page = await _host.NewPageAsync(_browser!);
+        await _host.SetUpAdministratorAsync(page);
 
         // three steps; the second one fails
         await page.GotoAsync("/Workflows/Edit");

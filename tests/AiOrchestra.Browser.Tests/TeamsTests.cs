@@ -32,9 +32,7 @@ public sealed class TeamsTests : IAsyncLifetime
     public async Task An_invited_user_accepts_runs_their_own_workflow_and_cannot_open_users()
     {
         // the administrator's browser
-        var adminContext = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        adminContext.SetDefaultTimeout(15_000);
-        var admin = await adminContext.NewPageAsync();
+        var admin = await _host.NewPageAsync(_browser!);
         await admin.GotoAsync("/Account/Login");
         await admin.GetByLabel("User name").FillAsync("admin");
         await admin.GetByLabel("Password").FillAsync(Password);
@@ -47,9 +45,7 @@ public sealed class TeamsTests : IAsyncLifetime
         Assert.StartsWith(_host.BaseAddress.TrimEnd('/') + "/Account/Invitation?token=", link);
 
         // the user's own browser: no cookie of the administrator's
-        var userContext = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        userContext.SetDefaultTimeout(15_000);
-        var user = await userContext.NewPageAsync();
+        var user = await _host.NewPageAsync(_browser!);
         var expect = Assertions.Expect(user);
         await user.GotoAsync(link);
         await Assertions.Expect(user.Locator("[data-field=user]")).ToHaveTextAsync("bea");

@@ -30,19 +30,8 @@ public sealed class TriggerTests : IAsyncLifetime
     [Fact]
     public async Task A_webhook_made_in_the_editor_is_copied_called_and_its_run_streams_live()
     {
-        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = _host.BaseAddress,
-            Permissions = ["clipboard-read", "clipboard-write"],
-        });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Setup");
-        await page.GetByLabel("User name").FillAsync("admin");
-        await page.Locator("#password").FillAsync("Password123");
-        await page.GetByLabel("Password again").FillAsync("Password123");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the administrator" }).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(_host.BaseAddress.TrimEnd('/') + "/");
+        var page = await _host.NewPageAsync(_browser!, new BrowserNewContextOptions { Permissions = ["clipboard-read", "clipboard-write"] });
+        await _host.SetUpAdministratorAsync(page);
 
         // the workflow: a gate step the test opens, started by a webhook declared in the editor's triggers field
         await page.GotoAsync("/Workflows/Edit");
