@@ -113,6 +113,8 @@ public sealed class MoreAuditTests(UsersHost host) : IClassFixture<UsersHost>
         Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/workflows/{id}/triggers/push/rotate", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/workflows/{id}/triggers/push/secret", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/workflows/{id}/pins/a", new { output = "pinned" })).StatusCode);
+        // a trigger is part of its workflow: switching it off saves the workflow's next version
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PostAsync($"/api/workflows/{id}/triggers/push/disable", null)).StatusCode);
         var prompt = "prompt_" + id;
         await api.PostAsJsonAsync("/api/prompts", new { template_id = prompt, template = "Hi {{x}}" });
 
@@ -130,6 +132,7 @@ public sealed class MoreAuditTests(UsersHost host) : IClassFixture<UsersHost>
         Assert.Equal(UsersHost.Root, One("trigger.url-rotated", $"{id}/push").ActorName);
         Assert.Equal(UsersHost.Root, One("trigger.secret-made", $"{id}/push").ActorName);
         Assert.Equal("step a", One("workflow.pinned", id).Detail);
+        Assert.Equal(["version 1", "version 2"], entries.Where(e => e.Action == "workflow.saved" && e.Target == id).Select(e => e.Detail));
         Assert.Equal("version 1", One("prompt.saved", prompt).Detail);
         Assert.Equal(UsersHost.Root, One("user.invited", invited).ActorName);
         // the invited user acts for themselves, before they have a session

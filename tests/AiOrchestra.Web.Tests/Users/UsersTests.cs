@@ -228,6 +228,10 @@ public sealed class UsersTests(UsersHost host) : IClassFixture<UsersHost>
         var demote = await root.PostFormAsync("/Users?handler=Role", new() { ["id"] = rootId, ["administrator"] = "false" }, formPage: "/Users");
         Assert.Equal(HttpStatusCode.BadRequest, demote.StatusCode);
         Assert.Contains("last administrator", await demote.Content.ReadAsStringAsync());
+        var disableSelf = await root.PostFormAsync("/Users?handler=Disable", new() { ["id"] = rootId }, formPage: "/Users");
+        Assert.Equal(HttpStatusCode.BadRequest, disableSelf.StatusCode);
+        Assert.Contains("You cannot disable your own account", await disableSelf.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await root.GetAsync("/Users")).StatusCode);
         var second = UsersHost.NewName("second");
         var secondId = await host.CreateUserAsync(second);
         var delete = await (await host.SignedInAsync(UsersHost.Root)).PostFormAsync("/Users?handler=Delete", new() { ["id"] = rootId, ["recipient"] = secondId }, formPage: "/Users");
