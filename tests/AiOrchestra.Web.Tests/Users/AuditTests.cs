@@ -104,6 +104,25 @@ public sealed class AuditTests(UsersHost host) : IClassFixture<UsersHost>
 public sealed class MoreAuditTests(UsersHost host) : IClassFixture<UsersHost>
 {
     [Fact]
+    public async Task The_csv_export_quotes_cells_and_defuses_formulas_and_the_dates_filter_the_export()
+    {
+        var root = await host.SignedInAsync(UsersHost.Root);
+        // a name a person chose reaches the log as written: a spreadsheet must neither split it nor run it
+        var made = await root.PostFormAsync("/Account/Tokens?handler=Create", new() { ["Name"] = "=SUM(1,2) \"ci\"", ["Scopes"] = "read", ["Days"] = "7" }, formPage: "/Account/Tokens");
+        Assert.Equal(HttpStatusCode.OK, made.StatusCode);
+
+        var csv = await (await root.GetAsync("/Users/Audit?handler=Export&format=csv&Action=token.created")).Content.ReadAsStringAsync();
+        Assert.Contains(",token.created,\"'=SUM(1,2) \"\"ci\"\"\",", csv);
+
+        async Task<JsonArray> ExportAsync(string query) =>
+            JsonNode.Parse(await (await root.GetAsync("/Users/Audit?handler=Export&format=json&" + query)).Content.ReadAsStringAsync())!.AsArray();
+        var today = host.Time.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var tomorrow = host.Time.GetUtcNow().AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(await ExportAsync($"From={today}&To={today}"), e => e!["action"]!.GetValue<string>() == "token.created");
+        Assert.Empty(await ExportAsync($"From={tomorrow}"));
+    }
+
+    [Fact]
     public async Task Invitations_deletions_trigger_secrets_pins_and_prompt_versions_are_audited()
     {
         var id = "audit_more_" + Guid.NewGuid().ToString("N")[..8];
