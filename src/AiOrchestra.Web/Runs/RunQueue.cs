@@ -131,7 +131,7 @@ public sealed class RunQueue(
 
     private async Task<(EnqueueResult Result, RunWatch? Watch)> EnqueueAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, bool watch,
-        CancellationToken cancellationToken, string? audited = null)
+        CancellationToken cancellationToken, string? auditNote = null)
     {
         var (result, run, pinned) = await PrepareAsync(ownerId, workflowId, inputs, origin, cancellationToken);
         if (run is null)
@@ -148,7 +148,7 @@ public sealed class RunQueue(
         {
             // once handed to the writer the run will exist: wait for the commit even if the caller gives up
             // a run started by hand is audited in the run's own write: one commit, as before
-            await writer.InsertRunAsync(run, pinned, audit.RunStarted(run, audited));
+            await writer.InsertRunAsync(run, pinned, audit.RunStarted(run, auditNote));
         }
         catch
         {
