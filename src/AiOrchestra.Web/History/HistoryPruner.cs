@@ -66,6 +66,7 @@ internal sealed class HistoryPruner(
         }
 
         await DeleteOldAlertsAsync(connection, now.AddDays(-retention.FailedDaysOrDays), cancellationToken);
+        await DeleteOldAuditEntriesAsync(connection, now.AddDays(-retention.AuditDays), cancellationToken);
 
         if (deleted > 0)
         {
@@ -83,6 +84,30 @@ internal sealed class HistoryPruner(
         command.CommandText = "DELETE FROM alert_events WHERE created_at < @cutoff AND status <> 'pending'";
         Add(command, "@cutoff", cutoff.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Audit entries past their days, in batches: scripts that start runs through the API add one entry per run, so the
+    /// log would otherwise grow without bound. The database refuses younger entries (trigger audit_entries_no_delete).
+    /// </summary>
+    private static async Task DeleteOldAuditEntriesAsync(DbConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await using var command = connection.CreateCommand();
+            // the second bound is the trigger's own, on the database's clock, so a skewed app clock cannot make it refuse
+            command.CommandText = """
+                DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries
+                    WHERE at < @cutoff AND at < (unixepoch() - 90 * 86400) * 1000 ORDER BY at LIMIT @batch)
+                """;
+            Add(command, "@cutoff", cutoff.ToUnixTimeMilliseconds());
+            Add(command, "@batch", BatchSize);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) < BatchSize)
+            {
+                return;
+            }
+            await Task.Delay(MinimumPause, cancellationToken);
+        }
     }
 
     // a workflow whose own retention sets days: its runs are not aged by the instance's days

@@ -30,5 +30,15 @@ public sealed class RetentionOptions
     [Range(1024, long.MaxValue, ErrorMessage = "Retention:MaxOutputBytes must be 1024 or more (bytes of one step's output that are stored; the rest is cut).")]
     public long MaxOutputBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Days an audit entry is kept (<c>Retention__AuditDays</c>). The database refuses to delete an entry younger than
+    /// <see cref="AuditFloorDays"/> whatever this says, so the minimum is that floor.
+    /// </summary>
+    [Range(AuditFloorDays, 36_500, ErrorMessage = "Retention:AuditDays must be a whole number of days from 90 to 36500 (how long audit entries are kept); 0 or a negative number is not allowed, and no entry younger than 90 days can be deleted.")]
+    public int AuditDays { get; set; } = 365;
+
+    /// <summary>The age under which the database's trigger refuses to delete an audit entry (migration AuditRetention).</summary>
+    public const int AuditFloorDays = 90;
+
     public int FailedDaysOrDays => FailedDays ?? Days;
 }

@@ -35,8 +35,8 @@ internal sealed class HistoryFixture : IAsyncDisposable
         return fixture;
     }
 
-    public HistoryPruner Pruner(RetentionOptions retention) =>
-        new(Host.Get<IDbContextFactory<AppDbContext>>(), Options.Create(retention), Host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(), Time,
+    public HistoryPruner Pruner(RetentionOptions retention, TimeProvider? time = null) =>
+        new(Host.Get<IDbContextFactory<AppDbContext>>(), Options.Create(retention), Host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(), time ?? Time,
             NullLogger<HistoryPruner>.Instance);
 
     /// <summary>Stores a run created <paramref name="age"/> ago (finished then too unless in flight), with one step.</summary>

@@ -29,6 +29,32 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task Audit_entries_past_their_days_go_and_the_database_refuses_to_delete_one_younger_than_ninety_days()
+    {
+        await using var history = await HistoryFixture.StartAsync(_database);
+        // the database's trigger reads the real clock, so this clean-up runs at today's date
+        var now = DateTimeOffset.UtcNow;
+        await history.Host.WithDbAsync(async db =>
+        {
+            foreach (var days in new[] { 400, 366, 100, 1 })
+            {
+                await db.Database.ExecuteSqlAsync(
+                    $"INSERT INTO audit_entries (at, actor_name, action, target) VALUES ({now.AddDays(-days).ToUnixTimeMilliseconds()}, 'root', 'run.started', {days.ToString()})");
+            }
+            return 0;
+        });
+
+        await history.Pruner(new RetentionOptions { AuditDays = 365 }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now)).PruneAsync(CancellationToken.None);
+        Assert.Equal(["1", "100"], await history.Host.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "run.started").OrderBy(e => e.Target).Select(e => e.Target).ToListAsync()));
+
+        var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+            history.Host.WithDbAsync(db => db.AuditEntries.Where(e => e.Target == "1").ExecuteDeleteAsync()));
+        Assert.Contains("younger than 90 days cannot be deleted", refused.Message);
+        // an entry past the floor may go, as retention set lower than a year would do
+        Assert.Equal(1, await history.Host.WithDbAsync(db => db.AuditEntries.Where(e => e.Target == "100").ExecuteDeleteAsync()));
+    }
+
+    [Fact]
     public async Task Failed_runs_are_kept_for_their_own_longer_days()
     {
         await using var history = await HistoryFixture.StartAsync(_database);

@@ -89,6 +89,7 @@ public sealed class ConsoleTests : IDisposable
     [InlineData("Retention:Days", "-3")]
     [InlineData("Retention:MaxRuns", "0")]
     [InlineData("Retention:FailedDays", "-1")]
+    [InlineData("Retention:AuditDays", "0")]
     public async Task Zero_or_negative_retention_is_one_line_naming_the_setting_and_exit_code_1(string key, string value)
     {
         var (exitCode, output, error) = await AppProcess.RunToExitAsync(_folder, DatabaseFile, new Dictionary<string, string> { [key] = value }, Timeout);
