@@ -5,7 +5,7 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule,soak] [--runs N] [--clients 50,10]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule,soak] [--runs N] [--clients 50,10] [--warmup 15] [--rate N]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// The soak (issue 15: a million runs, the last 10,000 kept) runs only when named in <c>--only</c>; <c>--runs N</c>
 /// makes it N runs (with <c>api</c>, N more offline runs are stored before the API is measured).
@@ -34,6 +34,14 @@ internal static class BenchProgram
         var clientCounts = clientsIndex >= 0 && clientsIndex + 1 < args.Length
             ? args[clientsIndex + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray()
             : [50, 10];
+        // --warmup S: seconds of load before the deployed measure's first figures (default 15, 1 with --quick); the JIT
+        // is still tiering the app's code up for the first 20-30 s of load on 2 shared cores (see RESULTS.md)
+        var warmUpIndex = Array.IndexOf(args, "--warmup");
+        int? warmUpSeconds = warmUpIndex >= 0 && warmUpIndex + 1 < args.Length ? int.Parse(args[warmUpIndex + 1], CultureInfo.InvariantCulture) : null;
+        // --rate N: the deployed measure offers N calls a second in all instead of sending back to back (to compare the
+        // CPU time per run of two builds on a loaded machine, at a rate both keep up with)
+        var rateIndex = Array.IndexOf(args, "--rate");
+        double? rate = rateIndex >= 0 && rateIndex + 1 < args.Length ? double.Parse(args[rateIndex + 1], CultureInfo.InvariantCulture) : null;
         var rows = new List<Row>();
         var repoRoot = FindRepoRoot();
 
@@ -59,7 +67,7 @@ internal static class BenchProgram
         if (Measures("deployed"))
         {
             Console.WriteLine("As deployed: the app, the stub server and the load generator each in its own process...");
-            await Deployed.MeasureAsync(repoRoot, quick, clientCounts, rows);
+            await Deployed.MeasureAsync(repoRoot, quick, clientCounts, rows, warmUpSeconds, rate);
         }
 
         if (!new[] { "latency", "offline", "http", "memory", "e2e", "hook", "flow", "api", "logs", "schedule" }.Any(Measures))

@@ -261,7 +261,13 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     /// in ms, and calls/s and CPU time (app and load generator together, steadier than latency when other processes
     /// compete for the cores) are of its successful calls.
     /// </summary>
-    internal static async Task<LoadFigures> ClosedLoopAsync(int clients, TimeSpan warmUp, TimeSpan measured, Func<Task<string?>> call, Func<TimeSpan>? cpuTime = null)
+    /// <param name="rate">
+    /// Calls a second offered in all, spread over the clients (each waits for its next slot, and never sends ahead of
+    /// it); null sends back to back. At a rate every build keeps up with, the CPU time per call compares builds on a
+    /// loaded machine, where the closed loop's throughput (and with it the idle spinning per call) follows the load.
+    /// </param>
+    internal static async Task<LoadFigures> ClosedLoopAsync(
+        int clients, TimeSpan warmUp, TimeSpan measured, Func<Task<string?>> call, Func<TimeSpan>? cpuTime = null, double? rate = null)
     {
         cpuTime ??= () => Process.GetCurrentProcess().TotalProcessorTime;
         var bag = new ConcurrentBag<List<double>>();
@@ -273,8 +279,20 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         async Task Client()
         {
             var mine = new List<double>();
+            var interval = rate is > 0 ? TimeSpan.FromSeconds(clients / rate.Value) : TimeSpan.Zero;
+            // clients start spread over one interval, so the calls do not come in bursts of all clients at once
+            var next = Stopwatch.GetTimestamp() + (long)(Random.Shared.NextDouble() * interval.TotalSeconds * Stopwatch.Frequency);
             while (!Volatile.Read(ref stop))
             {
+                if (interval > TimeSpan.Zero)
+                {
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait);
+                    }
+                    next = Math.Max(next + (long)(interval.TotalSeconds * Stopwatch.Frequency), Stopwatch.GetTimestamp() - (long)(interval.TotalSeconds * Stopwatch.Frequency));
+                }
                 var began = Stopwatch.GetTimestamp();
                 var failure = await call();
                 var elapsed = Stopwatch.GetElapsedTime(began).TotalMilliseconds;

@@ -115,12 +115,13 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     /// Subscribes to a run that is not stored yet: call it before the run's insert is committed. The worker can only
     /// start the run after that, so it publishes into this very feed, and neither the run's owner nor its status need
     /// be read from the store (<see cref="SubscribeAsync"/> reads them once or twice). The watcher waits for its own
-    /// new run and cannot reconnect, so the run's events are not kept for it after run-finished.
+    /// new run and cannot reconnect, so the run's events are not kept for it after run-finished; it is handed only the
+    /// run's end (run-finished or run-waiting), so the run's other events do not wake it.
     /// </summary>
     internal RunWatch WatchNew(string runId)
     {
         Sweep();
-        var (feed, _, queue) = Join(runId, 0, mayReconnect: false);
+        var (feed, _, queue) = Join(runId, 0, mayReconnect: false, endOnly: true);
         return new RunWatch(this, feed, queue);
     }
 
@@ -128,12 +129,12 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     /// Subscribes to the run's feed, made now if there is none. A feed found here may have just been retired by its
     /// last other subscriber leaving (the worker will never publish into it): then it takes a new one.
     /// </summary>
-    private (RunFeed Feed, List<RunEvent> History, Channel<RunEvent> Queue) Join(string runId, long afterSequence, bool mayReconnect)
+    private (RunFeed Feed, List<RunEvent> History, Channel<RunEvent> Queue) Join(string runId, long afterSequence, bool mayReconnect, bool endOnly = false)
     {
         while (true)
         {
             var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
-            if (feed.TrySubscribe(afterSequence, mayReconnect) is { } joined)
+            if (feed.TrySubscribe(afterSequence, mayReconnect, endOnly) is { } joined)
             {
                 return (feed, joined.History, joined.Queue);
             }

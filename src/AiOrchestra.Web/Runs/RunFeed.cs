@@ -18,6 +18,10 @@ internal sealed class RunFeed(string runId)
     private readonly object _lock = new();
     private readonly List<RunEvent> _events = [];
     private readonly List<Channel<RunEvent>> _subscribers = [];
+
+    // subscribers that wait only for the run's end (an execute call, a webhook answering with the output): handed
+    // run-finished or run-waiting alone, so a run's other events do not wake each waiting request
+    private readonly List<Channel<RunEvent>> _endWatchers = [];
     private readonly SortedDictionary<long, RunEvent?> _held = [];
     private long _assigned;
     private long _delivered;
@@ -71,7 +75,7 @@ internal sealed class RunFeed(string runId)
     {
         lock (_lock)
         {
-            _retired = !_started && _subscribers.Count == 0 && _events.Count == 0;
+            _retired = !_started && _subscribers.Count == 0 && _endWatchers.Count == 0 && _events.Count == 0;
             return _retired;
         }
     }
@@ -176,6 +180,12 @@ internal sealed class RunFeed(string runId)
                 subscriber.Writer.TryComplete();
             }
             _subscribers.Clear();
+            foreach (var watcher in _endWatchers)
+            {
+                watcher.Writer.TryWrite(item);
+                watcher.Writer.TryComplete();
+            }
+            _endWatchers.Clear();
         }
     }
 
@@ -183,9 +193,10 @@ internal sealed class RunFeed(string runId)
     /// The events after <paramref name="afterSequence"/> so far, and a queue of those still to come (completed at
     /// run-finished). A subscriber that may come back with a Last-Event-ID (<paramref name="mayReconnect"/>) has the
     /// run's events kept a while after it finishes. Null when the feed was retired: the worker will not publish into
-    /// it, so take the run's current feed instead.
+    /// it, so take the run's current feed instead. A subscriber that waits only for the end (<paramref name="endOnly"/>)
+    /// is handed run-finished or run-waiting alone, and no history.
     /// </summary>
-    public (List<RunEvent> History, Channel<RunEvent> Queue)? TrySubscribe(long afterSequence, bool mayReconnect = true)
+    public (List<RunEvent> History, Channel<RunEvent> Queue)? TrySubscribe(long afterSequence, bool mayReconnect = true, bool endOnly = false)
     {
         var channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         lock (_lock)
@@ -195,14 +206,18 @@ internal sealed class RunFeed(string runId)
                 return null;
             }
             _subscribed |= mayReconnect;
-            var history = _events.Where(e => e.Sequence > afterSequence).ToList();
+            var history = endOnly ? [] : _events.Where(e => e.Sequence > afterSequence).ToList();
             if (Finished)
             {
+                if (endOnly && _events.Count > 0)
+                {
+                    channel.Writer.TryWrite(_events[^1]);
+                }
                 channel.Writer.TryComplete();
             }
             else
             {
-                _subscribers.Add(channel);
+                (endOnly ? _endWatchers : _subscribers).Add(channel);
             }
             return (history, channel);
         }
@@ -212,7 +227,10 @@ internal sealed class RunFeed(string runId)
     {
         lock (_lock)
         {
-            _subscribers.Remove(subscription);
+            if (!_subscribers.Remove(subscription))
+            {
+                _endWatchers.Remove(subscription);
+            }
         }
     }
 }

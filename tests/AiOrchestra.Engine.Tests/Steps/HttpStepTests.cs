@@ -34,6 +34,17 @@ public sealed class HttpStepTests(LocalHttpServer server) : IClassFixture<LocalH
         Assert.Null(output["json"]);
     }
 
+    [Theory]
+    [InlineData("/latin1")]
+    [InlineData("/utf8-bom")]
+    [InlineData("/utf16-bom")]
+    public async Task A_body_is_decoded_by_its_charset_or_its_byte_order_mark_which_is_not_kept(string path)
+    {
+        var output = await Request(new JsonObject { ["url"] = server.Url(path) });
+
+        Assert.Equal("café", output["body"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Post_sends_an_object_body_as_json_with_the_given_headers()
     {

@@ -25,6 +25,10 @@ public sealed class LocalHttpServer : IAsyncLifetime
 
         app.MapGet("/json", () => Results.Json(new { hello = "world", items = new[] { 1, 2 } }));
         app.MapGet("/text", () => Results.Text("plain words", "text/plain"));
+        // bodies in other encodings: named by the header's charset, or by a byte order mark the header does not name
+        app.MapGet("/latin1", () => Results.Bytes(System.Text.Encoding.Latin1.GetBytes("café"), "text/plain; charset=iso-8859-1"));
+        app.MapGet("/utf8-bom", () => Results.Bytes([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes("café")], "text/plain"));
+        app.MapGet("/utf16-bom", () => Results.Bytes([0xFF, 0xFE, .. System.Text.Encoding.Unicode.GetBytes("café")], "text/plain"));
         app.MapPost("/echo", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);

@@ -34,4 +34,37 @@ public sealed class RunFeedTests
         Assert.True(subscribed.Value.Queue.Reader.TryRead(out var item));
         Assert.Equal(RunEvent.RunStarted, item.Type);
     }
+
+    [Fact]
+    public void A_subscriber_waiting_for_the_end_is_handed_run_finished_alone_and_the_others_every_event()
+    {
+        var feed = new RunFeed("run-3");
+        var everything = feed.TrySubscribe(0)!.Value.Queue;
+        var end = feed.TrySubscribe(0, mayReconnect: false, endOnly: true)!.Value.Queue;
+        Assert.True(feed.TryStart());
+        foreach (var type in new[] { RunEvent.RunStarted, RunEvent.StepStarted, RunEvent.StepFinished, RunEvent.RunFinished })
+        {
+            feed.Publish(new RunEvent { RunId = "run-3", Sequence = 0, Type = type, Timestamp = DateTimeOffset.UnixEpoch });
+        }
+
+        Assert.Equal([RunEvent.RunStarted, RunEvent.StepStarted, RunEvent.StepFinished, RunEvent.RunFinished], Drain(everything));
+        var ended = Assert.Single(Drain(end));
+        Assert.Equal(RunEvent.RunFinished, ended);
+        Assert.True(end.Reader.Completion.IsCompleted);
+
+        // one that comes after the end is handed it at once
+        var late = feed.TrySubscribe(0, mayReconnect: false, endOnly: true)!.Value;
+        Assert.Empty(late.History);
+        Assert.Equal([RunEvent.RunFinished], Drain(late.Queue));
+    }
+
+    private static List<string> Drain(System.Threading.Channels.Channel<RunEvent> queue)
+    {
+        var types = new List<string>();
+        while (queue.Reader.TryRead(out var item))
+        {
+            types.Add(item.Type);
+        }
+        return types;
+    }
 }

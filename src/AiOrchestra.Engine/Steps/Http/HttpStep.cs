@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -294,15 +295,18 @@ public sealed class HttpStep : IStepType
     /// <summary>The body as text, or null when it is larger than the limit.</summary>
     private async Task<string?> ReadBodyAsync(HttpResponseMessage response, string label, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength > _maxResponseBytes)
+        var length = response.Content.Headers.ContentLength;
+        if (length > _maxResponseBytes)
         {
             return null;
         }
-        using var buffer = new MemoryStream();
+        // sized from Content-Length when the server sends it, and read through a pooled chunk: a new 80 KB chunk per
+        // call was half of what a run of two http steps allocated
+        using var buffer = new MemoryStream(length is > 0 and <= int.MaxValue ? (int)length.Value : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var chunk = new byte[81920];
             int read;
             while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
             {
@@ -317,10 +321,25 @@ public sealed class HttpStep : IStepType
         {
             throw new StepFailedException($"{label}: the response broke off while reading its body: {e.Message}", transient: true, inner: e);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (!StartsWithByteOrderMark(bytes))
+        {
+            return EncodingOf(response).GetString(bytes);
+        }
+        // a byte order mark names the encoding, whatever the header says: the reader detects and skips it
         buffer.Position = 0;
         using var reader = new StreamReader(buffer, EncodingOf(response), detectEncodingFromByteOrderMarks: true);
         return await reader.ReadToEndAsync(cancellationToken);
     }
+
+    /// <summary>The marks <see cref="StreamReader"/> detects: UTF-8, UTF-16 either way, UTF-32 either way.</summary>
+    private static bool StartsWithByteOrderMark(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) || bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
+        || bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || bytes.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]);
 
     private static Encoding EncodingOf(HttpResponseMessage response)
     {
