@@ -7,7 +7,7 @@ namespace AiOrchestra.Web.History;
 /// The administrator is the first account: the one created by the setup page or from <c>Admin:UserName</c>. Only
 /// that account may download a copy of the whole database (everyone's workflows, runs and password hashes).
 /// </summary>
-public sealed class Administrators(IDbContextFactory<AppDbContext> contexts)
+public sealed class Administrators(IDbContextFactory<AppDbContext> contexts, StoreSql sql)
 {
     public async Task<bool> IsAdministratorAsync(string? userId, CancellationToken cancellationToken)
     {
@@ -16,8 +16,7 @@ public sealed class Administrators(IDbContextFactory<AppDbContext> contexts)
             return false;
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // Identity's ids are random: SQLite's rowid keeps the order the accounts were created in
-        var first = await db.Database.SqlQueryRaw<string>("SELECT Id AS Value FROM AspNetUsers ORDER BY rowid LIMIT 1")
+        var first = await db.Database.SqlQueryRaw<string>(sql.FirstUserId)
             .ToListAsync(cancellationToken);
         return first.Count == 1 && first[0] == userId;
     }

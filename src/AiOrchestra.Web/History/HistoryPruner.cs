@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using AiOrchestra.Web.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,7 +11,7 @@ namespace AiOrchestra.Web.History;
 /// first (readers never block the run writer) and deleted in its own short transaction, with a pause in between,
 /// so runs keep being written while a large backlog goes.
 /// </summary>
-internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPruner> log)
+internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, StoreSql sql, IOptions<RetentionOptions> options, TimeProvider time, ILogger<HistoryPruner> log)
 {
     internal const int BatchSize = 500;
 
@@ -56,7 +55,11 @@ internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IO
 
         if (deleted > 0)
         {
-            await DatabaseFile.ShrinkAsync(connection, cancellationToken);
+            if (sql.Provider == DatabaseProvider.Sqlite)
+            {
+                // PostgreSQL's autovacuum reuses the space on its own
+                await DatabaseFile.ShrinkAsync(connection, cancellationToken);
+            }
             log.LogInformation("Retention deleted {Runs} finished run(s) and their steps", deleted);
         }
         return deleted;
@@ -71,7 +74,7 @@ internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IO
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private static async Task<int> DeleteAllAsync(DbConnection connection, string select, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    private async Task<int> DeleteAllAsync(DbConnection connection, string select, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
         var deleted = 0;
         while (true)
@@ -104,14 +107,14 @@ internal sealed class HistoryPruner(IDbContextFactory<AppDbContext> contexts, IO
         }
     }
 
-    private static async Task<int> DeleteAsync(DbConnection connection, List<string> ids, CancellationToken cancellationToken)
+    private async Task<int> DeleteAsync(DbConnection connection, List<string> ids, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         // steps go by the foreign key's cascade; the status is checked again in case a run was resumed since it was read
-        command.CommandText = $"DELETE FROM runs WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ({Finished})";
-        Add(command, "@ids", JsonSerializer.Serialize(ids));
+        command.CommandText = sql.DeleteFinishedRuns(Finished);
+        Add(command, "@ids", sql.IdList(ids));
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;

@@ -40,7 +40,7 @@ public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
         object[] statuses = [.. Enum.GetValues<RunStatus>().Select(s => s.ToText())];
         var inList = string.Join(", ", statuses.Select((_, i) => "{" + (i + 3) + "}"));
         var sql = FormattableStringFactory.Create(
-            "SELECT created_at / 86400000 AS Day, COUNT(*) AS Total, SUM(status = {0}) AS Failed FROM runs " +
+            "SELECT created_at / 86400000 AS \"Day\", COUNT(*) AS \"Total\", SUM(CASE WHEN status = {0} THEN 1 ELSE 0 END) AS \"Failed\" FROM runs " +
             $"WHERE owner_id = {{1}} AND status IN ({inList}) AND created_at >= {{2}} GROUP BY created_at / 86400000",
             [RunStatus.Failed.ToText(), owner, sinceMs, .. statuses]);
         var counts = await db.Database.SqlQuery<DayCount>(sql)

@@ -104,10 +104,19 @@ internal sealed class RunWorker(
         }
 
         // stopping: the runs in flight see the token and stop; they stay running in the store and resume on the next
-        // start. Holding every slot means none is in flight any more.
+        // start, or at once on another process sharing the database. Holding every slot means none is in flight any more.
         for (var i = 0; i < settings.Concurrency; i++)
         {
             await slots.WaitAsync(CancellationToken.None);
+        }
+        try
+        {
+            await writer.ReleaseAllAsync(WorkerId, time.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            // the lease runs out on its own
+            log.LogWarning("The runs of this process could not be handed back at stop ({Reason}); they resume when their lease runs out", e.Message);
         }
     }
 

@@ -10,7 +10,7 @@ namespace AiOrchestra.Web.Runs;
 /// applies it in one transaction and commits once (group commit), then completes each caller's task. SQLite
 /// gets a single writer (never busy) and one commit per batch instead of one per write.
 /// </summary>
-public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures failures, ILogger<RunWriter> log) : BackgroundService
+public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreSql provider, StoreFailures failures, ILogger<RunWriter> log) : BackgroundService
 {
     private const int MaxBatch = 1024;
 
@@ -44,6 +44,9 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
     internal Task ReleaseLeaseAsync(string runId, string worker, DateTimeOffset until) =>
         Enqueue(sql => { sql.ReleaseLease(runId, worker, until); return true; });
 
+    internal Task ReleaseAllAsync(string worker, DateTimeOffset now) =>
+        Enqueue(sql => { sql.ReleaseAll(worker, now); return true; });
+
     internal void RenewLeases(string worker, DateTimeOffset until) =>
         _ = Enqueue(sql => { sql.RenewLeases(worker, until); return true; });
 
@@ -69,7 +72,7 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreFailures
         using var db = dbs.CreateDbContext();
         db.Database.OpenConnection();
         var connection = db.Database.GetDbConnection();
-        using var sql = new RunSql(connection);
+        using var sql = new RunSql(connection, provider);
         var batch = new List<Write>(MaxBatch);
 
         // runs until the channel is completed and drained, not until the token: pending writes are never dropped

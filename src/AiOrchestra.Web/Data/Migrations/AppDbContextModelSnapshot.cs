@@ -433,6 +433,23 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_step_items", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.SharedKey", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("shared_keys", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -644,6 +661,23 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("Type", "Enabled", "NextDueAt");
 
                     b.ToTable("trigger_states", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
