@@ -23,6 +23,7 @@ internal sealed class RunWorker(
     RunEvents events,
     RunCancellations cancellations,
     RunSignal signal,
+    WorkerName name,
     FailureHandlerStarter failureHandlers,
     Metrics.RunMetrics metrics,
     IOptions<RunOptions> options,
@@ -38,7 +39,7 @@ internal sealed class RunWorker(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _toRelease = new(StringComparer.Ordinal);
 
     /// <summary>This process's name in the runs' lease_owner column.</summary>
-    public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    public string WorkerId => name.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

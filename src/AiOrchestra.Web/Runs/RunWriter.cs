@@ -97,6 +97,7 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreSql prov
     {
         try
         {
+            Reconnect(connection);
             using var transaction = connection.BeginTransaction();
             sql.Use(transaction);
             foreach (var write in batch)
@@ -143,10 +144,25 @@ public sealed class RunWriter(IDbContextFactory<AppDbContext> dbs, StoreSql prov
         }
     }
 
+    /// <summary>
+    /// A PostgreSQL server that restarted (or a dropped connection) leaves the writer's connection closed: it is opened
+    /// again for the next batch, and the statements go on with it. A batch that fails meanwhile fails as a storage
+    /// failure, so its runs are handed back and resumed.
+    /// </summary>
+    private static void Reconnect(System.Data.Common.DbConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            connection.Close();
+            connection.Open();
+        }
+    }
+
     private void ApplyOne(System.Data.Common.DbConnection connection, RunSql sql, Write write)
     {
         try
         {
+            Reconnect(connection);
             using var transaction = connection.BeginTransaction();
             sql.Use(transaction);
             write.Apply(sql);

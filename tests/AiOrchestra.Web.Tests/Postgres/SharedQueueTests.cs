@@ -90,6 +90,74 @@ public sealed class SharedQueueTests : IDisposable
         Assert.Equal(0, steps.Calls(held, "two"));
     }
 
+    [PostgresFact]
+    public async Task A_cancel_asked_on_one_host_stops_the_run_another_host_executes()
+    {
+        var stepsA = new FakeSteps();
+        var stepsB = new FakeSteps();
+        // A runs nothing: its one slot is held by a run that blocks, so B takes the next
+        await using var a = new StoreHost(_database, stepsA, new Dictionary<string, string?>(Settings) { ["Runs:Concurrency"] = "1" });
+        await using var b = new StoreHost(_database, stepsB, Settings);
+        var owner = await a.CreateUserAsync("ada");
+        await a.SaveAsync(owner, FakeSteps.Workflow("slow", FakeSteps.Step("one", "block", "x"), FakeSteps.Step("two", "echo", "y")));
+        var onA = await a.EnqueueAsync(owner, "slow");
+        await stepsA.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        b.CreateClient().Dispose();
+        var onB = await a.EnqueueAsync(owner, "slow");
+        await stepsB.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var result = await a.Get<AiOrchestra.Web.Runs.RunQueue>().CancelAsync(owner, onB, CancellationToken.None);
+
+        Assert.Equal(AiOrchestra.Web.Runs.CancelResult.CancelRequested, result);
+        await WaitUntilAsync(a, async db => await db.Runs.AnyAsync(r => r.Id == onB && r.Status == RunStatus.Cancelled));
+        Assert.Equal(0, stepsB.Calls(onB, "two"));
+        Assert.Equal(1, stepsA.Calls(onA, "one"));
+        stepsA.Release();
+    }
+
+    [PostgresFact]
+    public async Task Health_reports_the_database_and_the_process_share_of_the_runs_in_flight()
+    {
+        var steps = new FakeSteps();
+        await using var host = new StoreHost(_database, steps, Settings);
+        var owner = await host.CreateUserAsync("ada");
+        await host.SaveAsync(owner, FakeSteps.Workflow("slow", FakeSteps.Step("one", "block", "x")));
+        await host.EnqueueAsync(owner, "slow");
+        await steps.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var client = host.CreateClient();
+        var health = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/health"))!;
+        steps.Release();
+
+        Assert.Equal("postgres", health["database"]!.GetValue<string>());
+        Assert.Equal(1, health["queue"]!["running_here"]!.GetValue<int>());
+        Assert.Equal(1, health["queue"]!["running"]!.GetValue<int>());
+        Assert.Equal(1.0, health["queue"]!["share"]!.GetValue<double>());
+    }
+
+    [PostgresFact]
+    public async Task Hosts_starting_together_on_a_new_database_migrate_once_and_create_one_administrator()
+    {
+        var settings = new Dictionary<string, string?>(Settings) { ["Admin:UserName"] = "admin", ["Admin:Password"] = "Correct-horse-battery-9" };
+        var hosts = Enumerable.Range(0, 3).Select(_ => new StoreHost(_database, new FakeSteps(), settings)).ToList();
+        try
+        {
+            await Task.WhenAll(hosts.Select(host => Task.Run(() => host.CreateClient().Dispose())));
+
+            Assert.Equal("admin", (await hosts[2].WithDbAsync(db => db.Users.SingleAsync())).UserName);
+            await using var migrations = new AiOrchestra.Web.Data.Postgres.PostgresDbContext(
+                AiOrchestra.Web.Data.Postgres.PostgresDbContext.Options(_database.ConnectionString));
+            Assert.Empty(await migrations.Database.GetPendingMigrationsAsync());
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
     private static AiOrchestra.Engine.Workflows.Workflow ThreeSteps() => FakeSteps.Workflow("three",
         FakeSteps.Step("one", "echo", "first"),
         FakeSteps.Step("two", "echo", "second"),
