@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiOrchestra.Web.Data.Postgres.Migrations
 {
     [DbContext(typeof(PostgresDbContext))]
-    [Migration("20261130082154_SharedKeys")]
+    [Migration("20261130092620_SharedKeys")]
     partial class SharedKeys
     {
         /// <inheritdoc />
