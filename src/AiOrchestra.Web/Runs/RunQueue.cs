@@ -17,6 +17,7 @@ public sealed class RunQueue(
     RunEvents events,
     RunSignal signal,
     RunCancellations cancellations,
+    IServiceProvider services,
     TimeProvider time)
 {
     private const int MaxInputBytes = 1024 * 1024;
@@ -167,6 +168,11 @@ public sealed class RunQueue(
                 break;
             case CancelResult.CancelRequested:
                 cancellations.Cancel(runId);
+                // on PostgreSQL the run may execute on another process
+                if (services.GetService<Data.Postgres.PostgresNotifications>() is { } notifications)
+                {
+                    await notifications.CancelAsync(runId, cancellationToken);
+                }
                 break;
         }
         return result;

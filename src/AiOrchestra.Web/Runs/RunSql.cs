@@ -1,6 +1,7 @@
 using System.Data.Common;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Data.Postgres;
 
 namespace AiOrchestra.Web.Runs;
 
@@ -10,8 +11,9 @@ internal sealed record ClaimedRun(
 
 /// <summary>
 /// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
-/// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read (a PostgreSQL claim would add
-/// <c>FOR UPDATE SKIP LOCKED</c> to the queued selects).
+/// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read, except PostgreSQL's claim
+/// (<see cref="PostgresSql"/>: one statement with <c>FOR UPDATE SKIP LOCKED</c>, shared by every process). On SQLite
+/// the claim is selects, then an update per run, in the one process's writer transaction.
 /// </summary>
 internal sealed class RunSql : IDisposable
 {
@@ -24,6 +26,9 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _selectRunningForeign;
     private readonly Statement _selectRunningExpired;
     private readonly Statement _claim;
+    private readonly Statement? _claimQueued;
+    private readonly Statement? _takeOverExpired;
+    private readonly bool _postgres;
     private readonly Statement _stepStarted;
     private readonly Statement _stepFinished;
     private readonly Statement _usageAdded;
@@ -32,6 +37,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _finishRun;
     private readonly Statement _renewLeases;
     private readonly Statement _releaseLease;
+    private readonly Statement _releaseAll;
     private readonly Statement _cancelQueued;
     private readonly Statement _requestCancel;
     private readonly Statement _selectStatus;
@@ -40,8 +46,9 @@ internal sealed class RunSql : IDisposable
     /// <summary>Owners with queued runs looked at in one claim beyond the first query; the rest wait for the next.</summary>
     private const int MaxOwnersLooked = 1000;
 
-    public RunSql(DbConnection connection)
+    public RunSql(DbConnection connection, StoreSql provider)
     {
+        _postgres = provider.Provider == DatabaseProvider.Postgres;
         Waits = new RunWaitSql(connection);
         Statement Prepare(string sql, params string[] parameters)
         {
@@ -100,6 +107,12 @@ internal sealed class RunSql : IDisposable
             WHERE id = @id
             """,
             "@worker", "@until", "@now", "@id");
+        if (_postgres)
+        {
+            _claimQueued = Prepare(PostgresSql.ClaimQueued,
+                "@full", "@held_owners", "@held_counts", "@per_owner", "@limit", "@worker", "@until", "@now");
+            _takeOverExpired = Prepare(PostgresSql.TakeOverExpired, "@worker", "@until", "@now", "@limit");
+        }
         _stepStarted = Prepare(
             """
             INSERT INTO run_steps (run_id, step_index, step_id, status, attempts, duration_ms, started_at, started_event)
@@ -163,6 +176,10 @@ internal sealed class RunSql : IDisposable
         _releaseLease = Prepare(
             "UPDATE runs SET lease_owner = NULL, lease_expires_at = @until WHERE id = @id AND lease_owner = @worker AND status = 'running'",
             "@until", "@id", "@worker");
+        // expired at once: another process (or this one's next start) resumes the runs without waiting for the lease
+        _releaseAll = Prepare(
+            "UPDATE runs SET lease_owner = NULL, lease_expires_at = @now WHERE lease_owner = @worker AND status = 'running'",
+            "@now", "@worker");
         _cancelQueued = Prepare(
             "UPDATE runs SET status = 'cancelled', cancel_requested = @true, finished_at = @now WHERE id = @id AND owner_id = @owner AND status = 'queued'",
             "@true", "@now", "@id", "@owner");
@@ -211,6 +228,10 @@ internal sealed class RunSql : IDisposable
     /// </summary>
     public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
     {
+        if (_postgres)
+        {
+            return ClaimShared(worker, limit, now, until, owners);
+        }
         var claimed = new List<ClaimedRun>(limit);
         var nowMs = now.ToUnixTimeMilliseconds();
         var untilMs = until.ToUnixTimeMilliseconds();
@@ -282,6 +303,50 @@ internal sealed class RunSql : IDisposable
         }
     }
 
+    /// <summary>
+    /// The claim of several processes on one PostgreSQL database: runs whose lease ran out (never a live process's
+    /// runs, even at start-up), then queued runs, each one statement that locks what it takes. As on SQLite, an owner
+    /// past their share is left out and the claim goes on for the others.
+    /// </summary>
+    private List<ClaimedRun> ClaimShared(string worker, int limit, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
+    {
+        var claimed = new List<ClaimedRun>(limit);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var untilMs = until.ToUnixTimeMilliseconds();
+        Read(_takeOverExpired!.Bind(worker, untilMs, nowMs, limit), claimed);
+        var held = owners.Held();
+        foreach (var run in claimed)
+        {
+            held[run.OwnerId] = held.GetValueOrDefault(run.OwnerId) + 1;
+        }
+
+        while (claimed.Count < limit)
+        {
+            var wanted = limit - claimed.Count;
+            var full = held.Where(h => h.Value >= owners.PerOwner).Select(h => h.Key).ToArray();
+            var partly = held.Where(h => h.Value < owners.PerOwner).ToArray();
+            var before = claimed.Count;
+            Read(_claimQueued!.Bind(full, partly.Select(h => h.Key).ToArray(), partly.Select(h => h.Value).ToArray(), owners.PerOwner,
+                wanted, worker, untilMs, nowMs), claimed);
+            var newlyFull = false;
+            for (var i = before; i < claimed.Count; i++)
+            {
+                var count = held[claimed[i].OwnerId] = held.GetValueOrDefault(claimed[i].OwnerId) + 1;
+                if (count >= owners.PerOwner)
+                {
+                    // remembered as turned away: the slot this owner frees wakes the worker for their queued runs
+                    owners.TurnAway(claimed[i].OwnerId);
+                    newlyFull = true;
+                }
+            }
+            if (claimed.Count - before == wanted || !newlyFull)
+            {
+                break;
+            }
+        }
+        return claimed;
+    }
+
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt, long eventId) =>
         _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds(), eventId);
 
@@ -315,6 +380,9 @@ internal sealed class RunSql : IDisposable
     /// <summary>Gives a run this worker could not record back, for recovery to take after <paramref name="until"/>.</summary>
     public void ReleaseLease(string runId, string worker, DateTimeOffset until) =>
         _releaseLease.Execute(until.ToUnixTimeMilliseconds(), runId, worker);
+
+    /// <summary>Hands back every run this worker holds, for a stop: they resume elsewhere (or at the next start) from their first unfinished step.</summary>
+    public void ReleaseAll(string worker, DateTimeOffset now) => _releaseAll.Execute(now.ToUnixTimeMilliseconds(), worker);
 
     public CancelResult Cancel(string ownerId, string runId, DateTimeOffset now)
     {

@@ -12,6 +12,13 @@ public static class RunsExtensions
         var services = builder.Services;
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RunSignal>();
+        services.AddSingleton<WorkerName>();
+        if (Data.DatabaseProviders.ReadOrDefault(builder.Configuration) == Data.DatabaseProvider.Postgres)
+        {
+            services.AddHealthChecks().AddCheck<QueueShare>(QueueShare.Name);
+            services.AddSingleton<Data.Postgres.PostgresNotifications>();
+            services.AddHostedService(sp => sp.GetRequiredService<Data.Postgres.PostgresNotifications>());
+        }
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LiveStreams>();

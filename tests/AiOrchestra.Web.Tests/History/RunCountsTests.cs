@@ -165,7 +165,7 @@ public sealed class RunCountsTests : IDisposable
     }
 
     private static HistoryPruner Pruner(StoreHost host, RetentionOptions retention) =>
-        new(host.Get<IDbContextFactory<AppDbContext>>(), Options.Create(retention), host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(),
+        new(host.Get<IDbContextFactory<AppDbContext>>(), host.Get<StoreSql>(), Options.Create(retention), host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(),
             new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger<HistoryPruner>.Instance);
 
     /// <summary>Stores runs as they are, created <paramref name="age"/> ago (finished then too when finished).</summary>

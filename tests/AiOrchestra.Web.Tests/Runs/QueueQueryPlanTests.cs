@@ -25,7 +25,7 @@ public sealed partial class QueueQueryPlanTests : IDisposable
 
         await using var connection = new SqliteConnection(_database.ConnectionString);
         await connection.OpenAsync();
-        using var sql = new RunSql(connection);
+        using var sql = new RunSql(connection, AiOrchestra.Web.Data.Sqlite.SqliteSql.Instance);
         var wrong = new List<string>();
         var read = 0;
         foreach (var text in sql.Texts)

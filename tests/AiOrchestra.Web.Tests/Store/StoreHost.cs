@@ -12,22 +12,48 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Store;
 
-/// <summary>A temporary folder holding one test's SQLite file; deleted with the test.</summary>
+/// <summary>
+/// A temporary folder (the data folder) and one test's database: a SQLite file in the folder, or a PostgreSQL database
+/// of its own when the tests run on PostgreSQL (see <see cref="TestPostgres"/>); deleted with the test.
+/// </summary>
 public sealed class TempDatabase : IDisposable
 {
-    public TempDatabase()
+    private readonly string? _postgres;
+
+    /// <param name="sqliteOnly">For tests of what only SQLite has: its file, backups, size on disk.</param>
+    public TempDatabase(bool sqliteOnly = false)
     {
         Folder = Path.Combine(Path.GetTempPath(), "aiorchestra-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
+        if (!sqliteOnly && TestPostgres.Server is not null)
+        {
+            _postgres = TestPostgres.CreateDatabase();
+        }
     }
 
     public string Folder { get; }
 
-    public string ConnectionString => $"Data Source={Path.Combine(Folder, "test.db")}";
+    public bool Postgres => _postgres is not null;
+
+    public string Provider => Postgres ? "postgres" : "sqlite";
+
+    public string ConnectionString => _postgres ?? $"Data Source={Path.Combine(Folder, "test.db")}";
+
+    /// <summary>Points a host at this database: its connection string, provider and data folder.</summary>
+    public void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Default", ConnectionString);
+        builder.UseSetting("Database:Provider", Provider);
+        builder.UseSetting("DataFolder", Folder);
+    }
 
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_postgres is not null)
+        {
+            TestPostgres.DropDatabase(_postgres);
+        }
         try
         {
             Directory.Delete(Folder, recursive: true);
@@ -58,8 +84,7 @@ public sealed class StoreHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(RepositoryRoot);
-        builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
-        builder.UseSetting("DataFolder", _database.Folder);
+        _database.Configure(builder);
         builder.UseSetting("Runs:EventRetentionSeconds", "0");
         foreach (var (key, value) in _settings)
         {
