@@ -299,6 +299,7 @@ internal sealed class RunWorker(
                 RunId = run.RunId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
+            events.Relay?.Finished(feed, status);
         }
         else
         {

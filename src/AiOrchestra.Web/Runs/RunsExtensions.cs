@@ -18,6 +18,9 @@ public static class RunsExtensions
             services.AddHealthChecks().AddCheck<QueueShare>(QueueShare.Name);
             services.AddSingleton<Data.Postgres.PostgresNotifications>();
             services.AddHostedService(sp => sp.GetRequiredService<Data.Postgres.PostgresNotifications>());
+            // live events, approvals' wake-ups and runs' ends between the processes (see RunEventRelay)
+            services.AddSingleton<Data.Postgres.RunEventRelay>();
+            services.AddHostedService(sp => sp.GetRequiredService<Data.Postgres.RunEventRelay>());
         }
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunEvents>();
