@@ -1,9 +1,11 @@
+using System.Net.Http.Json;
+
 namespace AiOrchestra.Web.Tests.Postgres;
 
 /// <summary>
 /// Three real app processes on one PostgreSQL database, one SIGKILLed with runs in flight: the other two take its runs
 /// over once their lease runs out (5 s here) and finish them from the step that was in flight, calling no finished
-/// step again.
+/// step again. Before it dies, an execute call that waits on it gets the end of a run another process executed.
 /// </summary>
 [Trait("Provider", "postgres")]
 [Collection(AppProcesses.Collection)]
@@ -31,6 +33,10 @@ public sealed class KilledProcessTests
             steps = new[] { fakes.HttpStep("first", "count"), fakes.HttpStep("second", "hold"), fakes.HttpStep("third", "count") },
             variables = new { n = "" },
         });
+        await ProcessFakes.SaveAsync(doomed.Http, new
+        {
+            workflow_id = "quick", name = "Quick", steps = new[] { fakes.HttpStep("only", "count") }, variables = new { n = "" },
+        });
         // the first process alone holds four runs in their second step
         var runs = new List<string>();
         for (var i = 0; i < 4; i++)
@@ -45,6 +51,16 @@ public sealed class KilledProcessTests
         }
         // the newcomers leave a live process's runs alone (their lease is renewed)
         Assert.All(runs, run => Assert.Equal(1, fakes.Calls($"/hold/second?n={runs.IndexOf(run)}")));
+
+        // every slot of the first process is taken: a run queued there with wait runs on another, and the answer still
+        // comes once it has finished (200 with its outputs, not 202 after Api:ExecuteWaitSeconds)
+        using (var waited = await doomed.Http.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "quick", variables = new { n = 9 }, wait = true }))
+        {
+            var body = await waited.Content.ReadAsStringAsync();
+            Assert.True(waited.StatusCode == System.Net.HttpStatusCode.OK, $"{(int)waited.StatusCode} {body}");
+            Assert.True((bool)System.Text.Json.Nodes.JsonNode.Parse(body)!["success"]!, body);
+        }
+        Assert.Equal(1, fakes.Calls("/count/only?n=9"));
 
         await doomed.KillAsync();
         fakes.Open();
