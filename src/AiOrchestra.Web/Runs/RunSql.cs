@@ -131,7 +131,7 @@ internal sealed class RunSql : IDisposable
                 error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
                 prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, ledger = excluded.ledger,
-                started_event = coalesce(excluded.started_event, started_event), finished_event = excluded.finished_event
+                started_event = coalesce(excluded.started_event, run_steps.started_event), finished_event = excluded.finished_event
             """,
             "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished",
             "@bytes", "@ledger", "@startedEvent", "@event");
@@ -140,9 +140,9 @@ internal sealed class RunSql : IDisposable
             """
             INSERT INTO llm_usage_days (owner_id, day, workflow_id, calls, input_tokens, output_tokens, cost, unpriced_calls)
             SELECT owner_id, @day, workflow_id, @calls, @input, @output, @cost, @unpriced FROM runs WHERE id = @run
-            ON CONFLICT (owner_id, day, workflow_id) DO UPDATE SET calls = calls + excluded.calls,
-                input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-                cost = cost + excluded.cost, unpriced_calls = unpriced_calls + excluded.unpriced_calls
+            ON CONFLICT (owner_id, day, workflow_id) DO UPDATE SET calls = llm_usage_days.calls + excluded.calls,
+                input_tokens = llm_usage_days.input_tokens + excluded.input_tokens, output_tokens = llm_usage_days.output_tokens + excluded.output_tokens,
+                cost = llm_usage_days.cost + excluded.cost, unpriced_calls = llm_usage_days.unpriced_calls + excluded.unpriced_calls
             """,
             "@day", "@calls", "@input", "@output", "@cost", "@unpriced", "@run");
         _itemFinished = Prepare(

@@ -19,8 +19,10 @@ public sealed class PostgresSql : StoreSql
     /// <summary>The advisory lock key start-up holds while it migrates and creates the administrator ('AIOR').</summary>
     public const long StartupLock = 0x41494F52;
 
+    // the columns of Runs/RunSql's claim: a run is resumed (starts with finished steps recorded) when it ran before,
+    // resumes a failed run, or is a test run with pinned steps; @resumed is that, read before the update changes it
     private const string Returning =
-        "RETURNING runs.id, runs.owner_id, runs.workflow_version_id, runs.inputs, {0}, runs.cancel_requested";
+        "RETURNING runs.id, runs.owner_id, runs.workflow_version_id, runs.inputs, {0}, runs.cancel_requested, runs.trace_parent";
 
     /// <summary>
     /// Claims up to <c>@limit</c> queued runs in the order they were enqueued: none of the owners in <c>@full</c>, and
@@ -30,13 +32,13 @@ public sealed class PostgresSql : StoreSql
     public static readonly string ClaimQueued =
         """
         WITH locked AS (
-            SELECT id, owner_id FROM runs
+            SELECT id, owner_id, started_at IS NOT NULL OR resumed_from_run_id IS NOT NULL OR origin = 'test' AS resumed FROM runs
             WHERE status = 'queued' AND owner_id <> ALL(@full)
             ORDER BY id LIMIT @limit
             FOR UPDATE SKIP LOCKED),
         picked AS (
-            SELECT id FROM (
-                SELECT locked.id,
+            SELECT id, resumed FROM (
+                SELECT locked.id, locked.resumed,
                        row_number() OVER (PARTITION BY locked.owner_id ORDER BY locked.id) + COALESCE(held.count, 0) AS slot
                 FROM locked LEFT JOIN unnest(@held_owners::text[], @held_counts::integer[]) AS held(owner_id, count)
                     ON held.owner_id = locked.owner_id) AS ranked
@@ -44,18 +46,21 @@ public sealed class PostgresSql : StoreSql
         UPDATE runs SET status = 'running', lease_owner = @worker, lease_expires_at = @until,
                         started_at = COALESCE(runs.started_at, @now)
         FROM picked WHERE runs.id = picked.id
-        """ + "\n" + string.Format(Returning, "'queued'");
+        """ + "\n" + string.Format(Returning, "picked.resumed");
 
-    /// <summary>Takes over up to <c>@limit</c> running runs whose lease ran out (their process died or lost the database).</summary>
+    /// <summary>
+    /// Takes over up to <c>@limit</c> running runs whose lease ran out (their process died or lost the database). Child
+    /// runs are not taken: whoever takes over their parent takes them (see ChildRuns).
+    /// </summary>
     public static readonly string TakeOverExpired =
         """
         UPDATE runs SET lease_owner = @worker, lease_expires_at = @until
         WHERE id IN (
             SELECT id FROM runs
-            WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now)
+            WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < @now) AND parent_run_id IS NULL
             ORDER BY id LIMIT @limit
             FOR UPDATE SKIP LOCKED)
-        """ + "\n" + string.Format(Returning, "'running'");
+        """ + "\n" + string.Format(Returning, "TRUE");
 
     public const string DatabaseSize = """SELECT pg_database_size(current_database()) AS "Value" """;
 

@@ -1048,11 +1048,20 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 table: "workflows",
                 columns: new[] { "owner_id", "workflow_id" },
                 unique: true);
+
+            // PostgreSQL's counterparts of the raw SQL in SQLite's migrations (RunCounts, AuditLog); the partial queue
+            // indexes and the event-id columns are in the model, above. Data-only steps of SQLite's migrations
+            // (PromptVersions, UsersRolesInvitations and RunCounts back-filling rows) have no rows to fill here.
+            migrationBuilder.Sql(RunCountsTriggers);
+            migrationBuilder.Sql(AuditLogTriggers);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS audit_entries_no_update ON audit_entries; DROP TRIGGER IF EXISTS audit_entries_no_delete ON audit_entries; DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries; DROP FUNCTION IF EXISTS audit_entries_refuse();");
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS run_counts_insert ON runs; DROP TRIGGER IF EXISTS run_counts_finish ON runs; DROP TRIGGER IF EXISTS run_counts_update ON runs; DROP TRIGGER IF EXISTS run_counts_delete ON runs; DROP FUNCTION IF EXISTS run_counts_count_new(); DROP FUNCTION IF EXISTS run_counts_recount(); DROP FUNCTION IF EXISTS run_counts_uncount_old();");
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
@@ -1146,5 +1155,74 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
         }
+
+        private const string Finished = "'succeeded', 'failed', 'cancelled'";
+
+        // run_counts holds what a full scan of finished runs per (owner, day, status) would count (RunCountsTests),
+        // kept by the same four triggers as SQLite's RunCounts migration, written as PL/pgSQL functions
+        private const string CountNew =
+            """
+            INSERT INTO run_counts (owner_id, day, status, runs) VALUES (NEW.owner_id, NEW.created_at / 86400000, NEW.status, 1)
+                ON CONFLICT (owner_id, day, status) DO UPDATE SET runs = run_counts.runs + 1;
+            """;
+
+        private const string UncountOld =
+            """
+            UPDATE run_counts SET runs = runs - 1 WHERE owner_id = OLD.owner_id AND day = OLD.created_at / 86400000 AND status = OLD.status;
+            DELETE FROM run_counts WHERE owner_id = OLD.owner_id AND day = OLD.created_at / 86400000 AND status = OLD.status AND runs <= 0;
+            """;
+
+        private const string RunCountsTriggers =
+            $$"""
+            CREATE FUNCTION run_counts_count_new() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                {{CountNew}}
+                RETURN NULL;
+            END $fn$;
+
+            CREATE FUNCTION run_counts_uncount_old() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                {{UncountOld}}
+                RETURN NULL;
+            END $fn$;
+
+            CREATE FUNCTION run_counts_recount() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                {{UncountOld}}
+                IF NEW.status IN ({{Finished}}) THEN
+                    {{CountNew}}
+                END IF;
+                RETURN NULL;
+            END $fn$;
+
+            CREATE TRIGGER run_counts_insert AFTER INSERT ON runs
+                FOR EACH ROW WHEN (NEW.status IN ({{Finished}})) EXECUTE FUNCTION run_counts_count_new();
+            -- a run finishing, on every run's hot path: one upsert and nothing else
+            CREATE TRIGGER run_counts_finish AFTER UPDATE OF status ON runs
+                FOR EACH ROW WHEN (OLD.status NOT IN ({{Finished}}) AND NEW.status IN ({{Finished}})) EXECUTE FUNCTION run_counts_count_new();
+            -- a finished run changed (its owner deleted, its status or time corrected): rarely, so two statements more
+            CREATE TRIGGER run_counts_update AFTER UPDATE OF status, owner_id, created_at ON runs
+                FOR EACH ROW WHEN (OLD.status IN ({{Finished}}) AND (OLD.status IS DISTINCT FROM NEW.status
+                    OR OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.created_at IS DISTINCT FROM NEW.created_at))
+                EXECUTE FUNCTION run_counts_recount();
+            CREATE TRIGGER run_counts_delete AFTER DELETE ON runs
+                FOR EACH ROW WHEN (OLD.status IN ({{Finished}})) EXECUTE FUNCTION run_counts_uncount_old();
+            """;
+
+        // the audit log cannot be edited, as SQLite's AuditLog migration makes it (TRUNCATE too, which SQLite lacks)
+        private const string AuditLogTriggers =
+            """
+            CREATE FUNCTION audit_entries_refuse() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    RAISE EXCEPTION 'audit entries cannot be changed';
+                END IF;
+                RAISE EXCEPTION 'audit entries cannot be deleted';
+            END $fn$;
+
+            CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse();
+            CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse();
+            CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_refuse();
+            """;
     }
 }
