@@ -39,6 +39,18 @@ public sealed class TempDatabase : IDisposable
 
     public string ConnectionString => _postgres ?? $"Data Source={Path.Combine(Folder, "test.db")}";
 
+    /// <summary>A context of its own on this database, with no host running (the provider's options, as the app's).</summary>
+    public AppDbContext OpenContext() => new(Postgres
+        ? new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(ConnectionString).Options
+        : new DbContextOptionsBuilder<AppDbContext>().UseSqlite(ConnectionString).Options);
+
+    /// <summary>Runs one statement of plain SQL on this database, with no host running.</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var db = OpenContext();
+        await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
     /// <summary>Points a host at this database: its connection string, provider and data folder.</summary>
     public void Configure(IWebHostBuilder builder)
     {
