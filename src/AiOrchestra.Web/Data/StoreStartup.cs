@@ -24,7 +24,8 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             if (sql.Provider == DatabaseProvider.Postgres)
             {
-                await PostgresStartup.MigrateAsync(db.Database.GetConnectionString()!, log,
+                var connectFor = TimeSpan.FromSeconds(configuration.GetValue(PostgresStartup.ConnectSecondsKey, PostgresStartup.DefaultConnectSeconds));
+                await PostgresStartup.MigrateAsync(db.Database.GetConnectionString()!, connectFor, log,
                     () => CreateAdministratorAsync(scope.ServiceProvider, db, cancellationToken), cancellationToken);
             }
             else

@@ -11,15 +11,8 @@ internal static class DatabaseBackup
     /// <summary>Writes the copy to <paramref name="file"/>; returns what went wrong, or null.</summary>
     public static async Task<string?> WriteAsync(string? connectionString, string file, CancellationToken cancellationToken)
     {
-        SqliteConnectionStringBuilder source;
-        try
-        {
-            source = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly };
-        }
-        catch (ArgumentException)
-        {
-            return "The database is PostgreSQL (Database__Provider=postgres): back it up with pg_dump, e.g. pg_dump --format=custom --file=aiorchestra.dump aiorchestra.";
-        }
+        // PostgreSQL's copy is pg_dump's (Data/Postgres/PostgresBackup): the callers answer with its commands
+        var source = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly };
         if (!File.Exists(source.DataSource))
         {
             return $"There is no database at {source.DataSource}: check ConnectionStrings__Default (and start the app once to create it).";

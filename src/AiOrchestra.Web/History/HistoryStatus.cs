@@ -21,6 +21,17 @@ public sealed class HistoryStatus(IDbContextFactory<AppDbContext> contexts, Stor
         return new HistorySummary(size, runs, oldest);
     }
 
+    /// <summary>On PostgreSQL, the pg_dump and pg_restore commands Settings shows instead of a download; null on SQLite.</summary>
+    public Data.Postgres.PostgresBackupCommands? PostgresBackup()
+    {
+        if (sql.Provider != DatabaseProvider.Postgres)
+        {
+            return null;
+        }
+        using var db = contexts.CreateDbContext();
+        return Data.Postgres.PostgresBackup.Commands(db.Database.GetConnectionString()!, "aiorchestra.dump");
+    }
+
     /// <summary>1.5 MB, 320 KB, 12 bytes.</summary>
     public static string Size(long bytes) => bytes switch
     {

@@ -17,7 +17,7 @@ public sealed class SharedQueueTests : IDisposable
         ["Runs:PollSeconds"] = "1", ["Runs:Concurrency"] = "2", ["Runs:MaxShare"] = "1",
     };
 
-    private readonly TempDatabase _database = new();
+    private readonly TempDatabase _database = new(empty: true);
 
     public void Dispose() => _database.Dispose();
 

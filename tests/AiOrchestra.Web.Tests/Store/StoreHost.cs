@@ -21,13 +21,14 @@ public sealed class TempDatabase : IDisposable
     private readonly string? _postgres;
 
     /// <param name="sqliteOnly">For tests of what only SQLite has: its file, backups, size on disk.</param>
-    public TempDatabase(bool sqliteOnly = false)
+    /// <param name="empty">On PostgreSQL, a database with no tables yet (SQLite's file always starts empty).</param>
+    public TempDatabase(bool sqliteOnly = false, bool empty = false)
     {
         Folder = Path.Combine(Path.GetTempPath(), "aiorchestra-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         if (!sqliteOnly && TestPostgres.Server is not null)
         {
-            _postgres = TestPostgres.CreateDatabase();
+            _postgres = TestPostgres.CreateDatabase(empty);
         }
     }
 

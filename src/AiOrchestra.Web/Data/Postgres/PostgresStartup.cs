@@ -11,12 +11,15 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// </summary>
 internal static class PostgresStartup
 {
-    /// <summary>How long start-up keeps trying to reach the server before it gives up with exit code 1.</summary>
-    internal static readonly TimeSpan ConnectFor = TimeSpan.FromSeconds(30);
+    /// <summary>How long start-up keeps trying to reach the server before it gives up with exit code 1 (<c>Database:ConnectSeconds</c>).</summary>
+    internal const string ConnectSecondsKey = "Database:ConnectSeconds";
 
-    public static async Task MigrateAsync(string connectionString, ILogger log, Func<Task> firstRunSetup, CancellationToken cancellationToken)
+    internal const int DefaultConnectSeconds = 30;
+
+    public static async Task MigrateAsync(
+        string connectionString, TimeSpan connectFor, ILogger log, Func<Task> firstRunSetup, CancellationToken cancellationToken)
     {
-        await using var connection = await ConnectAsync(connectionString, log, cancellationToken);
+        await using var connection = await ConnectAsync(connectionString, connectFor, log, cancellationToken);
         await using (var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
         {
             command.Parameters.AddWithValue("key", PostgresSql.StartupLock);
@@ -41,7 +44,7 @@ internal static class PostgresStartup
         return transaction;
     }
 
-    private static async Task<NpgsqlConnection> ConnectAsync(string connectionString, ILogger log, CancellationToken cancellationToken)
+    private static async Task<NpgsqlConnection> ConnectAsync(string connectionString, TimeSpan connectFor, ILogger log, CancellationToken cancellationToken)
     {
         NpgsqlConnectionStringBuilder settings;
         try
@@ -54,7 +57,7 @@ internal static class PostgresStartup
                 $"ConnectionStrings__Default is not a PostgreSQL connection string ({e.Message.TrimEnd('.')}). "
                 + "With Database__Provider=postgres write it in Npgsql's syntax: Host=localhost;Database=aiorchestra;Username=app;Password=...", e);
         }
-        var deadline = DateTime.UtcNow + ConnectFor;
+        var deadline = DateTime.UtcNow + connectFor;
         for (var attempt = 1; ; attempt++)
         {
             var connection = new NpgsqlConnection(connectionString);
@@ -76,8 +79,9 @@ internal static class PostgresStartup
             {
                 await connection.DisposeAsync();
                 throw new StartupProblem(
-                    $"PostgreSQL at {settings.Host} (database {settings.Database}) could not be reached for {ConnectFor.TotalSeconds:0} s: {e.Message.TrimEnd('.')}. "
-                    + "Start the server, or correct ConnectionStrings__Default (Host, Port, Database, Username, Password).", e);
+                    $"PostgreSQL at {settings.Host} (database {settings.Database}) could not be reached for {connectFor.TotalSeconds:0} s: {e.Message.TrimEnd('.')}. "
+                    + "Start the server, or correct ConnectionStrings__Default (Host, Port, Database, Username, Password); "
+                    + "Database__ConnectSeconds sets how long start-up waits for it.", e);
             }
         }
     }
