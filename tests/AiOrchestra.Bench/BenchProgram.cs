@@ -5,10 +5,12 @@ using System.Text;
 namespace AiOrchestra.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule,soak] [--runs N] [--clients 50,10] [--warmup 15] [--rate N]</c>: starts the app as it ships
+/// <c>dotnet run -c Release --project tests/AiOrchestra.Bench [-- --quick] [--out FILE] [--only deployed,idle,latency,offline,http,memory,e2e,hook,flow,api,logs,schedule,soak,scale] [--runs N] [--clients 50,10] [--warmup 15] [--rate N]</c>: starts the app as it ships
 /// (in this process, temporary data folder), measures the targets of DESIGN.md §9 and prints a Markdown table.
 /// The soak (issue 15: a million runs, the last 10,000 kept) runs only when named in <c>--only</c>; <c>--runs N</c>
-/// makes it N runs (with <c>api</c>, N more offline runs are stored before the API is measured).
+/// makes it N runs (with <c>api</c>, N more offline runs are stored before the API is measured). The scale-out measure
+/// (issue 17: PostgreSQL with 1, 2 and 3 app processes beside SQLite's one, at the first of <c>--clients</c>) also runs
+/// only when named.
 /// </summary>
 internal static class BenchProgram
 {
@@ -49,6 +51,16 @@ internal static class BenchProgram
         if (only?.Contains("soak") == true)
         {
             rows.AddRange(await SoakAsync(repoRoot, runsIndex >= 0 ? seedRuns : 1_000_000));
+            if (only.Length == 1)
+            {
+                return await PrintAsync(rows, quick, outFile);
+            }
+        }
+
+        if (only?.Contains("scale") == true)
+        {
+            Console.WriteLine("Scale out: SQLite in one process, then PostgreSQL in 1, 2 and 3 processes...");
+            await Scale.MeasureAsync(repoRoot, quick, clientCounts[0], rows);
             if (only.Length == 1)
             {
                 return await PrintAsync(rows, quick, outFile);

@@ -142,7 +142,7 @@ internal static class Deployed
         return reader.GetInt64(0) * reader.GetInt64(1);
     }
 
-    private static async Task<LoadResult> RunLoadAsync(LoadOrder order)
+    internal static async Task<LoadResult> RunLoadAsync(LoadOrder order)
     {
         using var load = StartChild(["--load-generator", JsonSerializer.Serialize(order)]);
         string? result = null;
@@ -159,7 +159,7 @@ internal static class Deployed
             : JsonSerializer.Deserialize<LoadResult>(result, Json)!;
     }
 
-    private static Process StartChild(string[] args)
+    internal static Process StartChild(string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiOrchestra.Bench.dll"));
@@ -179,13 +179,17 @@ internal static class Deployed
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", order.Token);
         }
         var body = System.Text.Encoding.UTF8.GetBytes(order.Body);
+        // several app processes (the scale measure): the calls go to each in turn
+        var urls = order.Urls ?? [order.Url];
+        var turn = 0;
         async Task<string?> Call()
         {
             try
             {
                 using var content = new ByteArrayContent(body);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await client.PostAsync(order.Url, content);
+                var url = urls.Length == 1 ? urls[0] : urls[(int)((uint)Interlocked.Increment(ref turn) % urls.Length)];
+                using var response = await client.PostAsync(url, content);
                 var text = await response.Content.ReadAsStringAsync();
                 return response.StatusCode == System.Net.HttpStatusCode.OK && text.Contains(order.Expect, StringComparison.Ordinal)
                     ? null
@@ -214,7 +218,7 @@ internal static class Deployed
             return new LoadFigures([], 0, 0, failures, null);
         }
         return await Scenarios.ClosedLoopAsync(order.Clients, TimeSpan.FromSeconds(order.WarmUpSeconds), TimeSpan.FromSeconds(order.MeasuredSeconds), Call,
-            () => ProcessCpu(order.AppProcessId), order.Rate);
+            () => (order.AppProcessIds ?? [order.AppProcessId]).Aggregate(TimeSpan.Zero, (sum, id) => sum + ProcessCpu(id)), order.Rate);
     }
 
     /// <summary>User and system CPU time of another process, from /proc/&lt;pid&gt;/stat (clock ticks of 10 ms).</summary>
@@ -227,8 +231,13 @@ internal static class Deployed
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
-    private sealed record LoadOrder(
-        string Url, string? Token, string Body, string Expect, int Clients, int WarmUpSeconds, int MeasuredSeconds, int AppProcessId, int Runs = 0, double? Rate = null);
+    /// <summary>
+    /// What the load generator does: <see cref="Url"/> (or each of <see cref="Urls"/> in turn), the app's CPU time read
+    /// from <see cref="AppProcessId"/> (or the sum over <see cref="AppProcessIds"/>), at <see cref="Rate"/> calls/s in all when set.
+    /// </summary>
+    internal sealed record LoadOrder(
+        string Url, string? Token, string Body, string Expect, int Clients, int WarmUpSeconds, int MeasuredSeconds, int AppProcessId, int Runs = 0,
+        double? Rate = null, string[]? Urls = null, int[]? AppProcessIds = null);
 
-    private sealed record LoadResult(double PerSecond, double P50, double P99, int Calls, double AppCpuMsPerRun, long Failures, string? FirstFailure);
+    internal sealed record LoadResult(double PerSecond, double P50, double P99, int Calls, double AppCpuMsPerRun, long Failures, string? FirstFailure);
 }

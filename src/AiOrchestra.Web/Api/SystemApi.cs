@@ -46,7 +46,10 @@ public static class SystemApi
         return context.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString().ToLowerInvariant(),
+            database = context.RequestServices.GetRequiredService<Data.StoreSql>().Provider.ToString().ToLowerInvariant(),
             checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()),
+            // PostgreSQL: this process's share of the runs in flight (several processes share the queue)
+            queue = report.Entries.TryGetValue(AiOrchestra.Web.Runs.QueueShare.Name, out var queue) ? queue.Data : null,
         });
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using AiOrchestra.Engine.Execution;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -7,8 +8,17 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AiOrchestra.Web.Data;
 
 /// <summary>The one database: Identity's users beside the workflows, prompts and runs they own.</summary>
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContext
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options) : base(options)
+    {
+    }
+
+    /// <summary>For <see cref="Postgres.PostgresDbContext"/>, the same model under PostgreSQL's migrations.</summary>
+    protected AppDbContext(DbContextOptions options) : base(options)
+    {
+    }
+
     public DbSet<WorkflowRecord> Workflows => Set<WorkflowRecord>();
     public DbSet<WorkflowVersion> WorkflowVersions => Set<WorkflowVersion>();
     public DbSet<PromptRecord> Prompts => Set<PromptRecord>();
@@ -31,6 +41,11 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<AiOrchestra.Web.Tokens.PersonalAccessToken> PersonalAccessTokens => Set<AiOrchestra.Web.Tokens.PersonalAccessToken>();
     public DbSet<AiOrchestra.Web.Audit.AuditEntry> AuditEntries => Set<AiOrchestra.Web.Audit.AuditEntry>();
     public DbSet<AiOrchestra.Web.Users.Invitation> Invitations => Set<AiOrchestra.Web.Users.Invitation>();
+
+    /// <summary>Data Protection's key ring, shared by every process on PostgreSQL (SQLite keeps it under data/keys/).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<SharedKey> SharedKeys => Set<SharedKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -66,6 +81,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.ApplyConfiguration(new AiOrchestra.Web.Users.Invitation.Configuration());
         builder.ApplyConfiguration(new AiOrchestra.Web.Tokens.PersonalAccessToken.Configuration());
         builder.ApplyConfiguration(new AiOrchestra.Web.Audit.AuditEntry.Configuration());
+        builder.ApplyConfiguration(new SharedKey.Configuration());
         builder.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().HasData(AiOrchestra.Web.Users.Roles.AdministratorRole);
 
         // snake_case columns for our tables (Identity keeps its own names)

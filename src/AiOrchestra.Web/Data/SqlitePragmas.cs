@@ -15,8 +15,8 @@ namespace AiOrchestra.Web.Data;
 /// </remarks>
 internal sealed class SqlitePragmas(int maxSizeMegabytes = 0) : DbConnectionInterceptor
 {
-    internal const string DatabaseSql = "PRAGMA journal_mode=WAL;";
-    internal const string Sql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+    internal const string DatabaseSql = Sqlite.SqliteSql.DatabasePragmas;
+    internal const string Sql = Sqlite.SqliteSql.ConnectionPragmas;
 
     // pages of the default 4 KiB; the cap is per connection, so every connection sets it
     private readonly string _sql = maxSizeMegabytes > 0 ? $"{Sql} PRAGMA max_page_count={maxSizeMegabytes * 256};" : Sql;

@@ -1,6 +1,7 @@
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Web.Prompts;
 using AiOrchestra.Web.Workflows;
+using AiOrchestra.Web.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -12,20 +13,43 @@ public static class StoreExtensions
     public const string DefaultConnectionString = "Data Source=data/aiorchestra.db";
 
     /// <summary>
-    /// The SQLite store (<c>ConnectionStrings:Default</c>, a relative file is under the content root), Identity's user
+    /// The store: one SQLite file (the default; a relative file is under the content root) or a PostgreSQL database
+    /// (<c>Database:Provider</c> = <c>postgres</c>), both named by <c>ConnectionStrings:Default</c>, Identity's user
     /// store, the workflow and prompt stores, and the start-up step that migrates, creates the admin and loads examples.
     /// </summary>
     public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
     {
-        var connectionString = ResolveConnectionString(
-            builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString, builder.Environment.ContentRootPath);
         var services = builder.Services;
-        services.AddPooledDbContextFactory<AppDbContext>(options => options
-            .UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmas(builder.Configuration.GetValue<int>("Database:MaxSizeMegabytes")))
-            // Migrating would otherwise diff the model against the snapshot at every start (~4 MB resident for good);
-            // DatabaseTests.The_model_has_no_changes_missing_from_the_migrations checks it instead.
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        var configured = builder.Configuration.GetConnectionString("Default");
+        DatabaseProvider provider;
+        try
+        {
+            provider = DatabaseProviders.Read(builder.Configuration);
+        }
+        catch (StartupProblem problem)
+        {
+            // reported when the host starts, like every other setting (one line, exit code 1)
+            services.AddOptions<StoreProblem>().Validate(_ => false, problem.Message).ValidateOnStart();
+            provider = DatabaseProvider.Sqlite;
+        }
+        services.AddSingleton(StoreSql.For(provider));
+        if (provider == DatabaseProvider.Postgres)
+        {
+            var connectionString = configured ?? "";
+            services.AddPooledDbContextFactory<AppDbContext>(options => options
+                .UseNpgsql(connectionString)
+                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        }
+        else
+        {
+            var connectionString = ResolveConnectionString(configured ?? DefaultConnectionString, builder.Environment.ContentRootPath);
+            services.AddPooledDbContextFactory<AppDbContext>(options => options
+                .UseSqlite(connectionString)
+                .AddInterceptors(new SqlitePragmas(builder.Configuration.GetValue<int>("Database:MaxSizeMegabytes")))
+                // Migrating would otherwise diff the model against the snapshot at every start (~4 MB resident for good);
+                // DatabaseTests.The_model_has_no_changes_missing_from_the_migrations checks it instead.
+                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)));
+        }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         services.AddIdentityCore<AppUser>()
             .AddRoles<Microsoft.AspNetCore.Identity.IdentityRole>()
@@ -48,6 +72,8 @@ public static class StoreExtensions
         services.AddHostedService<StoreStartup>();
         return builder;
     }
+
+    private sealed class StoreProblem;
 
     /// <summary>A relative SQLite file is placed under the content root, not the process's working directory.</summary>
     internal static string ResolveConnectionString(string connectionString, string contentRoot)

@@ -1,11 +1,13 @@
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AiOrchestra.Web.Data;
 
 /// <summary>
 /// Writes the database cannot take right now: the disk (or <c>Database:MaxSizeMegabytes</c>) is full, the disk
-/// fails, or another connection held the lock longer than the busy timeout. Such a failure is nobody's mistake and
+/// fails, or another connection held the lock longer than the busy timeout; on PostgreSQL also the server restarting
+/// or the connection dropping. Such a failure is nobody's mistake and
 /// passes: requests get 503 with <c>Retry-After</c>, runs are handed back for recovery, and <c>/health</c> reports the
 /// failing writes until one succeeds again (or a minute passes without another failure).
 /// </summary>
@@ -20,7 +22,9 @@ public sealed class StoreFailures(TimeProvider time) : IHealthCheck
 
     /// <summary>The sentence a person reads in a 503.</summary>
     public static string Message(Exception exception) =>
-        Code(exception) is SqliteFull
+        Code(exception) is Unreachable
+            ? "The database cannot be reached right now (it is restarting, or the connection dropped). Nothing was saved; try again shortly."
+            : Code(exception) is SqliteFull
             ? "The database cannot store anything right now: the disk is full. Nothing was saved; free some space, then try again."
             : Code(exception) is SqliteBusy or SqliteLocked
                 ? "The database is busy: another process has held it locked for too long. Nothing was saved; try again shortly."
@@ -57,6 +61,15 @@ public sealed class StoreFailures(TimeProvider time) : IHealthCheck
     private const int SqliteLocked = 6;
     private const int SqliteIoError = 10;
     private const int SqliteFull = 13;
+    private const int Unreachable = -1;
+
+    /// <summary>True when a unique index refused the write: another writer stored the same key first.</summary>
+    public static bool IsUniqueViolation(Exception exception) => exception.InnerException switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
 
     private static int? Code(Exception? exception)
     {
@@ -65,6 +78,23 @@ public sealed class StoreFailures(TimeProvider time) : IHealthCheck
             if (exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteIoError or SqliteFull } sqlite)
             {
                 return sqlite.SqliteErrorCode;
+            }
+            if (exception is PostgresException postgres)
+            {
+                // class 53: insufficient resources (53100 disk full); 57P0x: the server shutting down or starting;
+                // 40001/40P01: a serialization failure or deadlock, which passes when tried again
+                return postgres.SqlState switch
+                {
+                    PostgresErrorCodes.DiskFull => SqliteFull,
+                    var state when state.StartsWith("53", StringComparison.Ordinal) => SqliteIoError,
+                    var state when state.StartsWith("57P", StringComparison.Ordinal) || state.StartsWith("08", StringComparison.Ordinal) => Unreachable,
+                    PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => SqliteBusy,
+                    _ => null,
+                };
+            }
+            if (exception is NpgsqlException { IsTransient: true })
+            {
+                return Unreachable;
             }
         }
         return null;

@@ -1,16 +1,17 @@
 using AiOrchestra.Web.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
+using AiOrchestra.Web.Data.Postgres;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Data;
 
 /// <summary>
-/// Before anything else starts: applies the migrations, and when <c>Admin:UserName</c> and <c>Admin:Password</c>
+/// Before anything else starts: applies the migrations (SQLite's or PostgreSQL's, see <see cref="PostgresStartup"/>), and when <c>Admin:UserName</c> and <c>Admin:Password</c>
 /// are set and there is no user yet, creates that administrator with the example workflows and prompts.
 /// Then returns the start-up garbage to the system.
 /// </summary>
-internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration configuration, Examples examples, ILogger<StoreStartup> log)
+internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration configuration, Examples examples, StoreSql sql, ILogger<StoreStartup> log)
     : IHostedService
 {
     private const int Corrupt = 11; // SQLITE_CORRUPT
@@ -21,26 +22,40 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
-            try
+            if (sql.Provider == DatabaseProvider.Postgres)
             {
-                await History.DatabaseFile.UseIncrementalVacuumAsync(db, log, cancellationToken);
-                await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
-                await db.Database.MigrateAsync(cancellationToken);
+                var connectFor = TimeSpan.FromSeconds(configuration.GetValue(PostgresStartup.ConnectSecondsKey, PostgresStartup.DefaultConnectSeconds));
+                await PostgresStartup.MigrateAsync(db.Database.GetConnectionString()!, connectFor, log,
+                    () => CreateAdministratorAsync(scope.ServiceProvider, db, cancellationToken), cancellationToken);
             }
-            catch (SqliteException e) when (e.SqliteErrorCode is NotADatabase or Corrupt)
+            else
             {
-                var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-                throw new StartupProblem(
-                    $"The database {file} is damaged or is not an SQLite database ({e.Message.TrimEnd('.')}). "
-                    + "Restore it from a backup, or move it away to start with an empty one (ConnectionStrings__Default names another file).", e);
+                await MigrateSqliteAsync(db, cancellationToken);
+                await CreateAdministratorAsync(scope.ServiceProvider, db, cancellationToken);
             }
-            await CreateAdministratorAsync(scope.ServiceProvider, db, cancellationToken);
         }
 
         // Migrating and seeding leave megabytes of garbage that a quiet server would otherwise keep resident
         // for hours: hand it back to the system once, before the first request.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
+    private async Task MigrateSqliteAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        StoreExtensions.EnsureDataFolder(db.Database.GetConnectionString());
+        try
+        {
+            await History.DatabaseFile.UseIncrementalVacuumAsync(db, log, cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(SqlitePragmas.DatabaseSql, cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is NotADatabase or Corrupt)
+        {
+            var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            throw new StartupProblem(
+                $"The database {file} is damaged or is not an SQLite database ({e.Message.TrimEnd('.')}). "
+                + "Restore it from a backup, or move it away to start with an empty one (ConnectionStrings__Default names another file).", e);
+        }
     }
 
     private async Task CreateAdministratorAsync(IServiceProvider services, AppDbContext db, CancellationToken cancellationToken)

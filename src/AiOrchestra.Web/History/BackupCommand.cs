@@ -16,6 +16,11 @@ internal static class BackupCommand
             return 2;
         }
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync(cancellationToken);
+        if (services.GetRequiredService<StoreSql>().Provider == DatabaseProvider.Postgres)
+        {
+            await error.WriteLineAsync(Data.Postgres.PostgresBackup.Guidance(db.Database.GetConnectionString()!, args[1]));
+            return 1;
+        }
         var problem = await DatabaseBackup.WriteAsync(db.Database.GetConnectionString(), args[1], cancellationToken);
         if (problem is not null)
         {

@@ -11,6 +11,7 @@ internal static class DatabaseBackup
     /// <summary>Writes the copy to <paramref name="file"/>; returns what went wrong, or null.</summary>
     public static async Task<string?> WriteAsync(string? connectionString, string file, CancellationToken cancellationToken)
     {
+        // PostgreSQL's copy is pg_dump's (Data/Postgres/PostgresBackup): the callers answer with its commands
         var source = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly };
         if (!File.Exists(source.DataSource))
         {

@@ -31,12 +31,18 @@ public static class HistoryExtensions
     }
 
     private static async Task<IResult> DownloadAsync(
-        ClaimsPrincipal user, Administrators administrators, IDbContextFactory<AppDbContext> contexts, IConfiguration configuration,
+        ClaimsPrincipal user, Administrators administrators, IDbContextFactory<AppDbContext> contexts, StoreSql sql, IConfiguration configuration,
         IHostEnvironment environment, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!await administrators.IsAdministratorAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), cancellationToken))
         {
             return Results.Text("Only administrators can download a backup of the database.", statusCode: StatusCodes.Status403Forbidden);
+        }
+        if (sql.Provider == DatabaseProvider.Postgres)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            return Results.Problem(Data.Postgres.PostgresBackup.Guidance(db.Database.GetConnectionString()!, "aiorchestra.dump"),
+                title: "Back up PostgreSQL with pg_dump", statusCode: StatusCodes.Status409Conflict);
         }
         // beside the database: the same disk has room for a copy, a small temporary folder may not
         var file = Path.Combine(AppData.Folder(configuration, environment), $"backup-{Guid.NewGuid():N}.db");

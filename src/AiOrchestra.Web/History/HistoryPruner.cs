@@ -14,7 +14,7 @@ namespace AiOrchestra.Web.History;
 /// so runs keep being written while a large backlog goes.
 /// </summary>
 internal sealed class HistoryPruner(
-    IDbContextFactory<AppDbContext> contexts, IOptions<RetentionOptions> options, Metrics.OperationMetrics metrics, TimeProvider time, ILogger<HistoryPruner> log)
+    IDbContextFactory<AppDbContext> contexts, StoreSql sql, IOptions<RetentionOptions> options, Metrics.OperationMetrics metrics, TimeProvider time, ILogger<HistoryPruner> log)
 {
     internal const int BatchSize = 500;
 
@@ -71,7 +71,11 @@ internal sealed class HistoryPruner(
         if (deleted > 0)
         {
             metrics.RetentionDeleted(deleted);
-            await DatabaseFile.ShrinkAsync(connection, cancellationToken);
+            if (sql.Provider == DatabaseProvider.Sqlite)
+            {
+                // PostgreSQL's autovacuum reuses the space on its own
+                await DatabaseFile.ShrinkAsync(connection, cancellationToken);
+            }
             log.LogInformation("Retention deleted {Runs} finished run(s) and their steps", deleted);
         }
         return deleted;
@@ -90,15 +94,15 @@ internal sealed class HistoryPruner(
     /// Audit entries past their days, in batches: scripts that start runs through the API add one entry per run, so the
     /// log would otherwise grow without bound. The database refuses younger entries (trigger audit_entries_no_delete).
     /// </summary>
-    private static async Task DeleteOldAuditEntriesAsync(DbConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    private async Task DeleteOldAuditEntriesAsync(DbConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         while (true)
         {
             await using var command = connection.CreateCommand();
             // the second bound is the trigger's own, on the database's clock, so a skewed app clock cannot make it refuse
-            command.CommandText = """
+            command.CommandText = $"""
                 DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries
-                    WHERE at < @cutoff AND at < (unixepoch() - 90 * 86400) * 1000 ORDER BY at LIMIT @batch)
+                    WHERE at < @cutoff AND at < {sql.NowMilliseconds} - {RetentionOptions.AuditFloorDays} * 86400000 ORDER BY at LIMIT @batch)
                 """;
             Add(command, "@cutoff", cutoff.ToUnixTimeMilliseconds());
             Add(command, "@batch", BatchSize);
@@ -115,7 +119,7 @@ internal sealed class HistoryPruner(
         "SELECT 1 FROM workflow_retention w WHERE w.owner_id = runs.owner_id AND w.workflow_id = runs.workflow_id AND (w.days IS NOT NULL OR w.failed_days IS NOT NULL)";
 
     /// <summary>One workflow's own days and newest runs kept, read along its (owner, workflow, created_at) index.</summary>
-    private static async Task<int> PruneWorkflowAsync(
+    private async Task<int> PruneWorkflowAsync(
         DbConnection connection, WorkflowRetention own, RetentionOptions global, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var deleted = 0;
@@ -166,7 +170,7 @@ internal sealed class HistoryPruner(
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private static async Task<int> DeleteAllAsync(DbConnection connection, string select, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    private async Task<int> DeleteAllAsync(DbConnection connection, string select, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
         var deleted = 0;
         while (true)
@@ -201,14 +205,14 @@ internal sealed class HistoryPruner(
         }
     }
 
-    private static async Task<int> DeleteAsync(DbConnection connection, List<string> ids, CancellationToken cancellationToken)
+    private async Task<int> DeleteAsync(DbConnection connection, List<string> ids, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         // steps go by the foreign key's cascade; the status is checked again in case a run was resumed since it was read
-        command.CommandText = $"DELETE FROM runs WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ({Finished})";
-        Add(command, "@ids", JsonSerializer.Serialize(ids));
+        command.CommandText = sql.DeleteFinishedRuns(Finished);
+        Add(command, "@ids", sql.IdList(ids));
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;

@@ -7,7 +7,7 @@ namespace AiOrchestra.Web.History;
 public sealed record HistorySummary(long SizeBytes, long Runs, DateTimeOffset? OldestRun);
 
 /// <summary>Reads the database's size on disk, the runs stored and when the oldest was created.</summary>
-public sealed class HistoryStatus(IDbContextFactory<AppDbContext> contexts)
+public sealed class HistoryStatus(IDbContextFactory<AppDbContext> contexts, StoreSql sql)
 {
     public async Task<HistorySummary> ReadAsync(CancellationToken cancellationToken)
     {
@@ -15,7 +15,21 @@ public sealed class HistoryStatus(IDbContextFactory<AppDbContext> contexts)
         var runs = await Runs.RunFigures.CountAllAsync(db, cancellationToken);
         // run ids sort by creation time, so the first by id is the oldest (the primary key's index, no scan)
         var oldest = await db.Runs.OrderBy(r => r.Id).Select(r => (DateTimeOffset?)r.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        return new HistorySummary(DatabaseFile.SizeOnDisk(db.Database.GetConnectionString()), runs, oldest);
+        var size = sql.Provider == DatabaseProvider.Postgres
+            ? await db.Database.SqlQueryRaw<long>(Data.Postgres.PostgresSql.DatabaseSize).SingleAsync(cancellationToken)
+            : DatabaseFile.SizeOnDisk(db.Database.GetConnectionString());
+        return new HistorySummary(size, runs, oldest);
+    }
+
+    /// <summary>On PostgreSQL, the pg_dump and pg_restore commands Settings shows instead of a download; null on SQLite.</summary>
+    public Data.Postgres.PostgresBackupCommands? PostgresBackup()
+    {
+        if (sql.Provider != DatabaseProvider.Postgres)
+        {
+            return null;
+        }
+        using var db = contexts.CreateDbContext();
+        return Data.Postgres.PostgresBackup.Commands(db.Database.GetConnectionString()!, "aiorchestra.dump");
     }
 
     /// <summary>1.5 MB, 320 KB, 12 bytes.</summary>

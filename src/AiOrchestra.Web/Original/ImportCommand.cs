@@ -78,7 +78,7 @@ internal static class ImportCommand
                 : (user.Id, user.UserName, null);
         }
         // the administrator is the first account (see History.Administrators)
-        var firstId = await db.Database.SqlQueryRaw<string>("SELECT Id AS Value FROM AspNetUsers ORDER BY rowid LIMIT 1").ToListAsync(cancellationToken);
+        var firstId = await db.Database.SqlQueryRaw<string>(services.GetRequiredService<StoreSql>().FirstUserId).ToListAsync(cancellationToken);
         var first = firstId.Count == 1 ? await db.Users.AsNoTracking().SingleAsync(u => u.Id == firstId[0], cancellationToken) : null;
         return first is null
             ? (null, null, "The database has no account yet. Start the server once and create the administrator, then import again.")

@@ -3,15 +3,13 @@ using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Prompts;
 
 /// <summary>A user's prompt templates; every query is scoped to the owner.</summary>
-public sealed class PromptStore(AppDbContext db, TimeProvider time, AuditLog audit)
+public sealed class PromptStore(AppDbContext db, StoreSql sql, TimeProvider time, AuditLog audit)
 {
-    private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
     /// <summary>Creates the prompt, or replaces the owner's prompt with the same id. A prompt with errors is not saved.</summary>
     public Task<PromptSaveResult> SaveAsync(string ownerId, PromptTemplate prompt, CancellationToken cancellationToken) =>
@@ -30,6 +28,7 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time, AuditLog aud
         {
             // SQLite's BEGIN IMMEDIATE: the existence check and the write cannot interleave with another save
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await sql.SerializeAsync(db.Database, $"prompt/{ownerId}/{prompt.TemplateId}", cancellationToken);
             var now = time.GetUtcNow();
             var record = await db.Prompts.FirstOrDefaultAsync(p => p.OwnerId == ownerId && p.TemplateId == prompt.TemplateId, cancellationToken);
             if (mode == SaveMode.Create && record is not null)
@@ -66,7 +65,7 @@ public sealed class PromptStore(AppDbContext db, TimeProvider time, AuditLog aud
             await audit.WriteAsync("prompt.saved", prompt.TemplateId, $"version {record.CurrentVersion}", cancellationToken: cancellationToken);
             return new PromptSaveResult(ToStored(record), [], SaveOutcome.Saved);
         }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
+        catch (DbUpdateException e) when (StoreFailures.IsUniqueViolation(e))
         {
             // another save of the same id committed first; nothing of this one was written
             return PromptSaveResult.Refused(SaveOutcome.ChangedConcurrently);

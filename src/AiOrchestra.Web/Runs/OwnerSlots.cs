@@ -39,6 +39,24 @@ internal sealed class OwnerSlots(int perOwner)
         }
     }
 
+    /// <summary>Remembers that <paramref name="ownerId"/> reached their share with runs perhaps still queued.</summary>
+    public void TurnAway(string ownerId)
+    {
+        lock (_held)
+        {
+            _turnedAway.Add(ownerId);
+        }
+    }
+
+    /// <summary>A copy of the slots each owner holds now.</summary>
+    public Dictionary<string, int> Held()
+    {
+        lock (_held)
+        {
+            return new Dictionary<string, int>(_held, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>Takes a slot for a claimed run (a run taken over from a crash too, whatever the owner holds: it was admitted before).</summary>
     public void Take(string ownerId)
     {

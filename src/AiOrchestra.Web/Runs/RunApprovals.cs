@@ -8,7 +8,8 @@ namespace AiOrchestra.Web.Runs;
 /// step's output (<c>{approved, by, comment, at}</c>) and the run is queued to go on after the step: approved, it
 /// continues; rejected, the step fails with the reason (so the run fails, unless the step says <c>on_error: continue</c>).
 /// </summary>
-public sealed class RunApprovals(IDbContextFactory<AppDbContext> dbs, RunWriter writer, RunSignal signal, TimeProvider time)
+public sealed class RunApprovals(
+    IDbContextFactory<AppDbContext> dbs, RunWriter writer, RunSignal signal, TimeProvider time, RunEvents events)
 {
     public const int MaxCommentLength = 2000;
 
@@ -25,6 +26,8 @@ public sealed class RunApprovals(IDbContextFactory<AppDbContext> dbs, RunWriter 
         if (result.Outcome is AnswerOutcome.Approved or AnswerOutcome.Rejected)
         {
             signal.Wake();
+            // with other processes on the database, whichever has a free slot goes on with the run
+            events.Relay?.WakeEverywhere();
         }
         return result;
     }

@@ -24,6 +24,15 @@ public sealed class RunCancellations
         _early.TryRemove(runId, out _);
     }
 
+    /// <summary>A cancel another process passed on: applies only to a run executing here.</summary>
+    internal void CancelIfRunningHere(string runId)
+    {
+        if (_running.TryGetValue(runId, out var cancel))
+        {
+            cancel.Cancel();
+        }
+    }
+
     internal void Cancel(string runId)
     {
         if (_running.TryGetValue(runId, out var cancel))

@@ -22,6 +22,12 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     private readonly ConcurrentQueue<(string RunId, DateTimeOffset DropAt)> _finished = new();
     private readonly object _sweeping = new();
 
+    /// <summary>
+    /// On PostgreSQL, the exchange of live events with the other processes on the database (set by it when it starts);
+    /// null on SQLite, where this process executes every run.
+    /// </summary>
+    internal Data.Postgres.RunEventRelay? Relay { get; set; }
+
     /// <summary>Runs whose events are held in memory (active, or finished within the retention time).</summary>
     public int HeldRunCount => _feeds.Count;
 
@@ -54,7 +60,9 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         {
             if (!feed.Started)
             {
-                // not started here yet: the worker takes this feed when it starts the run, unless the run finished in between
+                // not started here yet: the worker takes this feed when it starts the run, unless the run finished in
+                // between; with other processes on the database, the one that executes it is asked for its events
+                Relay?.Watch(feed);
                 var now = await FindStatusAsync(ownerId, runId, cancellationToken);
                 // finished or paused in between: nothing will publish into this feed, the stored rows say it all
                 if (now is null || now.Value.IsFinished() || now == RunStatus.Waiting)
@@ -73,7 +81,11 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             }
             await foreach (var item in LiveAsync(queue.Reader, cancellationToken))
             {
-                yield return item;
+                // a resumed run (or another process) may send again what this subscriber had before it reconnected
+                if (item.Sequence > afterSequence || item.Type is RunEvent.RunFinished or RunEvent.RunWaiting)
+                {
+                    yield return item;
+                }
             }
         }
         finally
@@ -146,7 +158,10 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     internal void Leave(RunFeed feed, Channel<RunEvent> queue)
     {
         feed.Unsubscribe(queue);
-        Retire(feed);
+        if (Retire(feed))
+        {
+            Relay?.Left(feed);
+        }
     }
 
     /// <summary>The worker starts publishing a run's events.</summary>
@@ -158,6 +173,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             var feed = _feeds.GetOrAdd(runId, id => new RunFeed(id));
             if (feed.TryStart())
             {
+                Relay?.Opened(feed);
                 return feed;
             }
             _feeds.TryRemove(new KeyValuePair<string, RunFeed>(runId, feed));
@@ -210,13 +226,18 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         }
     }
 
-    private void Retire(RunFeed feed)
+    private bool Retire(RunFeed feed)
     {
-        if (feed.TryRetire())
+        if (!feed.TryRetire())
         {
-            _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
+            return false;
         }
+        _feeds.TryRemove(new KeyValuePair<string, RunFeed>(feed.RunId, feed));
+        return true;
     }
+
+    /// <summary>The feed this process holds for the run, if any (started here, or waited on here).</summary>
+    internal RunFeed? Find(string runId) => _feeds.GetValueOrDefault(runId);
 
     private void Sweep()
     {
@@ -251,19 +272,25 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     /// <summary>A run's events rebuilt from its stored rows, with the ids they had live.</summary>
     private async IAsyncEnumerable<RunEvent> ReplayAsync(string runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        foreach (var item in (await StoredEventsAsync(runId, cancellationToken)).Where(e => e.Sequence > afterSequence || e.Type is RunEvent.RunFinished or RunEvent.RunWaiting))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>A run's events rebuilt from its stored rows (<see cref="Rebuild"/>); none for no such run.</summary>
+    internal async Task<List<RunEvent>> StoredEventsAsync(string runId, CancellationToken cancellationToken)
+    {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
         if (run is null)
         {
-            yield break;
+            return [];
         }
         var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
         var entries = await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == runId)
             .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence).ToListAsync(cancellationToken);
-        foreach (var item in Rebuild(run, steps, entries).Where(e => e.Sequence > afterSequence || e.Type is RunEvent.RunFinished or RunEvent.RunWaiting))
-        {
-            yield return item;
-        }
+        return Rebuild(run, steps, entries).ToList();
     }
 
     internal static IEnumerable<RunEvent> Rebuild(Run run, IReadOnlyList<RunStep> steps, IReadOnlyList<RunStepEntry> entries)

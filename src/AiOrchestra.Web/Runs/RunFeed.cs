@@ -28,6 +28,8 @@ internal sealed class RunFeed(string runId)
     private bool _started;
     private bool _retired;
     private bool _subscribed;
+    private bool _waiter;
+    private bool _remote;
 
     public string RunId { get; } = runId;
 
@@ -41,6 +43,30 @@ internal sealed class RunFeed(string runId)
             lock (_lock)
             {
                 return _subscribed;
+            }
+        }
+    }
+
+    /// <summary>A request in this process waits for the run's end (a subscriber that cannot reconnect: <see cref="RunEvents.WatchNew"/>).</summary>
+    public bool HasWaiter
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiter;
+            }
+        }
+    }
+
+    /// <summary>The number of the last event handed out (for a feed of a run executing in another process, the last one heard).</summary>
+    public long LastDelivered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _delivered;
             }
         }
     }
@@ -75,7 +101,8 @@ internal sealed class RunFeed(string runId)
     {
         lock (_lock)
         {
-            _retired = !_started && _subscribers.Count == 0 && _endWatchers.Count == 0 && _events.Count == 0;
+            // a feed of a run executing elsewhere holds only what that process sent: it can be asked for again
+            _retired = !_started && _subscribers.Count == 0 && _endWatchers.Count == 0 && (_events.Count == 0 || _remote);
             return _retired;
         }
     }
@@ -128,13 +155,14 @@ internal sealed class RunFeed(string runId)
             var unnumbered = new List<RunEvent>();
             foreach (var item in stored)
             {
-                if (item.Sequence > 0)
-                {
-                    Emit(item.Sequence, item);
-                }
-                else
+                if (item.Sequence <= 0)
                 {
                     unnumbered.Add(item);
+                }
+                else if (item.Sequence > _delivered)
+                {
+                    // one handed out already (heard from the process that ran the run before) is not sent again
+                    Emit(item.Sequence, item);
                 }
             }
             _delivered = _assigned = Math.Max(_delivered, continueAfter);
@@ -142,6 +170,44 @@ internal sealed class RunFeed(string runId)
             {
                 Deliver(++_assigned, item);
             }
+        }
+    }
+
+    /// <summary>
+    /// An event of the run as the process executing it sent it (PostgreSQL, several processes): handed out under the
+    /// number it has there, in the order they come, so ids are the same on every process. One already handed out is
+    /// dropped; an end (run-finished, run-waiting) always ends the feed. False when this process executes the run itself.
+    /// </summary>
+    public bool PublishRemote(RunEvent item)
+    {
+        lock (_lock)
+        {
+            if (_started || Finished)
+            {
+                return false;
+            }
+            _remote = true;
+            var number = item.Sequence;
+            if (number <= _delivered)
+            {
+                if (item.Type is not (RunEvent.RunFinished or RunEvent.RunWaiting))
+                {
+                    return true;
+                }
+                number = _delivered + 1;
+            }
+            _assigned = Math.Max(_assigned, number);
+            Emit(number, item);
+            return true;
+        }
+    }
+
+    /// <summary>The events handed out after <paramref name="afterSequence"/>, for a process that asks for them.</summary>
+    public List<RunEvent> Snapshot(long afterSequence)
+    {
+        lock (_lock)
+        {
+            return _events.Where(e => e.Sequence > afterSequence).ToList();
         }
     }
 
@@ -206,6 +272,7 @@ internal sealed class RunFeed(string runId)
                 return null;
             }
             _subscribed |= mayReconnect;
+            _waiter |= !mayReconnect;
             var history = endOnly ? [] : _events.Where(e => e.Sequence > afterSequence).ToList();
             if (Finished)
             {

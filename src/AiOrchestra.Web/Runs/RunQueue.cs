@@ -18,6 +18,7 @@ public sealed class RunQueue(
     RunSignal signal,
     RunCancellations cancellations,
     Audit.AuditLog audit,
+    IServiceProvider services,
     TimeProvider time)
 {
     private const int MaxInputBytes = 1024 * 1024;
@@ -174,6 +175,11 @@ public sealed class RunQueue(
                 break;
             case CancelResult.CancelRequested:
                 cancellations.Cancel(runId);
+                // on PostgreSQL the run may execute on another process
+                if (services.GetService<Data.Postgres.PostgresNotifications>() is { } notifications)
+                {
+                    await notifications.CancelAsync(runId, cancellationToken);
+                }
                 break;
         }
         return result;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Data.Postgres;
 
 namespace AiOrchestra.Web.Runs;
 
@@ -10,8 +11,9 @@ internal sealed record ClaimedRun(
 
 /// <summary>
 /// The run writer's statements, prepared once on its connection and reused for every batch. All the hand-written
-/// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read (a PostgreSQL claim would add
-/// <c>FOR UPDATE SKIP LOCKED</c> to the queued selects).
+/// SQL of the run store is here; it is plain SQL that SQLite and PostgreSQL both read, except PostgreSQL's claim
+/// (<see cref="PostgresSql"/>: one statement with <c>FOR UPDATE SKIP LOCKED</c>, shared by every process). On SQLite
+/// the claim is selects, then an update per run, in the one process's writer transaction.
 /// </summary>
 internal sealed class RunSql : IDisposable
 {
@@ -24,6 +26,9 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _selectRunningForeign;
     private readonly Statement _selectRunningExpired;
     private readonly Statement _claim;
+    private readonly Statement? _claimQueued;
+    private readonly Statement? _takeOverExpired;
+    private readonly bool _postgres;
     private readonly Statement _stepStarted;
     private readonly Statement _stepFinished;
     private readonly Statement _usageAdded;
@@ -32,6 +37,7 @@ internal sealed class RunSql : IDisposable
     private readonly Statement _finishRun;
     private readonly Statement _renewLeases;
     private readonly Statement _releaseLease;
+    private readonly Statement _releaseAll;
     private readonly Statement _cancelQueued;
     private readonly Statement _requestCancel;
     private readonly Statement _selectStatus;
@@ -41,8 +47,9 @@ internal sealed class RunSql : IDisposable
     /// <summary>Owners with queued runs looked at in one claim beyond the first query; the rest wait for the next.</summary>
     private const int MaxOwnersLooked = 1000;
 
-    public RunSql(DbConnection connection)
+    public RunSql(DbConnection connection, StoreSql provider)
     {
+        _postgres = provider.Provider == DatabaseProvider.Postgres;
         Waits = new RunWaitSql(connection);
         Statement Prepare(string sql, params string[] parameters)
         {
@@ -101,6 +108,12 @@ internal sealed class RunSql : IDisposable
             WHERE id = @id
             """,
             "@worker", "@until", "@now", "@id");
+        if (_postgres)
+        {
+            _claimQueued = Prepare(PostgresSql.ClaimQueued,
+                "@full", "@held_owners", "@held_counts", "@per_owner", "@limit", "@worker", "@until", "@now");
+            _takeOverExpired = Prepare(PostgresSql.TakeOverExpired, "@worker", "@until", "@now", "@limit");
+        }
         _stepStarted = Prepare(
             """
             INSERT INTO run_steps (run_id, step_index, step_id, status, attempts, duration_ms, started_at, started_event)
@@ -119,7 +132,7 @@ internal sealed class RunSql : IDisposable
                 error = excluded.error, attempts = excluded.attempts, duration_ms = excluded.duration_ms,
                 prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, ledger = excluded.ledger,
-                started_event = coalesce(excluded.started_event, started_event), finished_event = excluded.finished_event
+                started_event = coalesce(excluded.started_event, run_steps.started_event), finished_event = excluded.finished_event
             """,
             "@run", "@index", "@step", "@status", "@output", "@error", "@attempts", "@duration", "@prompt", "@completion", "@started", "@finished",
             "@bytes", "@ledger", "@startedEvent", "@event");
@@ -128,9 +141,9 @@ internal sealed class RunSql : IDisposable
             """
             INSERT INTO llm_usage_days (owner_id, day, workflow_id, calls, input_tokens, output_tokens, cost, unpriced_calls)
             SELECT owner_id, @day, workflow_id, @calls, @input, @output, @cost, @unpriced FROM runs WHERE id = @run
-            ON CONFLICT (owner_id, day, workflow_id) DO UPDATE SET calls = calls + excluded.calls,
-                input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-                cost = cost + excluded.cost, unpriced_calls = unpriced_calls + excluded.unpriced_calls
+            ON CONFLICT (owner_id, day, workflow_id) DO UPDATE SET calls = llm_usage_days.calls + excluded.calls,
+                input_tokens = llm_usage_days.input_tokens + excluded.input_tokens, output_tokens = llm_usage_days.output_tokens + excluded.output_tokens,
+                cost = llm_usage_days.cost + excluded.cost, unpriced_calls = llm_usage_days.unpriced_calls + excluded.unpriced_calls
             """,
             "@day", "@calls", "@input", "@output", "@cost", "@unpriced", "@run");
         _itemFinished = Prepare(
@@ -164,6 +177,10 @@ internal sealed class RunSql : IDisposable
         _releaseLease = Prepare(
             "UPDATE runs SET lease_owner = NULL, lease_expires_at = @until WHERE id = @id AND lease_owner = @worker AND status = 'running'",
             "@until", "@id", "@worker");
+        // expired at once: another process (or this one's next start) resumes the runs without waiting for the lease
+        _releaseAll = Prepare(
+            "UPDATE runs SET lease_owner = NULL, lease_expires_at = @now WHERE lease_owner = @worker AND status = 'running'",
+            "@now", "@worker");
         _cancelQueued = Prepare(
             "UPDATE runs SET status = 'cancelled', cancel_requested = @true, finished_at = @now WHERE id = @id AND owner_id = @owner AND status = 'queued'",
             "@true", "@now", "@id", "@owner");
@@ -219,6 +236,10 @@ internal sealed class RunSql : IDisposable
     /// </summary>
     public List<ClaimedRun> Claim(string worker, int limit, bool recoverForeign, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
     {
+        if (_postgres)
+        {
+            return ClaimShared(worker, limit, now, until, owners);
+        }
         var claimed = new List<ClaimedRun>(limit);
         var nowMs = now.ToUnixTimeMilliseconds();
         var untilMs = until.ToUnixTimeMilliseconds();
@@ -290,6 +311,50 @@ internal sealed class RunSql : IDisposable
         }
     }
 
+    /// <summary>
+    /// The claim of several processes on one PostgreSQL database: runs whose lease ran out (never a live process's
+    /// runs, even at start-up), then queued runs, each one statement that locks what it takes. As on SQLite, an owner
+    /// past their share is left out and the claim goes on for the others.
+    /// </summary>
+    private List<ClaimedRun> ClaimShared(string worker, int limit, DateTimeOffset now, DateTimeOffset until, OwnerSlots owners)
+    {
+        var claimed = new List<ClaimedRun>(limit);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var untilMs = until.ToUnixTimeMilliseconds();
+        Read(_takeOverExpired!.Bind(worker, untilMs, nowMs, limit), claimed);
+        var held = owners.Held();
+        foreach (var run in claimed)
+        {
+            held[run.OwnerId] = held.GetValueOrDefault(run.OwnerId) + 1;
+        }
+
+        while (claimed.Count < limit)
+        {
+            var wanted = limit - claimed.Count;
+            var full = held.Where(h => h.Value >= owners.PerOwner).Select(h => h.Key).ToArray();
+            var partly = held.Where(h => h.Value < owners.PerOwner).ToArray();
+            var before = claimed.Count;
+            Read(_claimQueued!.Bind(full, partly.Select(h => h.Key).ToArray(), partly.Select(h => h.Value).ToArray(), owners.PerOwner,
+                wanted, worker, untilMs, nowMs), claimed);
+            var newlyFull = false;
+            for (var i = before; i < claimed.Count; i++)
+            {
+                var count = held[claimed[i].OwnerId] = held.GetValueOrDefault(claimed[i].OwnerId) + 1;
+                if (count >= owners.PerOwner)
+                {
+                    // remembered as turned away: the slot this owner frees wakes the worker for their queued runs
+                    owners.TurnAway(claimed[i].OwnerId);
+                    newlyFull = true;
+                }
+            }
+            if (claimed.Count - before == wanted || !newlyFull)
+            {
+                break;
+            }
+        }
+        return claimed;
+    }
+
     public void StepStarted(string runId, int index, string stepId, int attempt, DateTimeOffset startedAt, long eventId) =>
         _stepStarted.Execute(runId, index, stepId, attempt, startedAt.ToUnixTimeMilliseconds(), eventId);
 
@@ -323,6 +388,9 @@ internal sealed class RunSql : IDisposable
     /// <summary>Gives a run this worker could not record back, for recovery to take after <paramref name="until"/>.</summary>
     public void ReleaseLease(string runId, string worker, DateTimeOffset until) =>
         _releaseLease.Execute(until.ToUnixTimeMilliseconds(), runId, worker);
+
+    /// <summary>Hands back every run this worker holds, for a stop: they resume elsewhere (or at the next start) from their first unfinished step.</summary>
+    public void ReleaseAll(string worker, DateTimeOffset now) => _releaseAll.Execute(now.ToUnixTimeMilliseconds(), worker);
 
     public CancelResult Cancel(string ownerId, string runId, DateTimeOffset now)
     {

@@ -24,6 +24,7 @@ internal sealed class RunWorker(
     RunEvents events,
     RunCancellations cancellations,
     RunSignal signal,
+    WorkerName name,
     FailureHandlerStarter failureHandlers,
     WaitSweeper waits,
     Metrics.RunMetrics metrics,
@@ -43,7 +44,7 @@ internal sealed class RunWorker(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _toRelease = new(StringComparer.Ordinal);
 
     /// <summary>This process's name in the runs' lease_owner column.</summary>
-    public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    public string WorkerId => name.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -109,10 +110,19 @@ internal sealed class RunWorker(
         }
 
         // stopping: the runs in flight see the token and stop; they stay running in the store and resume on the next
-        // start. Holding every slot means none is in flight any more.
+        // start, or at once on another process sharing the database. Holding every slot means none is in flight any more.
         for (var i = 0; i < settings.Concurrency; i++)
         {
             await slots.WaitAsync(CancellationToken.None);
+        }
+        try
+        {
+            await writer.ReleaseAllAsync(WorkerId, time.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            // the lease runs out on its own
+            log.LogWarning("The runs of this process could not be handed back at stop ({Reason}); they resume when their lease runs out", e.Message);
         }
     }
 
@@ -289,6 +299,7 @@ internal sealed class RunWorker(
                 RunId = run.RunId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
             });
+            events.Relay?.Finished(feed, status);
         }
         else
         {

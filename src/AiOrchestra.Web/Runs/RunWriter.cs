@@ -11,7 +11,8 @@ namespace AiOrchestra.Web.Runs;
 /// gets a single writer (never busy) and one commit per batch instead of one per write.
 /// </summary>
 public sealed class RunWriter(
-    IDbContextFactory<AppDbContext> dbs, StoreFailures failures, Microsoft.Extensions.Options.IOptions<History.RetentionOptions> retention, ILogger<RunWriter> log)
+    IDbContextFactory<AppDbContext> dbs, StoreSql provider, StoreFailures failures, Microsoft.Extensions.Options.IOptions<History.RetentionOptions> retention,
+    ILogger<RunWriter> log)
     : BackgroundService
 {
     private readonly long _maxOutputBytes = retention.Value.MaxOutputBytes;
@@ -95,6 +96,9 @@ public sealed class RunWriter(
     internal Task ReleaseLeaseAsync(string runId, string worker, DateTimeOffset until) =>
         Enqueue(sql => { sql.ReleaseLease(runId, worker, until); return true; });
 
+    internal Task ReleaseAllAsync(string worker, DateTimeOffset now) =>
+        Enqueue(sql => { sql.ReleaseAll(worker, now); return true; });
+
     internal void RenewLeases(string worker, DateTimeOffset until) =>
         _ = Enqueue(sql => { sql.RenewLeases(worker, until); return true; });
 
@@ -130,7 +134,7 @@ public sealed class RunWriter(
         using var db = dbs.CreateDbContext();
         db.Database.OpenConnection();
         var connection = db.Database.GetDbConnection();
-        using var sql = new RunSql(connection);
+        using var sql = new RunSql(connection, provider);
         var batch = new List<Write>(MaxBatch);
         var finishedLater = new HashSet<(string RunId, int Index)>();
 
@@ -179,6 +183,7 @@ public sealed class RunWriter(
     {
         try
         {
+            Reconnect(connection);
             using var transaction = connection.BeginTransaction();
             sql.Use(transaction);
             foreach (var write in batch)
@@ -228,10 +233,25 @@ public sealed class RunWriter(
         }
     }
 
+    /// <summary>
+    /// A PostgreSQL server that restarted (or a dropped connection) leaves the writer's connection closed: it is opened
+    /// again for the next batch, and the statements go on with it. A batch that fails meanwhile fails as a storage
+    /// failure, so its runs are handed back and resumed.
+    /// </summary>
+    private static void Reconnect(System.Data.Common.DbConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            connection.Close();
+            connection.Open();
+        }
+    }
+
     private void ApplyOne(System.Data.Common.DbConnection connection, RunSql sql, Write write)
     {
         try
         {
+            Reconnect(connection);
             using var transaction = connection.BeginTransaction();
             sql.Use(transaction);
             write.Apply(sql);

@@ -12,6 +12,16 @@ public static class RunsExtensions
         var services = builder.Services;
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RunSignal>();
+        services.AddSingleton<WorkerName>();
+        if (Data.DatabaseProviders.ReadOrDefault(builder.Configuration) == Data.DatabaseProvider.Postgres)
+        {
+            services.AddHealthChecks().AddCheck<QueueShare>(QueueShare.Name);
+            services.AddSingleton<Data.Postgres.PostgresNotifications>();
+            services.AddHostedService(sp => sp.GetRequiredService<Data.Postgres.PostgresNotifications>());
+            // live events, approvals' wake-ups and runs' ends between the processes (see RunEventRelay)
+            services.AddSingleton<Data.Postgres.RunEventRelay>();
+            services.AddHostedService(sp => sp.GetRequiredService<Data.Postgres.RunEventRelay>());
+        }
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LiveStreams>();

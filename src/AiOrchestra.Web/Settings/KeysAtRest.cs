@@ -36,9 +36,17 @@ public static class KeysAtRestExtensions
         // the data folder and keys/ are private to the app's user (0700)
         var dataFolder = PrivateFiles.Folder(AppData.Folder(builder.Configuration, builder.Environment));
         var folder = Path.Combine(dataFolder.FullName, "keys");
-        var protection = builder.Services.AddDataProtection()
-            .SetApplicationName("AiOrchestra")
-            .PersistKeysToFileSystem(PrivateFiles.Folder(folder));
+        var protection = builder.Services.AddDataProtection().SetApplicationName("AiOrchestra");
+        if (DatabaseProviders.ReadOrDefault(builder.Configuration) == DatabaseProvider.Postgres)
+        {
+            // every process on the database reads the same key ring: a cookie or a stored secret works on any of them
+            protection.PersistKeysToDbContext<AppDbContext>();
+            folder = "the database (table DataProtectionKeys)";
+        }
+        else
+        {
+            protection.PersistKeysToFileSystem(PrivateFiles.Folder(folder));
+        }
 
         var path = builder.Configuration[KeysAtRest.CertificatePathKey] is { Length: > 0 } given
             ? Path.GetFullPath(given, builder.Environment.ContentRootPath)

@@ -2,16 +2,14 @@ using AiOrchestra.Web.Audit;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Triggers;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Workflows;
 
 /// <summary>A user's workflows. Every save appends an immutable version; every query is scoped to the owner.</summary>
 public sealed class WorkflowStore(
-    AppDbContext db, WorkflowValidator validator, SubWorkflowCheck subWorkflows, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time, AuditLog audit)
+    AppDbContext db, StoreSql sql, WorkflowValidator validator, SubWorkflowCheck subWorkflows, WorkflowVersionCache versions, TriggerStore triggers, TimeProvider time, AuditLog audit)
 {
-    private const int ConstraintViolation = 19; // SQLITE_CONSTRAINT
 
     /// <summary>
     /// Validates and saves <paramref name="workflow"/> as a new version (creating the workflow on its first save).
@@ -43,6 +41,7 @@ public sealed class WorkflowStore(
             // SQLite's BEGIN IMMEDIATE: concurrent saves queue for the write lock here, so reading the current
             // version and writing the next one cannot interleave with another save
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await sql.SerializeAsync(db.Database, $"workflow/{ownerId}/{workflow.WorkflowId}", cancellationToken);
             var now = time.GetUtcNow();
             var record = await db.Workflows.FirstOrDefaultAsync(w => w.OwnerId == ownerId && w.WorkflowId == workflow.WorkflowId, cancellationToken);
             var exists = record is { DeletedAt: null };
@@ -85,7 +84,7 @@ public sealed class WorkflowStore(
             await audit.WriteAsync("workflow.saved", workflow.WorkflowId, $"version {version.Number}", cancellationToken: cancellationToken);
             return new WorkflowSaveResult(new StoredWorkflow(workflow, version.Number, version.Id, record.CreatedAt, record.UpdatedAt), [], SaveOutcome.Saved);
         }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: ConstraintViolation })
+        catch (DbUpdateException e) when (StoreFailures.IsUniqueViolation(e))
         {
             // another save of the same id committed first (a unique index caught it); nothing of this one was written
             return WorkflowSaveResult.Refused(SaveOutcome.ChangedConcurrently);

@@ -24,14 +24,22 @@ public class ApiFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Admin-Pass-123";
     public const string SigningKeyText = "test-signing-key-that-is-long-enough-for-hs256";
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "aiorchestra-api-" + Guid.NewGuid().ToString("N"));
+    private readonly Store.TempDatabase _database;
+    private readonly string _folder;
 
-    public ApiFactory()
+    public ApiFactory() : this(sqliteOnly: false)
     {
-        Directory.CreateDirectory(_folder);
+    }
+
+    /// <param name="sqliteOnly">For tests that read or fill the SQLite file itself.</param>
+    protected ApiFactory(bool sqliteOnly)
+    {
+        _database = new Store.TempDatabase(sqliteOnly);
+        _folder = _database.Folder;
         UseKestrel(0);
     }
 
+    /// <summary>The SQLite file (tests on SQLite only).</summary>
     public string DatabaseFile => Path.Combine(_folder, "test.db");
 
     /// <summary>Settings a test class changes (a low login rate limit, a short execute wait).</summary>
@@ -40,8 +48,7 @@ public class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(RepositoryRoot());
-        builder.UseSetting("ConnectionStrings:Default", $"Data Source={DatabaseFile}");
-        builder.UseSetting("DataFolder", _folder);
+        _database.Configure(builder);
         builder.UseSetting("Admin:UserName", AdminUser);
         builder.UseSetting("Admin:Password", AdminPassword);
         builder.UseSetting("Auth:SigningKey", SigningKeyText);
@@ -95,15 +102,7 @@ public class ApiFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // a file still held open on some platforms; the temp folder is cleaned by the system
-            }
+            _database.Dispose();
         }
     }
 

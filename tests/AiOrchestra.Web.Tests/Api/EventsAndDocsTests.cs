@@ -134,6 +134,7 @@ public class EventsAndDocsTests(ApiFactory app) : IClassFixture<ApiFactory>
 
         Assert.Equal("healthy", health["status"]!.GetValue<string>());
         Assert.Equal("healthy", health["checks"]!["AppDbContext"]!.GetValue<string>());
+        Assert.Equal(TestPostgres.Server is null ? "sqlite" : "postgres", health["database"]!.GetValue<string>());
     }
 
     private sealed record ServerSentEvent(string Type, string Id, JsonNode Data);

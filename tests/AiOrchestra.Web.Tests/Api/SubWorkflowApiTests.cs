@@ -194,14 +194,7 @@ public sealed class SubWorkflowApiTests(SubWorkflowApiTests.OneSlotApp app) : IC
         Assert.Contains("(a → b → a)", cycle.Error);
     }
 
-    private async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={app.DatabaseFile};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout=5000; " + sql;
-        return await command.ExecuteScalarAsync();
-    }
+    private Task<object?> ScalarAsync(string sql) => Store.StoredSql.ScalarAsync(app.Services, sql);
 
     /// <summary>Polls the run until it is finished; the bound only turns a hang into a failure.</summary>
     private static async Task<JsonNode> FinishedAsync(HttpClient client, string runId)

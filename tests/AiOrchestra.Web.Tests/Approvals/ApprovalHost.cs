@@ -29,8 +29,7 @@ public sealed class ApprovalHost(TempDatabase database, FakeTimeProvider time, F
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(StoreHost.RepositoryRoot);
-        builder.UseSetting("ConnectionStrings:Default", database.ConnectionString);
-        builder.UseSetting("DataFolder", database.Folder);
+        database.Configure(builder);
         builder.UseSetting("Admin:UserName", Admin);
         builder.UseSetting("Admin:Password", Password);
         builder.UseSetting("Auth:SigningKey", "test-signing-key-that-is-long-enough-for-hs256");

@@ -13,6 +13,7 @@ namespace AiOrchestra.Web.Tests.Crash;
 /// second in flight). After a restart the run finishes; the model is not asked again for the turn it had answered, and
 /// the recorded tool call is not made again — read from the fakes' request log.
 /// </summary>
+[Trait("Provider", "sqlite")] // processes on an SQLite file: once, in the SQLite pass
 public sealed class AgentKillTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

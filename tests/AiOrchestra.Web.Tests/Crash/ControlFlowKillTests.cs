@@ -15,6 +15,7 @@ namespace AiOrchestra.Web.Tests.Crash;
 /// once (one answers at once, one is held until the kill, one loops over 12 items two at a time, items 5 and on held
 /// until the kill), a fourth step joins them. After a restart every run finishes; no branch and no item recorded as finished before the kill is called again.
 /// </summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class ControlFlowKillTests(ITestOutputHelper output) : IDisposable
 {
     private const int RunCount = 20;

@@ -12,6 +12,7 @@ namespace AiOrchestra.Web.Tests.Crash;
 /// fails again, and its on_failure handler has still started exactly once. The kill's moment is made certain with an
 /// SQLite trigger that refuses the failed run's final write, so the first process dies with the run still running.
 /// </summary>
+[Trait("Provider", "sqlite")] // processes on an SQLite file: once, in the SQLite pass
 public sealed class FailureHandlerKillTests : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);

@@ -15,6 +15,7 @@ namespace AiOrchestra.Web.Tests.Crash;
 /// flight. After a restart on the same database every run finishes, no step the store had recorded as finished is
 /// called again, and the file passes <c>PRAGMA integrity_check</c>.
 /// </summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class KillTests(ITestOutputHelper output) : IDisposable
 {
     private const int RunCount = 200;

@@ -14,6 +14,7 @@ namespace AiOrchestra.Web.Tests.Crash;
 /// is held in its second. After a restart every parent finds the child it had started (no second child), the child goes
 /// on from its unfinished step (its first step is not called again), and the parent finishes with the child's outputs.
 /// </summary>
+[Trait("Provider", "sqlite")] // processes on an SQLite file: once, in the SQLite pass
 public sealed class SubWorkflowKillTests : IDisposable
 {
     private const int RunCount = 6;

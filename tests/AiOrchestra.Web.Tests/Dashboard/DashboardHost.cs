@@ -21,8 +21,7 @@ public class DashboardHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(StoreHost.RepositoryRoot);
-        builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
-        builder.UseSetting("DataFolder", _database.Folder);
+        _database.Configure(builder);
         // the tests sign in far more often than a person: the address's attempt budget is tested in LoginLimitTests
         builder.UseSetting("Auth:LoginAttemptsPerMinute", "1000");
         builder.ConfigureServices(services =>

@@ -10,10 +10,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.History;
 
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class BackupTests : IDisposable
 {
-    private readonly TempDatabase _database = new();
-    private readonly TempDatabase _restored = new();
+    private readonly TempDatabase _database = new(sqliteOnly: true);
+    private readonly TempDatabase _restored = new(sqliteOnly: true);
 
     public void Dispose()
     {

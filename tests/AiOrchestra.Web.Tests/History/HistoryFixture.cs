@@ -36,7 +36,7 @@ internal sealed class HistoryFixture : IAsyncDisposable
     }
 
     public HistoryPruner Pruner(RetentionOptions retention, TimeProvider? time = null) =>
-        new(Host.Get<IDbContextFactory<AppDbContext>>(), Options.Create(retention), Host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(), time ?? Time,
+        new(Host.Get<IDbContextFactory<AppDbContext>>(), Host.Get<StoreSql>(), Options.Create(retention), Host.Get<AiOrchestra.Web.Metrics.OperationMetrics>(), time ?? Time,
             NullLogger<HistoryPruner>.Instance);
 
     /// <summary>Stores a run created <paramref name="age"/> ago (finished then too unless in flight), with one step.</summary>

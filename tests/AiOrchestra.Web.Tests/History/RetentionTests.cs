@@ -95,12 +95,14 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Provider", "sqlite")]
     public async Task The_database_file_shrinks_after_pruning()
     {
-        await using var history = await HistoryFixture.StartAsync(_database);
+        using var file = new TempDatabase(sqliteOnly: true);
+        await using var history = await HistoryFixture.StartAsync(file);
         await history.AddRunsAsync(RunStatus.Succeeded, TimeSpan.FromDays(10), 300, outputBytes: 30_000);
         await history.Host.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)"));
-        var connectionString = _database.ConnectionString;
+        var connectionString = file.ConnectionString;
         var before = DatabaseFile.SizeOnDisk(connectionString);
 
         await history.Pruner(new RetentionOptions { Days = 5 }).PruneAsync(CancellationToken.None);
@@ -125,9 +127,11 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Provider", "sqlite")]
     public async Task An_existing_file_is_moved_to_incremental_vacuum_at_start_up_and_keeps_its_data()
     {
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(_database.ConnectionString))
+        using var file = new TempDatabase(sqliteOnly: true);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(file.ConnectionString))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
@@ -135,7 +139,7 @@ public sealed class RetentionTests : IDisposable
             await command.ExecuteNonQueryAsync();
         }
 
-        await using var host = new StoreHost(_database, new FakeSteps());
+        await using var host = new StoreHost(file, new FakeSteps());
         host.CreateClient().Dispose();
 
         Assert.Equal(2, (await host.WithDbAsync(db => db.Database.SqlQueryRaw<long>("SELECT auto_vacuum AS Value FROM pragma_auto_vacuum").ToListAsync())).Single());

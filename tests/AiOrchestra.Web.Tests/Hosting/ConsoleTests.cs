@@ -5,6 +5,7 @@ using AiOrchestra.Web.Tests.Crash;
 namespace AiOrchestra.Web.Tests.Hosting;
 
 /// <summary>What a person starting the app reads on its console: the built app run as a separate process.</summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class ConsoleTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);

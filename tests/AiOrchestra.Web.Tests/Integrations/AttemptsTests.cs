@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace AiOrchestra.Web.Tests.Integrations;
 
 /// <summary>A transient failure retried by the HTTP pipeline shows as attempts on the step, wherever the step is shown.</summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class AttemptsTests
 {
     [Fact]
@@ -13,7 +14,7 @@ public sealed class AttemptsTests
         await using var fakes = await FakeServer.StartAsync((_, context) => Interlocked.Increment(ref requests) == 1
             ? OpenAIStepTests.ErrorAsync(context, 429, "Rate limit reached, retry shortly.", "rate_limit_exceeded", ("Retry-After", "0"))
             : OpenAIStepTests.StreamAsync(context, "Fine", " now."));
-        using var app = new IntegrationApp(fakes.Url);
+        using var app = new IntegrationApp(fakes.Url, sqliteOnly: true); // reads the SQLite file
         using var api = await app.AdminAsync();
         using var browser = await app.BrowserAsync();
 

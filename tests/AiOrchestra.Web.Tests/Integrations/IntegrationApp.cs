@@ -17,7 +17,8 @@ namespace AiOrchestra.Web.Tests.Integrations;
 /// resilience pipeline's delays cut to milliseconds, secrets stored in the test's temp folder, and every log line
 /// of every level captured (or, with <paramref name="everyLevel"/> false, what the app's log levels let through).
 /// </summary>
-internal sealed class IntegrationApp(string fakeUrl, IReadOnlyDictionary<string, string?>? settings = null, bool everyLevel = true) : ApiFactory
+internal sealed class IntegrationApp(string fakeUrl, IReadOnlyDictionary<string, string?>? settings = null, bool everyLevel = true, bool sqliteOnly = false)
+    : ApiFactory(sqliteOnly)
 {
     public CapturedLogs Logs { get; } = new();
 

@@ -12,6 +12,7 @@ namespace AiOrchestra.Web.Tests.Integrations;
 /// Every secret set to a recognisable value, workflows that succeed and fail against providers that repeat the
 /// credentials they were sent: no secret may show anywhere a person or a script can read.
 /// </summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class SecretLeakTests
 {
     /// <summary>A careless provider that repeats the credentials it was sent (header, body, query) in its error.</summary>
@@ -30,7 +31,7 @@ public sealed class SecretLeakTests
         Func<RecordedRequest, HttpContext, Task> respond = ExampleWorkflowsTests.Providers;
         await using var fakes = await FakeServer.StartAsync((request, context) => respond(request, context));
         // the Notion token comes from the Settings page's encrypted store instead of the environment
-        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?> { ["Notion:Token"] = null });
+        using var app = new IntegrationApp(fakes.Url, new Dictionary<string, string?> { ["Notion:Token"] = null }, sqliteOnly: true); // reads the SQLite file
         using var api = await app.AdminAsync();
         using var browser = await app.BrowserAsync();
         var seen = new List<string>();

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AiOrchestra.Web.Tests.Original;
 
 /// <summary><c>import DIR</c>: an original AI-Orchestra data folder (files written here in its format) into an account.</summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class ImportCommandTests : IDisposable
 {
     private const string RunId = "5f0c6a8e-1d2b-4c3a-9e8f-0a1b2c3d4e5f";

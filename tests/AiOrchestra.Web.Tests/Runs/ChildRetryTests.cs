@@ -61,7 +61,7 @@ public sealed class ChildRetryTests : IDisposable
         Assert.Equal(2, _steps.CallsOfStep("once"));
 
         // as after a crash before the parent's step was written: the parent running again, its steps unrecorded
-        await using (var db = new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_database.ConnectionString).Options))
+        await using (var db = _database.OpenContext())
         {
             await db.RunSteps.Where(s => s.RunId == parentId).ExecuteDeleteAsync();
             await db.Runs.Where(r => r.Id == parentId).ExecuteUpdateAsync(u => u

@@ -18,11 +18,12 @@ namespace AiOrchestra.Web.Tests.Runs;
 /// (Database:MaxSizeMegabytes, SQLite's max_page_count) and the test fills it up to the cap, so writes that need
 /// space fail with SQLITE_FULL as on a full disk.
 /// </summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class DiskFullTests
 {
     private const int CapMegabytes = 4;
 
-    private sealed class CappedApp : ApiFactory
+    private sealed class CappedApp() : ApiFactory(sqliteOnly: true)
     {
         public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 

@@ -11,9 +11,10 @@ namespace AiOrchestra.Web.Tests.Runs;
 /// The claim's recovery select once searched the (parent_run_id, child_key) index for parent_run_id IS NULL, the
 /// whole history, and took ~25 ms per claim at 60,000 runs.
 /// </summary>
+[Trait("Provider", "sqlite")] // SQLite's query planner; PostgreSQL's claim is one statement of its own (PostgresSql)
 public sealed partial class QueueQueryPlanTests : IDisposable
 {
-    private readonly TempDatabase _database = new();
+    private readonly TempDatabase _database = new(sqliteOnly: true);
 
     public void Dispose() => _database.Dispose();
 
@@ -25,7 +26,7 @@ public sealed partial class QueueQueryPlanTests : IDisposable
 
         await using var connection = new SqliteConnection(_database.ConnectionString);
         await connection.OpenAsync();
-        using var sql = new RunSql(connection);
+        using var sql = new RunSql(connection, AiOrchestra.Web.Data.Sqlite.SqliteSql.Instance);
         var wrong = new List<string>();
         var read = 0;
         foreach (var text in sql.Texts)

@@ -44,6 +44,7 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    [Trait("Provider", "sqlite")]
     public async Task A_run_a_killed_process_left_running_is_resumed_from_its_first_unfinished_step()
     {
         string owner;
@@ -85,7 +86,9 @@ public sealed class ResumeTests : IDisposable
     }
 
     private AppDbContext OpenDb() =>
-        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_database.ConnectionString).Options);
+        new(_database.Postgres
+            ? new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(_database.ConnectionString).Options
+            : new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_database.ConnectionString).Options);
 
     private async Task<Run> ReadRunAsync(string runId)
     {

@@ -67,4 +67,45 @@ public sealed class RunFeedTests
         }
         return types;
     }
+
+    [Fact]
+    public void A_feed_of_a_run_executing_elsewhere_hands_on_its_events_under_their_ids_once_and_always_the_end()
+    {
+        var feed = new RunFeed("run-3");
+        var subscribed = feed.TrySubscribe(0);
+        Assert.NotNull(subscribed);
+        RunEvent Event(long number, string type) => new() { RunId = "run-3", Sequence = number, Type = type, Timestamp = DateTimeOffset.UnixEpoch };
+
+        feed.PublishRemote(Event(1, RunEvent.RunStarted));
+        feed.PublishRemote(Event(2, RunEvent.StepStarted));
+        // sent again by the executing process for another process that asked later: dropped here
+        feed.PublishRemote(Event(1, RunEvent.RunStarted));
+        feed.PublishRemote(Event(2, RunEvent.StepStarted));
+        feed.PublishRemote(Event(3, RunEvent.StepDelta));
+        // an end read from the store may carry a lower id than the tokens streamed before it: it still ends the feed
+        feed.PublishRemote(Event(2, RunEvent.RunFinished));
+
+        var items = new List<RunEvent>();
+        while (subscribed.Value.Queue.Reader.TryRead(out var item))
+        {
+            items.Add(item);
+        }
+        Assert.Equal([(1L, RunEvent.RunStarted), (2L, RunEvent.StepStarted), (3L, RunEvent.StepDelta), (4L, RunEvent.RunFinished)],
+            items.Select(e => (e.Sequence, e.Type)));
+        Assert.True(subscribed.Value.Queue.Reader.Completion.IsCompleted);
+        // its last subscriber gone, the feed goes: a later subscriber asks the executing process again
+        feed.Unsubscribe(subscribed.Value.Queue);
+        Assert.True(feed.TryRetire());
+    }
+
+    [Fact]
+    public void A_feed_this_process_executes_ignores_what_another_process_sends_for_the_run()
+    {
+        var feed = new RunFeed("run-4");
+        Assert.True(feed.TryStart());
+        feed.Publish(new RunEvent { RunId = "run-4", Sequence = 0, Type = RunEvent.RunStarted, Timestamp = DateTimeOffset.UnixEpoch });
+
+        Assert.False(feed.PublishRemote(new RunEvent { RunId = "run-4", Sequence = 7, Type = RunEvent.StepStarted, Timestamp = DateTimeOffset.UnixEpoch }));
+        Assert.Equal([1L], feed.Snapshot(0).Select(e => e.Sequence));
+    }
 }

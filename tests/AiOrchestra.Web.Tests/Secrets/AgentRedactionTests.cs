@@ -2,7 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Web.Tests.Api;
 using AiOrchestra.Web.Tests.Integrations;
-using Microsoft.Data.Sqlite;
+using AiOrchestra.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Secrets;
 
@@ -59,18 +61,11 @@ public sealed class AgentRedactionTests
 
         var runId = (string)(await IntegrationApp.ExecuteAsync(api, "leaky_agent"))["run_id"]!;
 
-        var stored = new List<string>();
-        await using (var connection = new SqliteConnection($"Data Source={app.DatabaseFile};Pooling=False"))
+        List<string> stored;
+        await using (var scope = app.Services.CreateAsyncScope())
         {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT entry FROM run_step_entries WHERE run_id = $run ORDER BY sequence";
-            command.Parameters.AddWithValue("$run", runId);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                stored.Add(reader.GetString(0));
-            }
+            stored = await scope.ServiceProvider.GetRequiredService<AppDbContext>().RunStepEntries.AsNoTracking()
+                .Where(e => e.RunId == runId).OrderBy(e => e.Sequence).Select(e => e.Entry).ToListAsync();
         }
         Assert.Equal(3, stored.Count); // turn, tool call, turn
         Assert.DoesNotContain(stored, entry => entry.Contains(IntegrationHarness.OpenAIKey, StringComparison.Ordinal));

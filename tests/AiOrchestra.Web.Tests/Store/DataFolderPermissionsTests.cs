@@ -8,6 +8,7 @@ namespace AiOrchestra.Web.Tests.Store;
 /// Everything the app writes in its data folder (the database and its -wal/-shm, the generated signing key, the Data
 /// Protection keys, the encrypted secrets) is readable by the app's account only: files 0600, folders 0700.
 /// </summary>
+[Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class DataFolderPermissionsTests
 {
     private const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -46,7 +47,7 @@ public sealed class DataFolderPermissionsTests
     private static UnixFileMode Mode(string path) => OperatingSystem.IsWindows() ? OwnerFile : File.GetUnixFileMode(path);
 
     /// <summary>The app with a data folder that does not exist yet, its database in it, and a signing key to generate.</summary>
-    private sealed class FreshDataFolderApp : ApiFactory
+    private sealed class FreshDataFolderApp() : ApiFactory(sqliteOnly: true)
     {
         public string DataFolder => Path.Combine(Path.GetDirectoryName(DatabaseFile)!, "data");
 

@@ -1,4 +1,5 @@
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Data.Postgres;
 using AiOrchestra.Web.Prompts;
 using AiOrchestra.Web.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -12,9 +13,11 @@ public sealed class DatabaseTests : IDisposable
     public void Dispose() => _database.Dispose();
 
     [Fact]
-    public async Task The_database_is_migrated_at_start_up_and_uses_the_write_ahead_log()
+    [Trait("Provider", "sqlite")]
+    public async Task The_sqlite_database_is_migrated_at_start_up_and_uses_the_write_ahead_log()
     {
-        await using var host = new StoreHost(_database, new FakeSteps());
+        using var file = new TempDatabase(sqliteOnly: true);
+        await using var host = new StoreHost(file, new FakeSteps());
         host.CreateClient().Dispose();
 
         var pending = await host.WithDbAsync(db => db.Database.GetPendingMigrationsAsync());
@@ -22,18 +25,42 @@ public sealed class DatabaseTests : IDisposable
 
         Assert.Empty(pending);
         Assert.Equal("wal", journal.Single());
-        Assert.True(File.Exists(Path.Combine(_database.Folder, "test.db")));
+        Assert.True(File.Exists(Path.Combine(file.Folder, "test.db")));
     }
 
     [Fact]
-    public async Task The_model_has_no_changes_missing_from_the_migrations()
+    [Trait("Provider", "sqlite")]
+    public async Task The_model_has_no_changes_missing_from_the_sqlite_migrations()
     {
-        await using var host = new StoreHost(_database, new FakeSteps());
+        using var file = new TempDatabase(sqliteOnly: true);
+        await using var host = new StoreHost(file, new FakeSteps());
         host.CreateClient().Dispose();
 
         // start-up skips this check to save memory, so a forgotten `dotnet ef migrations add` is caught here
         Assert.False(await host.WithDbAsync(db => Task.FromResult(db.Database.HasPendingModelChanges())),
-            "The EF model differs from the last migration: run `dotnet ef migrations add <Name> --project src/AiOrchestra.Web`.");
+            "The EF model differs from SQLite's last migration: run `dotnet ef migrations add <Name> --project src/AiOrchestra.Web --context AppDbContext`.");
+    }
+
+    [Fact]
+    public void The_model_has_no_changes_missing_from_the_postgres_migrations()
+    {
+        // reads the model and the migrations only: no server needed
+        using var db = new PostgresDbContext(PostgresDbContext.Options("Host=localhost;Database=unused"));
+
+        Assert.False(db.Database.HasPendingModelChanges(),
+            "The EF model differs from PostgreSQL's last migration: run `dotnet ef migrations add <Name> --project src/AiOrchestra.Web --context PostgresDbContext --output-dir Data/Postgres/Migrations`.");
+    }
+
+    [Fact]
+    public async Task No_migration_is_pending_after_start_up()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps());
+        host.CreateClient().Dispose();
+
+        var pending = _database.Postgres
+            ? await new PostgresDbContext(PostgresDbContext.Options(_database.ConnectionString)).Database.GetPendingMigrationsAsync()
+            : await host.WithDbAsync(db => db.Database.GetPendingMigrationsAsync());
+        Assert.Empty(pending);
     }
 
     [Fact]

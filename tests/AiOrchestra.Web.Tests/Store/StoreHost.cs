@@ -12,22 +12,61 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Store;
 
-/// <summary>A temporary folder holding one test's SQLite file; deleted with the test.</summary>
+/// <summary>
+/// A temporary folder (the data folder) and one test's database: a SQLite file in the folder, or a PostgreSQL database
+/// of its own when the tests run on PostgreSQL (see <see cref="TestPostgres"/>); deleted with the test.
+/// </summary>
 public sealed class TempDatabase : IDisposable
 {
-    public TempDatabase()
+    private readonly string? _postgres;
+
+    /// <param name="sqliteOnly">For tests of what only SQLite has: its file, backups, size on disk.</param>
+    /// <param name="empty">On PostgreSQL, a database with no tables yet (SQLite's file always starts empty).</param>
+    public TempDatabase(bool sqliteOnly = false, bool empty = false)
     {
         Folder = Path.Combine(Path.GetTempPath(), "aiorchestra-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
+        if (!sqliteOnly && TestPostgres.Server is not null)
+        {
+            _postgres = TestPostgres.CreateDatabase(empty);
+        }
     }
 
     public string Folder { get; }
 
-    public string ConnectionString => $"Data Source={Path.Combine(Folder, "test.db")}";
+    public bool Postgres => _postgres is not null;
+
+    public string Provider => Postgres ? "postgres" : "sqlite";
+
+    public string ConnectionString => _postgres ?? $"Data Source={Path.Combine(Folder, "test.db")}";
+
+    /// <summary>A context of its own on this database, with no host running (the provider's options, as the app's).</summary>
+    public AppDbContext OpenContext() => new(Postgres
+        ? new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(ConnectionString).Options
+        : new DbContextOptionsBuilder<AppDbContext>().UseSqlite(ConnectionString).Options);
+
+    /// <summary>Runs one statement of plain SQL on this database, with no host running.</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var db = OpenContext();
+        await db.Database.ExecuteSqlRawAsync(sql);
+    }
+
+    /// <summary>Points a host at this database: its connection string, provider and data folder.</summary>
+    public void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Default", ConnectionString);
+        builder.UseSetting("Database:Provider", Provider);
+        builder.UseSetting("DataFolder", Folder);
+    }
 
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_postgres is not null)
+        {
+            TestPostgres.DropDatabase(_postgres);
+        }
         try
         {
             Directory.Delete(Folder, recursive: true);
@@ -58,8 +97,7 @@ public sealed class StoreHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(RepositoryRoot);
-        builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
-        builder.UseSetting("DataFolder", _database.Folder);
+        _database.Configure(builder);
         builder.UseSetting("Runs:EventRetentionSeconds", "0");
         foreach (var (key, value) in _settings)
         {

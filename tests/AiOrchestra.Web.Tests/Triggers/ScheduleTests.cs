@@ -57,6 +57,24 @@ public sealed class ScheduleTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_processes_on_one_database_fire_a_due_time_once()
+    {
+        var time = new FakeTimeProvider(Utc(3, 1, 9, 59, 30));
+        await using var first = new TriggerHost(_database, time);
+        var owner = await first.UserAsync("ada");
+        await first.SaveAsync(owner, Workflow("tick", """{"trigger_id": "minutely", "type": "schedule", "every_seconds": 60}"""));
+        await using var second = new TriggerHost(_database, time);
+        second.CreateClient().Dispose();
+
+        time.Advance(TimeSpan.FromSeconds(35));
+        // both schedulers see the same due time at once, several times over
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? first : second).Get<TriggerScheduler>().FireDueAsync(CancellationToken.None)));
+
+        var run = Assert.Single(await first.RunsAsync("schedule:minutely"));
+        Assert.Contains("\"due_at\":\"2026-03-01T10:00:00Z\"", run.Inputs);
+    }
+
+    [Fact]
     public async Task Due_times_missed_while_stopped_are_skipped_or_run_once_as_the_trigger_says_and_recorded()
     {
         var time = new FakeTimeProvider(Utc(3, 1, 8, 30));

@@ -25,8 +25,7 @@ public sealed class TriggerHost(TempDatabase database, FakeTimeProvider time, Di
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(StoreHost.RepositoryRoot);
-        builder.UseSetting("ConnectionStrings:Default", database.ConnectionString);
-        builder.UseSetting("DataFolder", database.Folder);
+        database.Configure(builder);
         foreach (var (key, value) in settings ?? [])
         {
             builder.UseSetting(key, value);

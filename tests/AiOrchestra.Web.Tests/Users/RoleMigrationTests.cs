@@ -7,12 +7,13 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace AiOrchestra.Web.Tests.Users;
 
+[Trait("Provider", "sqlite")] // an upgrade through SQLite's migrations; PostgreSQL's start at today's schema
 public sealed class RoleMigrationTests
 {
     [Fact]
     public async Task The_account_that_existed_first_becomes_the_administrator_and_the_others_users()
     {
-        using var database = new TempDatabase();
+        using var database = new TempDatabase(sqliteOnly: true);
         var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(database.ConnectionString).Options;
         await using (var db = new AppDbContext(options))
         {

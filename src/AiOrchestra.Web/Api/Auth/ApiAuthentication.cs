@@ -25,7 +25,10 @@ public static class ApiAuthentication
         {
             throw new InvalidOperationException($"Auth:TokenMinutes is {options.TokenMinutes}; use a lifetime between 1 minute and 30 days.");
         }
-        var signingKey = new SigningKey(options, AppData.Folder(builder.Configuration, builder.Environment));
+        var shared = DatabaseProviders.ReadOrDefault(builder.Configuration) == DatabaseProvider.Postgres
+            ? builder.Configuration.GetConnectionString("Default")
+            : null;
+        var signingKey = new SigningKey(options, AppData.Folder(builder.Configuration, builder.Environment), shared);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(signingKey);
         builder.Services.AddSingleton<TokenIssuer>();

@@ -22,12 +22,38 @@ public sealed class SigningKey
         "super-secret-key", "please-change-me", "insecure-secret-key",
     ];
 
-    public SigningKey(AuthOptions options, string dataDirectory)
+    private readonly Lazy<SymmetricSecurityKey> _key;
+
+    /// <param name="sharedIn">
+    /// On PostgreSQL, the database's connection string: a generated key is kept there (table shared_keys) so that a token
+    /// from one process works on every other. Read at first use, after start-up has migrated the database.
+    /// </param>
+    public SigningKey(AuthOptions options, string dataDirectory, string? sharedIn = null)
     {
-        Key = new SymmetricSecurityKey(Load(options.SigningKey, Path.Combine(dataDirectory, "signing-key")));
+        if (string.IsNullOrEmpty(options.SigningKey) && sharedIn is not null)
+        {
+            _key = new(() => new SymmetricSecurityKey(LoadShared(sharedIn)));
+            return;
+        }
+        var key = new SymmetricSecurityKey(Load(options.SigningKey, Path.Combine(dataDirectory, "signing-key")));
+        _key = new(key);
     }
 
-    public SymmetricSecurityKey Key { get; }
+    public SymmetricSecurityKey Key => _key.Value;
+
+    /// <summary>The first process to need a key stores one; every process reads the one stored.</summary>
+    private static byte[] LoadShared(string connectionString)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand(
+            """
+            INSERT INTO shared_keys (name, value) VALUES ('api-signing-key', @generated) ON CONFLICT (name) DO NOTHING;
+            SELECT value FROM shared_keys WHERE name = 'api-signing-key';
+            """, connection);
+        command.Parameters.AddWithValue("generated", Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
+        return Convert.FromBase64String((string)command.ExecuteScalar()!);
+    }
 
     private static byte[] Load(string? configured, string file)
     {

@@ -39,7 +39,8 @@ public sealed class TokenIssuer(SigningKey signingKey, AuthOptions options, Time
     {
         ValidIssuer = Issuer,
         ValidAudience = Audience,
-        IssuerSigningKey = signingKey.Key,
+        // read when a token arrives, not when the options are built: on PostgreSQL the key is in the database
+        IssuerSigningKeyResolver = (_, _, _, _) => [signingKey.Key],
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         RequireSignedTokens = true,
         RequireExpirationTime = true,

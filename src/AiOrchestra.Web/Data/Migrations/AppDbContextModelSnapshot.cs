@@ -919,6 +919,23 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("run_waits", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Data.SharedKey", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("shared_keys", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Data.StepPin", b =>
                 {
                     b.Property<long>("Id")
@@ -1319,6 +1336,23 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("invitations", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Pages.Account;
 
 /// <summary>The one-time page that creates the first administrator; once anyone exists it is gone (404).</summary>
-public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, AppDbContext db, Examples examples) : PageModel
+public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, AppDbContext db, StoreSql sql, Examples examples) : PageModel
 {
     private static readonly SemaphoreSlim Once = new(1, 1);
 
@@ -28,10 +28,13 @@ public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        // two first visitors at once must not both become administrators
+        // two first visitors at once must not both become administrators, in this process or (PostgreSQL) another
         await Once.WaitAsync(cancellationToken);
         try
         {
+            await using var firstRun = sql.Provider == DatabaseProvider.Postgres
+                ? await Data.Postgres.PostgresStartup.LockFirstRunAsync(db, cancellationToken)
+                : null;
             if (await db.Users.AnyAsync(cancellationToken))
             {
                 return NotFound();
@@ -58,6 +61,10 @@ public sealed class SetupModel(UserManager<AppUser> users, SignInManager<AppUser
             {
                 Errors.AddRange(created.Errors.Select(e => e.Description));
                 return Page();
+            }
+            if (firstRun is not null)
+            {
+                await firstRun.CommitAsync(cancellationToken);
             }
             await examples.LoadForUserAsync(admin.Id, cancellationToken);
             await signIn.SignInAsync(admin, isPersistent: true);
