@@ -32,7 +32,7 @@ public sealed class PromptRecord
             entity.Property(p => p.Name).HasMaxLength(200);
             entity.Property(p => p.Model).HasMaxLength(100);
             entity.HasIndex(p => new { p.OwnerId, p.TemplateId }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

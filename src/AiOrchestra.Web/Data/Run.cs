@@ -83,7 +83,7 @@ public sealed class Run
             entity.Property(r => r.ParentStepId).HasMaxLength(64);
             entity.Property(r => r.ChildKey).HasMaxLength(40);
             entity.HasIndex(r => new { r.ParentRunId, r.ChildKey }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<WorkflowRecord>().WithMany().HasForeignKey(r => r.WorkflowRecordId).OnDelete(DeleteBehavior.Restrict);
             entity.HasOne<WorkflowVersion>().WithMany().HasForeignKey(r => r.WorkflowVersionId).OnDelete(DeleteBehavior.Restrict);
         }

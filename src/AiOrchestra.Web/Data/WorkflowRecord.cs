@@ -28,7 +28,7 @@ public sealed class WorkflowRecord
             entity.Property(w => w.WorkflowId).HasMaxLength(64);
             entity.Property(w => w.Name).HasMaxLength(200);
             entity.HasIndex(w => new { w.OwnerId, w.WorkflowId }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(w => w.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(w => w.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

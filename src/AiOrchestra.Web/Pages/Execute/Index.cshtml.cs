@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Audit;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Execute;
 
 /// <summary>Pick a workflow, fill in its variables (defaults shown), run it; the run's page then shows it live.</summary>
+[ProjectRights(ProjectRole.Operator)]
 public sealed class IndexModel(WorkflowStore workflows, RunQueue queue, AuditLog audit) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "workflow")]

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Audit;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -16,6 +17,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
+[ProjectRights(ProjectRole.Operator)]
 public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption, AuditLog audit) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Audit;
 using System.Security.Claims;
 using AiOrchestra.Engine.Execution;
@@ -13,6 +14,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
+[ProjectRights(ProjectRole.Admin, View = ProjectRole.Admin)]
 public sealed class IndexModel(
     IntegrationSettings settings, SecretStore secrets, IEnumerable<ConnectionCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
     PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log, AuditLog audit) : PageModel
