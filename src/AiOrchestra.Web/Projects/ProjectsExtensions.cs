@@ -12,6 +12,7 @@ public static class ProjectsExtensions
     {
         var services = builder.Services;
         services.AddSingleton<ProjectAccess>();
+        services.AddSingleton<ProjectCredentials>();
         services.AddScoped<ProjectStore>();
         services.AddSingleton<IAuthorizationHandler, ProjectRequirement.Handler>();
         services.Configure<MvcOptions>(options => options.Filters.Add<ProjectPageFilter>());

@@ -66,7 +66,7 @@ public sealed class RoleMatrixTests(ProjectsHost host) : IClassFixture<ProjectsH
     };
 
     /// <summary>Forms of a project's page that only instance administrators may use (they change the whole instance).</summary>
-    private static readonly HashSet<string> AdministratorsOnly = ["/Settings/Index?handler=UploadConnector"];
+    private static readonly HashSet<string> AdministratorsOnly = ["/Settings/Index?handler=UploadConnector", "/Settings/Index?handler=InstanceDefaults"];
 
     private static readonly ProjectRole[] Roles = [Viewer, Operator, Editor, Admin];
 
