@@ -11,6 +11,7 @@ public sealed class Run
     /// <summary>A version-7 GUID: sorts by creation time. The <c>execution_id</c> of the exported log.</summary>
     public required string Id { get; set; }
 
+    /// <summary>The project it belongs to (a personal project's id is its user's id).</summary>
     public required string OwnerId { get; set; }
     public long WorkflowRecordId { get; set; }
     public long WorkflowVersionId { get; set; }

@@ -7,6 +7,7 @@ namespace AiOrchestra.Web.Data;
 public sealed class WorkflowRecord
 {
     public long Id { get; set; }
+    /// <summary>The project it belongs to (a personal project's id is its user's id).</summary>
     public required string OwnerId { get; set; }
     public required string WorkflowId { get; set; }
     public required string Name { get; set; }
