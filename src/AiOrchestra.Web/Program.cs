@@ -14,6 +14,7 @@ using AiOrchestra.Web.Metrics;
 using AiOrchestra.Web.Original;
 using AiOrchestra.Web.Outbound;
 using AiOrchestra.Web.Plugins;
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Security;
 using AiOrchestra.Web.Tokens;
@@ -57,6 +58,7 @@ return await ServerConsole.RunServerAsync(() =>
     builder.AddTokens();
     builder.AddDashboard();
     builder.AddUsers();
+    builder.AddProjects();
     builder.AddTriggers();
     builder.AddMcp();
     builder.AddSecurityHeaders();

@@ -27,7 +27,7 @@ public sealed class AlertChannel
             entity.Property(c => c.Name).HasMaxLength(AlertLimits.NameLength);
             entity.Property(c => c.Kind).HasMaxLength(16);
             entity.HasIndex(c => new { c.OwnerId, c.Name }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

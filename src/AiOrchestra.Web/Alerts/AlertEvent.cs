@@ -41,7 +41,7 @@ public sealed class AlertEvent
             entity.Property(e => e.RunId).HasMaxLength(36);
             entity.HasIndex(e => new { e.Status, e.NextAttemptAt });
             entity.HasIndex(e => new { e.OwnerId, e.Id });
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(e => e.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(e => e.OwnerId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<AlertChannel>().WithMany().HasForeignKey(e => e.ChannelId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<AlertRule>().WithMany().HasForeignKey(e => e.RuleId).OnDelete(DeleteBehavior.SetNull);
         }

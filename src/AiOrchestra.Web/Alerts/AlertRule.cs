@@ -30,7 +30,7 @@ public sealed class AlertRule
             entity.Property(r => r.Kind).HasMaxLength(24);
             entity.Property(r => r.WorkflowId).HasMaxLength(64);
             entity.HasIndex(r => r.OwnerId);
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<AlertChannel>().WithMany().HasForeignKey(r => r.ChannelId).OnDelete(DeleteBehavior.Cascade);
         }
     }

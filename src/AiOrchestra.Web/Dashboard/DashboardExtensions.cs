@@ -60,7 +60,8 @@ public static class DashboardExtensions
         });
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
-            .RequireAuthenticatedUser());
+            .RequireAuthenticatedUser()
+            .AddRequirements(new Projects.ProjectRequirement(Api: false)));
 
         builder.AddDataProtectionKeys();
         services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");

@@ -26,14 +26,14 @@ public static class RunStream
                 string id, HttpContext context, RunStore runs, WorkflowStore workflows, RunEvents events, LiveStreams streams,
                 PartialHtml partials, CancellationToken cancellationToken) =>
             {
-                var ownerId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+                var ownerId = AiOrchestra.Web.Pages.PageUser.OwnerId(context.User);
                 // another user's run does not exist for this user: 404, not an empty stream
                 var details = await runs.GetAsync(ownerId, id, cancellationToken);
                 if (details is null)
                 {
                     return TypedResults.NotFound();
                 }
-                if (!streams.TryOpen(context, ownerId))
+                if (!streams.TryOpen(context, context.User.FindFirstValue(ClaimTypes.NameIdentifier)!))
                 {
                     return TypedResults.Text(streams.Refusal, "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
                 }

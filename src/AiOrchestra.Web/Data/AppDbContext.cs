@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AiOrchestra.Web.Data;
 
-/// <summary>The one database: Identity's users beside the workflows, prompts and runs they own.</summary>
+/// <summary>The one database: Identity's users and their projects beside the workflows, prompts and runs the projects own.</summary>
 public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContext
 {
     public AppDbContext(DbContextOptions<AppDbContext> options) : base(options)
@@ -41,6 +41,9 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
     public DbSet<AiOrchestra.Web.Tokens.PersonalAccessToken> PersonalAccessTokens => Set<AiOrchestra.Web.Tokens.PersonalAccessToken>();
     public DbSet<AiOrchestra.Web.Audit.AuditEntry> AuditEntries => Set<AiOrchestra.Web.Audit.AuditEntry>();
     public DbSet<AiOrchestra.Web.Users.Invitation> Invitations => Set<AiOrchestra.Web.Users.Invitation>();
+    public DbSet<AiOrchestra.Web.Projects.Project> Projects => Set<AiOrchestra.Web.Projects.Project>();
+    public DbSet<AiOrchestra.Web.Projects.ProjectMember> ProjectMembers => Set<AiOrchestra.Web.Projects.ProjectMember>();
+    public DbSet<AiOrchestra.Web.Projects.ProjectCredential> ProjectCredentials => Set<AiOrchestra.Web.Projects.ProjectCredential>();
 
     /// <summary>Data Protection's key ring, shared by every process on PostgreSQL (SQLite keeps it under data/keys/).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -82,12 +85,16 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
         builder.ApplyConfiguration(new AiOrchestra.Web.Tokens.PersonalAccessToken.Configuration());
         builder.ApplyConfiguration(new AiOrchestra.Web.Audit.AuditEntry.Configuration());
         builder.ApplyConfiguration(new SharedKey.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Projects.Project.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Projects.ProjectMember.Configuration());
+        builder.ApplyConfiguration(new AiOrchestra.Web.Projects.ProjectCredential.Configuration());
         builder.Entity<Microsoft.AspNetCore.Identity.IdentityRole>().HasData(AiOrchestra.Web.Users.Roles.AdministratorRole);
 
         // snake_case columns for our tables (Identity keeps its own names)
         foreach (var type in new[] { typeof(WorkflowRecord), typeof(WorkflowVersion), typeof(PromptRecord), typeof(PromptVersion), typeof(Run), typeof(RunStep), typeof(RunStepItem), typeof(RunWait), typeof(RunStepEntry), typeof(RunCount), typeof(LlmUsageDay), typeof(StepPin),
                      typeof(Alerts.AlertChannel), typeof(Alerts.AlertRule), typeof(Alerts.AlertState), typeof(Alerts.AlertEvent),
-                     typeof(History.WorkflowRetention), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken), typeof(AiOrchestra.Web.Audit.AuditEntry) })
+                     typeof(History.WorkflowRetention), typeof(AiOrchestra.Web.Users.Invitation), typeof(AiOrchestra.Web.Tokens.PersonalAccessToken), typeof(AiOrchestra.Web.Audit.AuditEntry),
+                     typeof(AiOrchestra.Web.Projects.Project), typeof(AiOrchestra.Web.Projects.ProjectMember), typeof(AiOrchestra.Web.Projects.ProjectCredential) })
         {
             foreach (var property in builder.Entity(type).Metadata.GetProperties().Where(p => p.GetColumnName() == p.Name))
             {

@@ -33,7 +33,7 @@ public sealed class LlmUsageDay
             entity.HasKey(u => new { u.OwnerId, u.Day, u.WorkflowId });
             entity.Property(u => u.WorkflowId).HasMaxLength(64);
             entity.Property(u => u.Day).HasMaxLength(10);
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(u => u.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(u => u.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

@@ -7,6 +7,7 @@ namespace AiOrchestra.Web.Data;
 public sealed class PromptRecord
 {
     public long Id { get; set; }
+    /// <summary>The project it belongs to (a personal project's id is its user's id).</summary>
     public required string OwnerId { get; set; }
     public required string TemplateId { get; set; }
     public required string Name { get; set; }
@@ -32,7 +33,7 @@ public sealed class PromptRecord
             entity.Property(p => p.Name).HasMaxLength(200);
             entity.Property(p => p.Model).HasMaxLength(100);
             entity.HasIndex(p => new { p.OwnerId, p.TemplateId }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

@@ -11,6 +11,7 @@ public sealed class Run
     /// <summary>A version-7 GUID: sorts by creation time. The <c>execution_id</c> of the exported log.</summary>
     public required string Id { get; set; }
 
+    /// <summary>The project it belongs to (a personal project's id is its user's id).</summary>
     public required string OwnerId { get; set; }
     public long WorkflowRecordId { get; set; }
     public long WorkflowVersionId { get; set; }
@@ -83,7 +84,7 @@ public sealed class Run
             entity.Property(r => r.ParentStepId).HasMaxLength(64);
             entity.Property(r => r.ChildKey).HasMaxLength(40);
             entity.HasIndex(r => new { r.ParentRunId, r.ChildKey }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
             entity.HasOne<WorkflowRecord>().WithMany().HasForeignKey(r => r.WorkflowRecordId).OnDelete(DeleteBehavior.Restrict);
             entity.HasOne<WorkflowVersion>().WithMany().HasForeignKey(r => r.WorkflowVersionId).OnDelete(DeleteBehavior.Restrict);
         }

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace AiOrchestra.Web.Data;
 
 /// <summary>
-/// How many of an owner's runs created on one day (UTC) finished with one status: Home's figures and chart, and the
+/// How many of an owner's (a project's) runs created on one day (UTC) finished with one status: Home's figures and chart, and the
 /// runs Settings counts, read these few rows instead of counting every run. The database keeps them: triggers on
 /// <c>runs</c> (see the RunCounts migration) count a run in the statement that finishes it, inserts it finished, moves
 /// it to another owner or deletes it, so no writer (run worker, cancel, recovery, retention, import) can forget one.

@@ -7,6 +7,7 @@ namespace AiOrchestra.Web.Data;
 public sealed class WorkflowRecord
 {
     public long Id { get; set; }
+    /// <summary>The project it belongs to (a personal project's id is its user's id).</summary>
     public required string OwnerId { get; set; }
     public required string WorkflowId { get; set; }
     public required string Name { get; set; }
@@ -28,7 +29,7 @@ public sealed class WorkflowRecord
             entity.Property(w => w.WorkflowId).HasMaxLength(64);
             entity.Property(w => w.Name).HasMaxLength(200);
             entity.HasIndex(w => new { w.OwnerId, w.WorkflowId }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(w => w.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(w => w.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class WorkflowRetention
             entity.ToTable("workflow_retention");
             entity.Property(r => r.WorkflowId).HasMaxLength(64);
             entity.HasIndex(r => new { r.OwnerId, r.WorkflowId }).IsUnique();
-            entity.HasOne<AppUser>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<AiOrchestra.Web.Projects.Project>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

@@ -24,6 +24,9 @@ public sealed class ErrorModel : PageModel
     /// <summary>Seconds to wait before trying again, when the failed answer said so (503).</summary>
     public string? RetryAfter { get; private set; }
 
+    /// <summary>Why a 403 was refused, when a project's role was not enough (the role it needs).</summary>
+    public string? Refusal => HttpContext.Items[AiOrchestra.Web.Projects.ProjectPageFilter.RefusalItem] as string;
+
     public IActionResult OnGet(int? code) => Show(code);
 
     public IActionResult OnPost(int? code) => Show(code);

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
@@ -6,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Pages;
 
+[ProjectRights(ProjectRole.Editor)]
 public sealed class IndexModel(AppDbContext db, TimeProvider time) : PageModel
 {
     private const int ChartDays = 14;

@@ -3,7 +3,8 @@ namespace AiOrchestra.Web.Runs;
 /// <summary>
 /// Each owner's runs in flight in this worker, so one owner holds at most <c>ceil(Runs:MaxShare × Runs:Concurrency)</c>
 /// slots and the others' queued runs are claimed while that owner's wait. Remembers who was turned away, so the slot
-/// that owner frees wakes the worker at once instead of at its next poll.
+/// that owner frees wakes the worker at once instead of at its next poll. The owner is the run's project (a personal
+/// project's id is its user's): a shared project with many members gets one share, as one person does.
 /// </summary>
 internal sealed class OwnerSlots(int perOwner)
 {

@@ -33,7 +33,8 @@ internal sealed class RunWorker(
     Ledger.LlmPrices prices,
     IOptions<RunOptions> options,
     TimeProvider time,
-    ILogger<RunWorker> log) : BackgroundService
+    ILogger<RunWorker> log,
+    Projects.ProjectCredentials? credentials = null) : BackgroundService
 {
     private const int MaxClaim = 256;
 
@@ -208,6 +209,9 @@ internal sealed class RunWorker(
                 RunId = run.RunId, OwnerId = run.OwnerId, Workflow = workflow, Inputs = ReadInputs(run.Inputs), FinishedSteps = finished,
                 FinishedItems = finishedItems, JournalEntries = journalEntries,
             };
+            // its steps (and child runs) use the run's project's credentials: kept in memory per project, no read per step
+            using var projectCredentials = credentials is null ? null
+                : Engine.Steps.Integrations.IntegrationSecrets.Use(await credentials.ScopeAsync(run.OwnerId, stoppingToken));
             var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, prices, step =>
             {
                 metrics.StepFinished(workflow, step);

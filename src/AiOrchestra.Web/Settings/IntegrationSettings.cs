@@ -46,18 +46,16 @@ public sealed class IntegrationSettings(IntegrationSecrets secrets, SecretStore 
 
     /// <summary>A credential as Settings shows it: a secret masked, any other (a user name) as it is.</summary>
     public string Shown(IntegrationCredential credential) =>
-        credential.Secret ? Masked(credential.Key) : secrets.Find(credential.Key) ?? "";
+        credential.Secret ? Masked(credential.Key) : secrets.FindInstance(credential.Key) ?? "";
 
     /// <summary>A secret shown masked: its last four characters at most, and only when it is long enough to keep the rest hidden.</summary>
     public string Masked(string key)
     {
-        var value = secrets.Find(key);
-        if (value is null)
-        {
-            return "";
-        }
-        return value.Length >= 16 ? "••••••••" + value[^4..] : "••••••••";
+        var value = secrets.FindInstance(key);
+        return value is null ? "" : Mask(value);
     }
+
+    public static string Mask(string value) => value.Length >= 16 ? "••••••••" + value[^4..] : "••••••••";
 
     /// <summary>
     /// A non-secret setting's value as the steps use it, and whether configuration sets it. Of an address only the

@@ -17,6 +17,9 @@ public sealed class PersonalAccessToken
     /// <summary>The scopes, separated by spaces, as <see cref="TokenScopes"/> names them.</summary>
     public required string Scopes { get; set; }
 
+    /// <summary>The project the token works in; null for its user's personal project.</summary>
+    public string? ProjectId { get; set; }
+
     public required string TokenHash { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
@@ -34,6 +37,8 @@ public sealed class PersonalAccessToken
             entity.HasIndex(t => t.TokenHash).IsUnique();
             entity.HasIndex(t => t.UserId);
             entity.HasOne<AppUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+            entity.Property(t => t.ProjectId).HasMaxLength(36);
+            entity.HasOne<Projects.Project>().WithMany().HasForeignKey(t => t.ProjectId).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

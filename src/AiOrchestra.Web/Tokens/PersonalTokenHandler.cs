@@ -44,7 +44,7 @@ public sealed class PersonalTokenHandler(
         await using var db = await contexts.CreateDbContextAsync(Context.RequestAborted);
         var found = await db.PersonalAccessTokens.AsNoTracking()
             .Where(t => t.TokenHash == hash)
-            .Select(t => new { t.Id, t.UserId, t.Scopes, t.ExpiresAt, t.RevokedAt, t.LastUsedAt, UserName = db.Users.Where(u => u.Id == t.UserId).Select(u => u.UserName).FirstOrDefault() })
+            .Select(t => new { t.Id, t.UserId, t.Scopes, t.ProjectId, t.ExpiresAt, t.RevokedAt, t.LastUsedAt, UserName = db.Users.Where(u => u.Id == t.UserId).Select(u => u.UserName).FirstOrDefault() })
             .FirstOrDefaultAsync(Context.RequestAborted);
         if (found is null || found.RevokedAt is not null || found.ExpiresAt <= now)
         {
@@ -65,6 +65,10 @@ public sealed class PersonalTokenHandler(
             new(JwtRegisteredClaimNames.Name, found.UserName ?? ""),
             new(TokenIdClaim, found.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
+        if (found.ProjectId is not null)
+        {
+            claims.Add(new Claim(Projects.ProjectRequirement.TokenProjectClaim, found.ProjectId));
+        }
         claims.AddRange(found.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(TokenScopes.Claim, s)));
         var identity = new ClaimsIdentity(claims, SchemeName, JwtRegisteredClaimNames.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Tokens;
 
 /// <summary>A user's personal access tokens: made (shown once), listed with their last use, revoked.</summary>
-public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimeProvider time, AuditLog audit)
+public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimeProvider time, AuditLog audit, Projects.ProjectAccess projects)
 {
     public const int MaxPerUser = 50;
     public const int MaxDays = 365;
@@ -19,9 +19,15 @@ public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimePr
 
     /// <summary>The new token (to show once), or what is wrong with the request, by field.</summary>
     public async Task<(string? Token, Dictionary<string, string> Errors)> CreateAsync(
-        string userId, string? name, IReadOnlyCollection<string> scopes, int? days, CancellationToken cancellationToken)
+        string userId, string? name, IReadOnlyCollection<string> scopes, int? days, CancellationToken cancellationToken, string? projectId = null)
     {
         var errors = new Dictionary<string, string>();
+        // a token works in one project: the personal one (null) or a shared one the user is in
+        projectId = string.IsNullOrEmpty(projectId) || projectId == userId ? null : projectId;
+        if (projectId is not null && (projectId.Length > 36 || await projects.SeatAsync(userId, projectId, cancellationToken) is null))
+        {
+            errors["project"] = "Choose one of your projects for the token.";
+        }
         name = name?.Trim() ?? "";
         if (name.Length is 0 or > 100)
         {
@@ -56,6 +62,7 @@ public sealed class PersonalTokens(AppDbContext db, AccountStates states, TimePr
             UserId = userId,
             Name = name,
             Scopes = string.Join(' ', TokenScopes.All.Where(scopes.Contains)),
+            ProjectId = projectId,
             TokenHash = Hash(token),
             CreatedAt = now,
             ExpiresAt = now.AddDays(days!.Value),

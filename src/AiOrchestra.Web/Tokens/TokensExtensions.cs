@@ -22,11 +22,28 @@ public static class TokensExtensions
 
         public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
         {
+            var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.ToList() ?? [];
+            if (authorizeResult.Forbidden && reasons.OfType<Projects.ProjectRequirement.NotFound>().FirstOrDefault() is { } notFound)
+            {
+                // another's project is answered as any other id of theirs: it does not exist for this user
+                if (ApiExtensions.IsApi(context))
+                {
+                    await Api.Auth.ApiAuthentication.WriteProblemAsync(context, StatusCodes.Status404NotFound, "Not Found", notFound.Message, wwwAuthenticate: null);
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                }
+                return;
+            }
+            if (authorizeResult.Forbidden && !ApiExtensions.IsApi(context) && reasons.Count > 0)
+            {
+                context.Items[Projects.ProjectPageFilter.RefusalItem] = string.Join(" ", reasons.Select(r => r.Message));
+            }
             if (authorizeResult.Forbidden && (ApiExtensions.IsApi(context) || policy.Requirements.OfType<TokenScopes.Requirement>().Any()))
             {
-                var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToList() ?? [];
                 await Api.Auth.ApiAuthentication.WriteProblemAsync(context, StatusCodes.Status403Forbidden, "Forbidden",
-                    reasons.Count > 0 ? string.Join(" ", reasons) : "You may not do this.", wwwAuthenticate: null);
+                    reasons.Count > 0 ? string.Join(" ", reasons.Select(r => r.Message)) : "You may not do this.", wwwAuthenticate: null);
                 return;
             }
             await _default.HandleAsync(next, context, policy, authorizeResult);

@@ -7,7 +7,8 @@ namespace AiOrchestra.Web.Users;
 
 /// <summary>
 /// Identity's user manager with the one rule of account creation: the first account is an administrator, whichever
-/// way it is made (the setup page, <c>Admin:UserName</c>, a test). Later accounts are users until promoted.
+/// way it is made (the setup page, <c>Admin:UserName</c>, a test). Later accounts are users until promoted. Every
+/// account gets its personal project as it is made.
 /// </summary>
 public sealed class AppUserManager(
     IUserStore<AppUser> store,
@@ -20,14 +21,22 @@ public sealed class AppUserManager(
     IServiceProvider services,
     ILogger<UserManager<AppUser>> logger,
     AppDbContext db,
-    AccountStates states)
+    AccountStates states,
+    TimeProvider time)
     : UserManager<AppUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     public override async Task<IdentityResult> CreateAsync(AppUser user)
     {
         var first = !await db.Users.AnyAsync();
         var created = await base.CreateAsync(user);
-        return created.Succeeded && first ? await AddToRoleAsync(user, Roles.Administrator) : created;
+        if (!created.Succeeded)
+        {
+            return created;
+        }
+        // everything a user makes lives in a project: theirs from the start, with their id as its id
+        db.Projects.Add(new Projects.Project { Id = user.Id, Name = user.UserName ?? user.Id, PersonalUserId = user.Id, CreatedAt = time.GetUtcNow() });
+        await db.SaveChangesAsync();
+        return first ? await AddToRoleAsync(user, Roles.Administrator) : created;
     }
 
     /// <summary>Every change of an account (stamp, password, role, disabled, lockout) goes through here: its next request sees it.</summary>

@@ -286,7 +286,9 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
         var server = notion.QuerySelectorAll("tr").Single(row => row.TextContent.Contains("Notion:BaseUrl", StringComparison.Ordinal));
         Assert.Contains("https://api.notion.com", server.TextContent);
         Assert.Contains("default", server.TextContent);
-        Assert.Equal("secret_notion_token_1234", _host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().Find("Notion:Token"));
+        // stored for the user's (personal) project: its runs read it, the instance's default is untouched
+        Assert.Equal("secret_notion_token_1234", await ProjectValueAsync(client, "Notion:Token"));
+        Assert.Null(_host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().FindInstance("Notion:Token"));
     }
 
     [Fact]
@@ -303,7 +305,7 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
         Assert.Contains("••••••••5678", slack.TextContent);
         Assert.Contains("https://slack.com/api", slack.TextContent);
         Assert.NotNull(HtmlClient.Parse(html).GetElementById("integration-linear"));
-        Assert.Equal("xoxb-settings-test-5678", _host.Services.GetRequiredService<AiOrchestra.Engine.Steps.Integrations.IntegrationSecrets>().Find("Connectors:slack:token"));
+        Assert.Equal("xoxb-settings-test-5678", await ProjectValueAsync(client, "Connectors:slack:token"));
         // a key no integration or connector reads is refused
         var unknown = await client.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = "Connectors:nobody:token", ["Value"] = "x" }, "/Settings");
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
@@ -339,5 +341,15 @@ public sealed class PagesTests : IClassFixture<DashboardHost>
         using var writer = new StringWriter();
         content.WriteTo(writer, System.Text.Encodings.Web.HtmlEncoder.Default);
         return writer.ToString();
+    }
+
+    /// <summary>The value the signed-in user's personal project's runs read for <paramref name="key"/>.</summary>
+    private async Task<string?> ProjectValueAsync(HttpClient client, string key)
+    {
+        var page = await client.GetDocumentAsync("/Projects/Members");
+        var userName = page.QuerySelector(".who")!.TextContent.Trim();
+        var userId = await _host.InScope<string, Microsoft.AspNetCore.Identity.UserManager<AiOrchestra.Web.Data.AppUser>>(async users => (await users.FindByNameAsync(userName))!.Id);
+        var scope = await _host.Services.GetRequiredService<AiOrchestra.Web.Projects.ProjectCredentials>().ScopeAsync(userId, CancellationToken.None);
+        return scope.Own(key);
     }
 }

@@ -64,7 +64,7 @@ public sealed class DeclaredIntegrationTests : IAsyncLifetime
         var unset = await TestAsync(browser);
         Assert.Equal("Failed: Weather:ApiKey is not set: set the environment variable Weather__ApiKey or save it on the Settings page", unset);
 
-        var stored = await browser.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = WeatherIntegration.ApiKey, ["Value"] = Key }, formPage: "/Settings");
+        var stored = await browser.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = WeatherIntegration.ApiKey, ["Value"] = Key, ["Scope"] = "instance" }, formPage: "/Settings");
         Assert.Contains("Stored Weather:ApiKey.", WebUtility.HtmlDecode(await stored.Content.ReadAsStringAsync()));
         // kept like every other secret: encrypted in data/secrets.json under its configuration key
         var file = await File.ReadAllTextAsync(Path.Combine(_app.Folder, "secrets.json"));

@@ -26,7 +26,7 @@ public sealed class DataFolderPermissionsTests
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = address };
         var login = await browser.PostFormAsync("/Account/Login", new() { ["UserName"] = ApiFactory.AdminUser, ["Password"] = ApiFactory.AdminPassword });
         Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        var saved = await browser.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = "Notion:Token", ["Value"] = "secret_permissions_test_1234" }, formPage: "/Settings");
+        var saved = await browser.PostFormAsync("/Settings?handler=Save", new() { ["Key"] = "Notion:Token", ["Value"] = "secret_permissions_test_1234", ["Scope"] = "instance" }, formPage: "/Settings");
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         await app.LoginAsync();
 

@@ -16,7 +16,7 @@ public sealed class PersonalTokenTests(ApiFactory app) : IClassFixture<ApiFactor
     /// Every route of the API (and /mcp) with the scope a personal access token needs for it. A new route fails
     /// <see cref="Every_route_refuses_a_token_without_its_scope_with_403_naming_it"/> until it is listed here.
     /// </summary>
-    private static readonly Dictionary<string, string> Scopes = new()
+    internal static readonly Dictionary<string, string> Scopes = new()
     {
         ["POST /api/auth/verify"] = TokenScopes.Read,
         ["GET /api/workflows"] = TokenScopes.Read,

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AiOrchestra.Web.Tests.Users;
 
 /// <summary>The dashboard with its first account, the administrator <see cref="Root"/>, and a clock the tests move.</summary>
-public sealed class UsersHost : DashboardHost
+public class UsersHost : DashboardHost
 {
     public const string Root = "root";
 

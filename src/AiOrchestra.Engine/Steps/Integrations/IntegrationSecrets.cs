@@ -42,8 +42,48 @@ public sealed class IntegrationSecrets
     // the credentials declared secret: the ones redacted from texts
     private readonly IReadOnlyList<string> _secretKeys;
 
-    /// <summary>The value of <paramref name="key"/> (e.g. <c>Notion:Token</c>), or null when it is set nowhere.</summary>
-    public string? Find(string key) => FromConfiguration(key) ?? Usable(_storedValue?.Invoke(key));
+    // The credentials of the project whose run this flow executes (set around a run by the host): its own values
+    // first, then the instance's only when the project may use them. Flows with the run into its steps and child runs.
+    private static readonly AsyncLocal<CredentialScope?> Current = new();
+
+    /// <summary>
+    /// Until disposed, this flow (a run, its steps and its child runs) reads credentials from <paramref name="scope"/>
+    /// first, and the instance's configured and stored values only when <see cref="CredentialScope.UsesInstance"/>.
+    /// </summary>
+    public static IDisposable Use(CredentialScope scope)
+    {
+        var before = Current.Value;
+        Current.Value = scope;
+        return new Restore(before);
+    }
+
+    private sealed class Restore(CredentialScope? before) : IDisposable
+    {
+        public void Dispose() => Current.Value = before;
+    }
+
+    /// <summary>
+    /// The value of <paramref name="key"/> (e.g. <c>Notion:Token</c>) for the current flow, or null when it is set
+    /// nowhere it may be read: the run's project's own value, else (when the project may use them) the instance's.
+    /// </summary>
+    public string? Find(string key)
+    {
+        if (Current.Value is { } scope)
+        {
+            if (Usable(scope.Own(key)) is { } own)
+            {
+                return own;
+            }
+            if (!scope.UsesInstance)
+            {
+                return null;
+            }
+        }
+        return FindInstance(key);
+    }
+
+    /// <summary>The instance's value of <paramref name="key"/>: configuration first, then the instance's stored value.</summary>
+    public string? FindInstance(string key) => FromConfiguration(key) ?? Usable(_storedValue?.Invoke(key));
 
     /// <summary>
     /// The value configuration (environment variables, appsettings) gives <paramref name="key"/>, or null when it gives
@@ -55,8 +95,9 @@ public sealed class IntegrationSecrets
 
     /// <summary>The value of <paramref name="key"/>; fails the step before anything is called when it is not set.</summary>
     public string Require(string key) =>
-        Find(key) ?? throw new StepFailedException(
-            $"{key} is not set: set the environment variable {key.Replace(":", "__", StringComparison.Ordinal)} or save it on the Settings page");
+        Find(key) ?? throw new StepFailedException(Current.Value is { UsesInstance: false }
+            ? $"{key} is not set for this project: a project admin saves it on the Settings page (this project may not use the instance's)"
+            : $"{key} is not set: set the environment variable {key.Replace(":", "__", StringComparison.Ordinal)} or save it on the Settings page");
 
     /// <summary>Remembers a credential obtained at run time (an OAuth access token) so it is redacted like configured ones.</summary>
     public void AddIssued(string value, string name = "Gmail:AccessToken")
@@ -91,7 +132,7 @@ public sealed class IntegrationSecrets
         var secrets = new List<(string Name, string Value)>();
         foreach (var key in _secretKeys)
         {
-            if (Find(key) is { } value)
+            if (FindInstance(key) is { } value)
             {
                 secrets.Add((key, value));
             }
@@ -111,3 +152,6 @@ public sealed class IntegrationSecrets
     /// <summary><paramref name="text"/> with the value of every known secret replaced by <c>[redacted: &lt;setting&gt;]</c>.</summary>
     public string Scrub(string text) => Redaction.Redact(text);
 }
+
+/// <summary>A project's credentials as a run reads them: its own values, and whether the instance's may fill the gaps.</summary>
+public sealed record CredentialScope(Func<string, string?> Own, bool UsesInstance);

@@ -48,7 +48,7 @@ public static class ApiAuthentication
             .AddPolicy(Policy, policy => policy
                 .AddAuthenticationSchemes(Scheme)
                 .RequireAuthenticatedUser()
-                .AddRequirements(new TokenScopes.Requirement()));
+                .AddRequirements(new TokenScopes.Requirement(), new Projects.ProjectRequirement(Api: true)));
 
         builder.Services.AddSingleton<LoginAttempts>();
         return builder;

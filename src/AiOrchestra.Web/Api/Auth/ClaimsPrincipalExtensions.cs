@@ -5,8 +5,9 @@ namespace AiOrchestra.Web.Api.Auth;
 
 internal static class ClaimsPrincipalExtensions
 {
-    /// <summary>The id of the user the bearer token was issued to; every query of the API is scoped to it.</summary>
+    /// <summary>The id of the project the request works in (the token's user's id for their personal project); every query of the API is scoped to it.</summary>
     public static string OwnerId(this ClaimsPrincipal user) =>
-        user.FindFirstValue(JwtRegisteredClaimNames.Sub)
+        user.FindFirstValue(Projects.ProjectAccess.ProjectClaim)
+        ?? user.FindFirstValue(JwtRegisteredClaimNames.Sub)
         ?? throw new InvalidOperationException("An authenticated API request carries no 'sub' claim.");
 }

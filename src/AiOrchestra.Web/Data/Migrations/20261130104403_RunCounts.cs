@@ -24,6 +24,19 @@ namespace AiOrchestra.Web.Data.Migrations
                     table.PrimaryKey("PK_run_counts", x => new { x.owner_id, x.day, x.status });
                 });
 
+            CreateTriggers(migrationBuilder);
+            // the runs already stored, counted once
+            migrationBuilder.Sql(
+                $"""
+                INSERT INTO run_counts (owner_id, day, status, runs)
+                SELECT owner_id, created_at / 86400000, status, COUNT(*) FROM runs WHERE status IN ({Finished})
+                GROUP BY owner_id, created_at / 86400000, status;
+                """);
+        }
+
+        /// <summary>The triggers that keep run_counts; a later migration that rebuilds <c>runs</c> (which drops them) creates them again.</summary>
+        internal static void CreateTriggers(MigrationBuilder migrationBuilder)
+        {
             // The counts are kept by the database itself, in the statement that changes a run: a run is counted when it
             // is finished (or inserted finished), moved when its owner changes, and uncounted when it is deleted
             // (retention, a cascade). A row that reaches zero goes, so retention keeps this table as small as the history.
@@ -62,13 +75,6 @@ namespace AiOrchestra.Web.Data.Migrations
                 BEGIN
                     {Uncount("old")}
                 END;
-                """);
-            // the runs already stored, counted once
-            migrationBuilder.Sql(
-                $"""
-                INSERT INTO run_counts (owner_id, day, status, runs)
-                SELECT owner_id, created_at / 86400000, status, COUNT(*) FROM runs WHERE status IN ({Finished})
-                GROUP BY owner_id, created_at / 86400000, status;
                 """);
         }
 

@@ -637,8 +637,6 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("ParentRunId", "ChildKey")
                         .IsUnique();
 
-                    b.HasIndex("Status", "Id");
-
                     b.HasIndex("OwnerId", "Origin", "CreatedAt")
                         .IsDescending(false, false, true);
 
@@ -648,7 +646,40 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasIndex("OwnerId", "WorkflowId", "CreatedAt")
                         .IsDescending(false, false, true);
 
+                    b.HasIndex(new[] { "Status", "Id" }, "IX_runs_queued")
+                        .HasFilter("status = 'queued'");
+
+                    b.HasIndex(new[] { "Status", "OwnerId", "Id" }, "IX_runs_queued_by_owner")
+                        .HasFilter("status = 'queued'");
+
+                    b.HasIndex(new[] { "Status", "Id" }, "IX_runs_running")
+                        .HasFilter("status = 'running'");
+
                     b.ToTable("runs", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Data.RunCount", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("Runs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("runs");
+
+                    b.HasKey("OwnerId", "Day", "Status");
+
+                    b.ToTable("run_counts", (string)null);
                 });
 
             modelBuilder.Entity("AiOrchestra.Web.Data.RunStep", b =>
@@ -678,6 +709,10 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("finished_at");
 
+                    b.Property<long?>("FinishedEvent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_event");
+
                     b.Property<int>("Index")
                         .HasColumnType("INTEGER")
                         .HasColumnName("step_index");
@@ -706,6 +741,10 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
+
+                    b.Property<long?>("StartedEvent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_event");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -738,6 +777,10 @@ namespace AiOrchestra.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("entry");
+
+                    b.Property<long?>("Event")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event");
 
                     b.Property<int>("ItemIndex")
                         .HasColumnType("INTEGER")

@@ -1107,6 +1107,89 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.ToTable("workflow_retention", (string)null);
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Projects.Project", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PersonalUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("personal_user_id");
+
+                    b.Property<bool>("UsesInstanceCredentials")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true)
+                        .HasColumnName("uses_instance_credentials");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonalUserId")
+                        .IsUnique();
+
+                    b.ToTable("projects", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectCredential", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ciphertext");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProjectId", "Key");
+
+                    b.ToTable("project_credentials", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectMember", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.HasKey("ProjectId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("project_members", (string)null);
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Tokens.PersonalAccessToken", b =>
                 {
                     b.Property<long>("Id")
@@ -1132,6 +1215,11 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("revoked_at");
@@ -1154,6 +1242,8 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnName("user_id");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
 
                     b.HasIndex("TokenHash")
                         .IsUnique();
@@ -1494,7 +1584,7 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Alerts.AlertChannel", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1509,7 +1599,7 @@ namespace AiOrchestra.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1529,7 +1619,7 @@ namespace AiOrchestra.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1547,7 +1637,7 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1556,7 +1646,7 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.PromptRecord", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1574,7 +1664,7 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.Run", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1640,7 +1730,7 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1660,15 +1750,52 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.History.WorkflowRetention", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Projects.Project", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("PersonalUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectCredential", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectMember", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Tokens.PersonalAccessToken", b =>
                 {
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
                     b.HasOne("AiOrchestra.Web.Data.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Account;
 
 /// <summary>The signed-in user's personal access tokens for scripts and CI: make one (shown once), see their last use, revoke.</summary>
-public sealed class TokensModel(PersonalTokens tokens) : PageModel
+public sealed class TokensModel(PersonalTokens tokens, AiOrchestra.Web.Projects.ProjectStore projects) : PageModel
 {
     public List<PersonalAccessToken> Tokens { get; private set; } = [];
 
@@ -26,11 +26,24 @@ public sealed class TokensModel(PersonalTokens tokens) : PageModel
     [BindProperty]
     public int? Days { get; set; } = 30;
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) => Tokens = await tokens.ListAsync(UserId, cancellationToken);
+    /// <summary>The project the new token works in; its user's personal project when empty.</summary>
+    [BindProperty]
+    public string? Project { get; set; }
+
+    /// <summary>The projects a token may be made for.</summary>
+    public List<AiOrchestra.Web.Projects.ProjectSeat> Projects { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        Tokens = await tokens.ListAsync(UserId, cancellationToken);
+        Projects = await projects.ListAsync(UserId, cancellationToken);
+    }
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken cancellationToken)
     {
-        var (token, errors) = await tokens.CreateAsync(UserId, Name, Scopes, Days, cancellationToken);
+        var (token, errors) = await tokens.CreateAsync(UserId, Name, Scopes, Days, cancellationToken, Project);
         Errors = errors;
         if (token is null)
         {
@@ -42,7 +55,7 @@ public sealed class TokensModel(PersonalTokens tokens) : PageModel
             Message = $"Token '{Name!.Trim()}' is made. Copy it now: it is not shown again.";
             Name = null;
         }
-        Tokens = await tokens.ListAsync(UserId, cancellationToken);
+        await LoadAsync(cancellationToken);
         return Page();
     }
 
@@ -53,7 +66,7 @@ public sealed class TokensModel(PersonalTokens tokens) : PageModel
             return NotFound();
         }
         Message = "The token is revoked: it no longer works.";
-        Tokens = await tokens.ListAsync(UserId, cancellationToken);
+        await LoadAsync(cancellationToken);
         return Page();
     }
 

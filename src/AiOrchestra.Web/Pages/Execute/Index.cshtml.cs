@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Workflows;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Execute;
 
 /// <summary>Pick a workflow, fill in its variables (defaults shown), run it; the run's page then shows it live.</summary>
+[ProjectRights(ProjectRole.Operator)]
 public sealed class IndexModel(WorkflowStore workflows, RunQueue queue) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "workflow")]

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>Two of the user's runs side by side: inputs, each step's status, output, tokens, cost and duration.</summary>
+[ProjectRights(ProjectRole.Operator)]
 public sealed class CompareModel(RunStore runs) : PageModel
 {
     /// <summary>How much of an output a cell shows; the rest is behind the link to the full output.</summary>

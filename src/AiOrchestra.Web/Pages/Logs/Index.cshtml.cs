@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Runs;
 using Microsoft.AspNetCore.Mvc;
@@ -7,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>The user's runs, newest first, a page at a time, filtered by workflow, status, origin and date.</summary>
+[ProjectRights(ProjectRole.Operator)]
 public sealed class IndexModel(AppDbContext db, RunStore runStore) : PageModel
 {
     public const int PageSize = 50;

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -15,6 +16,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Logs;
 
 /// <summary>One run: its step timeline (live while it runs), its log as JSON, re-run and cancel.</summary>
+[ProjectRights(ProjectRole.Operator)]
 public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue queue, RunApprovals approvals, RunResumption resumption) : PageModel
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

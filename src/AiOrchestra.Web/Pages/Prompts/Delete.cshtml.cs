@@ -1,9 +1,11 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Prompts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AiOrchestra.Web.Pages.Prompts;
 
+[ProjectRights(ProjectRole.Editor)]
 public sealed class DeleteModel(PromptStore store) : PageModel
 {
     [BindProperty(SupportsGet = true)]

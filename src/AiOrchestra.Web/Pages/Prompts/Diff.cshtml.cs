@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Prompts;
 using AiOrchestra.Web.Versions;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Prompts;
 
 /// <summary>Two versions of a prompt side by side, and restoring an earlier version as the newest.</summary>
+[ProjectRights(ProjectRole.Editor)]
 public sealed class DiffModel(PromptStore store) : PageModel
 {
     [BindProperty(SupportsGet = true)]

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Prompts;
 using AiOrchestra.Engine.Templating;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Prompts;
 
 /// <summary>Creates and edits a prompt; lists the variables its text uses and previews it rendered with sample values.</summary>
+[ProjectRights(ProjectRole.Editor)]
 public sealed class EditModel(PromptStore store) : PageModel
 {
     [BindProperty(SupportsGet = true)]

@@ -1,8 +1,10 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Prompts;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AiOrchestra.Web.Pages.Prompts;
 
+[ProjectRights(ProjectRole.Editor)]
 public sealed class IndexModel(PromptStore store) : PageModel
 {
     public IReadOnlyList<StoredPrompt> Prompts { get; private set; } = [];

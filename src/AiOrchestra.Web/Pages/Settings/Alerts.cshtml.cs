@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Alerts;
 using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Mvc;
@@ -8,6 +9,7 @@ using MimeKit;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>The signed-in user's alert channels (with a Test button each), rules and alert history.</summary>
+[ProjectRights(ProjectRole.Admin, View = ProjectRole.Admin)]
 public sealed class AlertsModel(AppDbContext db, AlertSender sender, AlertSignals signals, TimeProvider time) : PageModel
 {
     private const int MaxRecipients = 20;

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using System.Security.Claims;
 using AiOrchestra.Web.Settings;
 using Microsoft.AspNetCore.Mvc;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Where Google sends the browser back after the user granted (or refused) Gmail access.</summary>
+[ProjectRights(ProjectRole.Admin, View = ProjectRole.Admin)]
 public sealed class GmailCallbackModel(GmailAuthorization gmail) : PageModel
 {
     public string? Problem { get; private set; }

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Audit;
 using System.Security.Claims;
 using AiOrchestra.Engine.Execution;
@@ -13,10 +14,55 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>Each integration's secrets (from the environment, stored, or missing; masked), setting one, testing a connection.</summary>
+[ProjectRights(ProjectRole.Admin, View = ProjectRole.Admin)]
 public sealed class IndexModel(
     IntegrationSettings settings, SecretStore secrets, IEnumerable<ConnectionCheck> checks, GmailAuthorization gmail, StepCatalog catalog,
-    PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log, AuditLog audit) : PageModel
+    PluginSet plugins, ConnectorSet connectors, Administrators administrators, ILogger<IndexModel> log, AuditLog audit,
+    ProjectCredentials credentials) : PageModel
 {
+    /// <summary>The current project's credentials, as its runs read them.</summary>
+    public CredentialScope Project { get; private set; } = new(_ => null, UsesInstance: true);
+
+    /// <summary>Instance administrators store the instance's defaults, choose whether a project may use them, and see them masked.</summary>
+    public bool InstanceAdministrator { get; private set; }
+
+    public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+    {
+        Project = await credentials.ScopeAsync(User.OwnerId(), HttpContext.RequestAborted);
+        InstanceAdministrator = await administrators.IsAdministratorAsync(User.FindFirstValue(ClaimTypes.NameIdentifier), HttpContext.RequestAborted);
+        await next();
+    }
+
+    /// <summary>Where a credential the project's steps use comes from, as a badge's class and text.</summary>
+    public (string Source, string Text) Status(string key)
+    {
+        if (Project.Own(key) is not null)
+        {
+            return ("project", "this project's");
+        }
+        var source = settings.SourceOf(key);
+        if (source == SecretSource.Missing)
+        {
+            return ("missing", "missing");
+        }
+        var where = source == SecretSource.Environment ? "configured from environment" : "stored";
+        return Project.UsesInstance ? (source.ToString().ToLowerInvariant(), $"instance default, {where}") : ("missing", $"missing (the instance's, {where}, is not allowed here)");
+    }
+
+    /// <summary>A credential's value as shown: the project's own (a secret masked), else the instance's masked to instance administrators only.</summary>
+    public string Shown(IntegrationCredential credential)
+    {
+        if (Project.Own(credential.Key) is { } own)
+        {
+            return credential.Secret ? IntegrationSettings.Mask(own) : own;
+        }
+        if (!Project.UsesInstance || settings.SourceOf(credential.Key) == SecretSource.Missing)
+        {
+            return "";
+        }
+        return credential.Secret && !InstanceAdministrator ? "(the instance's)" : settings.Shown(credential);
+    }
+
     /// <summary>The connectors loaded at start-up (a saved or replaced file counts from the next start).</summary>
     public ConnectorSet Connectors => connectors;
 
@@ -67,7 +113,7 @@ public sealed class IndexModel(
         return this.NavigateTo(url);
     }
 
-    public IActionResult OnPostSave(string key)
+    public async Task<IActionResult> OnPostSaveAsync(string key, string? scope, CancellationToken cancellationToken)
     {
         // read from the form, not bound as an argument: MVC's trace log writes handler arguments out
         var value = Request.Form["Value"].ToString();
@@ -80,11 +126,48 @@ public sealed class IndexModel(
             Message = "Type a value to store.";
             return Page();
         }
+        if (scope != "instance")
+        {
+            await credentials.SetAsync(User.OwnerId(), key, value.Trim(), cancellationToken);
+            Project = await credentials.ScopeAsync(User.OwnerId(), cancellationToken);
+            Message = $"Stored {key} for this project: its runs use it.";
+            return Page();
+        }
+        if (!InstanceAdministrator)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden, "Only an instance administrator may store the instance's default credentials.");
+        }
         secrets.Set(key, value.Trim());
         audit.Write("credential.saved", key);
         Message = settings.SourceOf(key) == SecretSource.Environment
             ? $"Stored {key}; the value from the environment is still the one used."
             : $"Stored {key}.";
+        return Page();
+    }
+
+    /// <summary>Removes the project's own value: its runs then use the instance's, when the project may.</summary>
+    public async Task<IActionResult> OnPostRemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!settings.IsKnownKey(key))
+        {
+            return BadRequest($"'{key}' is not an integration setting.");
+        }
+        await credentials.RemoveAsync(User.OwnerId(), key, cancellationToken);
+        Project = await credentials.ScopeAsync(User.OwnerId(), cancellationToken);
+        Message = $"Removed this project's {key}.";
+        return Page();
+    }
+
+    /// <summary>An instance administrator allows (or stops) the project's use of the instance's credentials.</summary>
+    public async Task<IActionResult> OnPostInstanceDefaultsAsync(bool allow, CancellationToken cancellationToken)
+    {
+        if (!InstanceAdministrator)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden, "Only an instance administrator may choose whether a project uses the instance's credentials.");
+        }
+        await credentials.SetUsesInstanceAsync(User.OwnerId(), allow, cancellationToken);
+        Project = await credentials.ScopeAsync(User.OwnerId(), cancellationToken);
+        Message = allow ? "This project's steps may use the instance's credentials where it has none of its own." : "This project's steps use only its own credentials.";
         return Page();
     }
 
@@ -136,9 +219,14 @@ public sealed class IndexModel(
     {
         TestedIntegration = integration;
         var check = checks.FirstOrDefault(c => c.Integration == integration);
-        var problem = check is null
-            ? "no connection test is available for this integration."
-            : await check.TestAsync(cancellationToken);
+        string? problem;
+        // tested with the credentials the project's runs would use
+        using (IntegrationSecrets.Use(Project))
+        {
+            problem = check is null
+                ? "no connection test is available for this integration."
+                : await check.TestAsync(cancellationToken);
+        }
         TestFailed = problem is not null;
         TestResult = problem is null ? "Connected." : "Failed: " + problem;
         if (problem is not null)

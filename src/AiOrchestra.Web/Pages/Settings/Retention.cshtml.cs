@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.History;
 using Microsoft.AspNetCore.Mvc;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace AiOrchestra.Web.Pages.Settings;
 
 /// <summary>The signed-in user's retention per workflow, overriding the instance's (<c>Retention:*</c>).</summary>
+[ProjectRights(ProjectRole.Admin, View = ProjectRole.Admin)]
 public sealed class RetentionModel(AppDbContext db, IOptions<RetentionOptions> options) : PageModel
 {
     public RetentionOptions Global => options.Value;

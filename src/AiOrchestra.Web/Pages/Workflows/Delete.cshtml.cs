@@ -1,9 +1,11 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AiOrchestra.Web.Pages.Workflows;
 
+[ProjectRights(ProjectRole.Editor)]
 public sealed class DeleteModel(WorkflowStore store) : PageModel
 {
     [BindProperty(SupportsGet = true)]

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Versions;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Mvc;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace AiOrchestra.Web.Pages.Workflows;
 
 /// <summary>Two versions of a workflow side by side, and restoring an earlier version as the newest.</summary>
+[ProjectRights(ProjectRole.Editor)]
 public sealed class DiffModel(WorkflowStore store) : PageModel
 {
     [BindProperty(SupportsGet = true)]

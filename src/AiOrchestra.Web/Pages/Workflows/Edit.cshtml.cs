@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using System.Text;
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Workflows;
@@ -13,6 +14,7 @@ namespace AiOrchestra.Web.Pages.Workflows;
 /// Creates and edits a workflow with the step editor (add, remove, reorder steps; type and action from the step
 /// catalog; parameter fields from the action's schema) or as raw JSON; shows each validation error by its field.
 /// </summary>
+[ProjectRights(ProjectRole.Editor)]
 public sealed class EditModel(WorkflowStore store, StepCatalog catalog, WorkflowValidator validator, TriggerPanel triggerPanel) : PageModel
 {
     [BindProperty(SupportsGet = true)]

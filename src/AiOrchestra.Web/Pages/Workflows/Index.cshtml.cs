@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Engine.Workflows;
 using AiOrchestra.Web.Workflows;
 using Microsoft.AspNetCore.Mvc;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace AiOrchestra.Web.Pages.Workflows;
 
+[ProjectRights(ProjectRole.Editor)]
 public sealed class IndexModel(WorkflowStore store, WorkflowValidator validator) : PageModel
 {
     private const long MaxImportBytes = 1024 * 1024;

@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Pins;
 using AiOrchestra.Web.Runs;
@@ -11,6 +12,7 @@ namespace AiOrchestra.Web.Pages.Workflows;
 /// A workflow's pinned step outputs (typed as JSON, or taken from a past run) and its test run, which uses them instead
 /// of calling those steps.
 /// </summary>
+[ProjectRights(ProjectRole.Editor)]
 public sealed class PinsModel(WorkflowStore workflows, StepPins pins, RunQueue queue, StepRuns stepRuns) : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -52,6 +54,7 @@ public sealed class PinsModel(WorkflowStore workflows, StepPins pins, RunQueue q
     }
 
     /// <summary>"Run this step": a test run of the step alone, reading the outputs of the past run given; goes to it.</summary>
+    [ProjectRights(ProjectRole.Operator)]
     public async Task<IActionResult> OnPostRunStepAsync(string stepId, string? fromRun, CancellationToken cancellationToken)
     {
         var result = string.IsNullOrWhiteSpace(fromRun)
@@ -71,6 +74,7 @@ public sealed class PinsModel(WorkflowStore workflows, StepPins pins, RunQueue q
     }
 
     /// <summary>Starts a test run with the workflow's default variables and goes to it.</summary>
+    [ProjectRights(ProjectRole.Operator)]
     public async Task<IActionResult> OnPostTestAsync(CancellationToken cancellationToken)
     {
         var (result, watch) = await queue.EnqueueTestAsync(User.OwnerId(), Id, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(), watch: false, cancellationToken);
