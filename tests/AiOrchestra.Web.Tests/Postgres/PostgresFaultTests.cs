@@ -69,7 +69,16 @@ public sealed class PostgresFaultTests : IDisposable
         steps.Blocking = false;
         steps.Release();
 
-        var finished = await host.WaitForRunAsync(owner, inFlight);
+        // a write that failed meanwhile hands the run back for StoreFailures.RetryAfter (30 s) before it resumes: longer
+        // than WaitForRunAsync waits, so the stored status is polled (the bound only turns a hang into a failure)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!await host.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
+                   db.Runs, r => r.Id == inFlight && r.Status == RunStatus.Succeeded)))
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(120), "the run in flight did not finish after its connections were dropped");
+            await Task.Delay(200);
+        }
+        var finished = await host.GetRunAsync(owner, inFlight);
         Assert.Equal(RunStatus.Succeeded, finished.Run.Status);
         Assert.Equal("\"three\"", finished.Steps.Single(s => s.StepId == "last").Output);
         Assert.Equal(1, steps.Calls(inFlight, "first"));
