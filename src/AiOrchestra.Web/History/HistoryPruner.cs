@@ -102,7 +102,7 @@ internal sealed class HistoryPruner(
             // the second bound is the trigger's own, on the database's clock, so a skewed app clock cannot make it refuse
             command.CommandText = $"""
                 DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries
-                    WHERE at < @cutoff AND at < {sql.NowMilliseconds} - {RetentionOptions.AuditFloorDays} * 86400000 ORDER BY at LIMIT @batch)
+                    WHERE at < @cutoff AND at < {sql.NowMilliseconds} - {RetentionOptions.AuditFloorDays * 86_400_000L} ORDER BY at LIMIT @batch)
                 """;
             Add(command, "@cutoff", cutoff.ToUnixTimeMilliseconds());
             Add(command, "@batch", BatchSize);

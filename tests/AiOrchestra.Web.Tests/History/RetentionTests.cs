@@ -47,7 +47,7 @@ public sealed class RetentionTests : IDisposable
         await history.Pruner(new RetentionOptions { AuditDays = 365 }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now)).PruneAsync(CancellationToken.None);
         Assert.Equal(["1", "100"], await history.Host.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "run.started").OrderBy(e => e.Target).Select(e => e.Target).ToListAsync()));
 
-        var refused = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+        var refused = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() =>
             history.Host.WithDbAsync(db => db.AuditEntries.Where(e => e.Target == "1").ExecuteDeleteAsync()));
         Assert.Contains("younger than 90 days cannot be deleted", refused.Message);
         // an entry past the floor may go, as retention set lower than a year would do

@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AiOrchestra.Web.Tests.Projects;
 
 /// <summary>An upgrade: every account of a database from before projects gets its personal project, with its things in it.</summary>
+// an upgrade of an SQLite file made before projects (PostgreSQL had no release before them)
+[Trait("Provider", "sqlite")]
 public sealed class ProjectMigrationTests : IDisposable
 {
     private readonly TempDatabase _database = new();

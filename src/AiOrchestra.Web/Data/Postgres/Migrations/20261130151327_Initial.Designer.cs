@@ -11,7 +11,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiOrchestra.Web.Data.Postgres.Migrations
 {
     [DbContext(typeof(PostgresDbContext))]
-    [Migration("20261130134017_Initial")]
+    [Migration("20261130151327_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -51,7 +51,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<string>("ProtectedTarget")
@@ -109,7 +109,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<long?>("RuleId")
@@ -180,7 +180,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<int>("Threshold")
@@ -367,7 +367,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
             modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
                 {
                     b.Property<string>("OwnerId")
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<string>("Day")
@@ -439,7 +439,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<string>("SystemPrompt")
@@ -586,7 +586,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<int?>("ParentItemIndex")
@@ -1043,7 +1043,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<long>("UpdatedAt")
@@ -1126,7 +1126,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.Property<string>("OwnerId")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("character varying(36)")
                         .HasColumnName("owner_id");
 
                     b.Property<string>("WorkflowId")
@@ -1141,6 +1141,89 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("workflow_retention", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.Project", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("PersonalUserId")
+                        .HasColumnType("text")
+                        .HasColumnName("personal_user_id");
+
+                    b.Property<bool>("UsesInstanceCredentials")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true)
+                        .HasColumnName("uses_instance_credentials");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonalUserId")
+                        .IsUnique();
+
+                    b.ToTable("projects", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectCredential", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("ciphertext");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProjectId", "Key");
+
+                    b.ToTable("project_credentials", (string)null);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectMember", b =>
+                {
+                    b.Property<string>("ProjectId")
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.HasKey("ProjectId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("project_members", (string)null);
                 });
 
             modelBuilder.Entity("AiOrchestra.Web.Tokens.PersonalAccessToken", b =>
@@ -1170,6 +1253,11 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("name");
 
+                    b.Property<string>("ProjectId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("project_id");
+
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("bigint")
                         .HasColumnName("revoked_at");
@@ -1192,6 +1280,8 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .HasColumnName("user_id");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ProjectId");
 
                     b.HasIndex("TokenHash")
                         .IsUnique();
@@ -1544,7 +1634,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Alerts.AlertChannel", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1559,7 +1649,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1579,7 +1669,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1597,7 +1687,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.LlmUsageDay", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1606,7 +1696,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.PromptRecord", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1624,7 +1714,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.Run", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1690,7 +1780,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.WorkflowRecord", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1710,15 +1800,52 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.History.WorkflowRetention", b =>
                 {
-                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AiOrchestra.Web.Projects.Project", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("PersonalUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectCredential", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AiOrchestra.Web.Projects.ProjectMember", b =>
+                {
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("AiOrchestra.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AiOrchestra.Web.Tokens.PersonalAccessToken", b =>
                 {
+                    b.HasOne("AiOrchestra.Web.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade);
+
                     b.HasOne("AiOrchestra.Web.Data.AppUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")

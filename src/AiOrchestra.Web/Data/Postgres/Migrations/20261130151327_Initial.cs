@@ -218,29 +218,6 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "alert_channels",
-                columns: table => new
-                {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
-                    name = table.Column<string>(type: "character varying(80)", maxLength: 80, nullable: false),
-                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    protected_target = table.Column<string>(type: "text", nullable: false),
-                    created_at = table.Column<long>(type: "bigint", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_alert_channels", x => x.id);
-                    table.ForeignKey(
-                        name: "FK_alert_channels_AspNetUsers_owner_id",
-                        column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "invitations",
                 columns: table => new
                 {
@@ -265,10 +242,54 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "projects",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    personal_user_id = table.Column<string>(type: "text", nullable: true),
+                    uses_instance_credentials = table.Column<bool>(type: "boolean", nullable: false, defaultValue: true),
+                    created_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_projects", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_projects_AspNetUsers_personal_user_id",
+                        column: x => x.personal_user_id,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "alert_channels",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
+                    name = table.Column<string>(type: "character varying(80)", maxLength: 80, nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    protected_target = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_alert_channels", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_alert_channels_projects_owner_id",
+                        column: x => x.owner_id,
+                        principalTable: "projects",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "llm_usage_days",
                 columns: table => new
                 {
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     workflow_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     day = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
                     calls = table.Column<int>(type: "integer", nullable: false),
@@ -281,10 +302,10 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_llm_usage_days", x => new { x.owner_id, x.day, x.workflow_id });
                     table.ForeignKey(
-                        name: "FK_llm_usage_days_AspNetUsers_owner_id",
+                        name: "FK_llm_usage_days_projects_owner_id",
                         column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
+                        principalTable: "projects",
+                        principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -297,6 +318,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                     user_id = table.Column<string>(type: "text", nullable: false),
                     name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     scopes = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    project_id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
                     token_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     created_at = table.Column<long>(type: "bigint", nullable: false),
                     expires_at = table.Column<long>(type: "bigint", nullable: false),
@@ -312,6 +334,57 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         principalTable: "AspNetUsers",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_personal_access_tokens_projects_project_id",
+                        column: x => x.project_id,
+                        principalTable: "projects",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "project_credentials",
+                columns: table => new
+                {
+                    project_id = table.Column<string>(type: "character varying(36)", nullable: false),
+                    key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    ciphertext = table.Column<string>(type: "text", nullable: false),
+                    updated_at = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_project_credentials", x => new { x.project_id, x.key });
+                    table.ForeignKey(
+                        name: "FK_project_credentials_projects_project_id",
+                        column: x => x.project_id,
+                        principalTable: "projects",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "project_members",
+                columns: table => new
+                {
+                    project_id = table.Column<string>(type: "character varying(36)", nullable: false),
+                    user_id = table.Column<string>(type: "text", nullable: false),
+                    role = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_project_members", x => new { x.project_id, x.user_id });
+                    table.ForeignKey(
+                        name: "FK_project_members_AspNetUsers_user_id",
+                        column: x => x.user_id,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_project_members_projects_project_id",
+                        column: x => x.project_id,
+                        principalTable: "projects",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -320,7 +393,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     template_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     description = table.Column<string>(type: "text", nullable: true),
@@ -336,10 +409,10 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_prompts", x => x.id);
                     table.ForeignKey(
-                        name: "FK_prompts_AspNetUsers_owner_id",
+                        name: "FK_prompts_projects_owner_id",
                         column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
+                        principalTable: "projects",
+                        principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -349,7 +422,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     workflow_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     days = table.Column<int>(type: "integer", nullable: true),
                     failed_days = table.Column<int>(type: "integer", nullable: true),
@@ -359,10 +432,10 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_workflow_retention", x => x.id);
                     table.ForeignKey(
-                        name: "FK_workflow_retention_AspNetUsers_owner_id",
+                        name: "FK_workflow_retention_projects_owner_id",
                         column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
+                        principalTable: "projects",
+                        principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -372,7 +445,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     workflow_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     description = table.Column<string>(type: "text", nullable: true),
@@ -385,10 +458,10 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_workflows", x => x.id);
                     table.ForeignKey(
-                        name: "FK_workflows_AspNetUsers_owner_id",
+                        name: "FK_workflows_projects_owner_id",
                         column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
+                        principalTable: "projects",
+                        principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -398,7 +471,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     channel_id = table.Column<long>(type: "bigint", nullable: false),
                     workflow_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     kind = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false),
@@ -409,15 +482,15 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_alert_rules", x => x.id);
                     table.ForeignKey(
-                        name: "FK_alert_rules_AspNetUsers_owner_id",
-                        column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
                         name: "FK_alert_rules_alert_channels_channel_id",
                         column: x => x.channel_id,
                         principalTable: "alert_channels",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_alert_rules_projects_owner_id",
+                        column: x => x.owner_id,
+                        principalTable: "projects",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -537,7 +610,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     channel_id = table.Column<long>(type: "bigint", nullable: false),
                     rule_id = table.Column<long>(type: "bigint", nullable: true),
                     kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
@@ -556,12 +629,6 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_alert_events", x => x.id);
                     table.ForeignKey(
-                        name: "FK_alert_events_AspNetUsers_owner_id",
-                        column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
                         name: "FK_alert_events_alert_channels_channel_id",
                         column: x => x.channel_id,
                         principalTable: "alert_channels",
@@ -573,6 +640,12 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         principalTable: "alert_rules",
                         principalColumn: "id",
                         onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_alert_events_projects_owner_id",
+                        column: x => x.owner_id,
+                        principalTable: "projects",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -625,7 +698,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 columns: table => new
                 {
                     id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
-                    owner_id = table.Column<string>(type: "text", nullable: false),
+                    owner_id = table.Column<string>(type: "character varying(36)", nullable: false),
                     workflow_record_id = table.Column<long>(type: "bigint", nullable: false),
                     workflow_version_id = table.Column<long>(type: "bigint", nullable: false),
                     workflow_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
@@ -651,10 +724,10 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     table.PrimaryKey("PK_runs", x => x.id);
                     table.ForeignKey(
-                        name: "FK_runs_AspNetUsers_owner_id",
+                        name: "FK_runs_projects_owner_id",
                         column: x => x.owner_id,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
+                        principalTable: "projects",
+                        principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
                         name: "FK_runs_workflow_versions_workflow_version_id",
@@ -888,6 +961,11 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 column: "user_id");
 
             migrationBuilder.CreateIndex(
+                name: "IX_personal_access_tokens_project_id",
+                table: "personal_access_tokens",
+                column: "project_id");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_personal_access_tokens_token_hash",
                 table: "personal_access_tokens",
                 column: "token_hash",
@@ -897,6 +975,17 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 name: "IX_personal_access_tokens_user_id",
                 table: "personal_access_tokens",
                 column: "user_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_project_members_user_id",
+                table: "project_members",
+                column: "user_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_projects_personal_user_id",
+                table: "projects",
+                column: "personal_user_id",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_prompt_versions_prompt_record_id_number",
@@ -1049,7 +1138,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 columns: new[] { "owner_id", "workflow_id" },
                 unique: true);
 
-            // PostgreSQL's counterparts of the raw SQL in SQLite's migrations (RunCounts, AuditLog); the partial queue
+            // PostgreSQL's counterparts of the raw SQL in SQLite's migrations (RunCounts, AuditLog, AuditRetention); the partial queue
             // indexes and the event-id columns are in the model, above. Data-only steps of SQLite's migrations
             // (PromptVersions, UsersRolesInvitations and RunCounts back-filling rows) have no rows to fill here.
             migrationBuilder.Sql(RunCountsTriggers);
@@ -1097,6 +1186,12 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "personal_access_tokens");
+
+            migrationBuilder.DropTable(
+                name: "project_credentials");
+
+            migrationBuilder.DropTable(
+                name: "project_members");
 
             migrationBuilder.DropTable(
                 name: "prompt_versions");
@@ -1153,8 +1248,12 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 name: "workflows");
 
             migrationBuilder.DropTable(
+                name: "projects");
+
+            migrationBuilder.DropTable(
                 name: "AspNetUsers");
         }
+
 
         private const string Finished = "'succeeded', 'failed', 'cancelled'";
 
@@ -1217,7 +1316,12 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 IF TG_OP = 'UPDATE' THEN
                     RAISE EXCEPTION 'audit entries cannot be changed';
                 END IF;
-                RAISE EXCEPTION 'audit entries cannot be deleted';
+                -- as SQLite's AuditRetention: the history clean-up deletes entries past Retention__AuditDays, and
+                -- nothing may delete one younger than 90 days (RetentionOptions.AuditFloorDays)
+                IF TG_OP = 'DELETE' AND OLD.at <= (extract(epoch FROM now())::bigint - 90 * 86400) * 1000 THEN
+                    RETURN OLD;
+                END IF;
+                RAISE EXCEPTION 'audit entries younger than 90 days cannot be deleted';
             END $fn$;
 
             CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_refuse();
