@@ -13,11 +13,12 @@ namespace AiOrchestra.Web.Settings;
 /// <summary>
 /// Gmail's OAuth 2.0 authorization-code flow from the Settings page: the browser is sent to <c>Gmail:AuthorizationUrl</c>
 /// asking for read-only Gmail access offline; Google sends it back to <c>/Settings/GmailCallback</c> with a code, which is
-/// exchanged at <c>Gmail:TokenUrl</c> for a refresh token, stored encrypted. The <c>state</c> is the signed-in user's id,
-/// protected with Data Protection and valid for a few minutes, so a callback started elsewhere is refused.
+/// exchanged at <c>Gmail:TokenUrl</c> for a refresh token, stored encrypted as the current project's credential (its
+/// runs read that Gmail account; another project's runs never do). The <c>state</c> is the signed-in user's id and the
+/// project's, protected with Data Protection and valid for a few minutes, so a callback started elsewhere is refused.
 /// </summary>
 public sealed class GmailAuthorization(
-    IDataProtectionProvider protection, IOptions<GmailOptions> options, IntegrationSecrets secrets, IHttpClientFactory clients, SecretStore store)
+    IDataProtectionProvider protection, IOptions<GmailOptions> options, IntegrationSecrets secrets, IHttpClientFactory clients, Projects.ProjectCredentials credentials)
 {
     public const string Scope = "https://www.googleapis.com/auth/gmail.readonly";
     public const string CallbackPath = "/Settings/GmailCallback";
@@ -32,9 +33,11 @@ public sealed class GmailAuthorization(
             ? $"{request.Scheme}://{request.Host}{request.PathBase}{CallbackPath}"
             : options.Value.RedirectUrl;
 
-    /// <summary>Where to send the browser to grant access, or the sentence saying what to set first.</summary>
-    public (string? Url, string? Problem) Start(string userId, string redirectUrl)
+    /// <summary>Where to send the browser to grant the project access, or the sentence saying what to set first.</summary>
+    public async Task<(string? Url, string? Problem)> StartAsync(string userId, string projectId, string redirectUrl, CancellationToken cancellationToken)
     {
+        // the OAuth client the project's runs would use: its own, else the instance's where it may
+        using var scope = IntegrationSecrets.Use(await credentials.ScopeAsync(projectId, cancellationToken));
         if (secrets.Find(GmailIntegration.ClientId) is not { } clientId || secrets.Find(GmailIntegration.ClientSecret) is null)
         {
             return (null, "Set Gmail:ClientId and Gmail:ClientSecret (the OAuth client of your Google Cloud project) before authorizing.");
@@ -48,17 +51,18 @@ public sealed class GmailAuthorization(
             // offline: a refresh token; consent: Google issues a new one even when access was granted before
             ["access_type"] = "offline",
             ["prompt"] = "consent",
-            ["state"] = _state.Protect(userId, StateLifetime),
+            ["state"] = _state.Protect(State(userId, projectId), StateLifetime),
         });
         return (url, null);
     }
 
     /// <summary>
-    /// Completes the flow for the signed-in <paramref name="userId"/>: checks the state, exchanges the code and stores
-    /// the refresh token. Returns null when it is stored, else what went wrong and what to do.
+    /// Completes the flow for the signed-in <paramref name="userId"/> in <paramref name="projectId"/>: checks the state,
+    /// exchanges the code and stores the refresh token as the project's. Returns null when it is stored, else what went
+    /// wrong and what to do.
     /// </summary>
     public async Task<string?> CompleteAsync(
-        string userId, string? code, string? state, string? error, string redirectUrl, CancellationToken cancellationToken)
+        string userId, string projectId, string? code, string? state, string? error, string redirectUrl, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrEmpty(error))
         {
@@ -66,7 +70,7 @@ public sealed class GmailAuthorization(
                 ? "Access to Gmail was not granted. Press Authorize again and allow read-only access."
                 : $"Google refused the authorization ({error}). Check the OAuth client's redirect URI ({redirectUrl}) and try again.";
         }
-        if (!StateBelongsTo(state, userId))
+        if (!StateBelongsTo(state, State(userId, projectId)))
         {
             return "This authorization was not started from your Settings page, or it took longer than 10 minutes. Press Authorize again.";
         }
@@ -74,6 +78,7 @@ public sealed class GmailAuthorization(
         {
             return "Google sent no authorization code back. Press Authorize again.";
         }
+        using var scope = IntegrationSecrets.Use(await credentials.ScopeAsync(projectId, cancellationToken));
         if (secrets.Find(GmailIntegration.ClientId) is not { } clientId || secrets.Find(GmailIntegration.ClientSecret) is not { } clientSecret)
         {
             return "Set Gmail:ClientId and Gmail:ClientSecret before authorizing.";
@@ -100,7 +105,7 @@ public sealed class GmailAuthorization(
             {
                 return "Google granted access but sent no refresh token. Remove AI Orchestra's access in your Google account's security settings, then press Authorize again.";
             }
-            store.Set(GmailIntegration.RefreshToken, refreshToken);
+            await credentials.SetAsync(projectId, GmailIntegration.RefreshToken, refreshToken, cancellationToken);
             return null;
         }
         catch (StepFailedException e)
@@ -113,7 +118,10 @@ public sealed class GmailAuthorization(
         }
     }
 
-    private bool StateBelongsTo(string? state, string userId)
+    // the user and the project the flow was started for: a callback in another project (switched meanwhile) is refused
+    private static string State(string userId, string projectId) => userId + "\n" + projectId;
+
+    private bool StateBelongsTo(string? state, string expected)
     {
         if (string.IsNullOrEmpty(state))
         {
@@ -121,7 +129,7 @@ public sealed class GmailAuthorization(
         }
         try
         {
-            return _state.Unprotect(state) == userId;
+            return _state.Unprotect(state) == expected;
         }
         catch (CryptographicException)
         {

@@ -4,6 +4,7 @@ using AiOrchestra.Web.Settings;
 using AiOrchestra.Web.Tests.Dashboard;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Integrations;
@@ -60,10 +61,17 @@ public sealed class GmailAuthorizationTests
         Assert.Equal(IntegrationHarness.GmailClientId, exchange["client_id"]);
         Assert.Equal(IntegrationHarness.GmailClientSecret, exchange["client_secret"]);
 
-        Assert.Equal(GrantedRefreshToken, app.Services.GetRequiredService<SecretStore>().Get("Gmail:RefreshToken"));
-        var file = await File.ReadAllTextAsync(Path.Combine(app.Folder, "secrets.json"));
-        Assert.Contains("Gmail:RefreshToken", file);
-        Assert.DoesNotContain(GrantedRefreshToken, file);
+        // stored as the signed-in user's project's credential, encrypted; the instance's store is left alone
+        Assert.Null(app.Services.GetRequiredService<SecretStore>().Get("Gmail:RefreshToken"));
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AiOrchestra.Web.Data.AppDbContext>();
+            var stored = await db.ProjectCredentials.SingleAsync(c => c.Key == "Gmail:RefreshToken");
+            Assert.Equal((await db.Users.SingleAsync()).Id, stored.ProjectId);
+            Assert.DoesNotContain(GrantedRefreshToken, stored.Ciphertext);
+            var project = await app.Services.GetRequiredService<AiOrchestra.Web.Projects.ProjectCredentials>().ScopeAsync(stored.ProjectId, CancellationToken.None);
+            Assert.Equal(GrantedRefreshToken, project.Own("Gmail:RefreshToken"));
+        }
         var settings = await browser.GetStringAsync(callback.Headers.Location);
         Assert.Contains("Gmail is authorized", settings);
         Assert.DoesNotContain(GrantedRefreshToken, settings);
@@ -93,6 +101,8 @@ public sealed class GmailAuthorizationTests
         Assert.Contains("Access to Gmail was not granted", await refused.Content.ReadAsStringAsync());
         Assert.Empty(fakes.Received);
         Assert.Null(app.Services.GetRequiredService<SecretStore>().Get("Gmail:RefreshToken"));
+        using var scope = app.Services.CreateScope();
+        Assert.False(await scope.ServiceProvider.GetRequiredService<AiOrchestra.Web.Data.AppDbContext>().ProjectCredentials.AnyAsync());
     }
 
     [Fact]

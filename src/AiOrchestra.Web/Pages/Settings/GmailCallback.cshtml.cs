@@ -17,7 +17,7 @@ public sealed class GmailCallbackModel(GmailAuthorization gmail) : PageModel
         // read from the query, not bound as arguments: MVC's trace log writes handler arguments out, and the code is a credential
         var query = Request.Query;
         var userId = User.FindFirstValue(ClaimTypes.NameIdentifier)!;
-        Problem = await gmail.CompleteAsync(userId, query["code"], query["state"], query["error"], gmail.RedirectUrl(Request), cancellationToken);
+        Problem = await gmail.CompleteAsync(userId, User.OwnerId(), query["code"], query["state"], query["error"], gmail.RedirectUrl(Request), cancellationToken);
         return Problem is null ? Redirect("/Settings?authorized=gmail#integration-gmail") : Page();
     }
 }

@@ -93,16 +93,14 @@ public sealed class IndexModel(
     {
         if (authorized == "gmail")
         {
-            Message = settings.SourceOf(GmailIntegration.RefreshToken) == SecretSource.Environment
-                ? "Gmail is authorized and its refresh token is stored; the one from the environment is still the one used."
-                : "Gmail is authorized: its refresh token is stored encrypted.";
+            Message = "Gmail is authorized for this project: its refresh token is stored encrypted, and its runs read this account.";
         }
     }
 
     /// <summary>Sends the browser to Google to grant read-only Gmail access (the answer comes back to GmailCallback).</summary>
-    public IActionResult OnPostAuthorizeGmail()
+    public async Task<IActionResult> OnPostAuthorizeGmailAsync(CancellationToken cancellationToken)
     {
-        var (url, problem) = gmail.Start(User.FindFirstValue(ClaimTypes.NameIdentifier)!, gmail.RedirectUrl(Request));
+        var (url, problem) = await gmail.StartAsync(User.FindFirstValue(ClaimTypes.NameIdentifier)!, User.OwnerId(), gmail.RedirectUrl(Request), cancellationToken);
         if (url is null)
         {
             GmailProblem = problem;
