@@ -7,8 +7,6 @@ using AiOrchestra.Web.Projects;
 using AiOrchestra.Web.Tests.Api;
 using AiOrchestra.Web.Tests.Dashboard;
 using AiOrchestra.Web.Tests.Integrations;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Projects;
@@ -109,38 +107,5 @@ public sealed class ProjectCredentialsTests : IAsyncLifetime
         var (id, error) = await scope.ServiceProvider.GetRequiredService<ProjectStore>().CreateAsync(name, CancellationToken.None);
         Assert.Null(error);
         return id!;
-    }
-
-    /// <summary>The app with the weather integration, its server the fake, no key configured.</summary>
-    private sealed class WeatherApp(string weatherUrl) : ApiFactory
-    {
-        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-        {
-            [WeatherIntegration.BaseUrl] = weatherUrl,
-            [WeatherIntegration.Account] = "team-north",
-        };
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureServices((context, services) =>
-            {
-                services.AddIntegration(WeatherIntegration.Declaration, context.Configuration);
-                services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
-            });
-        }
-
-        public async Task<HttpClient> BrowserAsync()
-        {
-            Uri address;
-            using (var probe = Anonymous())
-            {
-                address = probe.BaseAddress!;
-            }
-            var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = address };
-            var response = await client.PostFormAsync("/Account/Login", new() { ["UserName"] = AdminUser, ["Password"] = AdminPassword });
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            return client;
-        }
     }
 }
