@@ -32,9 +32,7 @@ public sealed class SharedProjectTests : IAsyncLifetime
     [Fact]
     public async Task An_invited_user_joins_a_shared_project_as_editor_runs_a_workflow_there_and_cannot_open_users()
     {
-        var adminContext = await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        adminContext.SetDefaultTimeout(15_000);
-        var admin = await adminContext.NewPageAsync();
+        var admin = await _host.NewPageAsync(_browser!);
         await admin.GotoAsync("/Account/Login");
         await admin.GetByLabel("User name").FillAsync("admin");
         await admin.GetByLabel("Password").FillAsync(Password);
@@ -46,9 +44,7 @@ public sealed class SharedProjectTests : IAsyncLifetime
         var link = await admin.Locator("#invitation-link").InputValueAsync();
 
         // the user accepts in their own browser
-        var userContext = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress });
-        userContext.SetDefaultTimeout(15_000);
-        var user = await userContext.NewPageAsync();
+        var user = await _host.NewPageAsync(_browser!);
         var expect = Assertions.Expect(user);
         await user.GotoAsync(link);
         await user.Locator("#password").FillAsync("Cai-Password-1");
