@@ -18,6 +18,7 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
     public const string HttpWorkflow = "bench_http";
     public const string EndToEndWorkflow = "bench_e2e";
     public const string WebhookWorkflow = "bench_hook";
+    public const string OpenAIWorkflow = "bench_openai";
 
     private static readonly Dictionary<string, JsonNode?> NoInputs = [];
 
@@ -472,6 +473,23 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
             "text": "Page {{page_output.json.id}} ({{page_output.json.url}}): {{chat_output.json.choices[0].message.content}}" } }
         """);
+
+    /// <summary>The comparison workflow with the openai step (the model is the stub, streamed) instead of the chat's http step.</summary>
+    internal static string OpenAIWorkflowJson(Uri stub) => $$"""
+        {
+          "workflow_id": "{{OpenAIWorkflow}}",
+          "name": "Bench: openai step, page, response",
+          "steps": [
+            { "step_id": "chat", "step_type": "openai", "action": "generate_completion", "parameters": { "prompt": "Summarise {{"{{topic}}"}}" } },
+            { "step_id": "page", "step_type": "http", "action": "request", "parameters": {
+                "method": "POST", "url": "{{stub}}v1/pages",
+                "body": { "title": "{{"{{topic}}"}}", "content": "{{"{{chat_output}}"}}" } } },
+            { "step_id": "respond", "step_type": "template", "action": "render", "parameters": {
+                "text": "Page {{"{{page_output.json.id}}"}} ({{"{{page_output.json.url}}"}}): {{"{{chat_output}}"}}" } }
+          ],
+          "variables": { "topic": "throughput" }
+        }
+        """;
 
     /// <summary>
     /// The same comparison workflow behind its own webhook trigger (DESIGN §9's "HTTP trigger"): the topic comes from

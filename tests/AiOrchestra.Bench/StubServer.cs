@@ -31,6 +31,24 @@ internal sealed class StubServer : IAsyncDisposable
         {
             var body = await JsonNode.ParseAsync(request.Body);
             var prompt = body?["messages"]?[0]?["content"]?.GetValue<string>() ?? "";
+            if (body?["stream"]?.GetValue<bool>() == true)
+            {
+                // the openai step asks for the answer streamed: one content chunk, then the usage and [DONE]
+                var content = new JsonObject { ["content"] = $"Summary of: {prompt}" }.ToJsonString();
+                return Results.Text(
+                    $$$"""
+                    data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,"model":"stub","choices":[{"index":0,"delta":{{{content}}},"finish_reason":null}]}
+
+                    data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,"model":"stub","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}
+
+                    data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,"model":"stub","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":8,"total_tokens":20}}
+
+                    data: [DONE]
+
+
+                    """,
+                    "text/event-stream");
+            }
             return Results.Text(
                 new JsonObject
                 {

@@ -123,7 +123,7 @@ public sealed class RunStore(AppDbContext db, Engine.Steps.Integrations.Integrat
 
     /// <summary>
     /// The owner's runs, newest first, one page plus one row to know whether there is more: along the
-    /// (owner, [workflow | status,] created_at desc) indexes, with no count of all runs and only the listed columns.
+    /// (owner, [workflow | status | origin,] created_at) indexes read backwards, with no count of all runs and only the listed columns.
     /// </summary>
     public async Task<RunPage> ListAsync(string ownerId, RunFilter filter, CancellationToken cancellationToken)
     {

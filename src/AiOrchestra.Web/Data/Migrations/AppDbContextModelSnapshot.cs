@@ -628,20 +628,17 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("WorkflowVersionId");
 
-                    b.HasIndex("OwnerId", "CreatedAt")
-                        .IsDescending(false, true);
+                    b.HasIndex("OwnerId", "CreatedAt");
 
                     b.HasIndex("ParentRunId", "ChildKey")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("parent_run_id IS NOT NULL");
 
-                    b.HasIndex("OwnerId", "Origin", "CreatedAt")
-                        .IsDescending(false, false, true);
+                    b.HasIndex("OwnerId", "Origin", "CreatedAt");
 
-                    b.HasIndex("OwnerId", "Status", "CreatedAt")
-                        .IsDescending(false, false, true);
+                    b.HasIndex("OwnerId", "Status", "CreatedAt");
 
-                    b.HasIndex("OwnerId", "WorkflowId", "CreatedAt")
-                        .IsDescending(false, false, true);
+                    b.HasIndex("OwnerId", "WorkflowId", "CreatedAt");
 
                     b.HasIndex(new[] { "Status", "Id" }, "IX_runs_queued")
                         .HasFilter("status = 'queued'");
