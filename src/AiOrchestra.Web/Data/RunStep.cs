@@ -47,6 +47,7 @@ public sealed class RunStep
             entity.Property(s => s.StepId).HasMaxLength(64);
             // stored compactly (see StoredOutput): every reader gets the output as the step gave it
             entity.Property(s => s.Output).HasConversion(v => v, v => StoredOutput.Read(v));
+            entity.Property(s => s.Ledger).HasConversion(v => StoredLedger.Write(v), v => StoredLedger.Read(v));
             entity.Property(s => s.Index).HasColumnName("step_index"); // "index" is an SQL keyword
             entity.HasIndex(s => new { s.RunId, s.Index }).IsUnique();
             entity.HasOne<Run>().WithMany(r => r.Steps).HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);

@@ -49,7 +49,8 @@ internal sealed class RunJournal(
         {
             // the messages sent hold rendered prompts: a secret a template or an earlier output put there is redacted too
             (var priced, totals) = prices.Priced(stepLedger);
-            ledger = redaction.Redact(priced.ToJsonString());
+            // stored without what reading puts back (StoredLedger)
+            ledger = redaction.Redact(Data.StoredLedger.Compact(priced).ToJsonString());
         }
         // durable before the next step starts, even when the run is being cancelled
         var number = feed.Reserve();

@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 using AiOrchestra.Web.Tests.Api;
 using AiOrchestra.Web.Tests.Dashboard;
 using AiOrchestra.Web.Tests.Integrations;
+using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiOrchestra.Web.Tests.Ledger;
 
@@ -117,6 +120,54 @@ public sealed class LedgerTests
         Assert.Equal("length", page.QuerySelector("#ledger-polish [data-field='finish-reason']")!.TextContent);
         Assert.Contains("Write about tides", page.QuerySelector("#ledger-draft .ledger-messages")!.TextContent);
         Assert.Null(page.QuerySelector("#ledger-done"));
+    }
+
+    [Fact]
+    public async Task A_ledger_is_stored_without_its_totals_and_defaults_and_reads_back_whole_as_one_stored_whole_does()
+    {
+        await using var fake = await FakeServer.StartAsync(Respond);
+        using var app = new IntegrationApp(fake.Url, Prices);
+        using var api = await app.AdminAsync();
+        await api.PostAsync("/api/prompts", ApiFactory.Json("""{"template_id": "ledger_prompt", "name": "Ledger", "template": "Write about {{topic}}"}"""));
+        await api.PostAsync("/api/workflows", ApiFactory.Json(Workflow));
+        var runId = (string)(await IntegrationApp.ExecuteAsync(api, "ledger_flow"))["run_id"]!;
+        var shown = await LedgersAsync(api, runId);
+
+        // every key shown, in the order the ledger was written, null settings and defaults included
+        var polish = JsonNode.Parse(shown[1])!;
+        Assert.Equal(["prompts", "calls", "calls_count", "input_tokens", "output_tokens", "cost", "unpriced_calls"], polish.AsObject().Select(p => p.Key));
+        Assert.Equal(
+            ["provider", "model_requested", "model_answered", "temperature", "max_tokens", "first_message", "messages", "finish_reason",
+             "input_tokens", "output_tokens", "streamed", "cost"],
+            polish["calls"]![0]!.AsObject().Select(p => p.Key));
+        Assert.Contains("\"temperature\":null", shown[1]);
+        Assert.Contains("\"first_message\":0", shown[1]);
+        Assert.Contains("\"streamed\":false", shown[1]);
+        Assert.Equal(1, (int)polish["calls_count"]!);
+        Assert.Equal(0.015m, (decimal)polish["cost"]!);
+
+        // stored without them: about 150 bytes less a call
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var stored = await db.Database.SqlQuery<string>($"SELECT ledger AS \"Value\" FROM run_steps WHERE run_id = {runId} AND ledger IS NOT NULL ORDER BY step_index").ToListAsync();
+        Assert.Equal(2, stored.Count);
+        Assert.All(stored, s => Assert.DoesNotContain("calls_count", s));
+        Assert.DoesNotContain("temperature", stored[1]);
+        Assert.DoesNotContain("prompts", stored[1]);
+        Assert.True(stored[1].Length + 150 <= shown[1].Length, $"{stored[1].Length} stored against {shown[1].Length} shown");
+
+        // a ledger stored whole (as before) reads as it was
+        for (var index = 0; index < 2; index++)
+        {
+            await db.Database.ExecuteSqlAsync($"UPDATE run_steps SET ledger = {shown[index]} WHERE run_id = {runId} AND step_index = {index}");
+        }
+        Assert.Equal(shown, await LedgersAsync(api, runId));
+    }
+
+    /// <summary>The ledgers of the run's two LLM steps as the API shows them.</summary>
+    private static async Task<List<string>> LedgersAsync(HttpClient api, string runId)
+    {
+        var run = await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync();
+        return [run["steps"]![0]!["ledger"]!.ToJsonString(), run["steps"]![1]!["ledger"]!.ToJsonString()];
     }
 
     [Fact]
