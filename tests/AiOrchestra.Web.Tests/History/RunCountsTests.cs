@@ -119,7 +119,7 @@ public sealed class RunCountsTests : IDisposable
         }
         await AddRunsAsync(host, ada, "ok", RunStatus.Failed, TimeSpan.FromDays(1), 2);
         await AddRunsAsync(host, ada, "ok", RunStatus.Succeeded, TimeSpan.Zero, 3);
-        await AddRunsAsync(host, ada, "ok", RunStatus.Queued, TimeSpan.Zero, 1);
+        var queued = await AddRunsAsync(host, ada, "ok", RunStatus.Queued, TimeSpan.Zero, 1);
         await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
             await db.Database.MigrateAsync();
@@ -127,7 +127,10 @@ public sealed class RunCountsTests : IDisposable
 
         var figures = await AssertCountsMatchAsync(host, ada);
         Assert.Equal(4 + 2 + 3 + 1, figures[ada].Total);
-        Assert.Equal(2, figures[ada].Of(RunStatus.Failed));
+        // the running worker may take the queued run while the schema is still the old one, and that run then fails:
+        // counted like the others all the same
+        var queuedFailed = await host.WithDbAsync(db => db.Runs.CountAsync(r => r.Id == queued[0] && r.Status == RunStatus.Failed));
+        Assert.Equal(2 + queuedFailed, figures[ada].Of(RunStatus.Failed));
     }
 
     /// <summary>
