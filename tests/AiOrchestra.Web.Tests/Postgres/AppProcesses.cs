@@ -231,6 +231,17 @@ public sealed class AppProcesses : IAsyncDisposable
 
         public void UseToken(string token) => Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
+        /// <summary>The process has its LISTEN session for other processes' live events (named after its process id).</summary>
+        public async Task<bool> ListeningAsync(string connectionString)
+        {
+            await using var admin = new Npgsql.NpgsqlConnection(connectionString);
+            await admin.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = @name AND query ILIKE 'LISTEN%'", admin);
+            count.Parameters.AddWithValue("name", AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(Process.Id));
+            return (long)(await count.ExecuteScalarAsync())! > 0;
+        }
+
         /// <summary>SIGKILL: the process gets no chance to hand anything back.</summary>
         public async Task KillAsync()
         {

@@ -79,6 +79,8 @@ public sealed class PostgresRestartTests
                 () => $"{app.Address} healthy again");
             using var health = await app.Http.GetAsync("/health");
             Assert.Equal("healthy", (string?)JsonNode.Parse(await health.Content.ReadAsStringAsync())!["status"]);
+            // listening again for the other process's live events
+            await ProcessFakes.WaitUntilAsync(() => app.ListeningAsync(connectionString), Limit, () => $"{app.Address} listening again");
         }
         var after = await Task.WhenAll(apps.Select((app, i) => ProcessFakes.QueueAsync(app.Http, "restart", new { n = 100 + i })));
         Assert.All((await WaitForFinishAsync(apps[0].Http, after)).Values, status => Assert.Equal("succeeded", status));

@@ -135,7 +135,7 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         await stopCutting.CancelAsync();
         await cutting;
         // listening again, it hears the rest of the run as it happens
-        await ProcessFakes.WaitUntilAsync(async () => await ListeningAsync(processes.ConnectionString, viewer.Process.Id), Limit, () => "the viewer's process listening again");
+        await ProcessFakes.WaitUntilAsync(() => viewer.ListeningAsync(processes.ConnectionString), Limit, () => "the viewer's process listening again");
         fakes.Release("gap");
         var expected = beforeGapStep.Concat(await ReadUntilAsync(reference, e => e.EventType == "run-finished")).ToList();
 
@@ -145,17 +145,6 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         Assert.Equal(Enumerable.Range(1, all.Count).Select(i => i.ToString()), all.Select(e => e.EventId));
         Assert.Contains(all, e => e.EventType == "step-delta" && (string?)JsonNode.Parse(e.Data)!["delta"] == " beta");
         Assert.Equal("succeeded", (string?)JsonNode.Parse(all[^1].Data)!["status"]);
-    }
-
-    /// <summary>The process has its LISTEN session.</summary>
-    private static async Task<bool> ListeningAsync(string connectionString, int processId)
-    {
-        await using var admin = new Npgsql.NpgsqlConnection(connectionString);
-        await admin.OpenAsync();
-        await using var count = new Npgsql.NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = @name AND query ILIKE 'LISTEN%'", admin);
-        count.Parameters.AddWithValue("name", AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(processId));
-        return (long)(await count.ExecuteScalarAsync())! > 0;
     }
 
     /// <summary>Terminates the process's LISTEN session, and each new one it opens, until stopped.</summary>
