@@ -179,8 +179,9 @@ public sealed class RunWriter(
         return waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
     }
 
-    private void Apply(System.Data.Common.DbConnection connection, RunSql sql, List<Write> batch)
+    private void Apply(System.Data.Common.DbConnection connection, RunSql sql, List<Write> batch, bool mayRetry = true)
     {
+        var committing = false;
         try
         {
             Reconnect(connection);
@@ -193,8 +194,17 @@ public sealed class RunWriter(
                     write.Apply(sql);
                 }
             }
+            committing = true;
             transaction.Commit();
             failures.Succeeded();
+        }
+        catch (Exception e) when (mayRetry && !committing && StoreFailures.IsStorageFailure(e) && connection.State != System.Data.ConnectionState.Open)
+        {
+            // the server closed the connection while it sat idle (a restart): nothing of the batch was committed, so it
+            // goes again once on a new connection rather than handing its runs back
+            log.LogWarning("The run writer's connection was closed by the server ({Reason}); writing the batch again on a new one", e.Message);
+            Apply(connection, sql, batch, mayRetry: false);
+            return;
         }
         catch (Exception e) when (batch.Count > 1 && !StoreFailures.IsStorageFailure(e))
         {

@@ -36,20 +36,35 @@ public sealed class AppProcesses : IAsyncDisposable
         };
     }
 
-    private readonly TempDatabase _database = new();
+    private readonly TempDatabase _database;
     private readonly Dictionary<string, string> _settings;
     private readonly List<App> _apps = [];
 
-    private AppProcesses(Dictionary<string, string> settings) => _settings = settings;
+    private AppProcesses(Dictionary<string, string> settings, TempDatabase database, string connectionString)
+    {
+        _settings = settings;
+        _database = database;
+        ConnectionString = connectionString;
+    }
 
     public IReadOnlyList<App> Apps => _apps;
 
-    public string ConnectionString => _database.ConnectionString;
+    public string ConnectionString { get; }
 
     /// <summary>Starts <paramref name="count"/> processes on a new database (the first alone, so it migrates and creates the administrator).</summary>
-    public static async Task<AppProcesses> StartAsync(int count, Dictionary<string, string> settings)
+    public static Task<AppProcesses> StartAsync(int count, Dictionary<string, string> settings)
     {
-        var processes = new AppProcesses(settings);
+        var database = new TempDatabase();
+        return StartAsync(count, settings, database, database.ConnectionString);
+    }
+
+    /// <summary>Starts <paramref name="count"/> processes on the database of <paramref name="connectionString"/> (a server of the test's own).</summary>
+    public static Task<AppProcesses> StartOnAsync(string connectionString, int count, Dictionary<string, string> settings) =>
+        StartAsync(count, settings, new TempDatabase(sqliteOnly: true), connectionString);
+
+    private static async Task<AppProcesses> StartAsync(int count, Dictionary<string, string> settings, TempDatabase database, string connectionString)
+    {
+        var processes = new AppProcesses(settings, database, connectionString);
         try
         {
             await processes.AddAsync();
@@ -81,7 +96,7 @@ public sealed class AppProcesses : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
         start.Environment["Database__Provider"] = "postgres";
-        start.Environment["ConnectionStrings__Default"] = _database.ConnectionString;
+        start.Environment["ConnectionStrings__Default"] = ConnectionString;
         start.Environment["DataFolder"] = dataFolder;
         start.Environment["Admin__UserName"] = UserName;
         start.Environment["Admin__Password"] = Password;
@@ -215,6 +230,17 @@ public sealed class AppProcesses : IAsyncDisposable
         }
 
         public void UseToken(string token) => Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        /// <summary>The process has its LISTEN session for other processes' live events (named after its process id).</summary>
+        public async Task<bool> ListeningAsync(string connectionString)
+        {
+            await using var admin = new Npgsql.NpgsqlConnection(connectionString);
+            await admin.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = @name AND query ILIKE 'LISTEN%'", admin);
+            count.Parameters.AddWithValue("name", AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(Process.Id));
+            return (long)(await count.ExecuteScalarAsync())! > 0;
+        }
 
         /// <summary>SIGKILL: the process gets no chance to hand anything back.</summary>
         public async Task KillAsync()

@@ -10,7 +10,7 @@ namespace AiOrchestra.Web.Tests.Postgres;
 /// The outside world of the multi-process tests, in the test's process: <c>/count/{step}?n=…</c> answers at once,
 /// <c>/hold/{step}?n=…</c> when <see cref="Open"/> is called, <c>/big/{step}?n=…</c> at once with <see cref="BigText"/>
 /// (an output far over NOTIFY's 8000-byte payload limit), <c>/v1/chat/completions</c> streams an LLM's tokens
-/// ("alpha", then "beta" once opened). Every call is counted by path and query, whichever process made it.
+/// ("alpha", then "beta" once opened), <c>/wait/{step}?n=…</c> when <see cref="Release"/> is called for the step. Every call is counted by path and query, whichever process made it.
 /// </summary>
 public sealed class ProcessFakes : IAsyncDisposable
 {
@@ -21,6 +21,7 @@ public sealed class ProcessFakes : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private TaskCompletionSource _gate = NewGate();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _released = new(StringComparer.Ordinal);
     private FakeServer _server = null!;
 
     public string Url => _server.Url;
@@ -44,6 +45,9 @@ public sealed class ProcessFakes : IAsyncDisposable
     /// <summary>Lets held calls and the held part of streams go on; later calls are not held.</summary>
     public void Open() => _gate.TrySetResult();
 
+    /// <summary>Lets the calls to <c>/wait/{step}</c> go on, those held and those to come.</summary>
+    public void Release(string step) => _released.GetOrAdd(step, _ => NewGate()).TrySetResult();
+
     /// <summary>Holds calls again (for the next test).</summary>
     public void Close() => _gate = NewGate();
 
@@ -56,6 +60,10 @@ public sealed class ProcessFakes : IAsyncDisposable
         if (request.Path.StartsWith("/hold/", StringComparison.Ordinal))
         {
             await gate.WaitAsync(context.RequestAborted);
+        }
+        if (request.Path.StartsWith("/wait/", StringComparison.Ordinal))
+        {
+            await _released.GetOrAdd(request.Path["/wait/".Length..], _ => NewGate()).Task.WaitAsync(context.RequestAborted);
         }
         if (request.Path == "/v1/chat/completions")
         {
@@ -88,6 +96,10 @@ public sealed class ProcessFakes : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Open();
+        foreach (var released in _released.Values)
+        {
+            released.TrySetResult();
+        }
         return _server.DisposeAsync();
     }
 

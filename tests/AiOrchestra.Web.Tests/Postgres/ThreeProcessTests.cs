@@ -99,6 +99,80 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
     }
 
     [PostgresFact]
+    public async Task A_view_whose_process_loses_its_listen_connection_mid_run_still_gets_every_event_once_in_order()
+    {
+        var (apps, fakes) = (processes.Apps, processes.Fakes);
+        fakes.Close();
+        await ProcessFakes.SaveAsync(apps[0].Http, new
+        {
+            workflow_id = "gap", name = "Gap",
+            steps = new object[]
+            {
+                new { step_id = "complete", step_type = "openai", action = "generate_completion", parameters = new { prompt = "Say {{n}}", model = "gpt-4o-mini" } },
+                fakes.HttpStep("gap", "wait"),
+                fakes.HttpStep("after", "count"),
+            },
+            variables = new { n = "" },
+        });
+        var completions = fakes.CallsTo("/v1/chat/completions");
+        var runId = await ProcessFakes.QueueAsync(apps[0].Http, "gap", new { n = 7 });
+        await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/v1/chat/completions") == completions + 1, Limit, () => fakes.Summary);
+        var runner = await RunnerAsync(apps, processes.ConnectionString, runId);
+        var viewer = apps.First(app => app != runner);
+
+        await using var live = ReadEventsAsync(viewer.Http, runId, lastEventId: null).GetAsyncEnumerator();
+        var soFar = await ReadUntilAsync(live, e => e.EventType == "step-delta");
+        await using var reference = ReadEventsAsync(runner.Http, runId, lastEventId: null).GetAsyncEnumerator();
+
+        // the viewer's process loses its LISTEN session, and every new one, while the run goes on to its step "gap":
+        // what is sent meanwhile ("beta", the step's end, the next step's start) it does not hear
+        using var stopCutting = new CancellationTokenSource();
+        var firstCut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cutting = CutListenerAsync(processes.ConnectionString, viewer.Process.Id, firstCut, stopCutting.Token);
+        await firstCut.Task.WaitAsync(Limit);
+        fakes.Open();
+        var beforeGapStep = await ReadUntilAsync(reference, e => e.EventType == "step-started" && JsonNode.Parse(e.Data)!["step_id"]?.GetValue<string>() == "gap");
+        await stopCutting.CancelAsync();
+        await cutting;
+        // listening again, it hears the rest of the run as it happens
+        await ProcessFakes.WaitUntilAsync(() => viewer.ListeningAsync(processes.ConnectionString), Limit, () => "the viewer's process listening again");
+        fakes.Release("gap");
+        var expected = beforeGapStep.Concat(await ReadUntilAsync(reference, e => e.EventType == "run-finished")).ToList();
+
+        var all = soFar.Concat(await ReadUntilAsync(live, e => e.EventType == "run-finished")).ToList();
+        // every event once, in order, under the executing process's ids, those sent while it was not listening included
+        Assert.Equal(expected.Select(e => (e.EventId, e.EventType, e.Data)), all.Select(e => (e.EventId, e.EventType, e.Data)));
+        Assert.Equal(Enumerable.Range(1, all.Count).Select(i => i.ToString()), all.Select(e => e.EventId));
+        Assert.Contains(all, e => e.EventType == "step-delta" && (string?)JsonNode.Parse(e.Data)!["delta"] == " beta");
+        Assert.Equal("succeeded", (string?)JsonNode.Parse(all[^1].Data)!["status"]);
+    }
+
+    /// <summary>Terminates the process's LISTEN session, and each new one it opens, until stopped.</summary>
+    private static async Task CutListenerAsync(string connectionString, int processId, TaskCompletionSource firstCut, CancellationToken stop)
+    {
+        await using var admin = new Npgsql.NpgsqlConnection(connectionString);
+        await admin.OpenAsync(CancellationToken.None);
+        await using var terminate = new Npgsql.NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @name", admin);
+        terminate.Parameters.AddWithValue("name", AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(processId));
+        while (!stop.IsCancellationRequested)
+        {
+            if ((long)(await terminate.ExecuteScalarAsync(CancellationToken.None))! > 0)
+            {
+                firstCut.TrySetResult();
+            }
+            try
+            {
+                await Task.Delay(20, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [PostgresFact]
     public async Task A_schedule_fires_each_due_time_once_across_the_three_processes()
     {
         var (apps, fakes) = (processes.Apps, processes.Fakes);

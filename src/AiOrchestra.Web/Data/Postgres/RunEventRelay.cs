@@ -21,6 +21,12 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// once the run has finished or paused, the rest comes from the store.
 /// </para>
 /// <para>
+/// A mirror that asks anew (it was just opened, or this process's LISTEN connection dropped and came back, missing
+/// whatever was sent meanwhile) holds what it hears until the executing process says it has resent everything after
+/// the last event the mirror handed out (<c>c</c>), then hands it all out in id order, each id once; so a dropped
+/// connection leaves no gap.
+/// </para>
+/// <para>
 /// A run that finishes with nobody in its own process waiting on it says so (<c>f</c>), for an execute call or a
 /// webhook waiting on the process that queued it; an answered approval wakes every process's worker (<c>q</c>). Events
 /// over NOTIFY's payload limit (8000 bytes) go in parts. Only runs someone watches elsewhere cost a notification per
@@ -53,6 +59,9 @@ internal sealed class RunEventRelay : BackgroundService
     /// <summary>This process's name in the messages, to leave its own aside (every listener hears every message).</summary>
     private readonly string _self = Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>The LISTEN connection is up: while it is down nothing is heard, so quiet mirrors wait to ask again rather than read the store.</summary>
+    private volatile bool _listening;
+
     private readonly Channel<string> _outbox = System.Threading.Channels.Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, Mirror> _mirrors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Forward> _forwards = new(StringComparer.Ordinal);
@@ -78,7 +87,7 @@ internal sealed class RunEventRelay : BackgroundService
         var current = _mirrors.AddOrUpdate(feed.RunId, mirror, (_, old) => old.Feed == feed ? old : mirror);
         if (current == mirror)
         {
-            Send($"w|{_self}|{feed.RunId}|0");
+            Ask(mirror);
         }
     }
 
@@ -96,7 +105,7 @@ internal sealed class RunEventRelay : BackgroundService
     {
         if (_asked.TryRemove(feed.RunId, out var asked) && _time.GetUtcNow() - asked < ForgetAfter)
         {
-            StartForward(feed, 0);
+            StartForward(feed, 0, "*");
         }
     }
 
@@ -107,6 +116,16 @@ internal sealed class RunEventRelay : BackgroundService
         {
             Send($"f|{_self}|{feed.RunId}|{status.ToText()}");
         }
+    }
+
+    /// <summary>
+    /// Asks the executing process for everything after what the mirror handed out; what comes before its answer is
+    /// complete is held, so the resent events and those sent as they happen come out in order, each once.
+    /// </summary>
+    private void Ask(Mirror mirror)
+    {
+        mirror.BeginResend(_time.GetUtcNow());
+        Send($"w|{_self}|{mirror.Feed.RunId}|{mirror.Feed.LastDelivered}");
     }
 
     /// <summary>Wakes every process's worker (a run was queued again by an answer given here).</summary>
@@ -180,8 +199,11 @@ internal sealed class RunEventRelay : BackgroundService
         }
     }
 
-    /// <summary>Starts forwarding a run executing here: what it holds after <paramref name="after"/>, then each event as it comes.</summary>
-    private void StartForward(RunFeed feed, long after)
+    /// <summary>
+    /// Starts forwarding a run executing here: what it holds after <paramref name="after"/>, then each event as it
+    /// comes; once the first part is out, tells <paramref name="asker"/> (<c>*</c>: every mirror) it has it all.
+    /// </summary>
+    private void StartForward(RunFeed feed, long after, string asker)
     {
         if (feed.TrySubscribe(after) is not { } joined)
         {
@@ -193,17 +215,14 @@ internal sealed class RunEventRelay : BackgroundService
             feed.Unsubscribe(joined.Queue);
             return;
         }
-        _ = PumpAsync(forward, joined.History);
+        _ = PumpAsync(forward, joined.History, asker);
     }
 
-    private async Task PumpAsync(Forward forward, List<RunEvent> history)
+    private async Task PumpAsync(Forward forward, List<RunEvent> history, string asker)
     {
         try
         {
-            foreach (var item in history)
-            {
-                SendEvent(item);
-            }
+            Resend(forward.Feed.RunId, history, asker);
             await foreach (var item in forward.Queue.Reader.ReadAllAsync(forward.Stop.Token))
             {
                 SendEvent(item);
@@ -223,6 +242,16 @@ internal sealed class RunEventRelay : BackgroundService
             _forwards.TryRemove(new KeyValuePair<string, Forward>(forward.Feed.RunId, forward));
             forward.Stop.Dispose();
         }
+    }
+
+    /// <summary>Sends the events again, then that they are all out (the outbox keeps the order).</summary>
+    private void Resend(string runId, List<RunEvent> items, string asker)
+    {
+        foreach (var item in items)
+        {
+            SendEvent(item);
+        }
+        Send($"c|{_self}|{runId}|{asker}");
     }
 
     private void SendEvent(RunEvent item)
@@ -267,6 +296,8 @@ internal sealed class RunEventRelay : BackgroundService
 
     private async Task ListenAsync(string connectionString, CancellationToken stoppingToken)
     {
+        // named, so an operator (or a test) can tell this process's listening session in pg_stat_activity
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = ListenerName(Environment.ProcessId) }.ToString();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -279,6 +310,12 @@ internal sealed class RunEventRelay : BackgroundService
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
                 _parts.Clear();
+                _listening = true;
+                // whatever was sent while the connection was down was not heard: ask for it again
+                foreach (var mirror in _mirrors.Values)
+                {
+                    Ask(mirror);
+                }
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -286,10 +323,12 @@ internal sealed class RunEventRelay : BackgroundService
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                _listening = false;
                 return;
             }
             catch (Exception e)
             {
+                _listening = false;
                 _log.LogWarning("Listening for other processes' live events failed ({Reason}); listening again in a second", e.Message);
                 try
                 {
@@ -302,6 +341,9 @@ internal sealed class RunEventRelay : BackgroundService
             }
         }
     }
+
+    /// <summary>The <c>application_name</c> of a process's LISTEN session.</summary>
+    internal static string ListenerName(int processId) => $"aiorchestra listen {processId}";
 
     private void Receive(string payload)
     {
@@ -318,7 +360,10 @@ internal sealed class RunEventRelay : BackgroundService
                     ReceivePart(fields[1], fields[2], long.Parse(fields[3]), int.Parse(fields[4]), int.Parse(fields[5]), fields[6]);
                     break;
                 case "w" or "r" when fields.Length == 4:
-                    Asked(fields[2], long.Parse(fields[3]), renewal: fields[0] == "r");
+                    Asked(fields[1], fields[2], long.Parse(fields[3]), renewal: fields[0] == "r");
+                    break;
+                case "c" when fields.Length == 4:
+                    Resent(fields[2], fields[3]);
                     break;
                 case "f" when fields.Length == 4:
                     FinishedElsewhere(fields[2], fields[3]);
@@ -335,7 +380,7 @@ internal sealed class RunEventRelay : BackgroundService
     }
 
     /// <summary>Another process asks for a run's events: forwarded when it executes here, else remembered for when it starts here.</summary>
-    private void Asked(string runId, long after, bool renewal)
+    private void Asked(string asker, string runId, long after, bool renewal)
     {
         var now = _time.GetUtcNow();
         var feed = _events.Find(runId);
@@ -347,10 +392,7 @@ internal sealed class RunEventRelay : BackgroundService
         if (feed.Finished)
         {
             // finished a moment ago: its events are still held here, end and all
-            foreach (var item in feed.Snapshot(after))
-            {
-                SendEvent(item);
-            }
+            Resend(runId, feed.Snapshot(after), asker);
             return;
         }
         if (_forwards.TryGetValue(runId, out var forward) && forward.Feed == feed)
@@ -358,15 +400,26 @@ internal sealed class RunEventRelay : BackgroundService
             forward.Renewed = now;
             if (!renewal)
             {
-                // a new mirror: what the forward sent before it asked (it drops what it has twice)
-                foreach (var item in feed.Snapshot(after))
-                {
-                    SendEvent(item);
-                }
+                // a new mirror, or one that missed what was sent: what it has not had yet (it drops what it has twice)
+                Resend(runId, feed.Snapshot(after), asker);
             }
             return;
         }
-        StartForward(feed, after);
+        StartForward(feed, after, asker);
+    }
+
+    /// <summary>The executing process has resent what a mirror here asked for: what it held goes out in order.</summary>
+    private void Resent(string runId, string asker)
+    {
+        if ((asker == _self || asker == "*") && _mirrors.TryGetValue(runId, out var mirror))
+        {
+            mirror.Heard = _time.GetUtcNow();
+            mirror.EndResend();
+            if (mirror.Feed.Finished)
+            {
+                _mirrors.TryRemove(new KeyValuePair<string, Mirror>(runId, mirror));
+            }
+        }
     }
 
     private void ReceivePart(string sender, string runId, long sequence, int part, int parts, string text)
@@ -404,7 +457,7 @@ internal sealed class RunEventRelay : BackgroundService
         }
         var item = JsonSerializer.Deserialize<RunEvent>(json, Json)!;
         mirror.Heard = _time.GetUtcNow();
-        mirror.Feed.PublishRemote(item);
+        mirror.Receive(item);
         if (mirror.Feed.Finished)
         {
             _mirrors.TryRemove(new KeyValuePair<string, Mirror>(runId, mirror));
@@ -463,8 +516,19 @@ internal sealed class RunEventRelay : BackgroundService
                 _mirrors.TryRemove(new KeyValuePair<string, Mirror>(runId, mirror));
                 continue;
             }
+            if (mirror.ResendingSince is { } since)
+            {
+                if (now - since < RenewEvery)
+                {
+                    continue;
+                }
+                // no answer (the run has not started anywhere, or its process is gone): what came goes out as it is
+                mirror.EndResend();
+            }
             Send($"r|{_self}|{runId}|{mirror.Feed.LastDelivered}");
-            if (now - mirror.Heard >= RenewEvery)
+            // not listening, a mirror hears nothing: it asks again once listening rather than end from the store
+            // without what was sent meanwhile
+            if (_listening && now - mirror.Heard >= RenewEvery)
             {
                 quiet.Add(runId);
             }
@@ -505,13 +569,13 @@ internal sealed class RunEventRelay : BackgroundService
         }
         foreach (var runId in ended)
         {
-            if (!_mirrors.TryGetValue(runId, out var mirror))
+            if (!_mirrors.TryGetValue(runId, out var mirror) || mirror.ResendingSince is not null)
             {
                 continue;
             }
             foreach (var item in await _events.StoredEventsAsync(runId, cancellationToken))
             {
-                mirror.Feed.PublishRemote(item);
+                mirror.Receive(item);
             }
             _mirrors.TryRemove(new KeyValuePair<string, Mirror>(runId, mirror));
         }
@@ -529,6 +593,61 @@ internal sealed class RunEventRelay : BackgroundService
         {
             get => new(Interlocked.Read(ref _heard), TimeSpan.Zero);
             set => Interlocked.Exchange(ref _heard, value.UtcTicks);
+        }
+
+        private readonly object _lock = new();
+        private readonly SortedDictionary<long, RunEvent> _held = [];
+        private DateTimeOffset? _resendingSince;
+
+        /// <summary>When the mirror asked to have its events resent, while it waits for the answer.</summary>
+        public DateTimeOffset? ResendingSince
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _resendingSince;
+                }
+            }
+        }
+
+        public void BeginResend(DateTimeOffset now)
+        {
+            lock (_lock)
+            {
+                _resendingSince = now;
+            }
+        }
+
+        /// <summary>An event heard: handed out, or held while a resend is under way.</summary>
+        public void Receive(RunEvent item)
+        {
+            lock (_lock)
+            {
+                if (_resendingSince is null)
+                {
+                    Feed.PublishRemote(item);
+                }
+                else
+                {
+                    // an end without a number (from the store) comes after everything held
+                    _held.TryAdd(item.Sequence > 0 ? item.Sequence : long.MaxValue, item);
+                }
+            }
+        }
+
+        /// <summary>The resend is complete (or given up on): what was held goes out in id order.</summary>
+        public void EndResend()
+        {
+            lock (_lock)
+            {
+                foreach (var item in _held.Values)
+                {
+                    Feed.PublishRemote(item);
+                }
+                _held.Clear();
+                _resendingSince = null;
+            }
         }
     }
 
