@@ -318,24 +318,23 @@ internal sealed class RunWorker(
         }
         catch (Exception e) when (StoreFailures.IsStorageFailure(e))
         {
+            SkipReserved(feed, failedStepEvent);
             await HandBackAsync(run, e);
             return;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopped while the full disk refused the outcome: the run stays running, and the next start resumes it
+            SkipReserved(feed, failedStepEvent);
             return;
         }
-        if (failedStepEvent is { } number)
+        if (recorded && failedStepEvent is { } number)
         {
-            if (recorded)
-            {
-                feed.Publish(number, RunJournal.StepFinishedEvent(run.RunId, number, unstored!.Finished!));
-            }
-            else
-            {
-                feed.Skip(number);
-            }
+            feed.Publish(number, RunJournal.StepFinishedEvent(run.RunId, number, unstored!.Finished!));
+        }
+        else
+        {
+            SkipReserved(feed, failedStepEvent);
         }
         if (recorded && handlerRun is not null)
         {
@@ -359,6 +358,15 @@ internal sealed class RunWorker(
         {
             events.Close(feed);
             log.LogWarning("Run {RunId} was taken over by another worker before it finished here", run.RunId);
+        }
+    }
+
+    /// <summary>A number reserved for an event that will not come: the events after it go on.</summary>
+    private static void SkipReserved(RunFeed feed, long? number)
+    {
+        if (number is { } reserved)
+        {
+            feed.Skip(reserved);
         }
     }
 
