@@ -7,9 +7,10 @@ namespace AiOrchestra.Web.Data;
 /// <summary>
 /// Writes the database cannot take right now: the disk (or <c>Database:MaxSizeMegabytes</c>) is full, the disk
 /// fails, or another connection held the lock longer than the busy timeout; on PostgreSQL also the server restarting
-/// or the connection dropping. Such a failure is nobody's mistake and
-/// passes: requests get 503 with <c>Retry-After</c>, runs are handed back for recovery, and <c>/health</c> reports the
-/// failing writes until one succeeds again (or a minute passes without another failure).
+/// or the connection dropping. Such a failure is nobody's mistake: requests get 503 with <c>Retry-After</c>, and
+/// <c>/health</c> reports the failing writes until one succeeds again (or a minute passes without another failure).
+/// A run whose progress cannot be stored is handed back for recovery when the failure passes by itself (a lock, a
+/// restart), and failed with what to do when the disk is full (<see cref="IsDiskFull"/>), which needs a person.
 /// </summary>
 public sealed class StoreFailures(TimeProvider time) : IHealthCheck
 {
@@ -32,6 +33,12 @@ public sealed class StoreFailures(TimeProvider time) : IHealthCheck
 
     /// <summary>True when <paramref name="exception"/>, or one it wraps, is such a passing storage failure.</summary>
     public static bool IsStorageFailure(Exception exception) => Code(exception) is not null;
+
+    /// <summary>
+    /// True when the storage failure is a full disk: SQLite's SQLITE_FULL (the disk, or <c>Database:MaxSizeMegabytes</c>
+    /// reached) or PostgreSQL's disk_full (53100). Told by the error code, never by the message.
+    /// </summary>
+    public static bool IsDiskFull(Exception exception) => Code(exception) is SqliteFull;
 
     // which came last is told by a sequence, not by the clock: both can happen within the same millisecond
     private long _sequence;

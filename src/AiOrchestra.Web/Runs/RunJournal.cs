@@ -18,13 +18,20 @@ internal sealed class RunJournal(
     private readonly Dictionary<string, string> _heldBack = new(StringComparer.Ordinal);
 
     // per running step, the id its start was sent with: the writer may fold a fast step's start into its finish
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _startedEvents = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Started> _startedEvents = new();
+
+    private readonly record struct Started(long Event, int Attempt, DateTimeOffset At);
+
+    private UnstoredStep? _unstored;
+
+    /// <summary>The first step whose progress could not be stored (the run's error names it); null while every write landed.</summary>
+    public UnstoredStep? Unstored => Volatile.Read(ref _unstored);
 
     public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         // numbered before the write, so the stored row has the id subscribers get
         var number = feed.Reserve();
-        _startedEvents[index] = number;
+        _startedEvents[index] = new Started(number, attempt, startedAt);
         writer.StepStarted(runId, index, stepId, attempt, startedAt, number);
         feed.Publish(number, new RunEvent
         {
@@ -54,8 +61,8 @@ internal sealed class RunJournal(
         }
         // durable before the next step starts, even when the run is being cancelled
         var number = feed.Reserve();
-        long? startedEvent = _startedEvents.TryRemove(step.Index, out var started) ? started : null;
-        await StoredAsync(number, writer.StepFinishedAsync(runId, step, json, startedEvent, number, ledger, totals));
+        long? startedEvent = _startedEvents.TryRemove(step.Index, out var started) ? started.Event : null;
+        await StoredAsync(number, writer.StepFinishedAsync(runId, step, json, startedEvent, number, ledger, totals), step.StepId, step.Index, step, startedEvent);
         feed.Publish(number, StepFinishedEvent(runId, number, step));
         stepFinished?.Invoke(step);
     }
@@ -65,7 +72,15 @@ internal sealed class RunJournal(
         var redaction = secrets.Redaction;
         var (output, json) = Redact(item.Output, redaction);
         // durable before the loop takes another item: a resumed run does not call it again
-        await writer.ItemFinishedAsync(runId, item with { Output = output, Error = Redact(item.Error, redaction) }, json);
+        try
+        {
+            await writer.ItemFinishedAsync(runId, item with { Output = output, Error = Redact(item.Error, redaction) }, json);
+        }
+        catch (Exception e) when (StoreFailures.IsStorageFailure(e))
+        {
+            NotStored(item.StepId, item.StepIndex, null, null);
+            throw;
+        }
     }
 
     public async ValueTask EntryRecordedAsync(JournalEntry entry, CancellationToken cancellationToken)
@@ -80,22 +95,42 @@ internal sealed class RunJournal(
         }
         // durable before the step goes on: a resumed step does not make this model turn or tool call again
         var number = feed.Reserve();
-        await StoredAsync(number, writer.EntryRecordedAsync(runId, entry, json, number));
+        await StoredAsync(number, writer.EntryRecordedAsync(runId, entry, json, number), entry.StepId, entry.StepIndex, null, null);
         feed.Publish(number, RunEvents.EntryEvent(runId, number, entry.StepId, entry.StepIndex, entry.ItemIndex, entry.Entry, entry.RecordedAt));
     }
 
     /// <summary>Waits for a numbered event's write; when it fails, its number is given up so the events after it still go out.</summary>
-    private async Task StoredAsync(long number, Task write)
+    private async Task StoredAsync(long number, Task write, string stepId, int index, StepRecord? finished, long? startedEvent)
     {
         try
         {
             await write;
         }
-        catch
+        catch (Exception e)
         {
             feed.Skip(number);
+            if (StoreFailures.IsStorageFailure(e))
+            {
+                NotStored(stepId, index, finished, startedEvent);
+            }
             throw;
         }
+    }
+
+    private void NotStored(string stepId, int index, StepRecord? finished, long? startedEvent)
+    {
+        if (finished is null && _startedEvents.TryGetValue(index, out var started))
+        {
+            // a running step's note or loop item: the step ends here, as it stood
+            var now = time.GetUtcNow();
+            finished = new StepRecord
+            {
+                StepId = stepId, Index = index, Status = StepStatus.Failed, Attempts = started.Attempt, StartedAt = started.At, FinishedAt = now,
+                DurationMs = (long)(now - started.At).TotalMilliseconds,
+            };
+            startedEvent = started.Event;
+        }
+        Interlocked.CompareExchange(ref _unstored, new UnstoredStep(stepId, index, finished, startedEvent), null);
     }
 
     public void StepDelta(string stepId, string text)
@@ -152,3 +187,9 @@ internal sealed class RunJournal(
     internal static RunEvent StepFinishedEvent(string runId, long number, StepRecord step) =>
         RunEvent.ForStep(RunEvent.StepFinished, StepState.From(runId, step), step.FinishedAt, number);
 }
+
+/// <summary>
+/// A step whose progress could not be stored; <paramref name="Finished"/> is its record when its finish was that write,
+/// <paramref name="StartedEvent"/> the id its start was sent with.
+/// </summary>
+internal sealed record UnstoredStep(string StepId, int Index, StepRecord? Finished, long? StartedEvent);

@@ -41,6 +41,12 @@ internal sealed class RunWorker(
     /// <summary>How often, and after what pauses, a run's final write is tried before the run is handed back.</summary>
     private static readonly TimeSpan[] FinishRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
 
+    /// <summary>The first pause before a final write the full disk refused is tried again; it doubles up to <see cref="StoreFailures.RetryAfter"/>.</summary>
+    private static readonly TimeSpan DiskFullFirstRetry = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Runs whose outcome waits here for the full disk to take it: never claimed again by this process meanwhile.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _recording = new(StringComparer.Ordinal);
+
     /// <summary>Runs handed back whose release could not be written yet: tried again before every lease renewal.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _toRelease = new(StringComparer.Ordinal);
 
@@ -94,6 +100,12 @@ internal sealed class RunWorker(
             }
             foreach (var run in claimed)
             {
+                if (_recording.ContainsKey(run.RunId))
+                {
+                    // its lease ran out while the full disk refused the renewal too: the claim renewed it, the run stays with its outcome
+                    slots.Release();
+                    continue;
+                }
                 owners.Take(run.OwnerId);
                 _ = ExecuteAndReleaseAsync(run, slots, owners, stoppingToken);
             }
@@ -178,6 +190,8 @@ internal sealed class RunWorker(
         string? error;
         Workflow? ran = null;
         string? failedStep = null;
+        RunJournal? journal = null;
+        UnstoredStep? unstored = null;
         string? workflowId = null;
         var startedAt = time.GetUtcNow();
         using var span = RunTracing.StartRun(run.RunId, run.TraceParent);
@@ -212,11 +226,12 @@ internal sealed class RunWorker(
             // its steps (and child runs) use the run's project's credentials: kept in memory per project, no read per step
             using var projectCredentials = credentials is null ? null
                 : Engine.Steps.Integrations.IntegrationSecrets.Use(await credentials.ScopeAsync(run.OwnerId, stoppingToken));
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, prices, step =>
+            journal = new RunJournal(run.RunId, writer, feed, time, secrets, prices, step =>
             {
                 metrics.StepFinished(workflow, step);
                 RunTracing.StepFinished(span, workflow, step);
-            }), cancel);
+            });
+            var result = await executor.ExecuteAsync(request, journal, cancel);
             if (result.Waiting is not null && await PauseAsync(run, feed, result))
             {
                 return;
@@ -238,9 +253,27 @@ internal sealed class RunWorker(
         {
             (status, error) = (RunStatus.Cancelled, "Cancelled.");
         }
+        catch (Exception e) when (StoreFailures.IsDiskFull(e))
+        {
+            // a full disk does not pass by itself: resumed later, the run would only fail the same way, so it fails now
+            // with what to do, and the step whose result was refused is recorded failed with it
+            unstored = journal?.Unstored;
+            error = DiskFullError(run.RunId, unstored);
+            log.LogError("Run {RunId} fails: {Reason}", run.RunId, e.Message);
+            status = RunStatus.Failed;
+            failedStep = unstored?.StepId;
+            if (unstored?.Finished is { } record)
+            {
+                unstored = unstored with
+                {
+                    Finished = record with { Status = StepStatus.Failed, Output = null, Error = StepNotStored, Ledger = null, Wait = null },
+                };
+            }
+        }
         catch (Exception e) when (StoreFailures.IsStorageFailure(e))
         {
-            // a step's result could not be stored: not the run's fault, so it is not failed but resumed later
+            // a step's result could not be stored for a reason that passes (a lock, a restart): not the run's fault, so
+            // it is not failed but resumed later
             await HandBackAsync(run, e);
             return;
         }
@@ -277,15 +310,31 @@ internal sealed class RunWorker(
         }
 
         var finishedAt = time.GetUtcNow();
+        long? failedStepEvent = unstored?.Finished is null ? null : feed.Reserve();
         bool recorded;
         try
         {
-            recorded = await FinishAsync(run.RunId, status, error, finishedAt, handlerRun);
+            recorded = await FinishAsync(run.RunId, status, error, finishedAt, handlerRun, unstored, failedStepEvent, stoppingToken);
         }
         catch (Exception e) when (StoreFailures.IsStorageFailure(e))
         {
+            SkipReserved(feed, failedStepEvent);
             await HandBackAsync(run, e);
             return;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopped while the full disk refused the outcome: the run stays running, and the next start resumes it
+            SkipReserved(feed, failedStepEvent);
+            return;
+        }
+        if (recorded && failedStepEvent is { } number)
+        {
+            feed.Publish(number, RunJournal.StepFinishedEvent(run.RunId, number, unstored!.Finished!));
+        }
+        else
+        {
+            SkipReserved(feed, failedStepEvent);
         }
         if (recorded && handlerRun is not null)
         {
@@ -312,6 +361,15 @@ internal sealed class RunWorker(
         }
     }
 
+    /// <summary>A number reserved for an event that will not come: the events after it go on.</summary>
+    private static void SkipReserved(RunFeed feed, long? number)
+    {
+        if (number is { } reserved)
+        {
+            feed.Skip(reserved);
+        }
+    }
+
     /// <summary>
     /// An approval or wait step waits: the run leaves the worker as <c>waiting</c> (its slot goes to other runs) with
     /// its waits in the database, where an answer or the <see cref="WaitSweeper"/> finds them and queues it again.
@@ -330,21 +388,59 @@ internal sealed class RunWorker(
         return true;
     }
 
-    /// <summary>The run's final write, tried again a few times when the database cannot take it (disk full, locked).</summary>
-    private async Task<bool> FinishAsync(string runId, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun)
+    /// <summary>
+    /// The run's final write. When the database cannot take it for a reason that passes (locked, restarting) it is
+    /// tried a few times, then the run is handed back. When the disk is full the outcome is kept here and tried again
+    /// with growing pauses until space returns, the run's lease renewed meanwhile so no worker takes it; if the process
+    /// stops first, the run is left running and recovery resumes it as after any crash.
+    /// </summary>
+    private async Task<bool> FinishAsync(
+        string runId, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun, UnstoredStep? failedStep, long? failedStepEvent,
+        CancellationToken stoppingToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var passing = 0;
+        var pause = DiskFullFirstRetry;
+        try
         {
-            try
+            while (true)
             {
-                return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt, handlerRun);
-            }
-            catch (Exception e) when (StoreFailures.IsStorageFailure(e) && attempt < FinishRetryDelays.Length)
-            {
-                await Task.Delay(FinishRetryDelays[attempt], time, CancellationToken.None);
+                try
+                {
+                    return await writer.FinishRunAsync(runId, WorkerId, status, error, finishedAt, handlerRun, failedStep, failedStepEvent);
+                }
+                catch (Exception e) when (StoreFailures.IsDiskFull(e))
+                {
+                    if (_recording.TryAdd(runId, true))
+                    {
+                        log.LogError("Run {RunId} ended {Status}, but the full disk refused its outcome ({Reason}); it is kept and tried again until space returns",
+                            runId, status.ToText(), e.Message);
+                    }
+                    await Task.Delay(pause, time, stoppingToken);
+                    pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, StoreFailures.RetryAfter.Ticks));
+                }
+                catch (Exception e) when (StoreFailures.IsStorageFailure(e) && passing < FinishRetryDelays.Length)
+                {
+                    await Task.Delay(FinishRetryDelays[passing++], time, CancellationToken.None);
+                }
             }
         }
+        finally
+        {
+            _recording.TryRemove(runId, out _);
+        }
     }
+
+    /// <summary>The error of the step whose result the full disk refused; the run's error says what to do.</summary>
+    internal const string StepNotStored = "The disk is full: this step's result could not be stored.";
+
+    /// <summary>The error of a run failed by a full disk: which step's result was refused, and what to do.</summary>
+    internal static string DiskFullError(string runId, UnstoredStep? step) => step is null
+        ? "The run's progress could not be stored: the disk is full (or the database reached Database:MaxSizeMegabytes). " +
+          $"Free some space, then resume the run (\"Resume from …\" on its page, or POST /api/runs/{runId}/resume) or run it again."
+        : $"Step '{step.StepId}' (step {step.Index + 1}) ran, but its result could not be stored: the disk is full " +
+          "(or the database reached Database:MaxSizeMegabytes). " +
+          $"Free some space, then resume the run from that step (\"Resume from {step.StepId}\" on its page, or POST /api/runs/{runId}/resume): " +
+          $"the steps before it keep their stored results, and '{step.StepId}' runs again.";
 
     /// <summary>
     /// A run whose progress cannot be stored is not kept running here for ever (its lease renewed, nobody able to

@@ -78,13 +78,21 @@ public sealed class RunWriter(
     /// <summary>
     /// Records the run's end, and in the same transaction queues its failure handler's run when it has one: the
     /// handler starts exactly when the end is recorded (not at all when the run was taken over meanwhile).
+    /// <paramref name="failedStep"/> is a step recorded failed with it, without output: the one whose result the full
+    /// disk refused (<paramref name="failedStepEvent"/> its step-finished event's id).
     /// </summary>
-    internal Task<bool> FinishRunAsync(string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun = null) =>
+    internal Task<bool> FinishRunAsync(
+        string runId, string worker, RunStatus status, string? error, DateTimeOffset finishedAt, Run? handlerRun = null,
+        UnstoredStep? failedStep = null, long? failedStepEvent = null) =>
         Enqueue(sql =>
         {
             if (!sql.FinishRun(runId, worker, status, error, finishedAt))
             {
                 return false;
+            }
+            if (failedStep?.Finished is { } step)
+            {
+                sql.StepFinished(runId, step, output: null, fullBytes: null, failedStep.StartedEvent, failedStepEvent, ledger: null, totals: null);
             }
             if (handlerRun is not null)
             {

@@ -18,7 +18,7 @@ public sealed class AgentKillTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "aiorchestra-agentkill-" + Guid.NewGuid().ToString("N"))).FullName;
+    private readonly string _folder = AppProcess.FolderWithDatabase("aiorchestra-agentkill-");
 
     private string DatabaseFile => Path.Combine(_folder, "crash.db");
 

@@ -28,6 +28,17 @@ internal sealed class AppProcess : IDisposable
     /// <summary>The process's last lines of output, for a failure message.</summary>
     public string Output => string.Join("\n", _output.TakeLast(60));
 
+    /// <summary>
+    /// A new temporary folder holding <c>crash.db</c>, migrated already (a copy of the tests' migrated database): the
+    /// first process started on it does not spend its start applying the migrations.
+    /// </summary>
+    public static string FolderWithDatabase(string prefix)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"))).FullName;
+        Store.TempDatabase.CopyMigrated(Path.Combine(folder, "crash.db"));
+        return folder;
+    }
+
     public static async Task<AppProcess> StartAsync(string folder, string databaseFile, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
     {
         var start = StartInfo(folder, databaseFile, settings, [], null);

@@ -26,7 +26,7 @@ public sealed class ControlFlowKillTests(ITestOutputHelper output) : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "aiorchestra-cfkill-" + Guid.NewGuid().ToString("N"))).FullName;
+    private readonly string _folder = AppProcess.FolderWithDatabase("aiorchestra-cfkill-");
 
     private string DatabaseFile => Path.Combine(_folder, "crash.db");
 

@@ -19,7 +19,7 @@ public sealed class FailureHandlerKillTests : IDisposable
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(60);
     private const string Refusal = "the test holds this run's end";
 
-    private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "aiorchestra-fhkill-" + Guid.NewGuid().ToString("N"))).FullName;
+    private readonly string _folder = AppProcess.FolderWithDatabase("aiorchestra-fhkill-");
 
     private string DatabaseFile => Path.Combine(_folder, "crash.db");
 

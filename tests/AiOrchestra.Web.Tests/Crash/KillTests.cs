@@ -23,7 +23,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "aiorchestra-kill-" + Guid.NewGuid().ToString("N"))).FullName;
+    private readonly string _folder = AppProcess.FolderWithDatabase("aiorchestra-kill-");
 
     private string DatabaseFile => Path.Combine(_folder, "crash.db");
 

@@ -21,7 +21,7 @@ public sealed class SubWorkflowKillTests : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "aiorchestra-subkill-" + Guid.NewGuid().ToString("N"))).FullName;
+    private readonly string _folder = AppProcess.FolderWithDatabase("aiorchestra-subkill-");
 
     private string DatabaseFile => Path.Combine(_folder, "crash.db");
 

@@ -14,7 +14,7 @@ namespace AiOrchestra.Web.Tests.History;
 public sealed class BackupTests : IDisposable
 {
     private readonly TempDatabase _database = new(sqliteOnly: true);
-    private readonly TempDatabase _restored = new(sqliteOnly: true);
+    private readonly TempDatabase _restored = new(sqliteOnly: true, empty: true); // the backup is restored into its empty folder
 
     public void Dispose()
     {

@@ -130,7 +130,7 @@ public sealed class RetentionTests : IDisposable
     [Trait("Provider", "sqlite")]
     public async Task An_existing_file_is_moved_to_incremental_vacuum_at_start_up_and_keeps_its_data()
     {
-        using var file = new TempDatabase(sqliteOnly: true);
+        using var file = new TempDatabase(sqliteOnly: true, empty: true);
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(file.ConnectionString))
         {
             await connection.OpenAsync();

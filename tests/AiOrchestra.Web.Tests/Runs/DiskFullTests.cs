@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AiOrchestra.Engine.Execution;
+using AiOrchestra.Web.Data;
 using AiOrchestra.Web.Tests.Api;
 using AiOrchestra.Web.Tests.Dashboard;
 using AiOrchestra.Web.Tests.Store;
@@ -16,7 +17,8 @@ namespace AiOrchestra.Web.Tests.Runs;
 /// <summary>
 /// The disk fills while a run is in flight. Simulated faithfully without filling a real disk: the database is capped
 /// (Database:MaxSizeMegabytes, SQLite's max_page_count) and the test fills it up to the cap, so writes that need
-/// space fail with SQLITE_FULL as on a full disk.
+/// space fail with SQLITE_FULL as on a full disk. A full disk fails the run with what to do; a lock held too long,
+/// which passes by itself, hands it back to be resumed.
 /// </summary>
 [Trait("Provider", "sqlite")] // its SQLite file, or processes on SQLite: once, in the SQLite pass
 public sealed class DiskFullTests
@@ -43,6 +45,10 @@ public sealed class DiskFullTests
         protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
         {
             ["Database:MaxSizeMegabytes"] = CapMegabytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // the waiting caller's bound is on the test's clock, which the test moves on: long enough never to run out
+            ["Api:ExecuteWaitSeconds"] = "300",
+            // a locked database fails a command after 5 s instead of Microsoft.Data.Sqlite's 30
+            ["ConnectionStrings:Default"] = $"Data Source={DatabaseFile};Default Timeout=5",
         };
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -59,13 +65,13 @@ public sealed class DiskFullTests
 
     private const string Workflow = """
         {"workflow_id": "held_then_big", "steps": [
-          {"step_id": "hold", "step_type": "fake", "action": "block", "parameters": {"text": "held"}},
-          {"step_id": "big", "step_type": "template", "action": "render", "parameters": {"text": "{{payload}}"}}],
+          {"step_id": "first", "step_type": "fake", "action": "echo", "parameters": {"text": "first"}},
+          {"step_id": "big", "step_type": "fake", "action": "block", "parameters": {"text": "{{payload}}"}}],
          "variables": {"payload": ""}}
         """;
 
     [Fact]
-    public async Task A_run_in_flight_is_handed_back_requests_get_503_health_reports_it_and_the_run_finishes_once_space_is_back()
+    public async Task A_run_in_flight_fails_with_what_to_do_requests_get_503_health_reports_it_and_the_run_resumes_once_space_is_back()
     {
         using var app = new CappedApp();
         using var api = await app.AdminAsync();
@@ -75,21 +81,20 @@ public sealed class DiskFullTests
         Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", ApiFactory.Json(Workflow))).StatusCode);
         var payload = new string('p', 100_000);
         var entered = app.Steps.ResetEntered();
-        var queued = await api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "held_then_big", variables = new { payload }, wait = false });
-        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
-        var runId = (string)(await queued.JsonAsync())["run_id"]!;
+        // a caller waits for the run's result: it is answered with the failed run
+        var executing = api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "held_then_big", variables = new { payload } });
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var runId = (string)(await (await api.GetAsync("/api/runs")).JsonAsync())["runs"]![0]!["run_id"]!;
 
-        // the disk fills while the first step runs; the second step's output then cannot be stored
+        // the disk fills while the second step runs (the first is stored); its output then cannot be stored
         Fill(app.DatabaseFile);
         app.Steps.Blocking = false;
         app.Steps.Release();
 
-        // the writes fail: /health says so, and the run is neither failed nor lost: it waits, running, for recovery
+        // the writes fail: /health says so
         var health = await EventuallyAsync(() => app.Anonymous().GetAsync("/health"), r => r.StatusCode == HttpStatusCode.ServiceUnavailable,
             "/health never reported the failing writes");
         Assert.Equal("unhealthy", (string?)JsonNode.Parse(await health.Content.ReadAsStringAsync())!["checks"]!["store-writes"]);
-        Assert.Equal("running", (string?)(await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync())["status"]);
 
         // a write through the API is refused with 503, a sentence and Retry-After; nothing is half-stored
         var prompt = await api.PostAsJsonAsync("/api/prompts", new { template_id = "big_prompt", name = "Big", template = payload });
@@ -109,22 +114,120 @@ public sealed class DiskFullTests
         Assert.Equal(TimeSpan.FromSeconds(30), page.Headers.RetryAfter?.Delta);
         Assert.Contains("the disk is full", await page.Content.ReadAsStringAsync());
 
-        // space comes back: the lease is released (or runs out), recovery takes the run and finishes it from its unfinished step
+        // the run's outcome needs space too: it is kept and tried again on the clock, the run held here meanwhile, not
+        // handed back (a resume would call its step again)
+        app.Time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal("running", (string?)(await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync())["status"]);
+
+        // space comes back: the run has ended failed, not handed back to fail again, and says which step and what to do
         Free(app.DatabaseFile);
         JsonNode run = null!;
         await Eventually(async () =>
         {
-            app.Time.Advance(TimeSpan.FromSeconds(31));
+            app.Time.Advance(TimeSpan.FromSeconds(5));
             run = await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync();
-            return (string?)run["status"] == "succeeded";
-        }, "the handed-back run never finished");
-        Assert.Equal(payload.Length, ((string?)run["steps"]![1]!["output"])!.Length);
+            return (string?)run["status"] != "running";
+        }, "the run never ended");
+        Assert.Equal("failed", (string?)run["status"]);
+        var error = string.Join("\n", run["errors"]!.AsArray().Select(e => (string?)e));
+        Assert.Contains("Step 'big' (step 2) ran, but its result could not be stored: the disk is full", error);
+        Assert.Contains("Free some space, then resume the run from that step (\"Resume from big\" on its page", error);
+        Assert.Contains($"POST /api/runs/{runId}/resume", error);
+        Assert.Equal(["succeeded", "failed"], run["steps"]!.AsArray().Select(s => (string?)s!["status"]));
+        Assert.Null(run["steps"]![1]!["output"]);
+        Assert.Equal((1, 1), (app.Steps.Calls(runId, "first"), app.Steps.Calls(runId, "big")));
+
+        // the caller that waited is answered with the failed run; the page offers the resume the error names
+        var executed = await executing.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, executed.StatusCode);
+        var answer = await executed.JsonAsync();
+        Assert.Equal(runId, (string?)answer["run_id"]);
+        Assert.Equal("failed", (string?)answer["run_status"]);
+        Assert.Contains("the disk is full", string.Join("\n", answer["errors"]!.AsArray().Select(e => (string?)e)));
+        Assert.Contains("Resume from big", await (await browser.GetAsync($"/Logs/{runId}")).Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/health")).StatusCode);
 
-        // nothing half-stored, nothing corrupted: the one run, the file whole
+        // resumed as the error says: the first step keeps its result, the second runs again and is stored whole
+        var resume = await (await api.PostAsync($"/api/runs/{runId}/resume", null)).JsonAsync();
+        Assert.Equal("big", (string?)resume["from_step"]);
+        var resumedId = (string)resume["run_id"]!;
+        JsonNode resumed = null!;
+        await Eventually(async () =>
+        {
+            resumed = await (await api.GetAsync($"/api/runs/{resumedId}")).JsonAsync();
+            return (string?)resumed["status"] == "succeeded";
+        }, "the resumed run never succeeded");
+        Assert.Equal(payload.Length, ((string?)resumed["steps"]![1]!["output"])!.Length);
+        Assert.Equal((1, 0, 1), (app.Steps.Calls(runId, "first"), app.Steps.Calls(resumedId, "first"), app.Steps.Calls(resumedId, "big")));
+
+        // nothing half-stored, nothing corrupted: the two runs, the file whole
         var runs = await (await api.GetAsync("/api/runs")).JsonAsync();
-        Assert.Equal([runId], runs["runs"]!.AsArray().Select(r => (string?)r!["run_id"]));
-        using var check = Open(app.DatabaseFile);
+        Assert.Equal([resumedId, runId], runs["runs"]!.AsArray().Select(r => (string?)r!["run_id"]));
+        AssertWhole(app.DatabaseFile);
+    }
+
+    [Fact]
+    public async Task A_database_locked_too_long_hands_the_run_back_and_it_resumes_when_the_lock_is_gone()
+    {
+        using var app = new CappedApp();
+        using var api = await app.AdminAsync();
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/workflows", ApiFactory.Json(Workflow))).StatusCode);
+        var entered = app.Steps.ResetEntered();
+        var queued = await api.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "held_then_big", variables = new { payload = "small" }, wait = false });
+        var runId = (string)(await queued.JsonAsync())["run_id"]!;
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // another process holds the write lock past the busy timeout while the second step's result is written (the first is stored)
+        using (var holder = Open(app.DatabaseFile))
+        {
+            Execute(holder, "BEGIN IMMEDIATE");
+            app.Steps.Blocking = false;
+            app.Steps.Release();
+            await EventuallyAsync(() => app.Anonymous().GetAsync("/health"), r => r.StatusCode == HttpStatusCode.ServiceUnavailable,
+                "/health never reported the failing writes");
+            Execute(holder, "ROLLBACK");
+        }
+
+        // a lock passes by itself: the run is not failed but handed back, and recovery finishes it from its unfinished step
+        JsonNode run = null!;
+        await Eventually(async () =>
+        {
+            run = await (await api.GetAsync($"/api/runs/{runId}")).JsonAsync();
+            if ((string?)run["status"] != "running")
+            {
+                return true;
+            }
+            app.Time.Advance(TimeSpan.FromSeconds(5));
+            return false;
+        }, "the handed-back run never finished");
+        Assert.Equal("succeeded", (string?)run["status"]);
+        Assert.Equal("small", (string?)run["steps"]![1]!["output"]);
+        Assert.Equal((1, 2), (app.Steps.Calls(runId, "first"), app.Steps.Calls(runId, "big")));
+        AssertWhole(app.DatabaseFile);
+    }
+
+    [Fact]
+    public void A_full_disk_is_told_apart_from_failures_that_pass_by_its_code()
+    {
+        Assert.True(StoreFailures.IsDiskFull(new SqliteException("database or disk is full", 13)));
+        Assert.True(StoreFailures.IsDiskFull(new InvalidOperationException("wrapped", new SqliteException("database or disk is full", 13))));
+        Assert.True(StoreFailures.IsDiskFull(new Npgsql.PostgresException("could not extend file", "ERROR", "ERROR", "53100")));
+        foreach (var passing in new Exception[]
+        {
+            new SqliteException("database is locked", 5),
+            new SqliteException("disk I/O error", 10),
+            new Npgsql.PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"),
+            new Npgsql.PostgresException("out of memory", "ERROR", "ERROR", "53200"),
+        })
+        {
+            Assert.True(StoreFailures.IsStorageFailure(passing));
+            Assert.False(StoreFailures.IsDiskFull(passing));
+        }
+    }
+
+    private static void AssertWhole(string file)
+    {
+        using var check = Open(file);
         using var integrity = check.CreateCommand();
         integrity.CommandText = "PRAGMA integrity_check";
         Assert.Equal("ok", integrity.ExecuteScalar());

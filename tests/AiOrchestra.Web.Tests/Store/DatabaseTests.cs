@@ -16,7 +16,7 @@ public sealed class DatabaseTests : IDisposable
     [Trait("Provider", "sqlite")]
     public async Task The_sqlite_database_is_migrated_at_start_up_and_uses_the_write_ahead_log()
     {
-        using var file = new TempDatabase(sqliteOnly: true);
+        using var file = new TempDatabase(sqliteOnly: true, empty: true);
         await using var host = new StoreHost(file, new FakeSteps());
         host.CreateClient().Dispose();
 

@@ -21,7 +21,10 @@ public sealed class TempDatabase : IDisposable
     private readonly string? _postgres;
 
     /// <param name="sqliteOnly">For tests of what only SQLite has: its file, backups, size on disk.</param>
-    /// <param name="empty">On PostgreSQL, a database with no tables yet (SQLite's file always starts empty).</param>
+    /// <param name="empty">
+    /// A database with no tables yet (no SQLite file at all), for tests of start-up's migration itself; otherwise a
+    /// copy of a database migrated once per test process, as a host's start-up leaves it before first-run setup.
+    /// </param>
     public TempDatabase(bool sqliteOnly = false, bool empty = false)
     {
         Folder = Path.Combine(Path.GetTempPath(), "aiorchestra-tests", Guid.NewGuid().ToString("N"));
@@ -30,7 +33,33 @@ public sealed class TempDatabase : IDisposable
         {
             _postgres = TestPostgres.CreateDatabase(empty);
         }
+        else if (!empty)
+        {
+            // applying SQLite's migrations (table rebuilds among them) took a good part of every test host's start
+            CopyMigrated(Path.Combine(Folder, "test.db"));
+        }
     }
+
+    /// <summary>Copies a migrated SQLite database to <paramref name="file"/>: an app started on it skips the migrations.</summary>
+    public static void CopyMigrated(string file) => File.Copy(SqliteTemplate.Value, file);
+
+    private static readonly Lazy<string> SqliteTemplate = new(() =>
+    {
+        var file = Path.Combine(Path.GetTempPath(), "aiorchestra-tests", $"template-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        // no pooled connection: closing the last one checkpoints the write-ahead log into the file that is copied
+        var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite($"Data Source={file};Pooling=False").Options;
+        using (var db = new AppDbContext(options))
+        {
+            // what start-up does to a new file (StoreStartup), first-run setup aside
+            AiOrchestra.Web.History.DatabaseFile.UseIncrementalVacuumAsync(db, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None)
+                .GetAwaiter().GetResult();
+            db.Database.ExecuteSqlRaw(SqlitePragmas.DatabaseSql);
+            db.Database.Migrate();
+        }
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(file);
+        return file;
+    });
 
     public string Folder { get; }
 

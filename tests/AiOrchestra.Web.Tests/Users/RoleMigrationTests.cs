@@ -13,7 +13,7 @@ public sealed class RoleMigrationTests
     [Fact]
     public async Task The_account_that_existed_first_becomes_the_administrator_and_the_others_users()
     {
-        using var database = new TempDatabase(sqliteOnly: true);
+        using var database = new TempDatabase(sqliteOnly: true, empty: true);
         var options = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(database.ConnectionString).Options;
         await using (var db = new AppDbContext(options))
         {
