@@ -74,9 +74,9 @@ internal sealed class RunWorker(
             }
 
             List<ClaimedRun> claimed;
+            var now = time.GetUtcNow();
             try
             {
-                var now = time.GetUtcNow();
                 claimed = await writer.ClaimAsync(WorkerId, free, recoverForeign, now, now + lease, owners);
             }
             catch (Exception e)
@@ -95,7 +95,7 @@ internal sealed class RunWorker(
             foreach (var run in claimed)
             {
                 owners.Take(run.OwnerId);
-                _ = ExecuteAndReleaseAsync(run, slots, owners, stoppingToken);
+                _ = ExecuteAndReleaseAsync(run, now, slots, owners, stoppingToken);
             }
             if (claimed.Count == 0)
             {
@@ -127,12 +127,12 @@ internal sealed class RunWorker(
         }
     }
 
-    private async Task ExecuteAndReleaseAsync(ClaimedRun run, SemaphoreSlim slots, OwnerSlots owners, CancellationToken stoppingToken)
+    private async Task ExecuteAndReleaseAsync(ClaimedRun run, DateTimeOffset claimedAt, SemaphoreSlim slots, OwnerSlots owners, CancellationToken stoppingToken)
     {
         await Task.Yield();
         try
         {
-            await ExecuteRunAsync(run, stoppingToken);
+            await ExecuteRunAsync(run, claimedAt, stoppingToken);
         }
         catch (Exception e)
         {
@@ -150,7 +150,7 @@ internal sealed class RunWorker(
         }
     }
 
-    private async Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken)
+    private async Task ExecuteRunAsync(ClaimedRun run, DateTimeOffset claimedAt, CancellationToken stoppingToken)
     {
         var feed = events.Open(run.RunId);
         using var userCancel = new CancellationTokenSource();
@@ -162,7 +162,7 @@ internal sealed class RunWorker(
             {
                 await userCancel.CancelAsync();
             }
-            await ExecuteAndFinishAsync(run, feed, userCancel, cancel.Token, stoppingToken);
+            await ExecuteAndFinishAsync(run, claimedAt, feed, userCancel, cancel.Token, stoppingToken);
         }
         finally
         {
@@ -172,9 +172,10 @@ internal sealed class RunWorker(
     }
 
     private async Task ExecuteAndFinishAsync(
-        ClaimedRun run, RunFeed feed, CancellationTokenSource userCancel, CancellationToken cancel, CancellationToken stoppingToken)
+        ClaimedRun run, DateTimeOffset claimedAt, RunFeed feed, CancellationTokenSource userCancel, CancellationToken cancel, CancellationToken stoppingToken)
     {
         RunStatus status;
+        RunJournal? journal = null;
         string? error;
         Workflow? ran = null;
         string? failedStep = null;
@@ -212,11 +213,12 @@ internal sealed class RunWorker(
             // its steps (and child runs) use the run's project's credentials: kept in memory per project, no read per step
             using var projectCredentials = credentials is null ? null
                 : Engine.Steps.Integrations.IntegrationSecrets.Use(await credentials.ScopeAsync(run.OwnerId, stoppingToken));
-            var result = await executor.ExecuteAsync(request, new RunJournal(run.RunId, writer, feed, time, secrets, prices, step =>
+            journal = new RunJournal(run.RunId, writer, feed, time, secrets, prices, step =>
             {
                 metrics.StepFinished(workflow, step);
                 RunTracing.StepFinished(span, workflow, step);
-            }), cancel);
+            });
+            var result = await executor.ExecuteAsync(request, journal, cancel);
             if (result.Waiting is not null && await PauseAsync(run, feed, result))
             {
                 return;
@@ -302,6 +304,7 @@ internal sealed class RunWorker(
             {
                 RunId = run.RunId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
+                Stored = feed.HasWaiter ? Stored(run, claimedAt, ran, journal, status, error, finishedAt) : null,
             });
             events.Relay?.Finished(feed, status);
         }
@@ -310,6 +313,26 @@ internal sealed class RunWorker(
             events.Close(feed);
             log.LogWarning("Run {RunId} was taken over by another worker before it finished here", run.RunId);
         }
+    }
+
+    /// <summary>
+    /// The run and its steps as this worker just stored them, for the requests waiting for it; null when the store holds
+    /// steps this process did not write (a resumed or test run) or a step's start without its finish.
+    /// </summary>
+    private static RunDetails? Stored(
+        ClaimedRun run, DateTimeOffset claimedAt, Workflow? workflow, RunJournal? journal, RunStatus status, string? error, DateTimeOffset finishedAt)
+    {
+        if (run.Resumed || workflow is null || journal?.StoredSteps() is not { } steps)
+        {
+            return null;
+        }
+        // started_at is the claim's time for a run claimed for the first time (see RunSql's claim)
+        return new RunDetails(new Run
+        {
+            Id = run.RunId, OwnerId = run.OwnerId, WorkflowVersionId = run.WorkflowVersionId, WorkflowId = workflow.WorkflowId,
+            Inputs = run.Inputs, Status = status, Error = error, TraceParent = run.TraceParent,
+            StartedAt = RunJournal.AsStored(claimedAt), FinishedAt = RunJournal.AsStored(finishedAt),
+        }, steps);
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ public sealed class RunWriter(
 {
     private readonly long _maxOutputBytes = retention.Value.MaxOutputBytes;
 
+    /// <summary>The cap on a stored step output (<c>Retention:MaxOutputBytes</c>).</summary>
+    internal long MaxOutputBytes => _maxOutputBytes;
+
     private const int MaxBatch = 1024;
 
     // The loop is the one reader and its continuation only sets _ready: run inline by the write that wakes it, rather

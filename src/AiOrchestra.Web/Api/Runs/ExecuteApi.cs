@@ -45,7 +45,8 @@ public static class ExecuteApi
 
         var runId = queued.RunId!;
         var waited = watch is not null && await watch.WaitForFinishAsync(wait, time, cancellationToken);
-        var details = await runs.GetAsync(owner, runId, cancellationToken);
+        // the run as this process just stored it when it ran it from its start; else read back
+        var details = (waited ? watch!.Finished : null) ?? await runs.GetAsync(owner, runId, cancellationToken);
         if (waited && details is not null && details.Run.Status.IsFinished())
         {
             return TypedResults.Ok(RunJson.Executed(details));
