@@ -101,7 +101,7 @@ public sealed class WorkflowTools(
         }
         var runId = queued.RunId!;
         var finished = watch is not null && await watch.WaitForFinishAsync(TimeSpan.FromSeconds(api.Value.ExecuteWaitSeconds), time, cancellationToken);
-        var details = await runs.GetAsync(owner, runId, cancellationToken);
+        var details = (finished ? watch!.Finished : null) ?? await runs.GetAsync(owner, runId, cancellationToken);
         if (finished && details is not null && details.Run.Status.IsFinished())
         {
             var result = RunJson.Executed(details);

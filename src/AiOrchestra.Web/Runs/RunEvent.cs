@@ -88,4 +88,11 @@ public sealed record RunEvent
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? ItemsTotal { get; init; }
+
+    /// <summary>
+    /// On run-finished, in the process that ran the run: the run and its steps as just stored, so a request waiting for
+    /// it answers without reading them back. Null when only the store has them all (a resumed run); never sent.
+    /// </summary>
+    [JsonIgnore]
+    public RunDetails? Stored { get; init; }
 }

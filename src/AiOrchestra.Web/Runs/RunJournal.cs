@@ -27,6 +27,13 @@ internal sealed class RunJournal(
     /// <summary>The first step whose progress could not be stored (the run's error names it); null while every write landed.</summary>
     public UnstoredStep? Unstored => Volatile.Read(ref _unstored);
 
+    // per step index, the row its last finish stored: a request waiting for the run answers from these (see StoredSteps)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, FinishedStep> _finished = new();
+    private readonly long _maxOutputBytes = writer.MaxOutputBytes;
+
+    /// <summary>What the writer stored of one finished step, turned into its row only when a waiting request asks.</summary>
+    private sealed record FinishedStep(StepRecord Step, string? Stored, long? FullBytes, string? Ledger, long? StartedEvent, long FinishedEvent);
+
     public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         // numbered before the write, so the stored row has the id subscribers get
@@ -63,9 +70,42 @@ internal sealed class RunJournal(
         var number = feed.Reserve();
         long? startedEvent = _startedEvents.TryRemove(step.Index, out var started) ? started.Event : null;
         await StoredAsync(number, writer.StepFinishedAsync(runId, step, json, startedEvent, number, ledger, totals), step.StepId, step.Index, step, startedEvent);
+        var (stored, fullBytes) = History.StoredOutput.Cap(json, _maxOutputBytes);
+        _finished[step.Index] = new FinishedStep(step, stored, fullBytes, ledger, startedEvent, number);
         feed.Publish(number, StepFinishedEvent(runId, number, step));
         stepFinished?.Invoke(step);
     }
+
+    /// <summary>
+    /// The run's step rows as the store holds them after this journal's writes, read as the run store reads them (the
+    /// output as capped for storage, times to the millisecond); null when a step started and did not finish, whose row
+    /// only the store has. Meaningful for a run that started here from its first step (not resumed, no pinned steps).
+    /// </summary>
+    public IReadOnlyList<RunStep>? StoredSteps()
+    {
+        if (!_startedEvents.IsEmpty)
+        {
+            return null;
+        }
+        var steps = new List<RunStep>(_finished.Count);
+        foreach (var (_, finished) in _finished.OrderBy(f => f.Key))
+        {
+            var step = finished.Step;
+            steps.Add(new RunStep
+            {
+                RunId = runId, Index = step.Index, StepId = step.StepId, Status = step.Status,
+                Output = Data.StoredOutput.Read(finished.Stored), OutputBytes = finished.FullBytes, Error = step.Error,
+                Attempts = step.Attempts, DurationMs = step.DurationMs,
+                PromptTokens = step.Usage?.PromptTokens, CompletionTokens = step.Usage?.CompletionTokens, Ledger = finished.Ledger,
+                StartedAt = AsStored(step.StartedAt), FinishedAt = AsStored(step.FinishedAt),
+                StartedEvent = finished.StartedEvent, FinishedEvent = finished.FinishedEvent,
+            });
+        }
+        return steps;
+    }
+
+    /// <summary>A time as the store keeps it: Unix milliseconds.</summary>
+    internal static DateTimeOffset AsStored(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 
     public async ValueTask ItemFinishedAsync(ItemRecord item, CancellationToken cancellationToken)
     {

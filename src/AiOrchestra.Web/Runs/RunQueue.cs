@@ -13,6 +13,7 @@ namespace AiOrchestra.Web.Runs;
 public sealed class RunQueue(
     IDbContextFactory<AppDbContext> dbs,
     RunWriter writer,
+    CurrentVersions currentVersions,
     WorkflowVersionCache versions,
     RunEvents events,
     RunSignal signal,
@@ -22,13 +23,6 @@ public sealed class RunQueue(
     TimeProvider time)
 {
     private const int MaxInputBytes = 1024 * 1024;
-
-    private static readonly Func<AppDbContext, string, string, Task<CurrentVersion?>> FindCurrentVersion = EF.CompileAsyncQuery(
-        (AppDbContext db, string ownerId, string workflowId) => db.WorkflowVersions
-            .Where(v => v.Record!.OwnerId == ownerId && v.Record.WorkflowId == workflowId && v.Record.DeletedAt == null
-                        && v.Number == v.Record.CurrentVersion)
-            .Select(v => new CurrentVersion(v.Id, v.WorkflowRecordId, v.Number))
-            .FirstOrDefault());
 
     /// <summary>
     /// Queues a run of the owner's workflow (its current version) with <paramref name="inputs"/> overriding the
@@ -74,21 +68,22 @@ public sealed class RunQueue(
     internal async Task<(EnqueueResult Result, Run? Run, List<Engine.Execution.StepRecord>? Pinned)> PrepareAsync(
         string ownerId, string workflowId, IReadOnlyDictionary<string, JsonNode?> inputs, string origin, CancellationToken cancellationToken)
     {
-        CurrentVersion? current;
-        Workflow workflow;
         List<Engine.Execution.StepRecord>? pinned = null;
-        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+        var current = await currentVersions.FindAsync(ownerId, workflowId, cancellationToken);
+        if (current is null)
         {
-            current = await FindCurrentVersion(db, ownerId, workflowId);
-            if (current is null)
+            return (new EnqueueResult
             {
-                return (new EnqueueResult
-                {
-                    WorkflowNotFound = true,
-                    Errors = [new ValidationError("workflow_id", $"there is no workflow '{workflowId}'; save it first or check the id.")],
-                }, null, null);
-            }
-            if (!versions.TryGet(current.VersionId, out workflow))
+                WorkflowNotFound = true,
+                Errors = [new ValidationError("workflow_id", $"there is no workflow '{workflowId}'; save it first or check the id.")],
+            }, null, null);
+        }
+        // a version already parsed (nearly every run) needs no context at all
+        var parsed = versions.TryGet(current.VersionId, out var workflow);
+        if (!parsed || origin == RunOrigin.Test)
+        {
+            await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+            if (!parsed)
             {
                 var definition = await db.WorkflowVersions.AsNoTracking()
                     .Where(v => v.Id == current.VersionId).Select(v => v.Definition).SingleAsync(cancellationToken);
@@ -197,5 +192,4 @@ public sealed class RunQueue(
         return errors;
     }
 
-    private sealed record CurrentVersion(long VersionId, long RecordId, int Number);
 }

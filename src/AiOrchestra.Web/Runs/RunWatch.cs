@@ -5,6 +5,9 @@ namespace AiOrchestra.Web.Runs;
 /// <summary>A subscription to a new run's events, made before the run was stored (<see cref="RunEvents.WatchNew"/>); dispose it to leave.</summary>
 internal sealed class RunWatch(RunEvents events, RunFeed feed, Channel<RunEvent> queue) : IDisposable
 {
+    /// <summary>Once finished, the run as stored when this process ran it from its start (see <see cref="RunEvent.Stored"/>); else null.</summary>
+    public RunDetails? Finished { get; private set; }
+
     /// <summary>
     /// Waits for run-finished: true once the run's outcome is stored (the worker writes before it publishes); false
     /// when the app stops first.
@@ -15,6 +18,7 @@ internal sealed class RunWatch(RunEvents events, RunFeed feed, Channel<RunEvent>
         {
             if (item.Type == RunEvent.RunFinished)
             {
+                Finished = item.Stored;
                 return true;
             }
         }

@@ -80,9 +80,9 @@ internal sealed class RunWorker(
             }
 
             List<ClaimedRun> claimed;
+            var now = time.GetUtcNow();
             try
             {
-                var now = time.GetUtcNow();
                 claimed = await writer.ClaimAsync(WorkerId, free, recoverForeign, now, now + lease, owners);
             }
             catch (Exception e)
@@ -107,7 +107,7 @@ internal sealed class RunWorker(
                     continue;
                 }
                 owners.Take(run.OwnerId);
-                _ = ExecuteAndReleaseAsync(run, slots, owners, stoppingToken);
+                _ = ExecuteAndReleaseAsync(run, now, slots, owners, stoppingToken);
             }
             if (claimed.Count == 0)
             {
@@ -139,12 +139,12 @@ internal sealed class RunWorker(
         }
     }
 
-    private async Task ExecuteAndReleaseAsync(ClaimedRun run, SemaphoreSlim slots, OwnerSlots owners, CancellationToken stoppingToken)
+    private async Task ExecuteAndReleaseAsync(ClaimedRun run, DateTimeOffset claimedAt, SemaphoreSlim slots, OwnerSlots owners, CancellationToken stoppingToken)
     {
         await Task.Yield();
         try
         {
-            await ExecuteRunAsync(run, stoppingToken);
+            await ExecuteRunAsync(run, claimedAt, stoppingToken);
         }
         catch (Exception e)
         {
@@ -162,7 +162,7 @@ internal sealed class RunWorker(
         }
     }
 
-    private async Task ExecuteRunAsync(ClaimedRun run, CancellationToken stoppingToken)
+    private async Task ExecuteRunAsync(ClaimedRun run, DateTimeOffset claimedAt, CancellationToken stoppingToken)
     {
         var feed = events.Open(run.RunId);
         using var userCancel = new CancellationTokenSource();
@@ -174,7 +174,7 @@ internal sealed class RunWorker(
             {
                 await userCancel.CancelAsync();
             }
-            await ExecuteAndFinishAsync(run, feed, userCancel, cancel.Token, stoppingToken);
+            await ExecuteAndFinishAsync(run, claimedAt, feed, userCancel, cancel.Token, stoppingToken);
         }
         finally
         {
@@ -184,7 +184,7 @@ internal sealed class RunWorker(
     }
 
     private async Task ExecuteAndFinishAsync(
-        ClaimedRun run, RunFeed feed, CancellationTokenSource userCancel, CancellationToken cancel, CancellationToken stoppingToken)
+        ClaimedRun run, DateTimeOffset claimedAt, RunFeed feed, CancellationTokenSource userCancel, CancellationToken cancel, CancellationToken stoppingToken)
     {
         RunStatus status;
         string? error;
@@ -351,6 +351,7 @@ internal sealed class RunWorker(
             {
                 RunId = run.RunId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = finishedAt,
                 Status = status.ToText(), Error = error,
+                Stored = feed.HasWaiter ? Stored(run, claimedAt, ran, journal, status, error, finishedAt) : null,
             });
             events.Relay?.Finished(feed, status);
         }
@@ -368,6 +369,27 @@ internal sealed class RunWorker(
         {
             feed.Skip(reserved);
         }
+    }
+
+    /// <summary>
+    /// The run and its steps as this worker just stored them, for the requests waiting for it; null when the store holds
+    /// steps this process did not write (a resumed or test run, a step the full disk refused) or a step's start without its finish.
+    /// </summary>
+    private static RunDetails? Stored(
+        ClaimedRun run, DateTimeOffset claimedAt, Workflow? workflow, RunJournal? journal, RunStatus status, string? error, DateTimeOffset finishedAt)
+    {
+        // a step the full disk refused is recorded with the run's end, not by the journal: read back from the store
+        if (run.Resumed || workflow is null || journal is null || journal.Unstored is not null || journal.StoredSteps() is not { } steps)
+        {
+            return null;
+        }
+        // started_at is the claim's time for a run claimed for the first time (see RunSql's claim)
+        return new RunDetails(new Run
+        {
+            Id = run.RunId, OwnerId = run.OwnerId, WorkflowVersionId = run.WorkflowVersionId, WorkflowId = workflow.WorkflowId,
+            Inputs = run.Inputs, Status = status, Error = error, TraceParent = run.TraceParent,
+            StartedAt = RunJournal.AsStored(claimedAt), FinishedAt = RunJournal.AsStored(finishedAt),
+        }, steps);
     }
 
     /// <summary>

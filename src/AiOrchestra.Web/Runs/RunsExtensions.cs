@@ -25,6 +25,7 @@ public static class RunsExtensions
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<LiveStreams>();
+        services.AddSingleton<CurrentVersions>();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<RunResumption>();
         services.AddSingleton<FailureHandlerStarter>();

@@ -125,8 +125,8 @@ public static class WebhookEndpoint
             var location = RunJson.Location(runId);
             return TypedResults.Accepted(location, new RunAccepted(runId, "queued", location));
         }
-        // the request's own RunStore, resolved only by calls that wait for their run
-        var details = await context.RequestServices.GetRequiredService<RunStore>().GetAsync(route.OwnerId, runId, cancellationToken);
+        // the run as this process just stored it when it ran it from its start; else the request's own RunStore's read
+        var details = watch.Finished ?? await context.RequestServices.GetRequiredService<RunStore>().GetAsync(route.OwnerId, runId, cancellationToken);
         return details is null ? TypedResults.Accepted(RunJson.Location(runId), new RunAccepted(runId, "queued", RunJson.Location(runId))) : Answer(details, route.ResponseStep);
     }
 

@@ -58,6 +58,32 @@ public sealed partial class QueueQueryPlanTests : IDisposable
         Assert.Empty(wrong);
     }
 
+    [Fact]
+    public async Task A_runs_current_version_is_found_by_the_workflows_owner_and_id_index_and_the_versions_number_index()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps());
+        await host.CreateUserAsync("planner");
+
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + CurrentVersions.Sql;
+        explain.Parameters.AddWithValue("@owner", "o");
+        explain.Parameters.AddWithValue("@workflow", "w");
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Equal(2, plan.Count);
+        Assert.Contains(plan, p => p.StartsWith("SEARCH w USING INDEX IX_workflows_owner_id_workflow_id (owner_id=? AND workflow_id=?)", StringComparison.Ordinal));
+        Assert.Contains(plan, p => p.StartsWith("SEARCH v USING ", StringComparison.Ordinal) && p.Contains("IX_workflow_versions_workflow_record_id_number", StringComparison.Ordinal));
+    }
+
     [GeneratedRegex("@[a-z]+")]
     private static partial Regex Parameter();
 }

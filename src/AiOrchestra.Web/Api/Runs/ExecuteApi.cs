@@ -16,9 +16,11 @@ public static class ExecuteApi
     public sealed record ExecuteRequest(string? WorkflowId, Dictionary<string, JsonNode?>? Variables, bool? Wait, bool? UsePins = null);
 
     internal static async Task<Results<Ok<ExecuteResult>, Accepted<RunAccepted>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
-        ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, RunStore runs, IOptions<ApiOptions> options,
+        ExecuteRequest request, ClaimsPrincipal user, RunQueue queue, HttpContext context, IOptions<ApiOptions> options,
         TimeProvider time, CancellationToken cancellationToken)
     {
+        // resolved only by a call that reads the run back: a RunStore rents a context from the pool and returns it after the request
+        RunStore Runs() => context.RequestServices.GetRequiredService<RunStore>();
         if (string.IsNullOrWhiteSpace(request.WorkflowId))
         {
             return ApiProblems.Invalid("workflow_id", "is missing; give the id of the workflow to run.");
@@ -45,7 +47,8 @@ public static class ExecuteApi
 
         var runId = queued.RunId!;
         var waited = watch is not null && await watch.WaitForFinishAsync(wait, time, cancellationToken);
-        var details = await runs.GetAsync(owner, runId, cancellationToken);
+        // the run as this process just stored it when it ran it from its start; else read back
+        var details = (waited ? watch!.Finished : null) ?? await Runs().GetAsync(owner, runId, cancellationToken);
         if (waited && details is not null && details.Run.Status.IsFinished())
         {
             return TypedResults.Ok(RunJson.Executed(details));
