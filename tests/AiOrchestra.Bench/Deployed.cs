@@ -54,7 +54,7 @@ internal static class Deployed
             var app = await StandaloneApp.StartAsync(repoRoot, dataFolder, signingKey, Environment(stubAddress));
             try
             {
-                rows.Add(Row.Check("As deployed: start to a healthy /health (restart on an existing database)", app.StartMs, "ms", "≤ 1,500 ms", app.StartMs <= 1500));
+                rows.Add(Row.Check($"As deployed: start to a healthy /health (restart on an existing database; the app's CPU time until then: {Row.Format(app.StartCpuMs, "ms")})", app.StartMs, "ms", "≤ 1,500 ms", app.StartMs <= 1500));
                 await Task.Delay(TimeSpan.FromSeconds(quick ? 1 : 3));
                 var idle = Memory.ResidentMb(app.Process.Id);
                 rows.Add(Row.Check("As deployed: idle resident memory of the app after that start", idle, "MB", "≤ 100 MB", idle <= 100));

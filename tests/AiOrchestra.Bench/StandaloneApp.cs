@@ -10,16 +10,31 @@ namespace AiOrchestra.Bench;
 /// </summary>
 internal static class StandaloneApp
 {
-    /// <summary>Resident memory once idle after the first start on an empty data folder, then after a restart on it.</summary>
-    public static async Task<(double FirstStart, double Restart)> IdleResidentMbAsync(string repoRoot, TimeSpan settle)
+    /// <summary>The folder of the AiOrchestra.Web.dll started: the bench's output, or a published one (<c>--app DIR</c>).</summary>
+    public static string AppFolder { get; set; } = AppContext.BaseDirectory;
+
+    /// <summary>Where the app started comes from and the GC its runtimeconfig.json sets, for the bench's header.</summary>
+    public static string Describe()
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppFolder, "AiOrchestra.Web.runtimeconfig.json")));
+        var server = config?["runtimeOptions"]?["configProperties"]?["System.GC.Server"]?.GetValue<bool>() ?? false;
+        var folder = AppFolder.TrimEnd('/') == AppContext.BaseDirectory.TrimEnd('/') ? "the bench's build output" : AppFolder;
+        return $"{folder}, {(server ? "server" : "workstation")} GC";
+    }
+
+    /// <summary>
+    /// Resident memory once idle after the first start on an empty data folder, then after a restart on it, and that
+    /// restart's time to a healthy /health (wall and the app's CPU time).
+    /// </summary>
+    public static async Task<(double FirstStart, double Restart, double RestartMs, double RestartCpuMs)> IdleResidentMbAsync(string repoRoot, TimeSpan settle)
     {
         var dataFolder = Directory.CreateTempSubdirectory("aiorchestra-bench-idle-").FullName;
         try
         {
             var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
-            var firstStart = await StartIdleStopAsync(repoRoot, dataFolder, signingKey, settle);
-            var restart = await StartIdleStopAsync(repoRoot, dataFolder, signingKey, settle);
-            return (firstStart, restart);
+            var (firstStart, _) = await StartIdleStopAsync(repoRoot, dataFolder, signingKey, settle);
+            var (restart, started) = await StartIdleStopAsync(repoRoot, dataFolder, signingKey, settle);
+            return (firstStart, restart, started.StartMs, started.StartCpuMs);
         }
         finally
         {
@@ -27,13 +42,13 @@ internal static class StandaloneApp
         }
     }
 
-    private static async Task<double> StartIdleStopAsync(string repoRoot, string dataFolder, string signingKey, TimeSpan settle)
+    private static async Task<(double IdleMb, Running App)> StartIdleStopAsync(string repoRoot, string dataFolder, string signingKey, TimeSpan settle)
     {
         var app = await StartAsync(repoRoot, dataFolder, signingKey, []);
         try
         {
             await Task.Delay(settle);
-            return Memory.ResidentMb(app.Process.Id);
+            return (Memory.ResidentMb(app.Process.Id), app);
         }
         finally
         {
@@ -51,7 +66,7 @@ internal static class StandaloneApp
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AiOrchestra.Web.dll"), "--contentRoot", repoRoot, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var arg in new[] { Path.Combine(AppFolder, "AiOrchestra.Web.dll"), "--contentRoot", repoRoot, "--urls", $"http://127.0.0.1:{port}" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -84,11 +99,13 @@ internal static class StandaloneApp
             process.Dispose();
             throw;
         }
-        return new Running(process, address, databaseFile, stopwatch.Elapsed.TotalMilliseconds);
+        var startMs = stopwatch.Elapsed.TotalMilliseconds;
+        process.Refresh();
+        return new Running(process, address, databaseFile, startMs, process.TotalProcessorTime.TotalMilliseconds);
     }
 
-    /// <summary>The app in its own process.</summary>
-    public sealed record Running(Process Process, Uri Address, string DatabaseFile, double StartMs)
+    /// <summary>The app in its own process; <see cref="StartCpuMs"/> is its CPU time until it was healthy.</summary>
+    public sealed record Running(Process Process, Uri Address, string DatabaseFile, double StartMs, double StartCpuMs)
     {
         public async Task StopAsync()
         {

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace AiOrchestra.Web.Dashboard;
@@ -72,6 +73,13 @@ public static class DashboardExtensions
             options.Conventions.AllowAnonymousToPage("/Account/Login");
             options.Conventions.AllowAnonymousToPage("/Account/Setup");
             options.Conventions.AllowAnonymousToPage("/Error");
+        }).ConfigureApplicationPartManager(parts =>
+        {
+            // no controllers here: MVC would otherwise go through every type of the app's assembly at start looking for them
+            foreach (var controllers in parts.FeatureProviders.OfType<ControllerFeatureProvider>().ToList())
+            {
+                parts.FeatureProviders.Remove(controllers);
+            }
         });
         services.AddSingleton<SecretStore>();
         services.AddSingleton<IntegrationSettings>();

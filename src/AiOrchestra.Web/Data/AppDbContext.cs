@@ -117,15 +117,16 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
         return text.ToString();
     }
 
-    private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+    // internal, not private: the compiled model (Data/CompiledModels) creates them
+    internal sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
         v => v.ToUnixTimeMilliseconds(),
         v => DateTimeOffset.FromUnixTimeMilliseconds(v));
 
-    private sealed class RunStatusConverter() : ValueConverter<RunStatus, string>(
+    internal sealed class RunStatusConverter() : ValueConverter<RunStatus, string>(
         v => v.ToText(),
         v => Enum.Parse<RunStatus>(v, true));
 
-    private sealed class StepStatusConverter() : ValueConverter<StepStatus, string>(
+    internal sealed class StepStatusConverter() : ValueConverter<StepStatus, string>(
         v => WorkflowResultJson.StatusName(v),
         v => Enum.Parse<StepStatus>(v, true));
 }

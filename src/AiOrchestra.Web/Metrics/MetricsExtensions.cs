@@ -31,7 +31,14 @@ public static class MetricsExtensions
         {
             return builder;
         }
-        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("aiorchestra"));
+        AddOpenTelemetry(builder.Services, prometheus, otlp);
+        return builder;
+    }
+
+    // a method of its own: the JIT loads OpenTelemetry's assemblies only when metrics or traces are exported
+    private static void AddOpenTelemetry(IServiceCollection services, bool prometheus, bool otlp)
+    {
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("aiorchestra"));
         telemetry.WithMetrics(metrics =>
         {
             metrics.AddMeter(RunMetrics.MeterName);
@@ -51,7 +58,6 @@ public static class MetricsExtensions
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(Path))
                 .AddOtlpExporter());
         }
-        return builder;
     }
 
     /// <summary><c>GET /metrics</c> in the Prometheus text format behind its token and/or allow list; absent (404) when metrics are off.</summary>
@@ -62,7 +68,13 @@ public static class MetricsExtensions
         {
             return app;
         }
-        var access = MetricsAccess.From(settings);
+        MapScrapingEndpoint(app, MetricsAccess.From(settings));
+        return app;
+    }
+
+    // as AddOpenTelemetry: the Prometheus exporter's assembly loads only when metrics are on
+    private static void MapScrapingEndpoint(WebApplication app, MetricsAccess access)
+    {
         app.UseWhen(context => context.Request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase), branch => branch.Use(async (context, next) =>
         {
             if (access.Check(context) is { } refused)
@@ -78,7 +90,6 @@ public static class MetricsExtensions
             await next(context);
         }));
         app.MapPrometheusScrapingEndpoint(Path);
-        return app;
     }
 
     private static MetricsOptions Settings(IConfiguration configuration) =>
