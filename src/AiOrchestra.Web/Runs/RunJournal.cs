@@ -32,7 +32,7 @@ internal sealed class RunJournal(
     private readonly long _maxOutputBytes = writer.MaxOutputBytes;
 
     /// <summary>What the writer stored of one finished step, turned into its row only when a waiting request asks.</summary>
-    private sealed record FinishedStep(StepRecord Step, string? Stored, long? FullBytes, string? Ledger, long? StartedEvent, long FinishedEvent);
+    private sealed record FinishedStep(StepRecord Step, string? Output, string? Ledger, long? StartedEvent, long FinishedEvent);
 
     public ValueTask StepStartedAsync(string stepId, int index, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
@@ -70,8 +70,7 @@ internal sealed class RunJournal(
         var number = feed.Reserve();
         long? startedEvent = _startedEvents.TryRemove(step.Index, out var started) ? started.Event : null;
         await StoredAsync(number, writer.StepFinishedAsync(runId, step, json, startedEvent, number, ledger, totals), step.StepId, step.Index, step, startedEvent);
-        var (stored, fullBytes) = History.StoredOutput.Cap(json, _maxOutputBytes);
-        _finished[step.Index] = new FinishedStep(step, stored, fullBytes, ledger, startedEvent, number);
+        _finished[step.Index] = new FinishedStep(step, json, ledger, startedEvent, number);
         feed.Publish(number, StepFinishedEvent(runId, number, step));
         stepFinished?.Invoke(step);
     }
@@ -91,10 +90,12 @@ internal sealed class RunJournal(
         foreach (var (_, finished) in _finished.OrderBy(f => f.Key))
         {
             var step = finished.Step;
+            // capped here, when a waiting request asks, as the writer capped what it stored
+            var (stored, fullBytes) = History.StoredOutput.Cap(finished.Output, _maxOutputBytes);
             steps.Add(new RunStep
             {
                 RunId = runId, Index = step.Index, StepId = step.StepId, Status = step.Status,
-                Output = Data.StoredOutput.Read(finished.Stored), OutputBytes = finished.FullBytes, Error = step.Error,
+                Output = Data.StoredOutput.Read(stored), OutputBytes = fullBytes, Error = step.Error,
                 Attempts = step.Attempts, DurationMs = step.DurationMs,
                 PromptTokens = step.Usage?.PromptTokens, CompletionTokens = step.Usage?.CompletionTokens, Ledger = finished.Ledger,
                 StartedAt = AsStored(step.StartedAt), FinishedAt = AsStored(step.FinishedAt),
