@@ -202,7 +202,10 @@ public sealed class DiskFullTests
         }, "the handed-back run never finished");
         Assert.Equal("succeeded", (string?)run["status"]);
         Assert.Equal("small", (string?)run["steps"]![1]!["output"]);
-        Assert.Equal((1, 2), (app.Steps.Calls(runId, "first"), app.Steps.Calls(runId, "big")));
+        // which write meets the lock depends on timing: the big step's result (the step runs again on resume) or the
+        // run's end (it does not); the step before it is never run again
+        Assert.Equal(1, app.Steps.Calls(runId, "first"));
+        Assert.InRange(app.Steps.Calls(runId, "big"), 1, 2);
         AssertWhole(app.DatabaseFile);
     }
 
