@@ -33,8 +33,10 @@ public class SlowRunFactory : ApiFactory
 
 public class ExecuteWaitTests(SlowRunFactory app) : IClassFixture<SlowRunFactory>
 {
+    // the step's own hour-long limit: the test moves the app's clock 31 s at a time until the wait answers, and on a
+    // loaded machine the request may start waiting late, when a step's default 60 s limit would already have failed the run
     private const string Workflow = """
-        {"workflow_id": "slow", "steps": [{"step_id": "hold", "step_type": "fake", "action": "block", "parameters": {"text": "done"}}]}
+        {"workflow_id": "slow", "steps": [{"step_id": "hold", "step_type": "fake", "action": "block", "timeout_seconds": 3600, "parameters": {"text": "done"}}]}
         """;
 
     [Fact]
