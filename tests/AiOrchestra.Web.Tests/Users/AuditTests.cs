@@ -86,8 +86,9 @@ public sealed class AuditTests(UsersHost host) : IClassFixture<UsersHost>
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
 
-        var indexes = await db.Database.SqlQuery<string>(
-            $"SELECT name AS Value FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entries' ORDER BY name").ToListAsync();
+        var indexes = await db.Database.SqlQueryRaw<string>(db.Database.IsSqlite()
+            ? "SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entries' ORDER BY name"
+            : "SELECT indexname AS \"Value\" FROM pg_indexes WHERE tablename = 'audit_entries' AND indexname <> 'PK_audit_entries' ORDER BY indexname").ToListAsync();
 
         Assert.Equal(["IX_audit_entries_at"], indexes);
     }
