@@ -11,7 +11,7 @@ namespace AiOrchestra.Web.Data.CompiledModels
     public partial class AppDbContextModel
     {
         private AppDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a38c3994-f916-46c3-b95e-fc1768fcc367"), entityTypeCount: 34)
+            : base(skipDetectChanges: false, modelId: new Guid("ea4ffb05-96f3-4652-b4e0-3717420b3507"), entityTypeCount: 34)
         {
         }
 

@@ -20,7 +20,7 @@ namespace AiOrchestra.Web.Data.CompiledModels
                 typeof(AuditEntry),
                 baseEntityType,
                 propertyCount: 8,
-                unnamedIndexCount: 2,
+                unnamedIndexCount: 1,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -98,9 +98,6 @@ namespace AiOrchestra.Web.Data.CompiledModels
 
             var index = runtimeEntityType.AddIndex(
                 new[] { at });
-
-            var index0 = runtimeEntityType.AddIndex(
-                new[] { action, at });
 
             return runtimeEntityType;
         }

@@ -271,8 +271,6 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasIndex("At");
 
-                    b.HasIndex("Action", "At");
-
                     b.ToTable("audit_entries", (string)null);
                 });
 

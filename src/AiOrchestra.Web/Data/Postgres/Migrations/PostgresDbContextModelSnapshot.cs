@@ -286,8 +286,6 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.HasIndex("At");
 
-                    b.HasIndex("Action", "At");
-
                     b.ToTable("audit_entries", (string)null);
                 });
 
