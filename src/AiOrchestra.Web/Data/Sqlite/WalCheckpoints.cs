@@ -7,17 +7,20 @@ namespace AiOrchestra.Web.Data.Sqlite;
 /// <summary>
 /// Checkpoints of the write-ahead log written by the run writer's connection. SQLite's own checkpoint runs inside the
 /// commit that takes the log past 1,000 pages, on the writer's thread: it copies the pages into the file and syncs
-/// both, while every run waiting on the writer waits too (the tail at 10 clients; RESULTS.md, lat18). Here that commit
-/// only notes the log's size; a thread of its own, on a connection of its own, copies the log into the file (PASSIVE:
-/// the writer goes on meanwhile), then the writer copies the few pages it committed since and its next transaction
-/// starts the log over from its beginning, so the log stays as bounded as with SQLite's own checkpoints.
+/// both (two fsyncs, a few milliseconds each), while every run waiting on the writer waits too (the tail at 10
+/// clients; RESULTS.md, lat18). Here a commit only notes the log's size: every 1,000 pages a thread of its own, on a
+/// connection of its own, copies the log into the file (PASSIVE: the writer goes on meanwhile). The log starts over at
+/// the writer's next transaction once a copy found nothing newer (the writer paused); when it never pauses, the writer
+/// itself copies the last few pages once the log reaches <see cref="WriterCheckpointPages"/>, after answering its
+/// callers, which bounds the log as SQLite's own checkpoints did, at a tenth of their stalls.
 /// </summary>
 internal sealed class WalCheckpoints : IDisposable
 {
-    /// <summary>The log's size, in pages, that starts a checkpoint: SQLite's own default.</summary>
+    /// <summary>New pages in the log that start a copy on the checkpoint thread: SQLite's own default.</summary>
     internal const int CheckpointPages = 1000;
 
-    private const int Idle = 0, Copying = 1, CatchUpDue = 2;
+    /// <summary>The log's size, in pages, at which the writer copies the rest itself so the log starts over.</summary>
+    internal const int WriterCheckpointPages = 10 * CheckpointPages;
 
     // The commit hook finds its instance by number: a native connection that outlives this object (the pool keeps it)
     // must never call into a freed one.
@@ -30,9 +33,16 @@ internal sealed class WalCheckpoints : IDisposable
     private readonly ILogger _log;
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _due = new(false, spinCount: 0);
-    private int _state = Idle;
     private volatile bool _stopping;
+    private int _copying;
     private int _copied;
+
+    // the writer's thread only
+    private int _lastPages;
+    private bool _writerCopyDue;
+
+    // the log's size at which the next copy starts: set by the checkpoint thread, read by the writer's
+    private int _copyAt = CheckpointPages;
 
     /// <summary>Installs the commit hook on <paramref name="writer"/> (open) and starts the checkpoint thread.</summary>
     public WalCheckpoints(SqliteConnection writer, ILogger log)
@@ -46,28 +56,29 @@ internal sealed class WalCheckpoints : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Checkpoints the checkpoint thread has completed (for tests).</summary>
+    /// <summary>Copies the checkpoint thread has completed (for tests).</summary>
     internal int Copied => Volatile.Read(ref _copied);
 
-    /// <summary>
-    /// On the writer's thread, between its transactions: once the checkpoint thread has copied the log, copies what
-    /// was committed since, so the next transaction starts the log over.
-    /// </summary>
+    /// <summary>Copies the writer has made itself (for tests).</summary>
+    internal int WriterCopies { get; private set; }
+
+    /// <summary>On the writer's thread, between its transactions: copies the rest of a log that reached <see cref="WriterCheckpointPages"/>.</summary>
     public void CatchUp()
     {
-        if (Volatile.Read(ref _state) != CatchUpDue)
+        if (!_writerCopyDue)
         {
             return;
         }
+        _writerCopyDue = false;
         try
         {
             Checkpoint(_writer);
+            WriterCopies++;
         }
         catch (SqliteException e)
         {
-            _log.LogWarning("Checkpointing the write-ahead log failed ({Reason}); trying again after the next 1,000 pages", e.Message);
+            _log.LogWarning("Checkpointing the write-ahead log failed ({Reason}); trying again after the next commit", e.Message);
         }
-        Volatile.Write(ref _state, Idle);
     }
 
     public void Dispose()
@@ -88,12 +99,26 @@ internal sealed class WalCheckpoints : IDisposable
 
     private static int OnCommit(nint id, nint db, nint name, int pages)
     {
-        if (pages >= CheckpointPages && Instances.TryGetValue(id, out var self)
-            && Interlocked.CompareExchange(ref self._state, Copying, Idle) == Idle)
+        if (Instances.TryGetValue(id, out var self))
         {
-            self._due.Set();
+            self.Committed(pages);
         }
         return 0; // SQLITE_OK
+    }
+
+    private void Committed(int pages)
+    {
+        if (pages < _lastPages)
+        {
+            // the log started over
+            Volatile.Write(ref _copyAt, CheckpointPages);
+        }
+        _lastPages = pages;
+        _writerCopyDue = pages >= WriterCheckpointPages;
+        if (pages >= Volatile.Read(ref _copyAt) && Interlocked.CompareExchange(ref _copying, 1, 0) == 0)
+        {
+            _due.Set();
+        }
     }
 
     private void CheckpointLoop()
@@ -116,27 +141,26 @@ internal sealed class WalCheckpoints : IDisposable
                     pragmas.CommandText = SqliteSql.ConnectionPragmas;
                     pragmas.ExecuteNonQuery();
                 }
-                Checkpoint(own);
+                var logPages = Checkpoint(own);
+                Volatile.Write(ref _copyAt, logPages + CheckpointPages);
                 Interlocked.Increment(ref _copied);
-                Volatile.Write(ref _state, CatchUpDue);
             }
             catch (SqliteException e)
             {
-                _log.LogWarning("Checkpointing the write-ahead log failed ({Reason}); trying again after the next commit", e.Message);
-                Volatile.Write(ref _state, Idle);
+                _log.LogWarning("Checkpointing the write-ahead log failed ({Reason}); trying again after the next 1,000 pages", e.Message);
             }
+            Volatile.Write(ref _copying, 0);
         }
     }
 
-    private static void Checkpoint(SqliteConnection connection)
+    /// <summary>Copies what the log holds into the file without waiting for anyone; returns the log's size in pages.</summary>
+    private static int Checkpoint(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        // the pragma answers with a row; reading it runs the checkpoint to its end
+        // one row: busy, the log's pages, the pages copied
         using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-        }
+        return reader.Read() ? reader.GetInt32(1) : 0;
     }
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
