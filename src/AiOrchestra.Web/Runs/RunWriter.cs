@@ -155,7 +155,7 @@ public sealed class RunWriter(
         db.Database.OpenConnection();
         var connection = db.Database.GetDbConnection();
         using var sql = new RunSql(connection, provider);
-        using var checkpoints = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite ? new Data.Sqlite.WalCheckpoints(sqlite, log) : null;
+        using var checkpoints = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite ? Data.Sqlite.WalCheckpoints.Start(sqlite, log) : null;
         Checkpoints = checkpoints;
         var batch = new List<Write>(MaxBatch);
         var finishedLater = new HashSet<(string RunId, int Index)>();

@@ -44,16 +44,34 @@ internal sealed class WalCheckpoints : IDisposable
     // the log's size at which the next copy starts: set by the checkpoint thread, read by the writer's
     private int _copyAt = CheckpointPages;
 
-    /// <summary>Installs the commit hook on <paramref name="writer"/> (open) and starts the checkpoint thread.</summary>
-    public WalCheckpoints(SqliteConnection writer, ILogger log)
+    private WalCheckpoints(SqliteConnection writer, ILogger log)
     {
         _writer = writer;
         _log = log;
-        Instances[_id] = this;
-        // a commit hook replaces SQLite's automatic checkpoints on this connection
-        sqlite3_wal_hook(writer.Handle!.DangerousGetHandle(), Hook, _id);
         _thread = new Thread(CheckpointLoop) { IsBackground = true, Name = "WAL checkpoints" };
-        _thread.Start();
+    }
+
+    /// <summary>
+    /// Installs the commit hook on <paramref name="writer"/> (open) and starts the checkpoint thread; null, with SQLite's
+    /// own checkpoints left in place, when the SQLite library is not the bundled one that has the hook.
+    /// </summary>
+    public static WalCheckpoints? Start(SqliteConnection writer, ILogger log)
+    {
+        var checkpoints = new WalCheckpoints(writer, log);
+        Instances[checkpoints._id] = checkpoints;
+        try
+        {
+            // a commit hook replaces SQLite's automatic checkpoints on this connection
+            sqlite3_wal_hook(writer.Handle!.DangerousGetHandle(), Hook, checkpoints._id);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Instances.TryRemove(checkpoints._id, out _);
+            log.LogWarning("The write-ahead log is checkpointed inside the run writer's commits ({Reason})", e.Message);
+            return null;
+        }
+        checkpoints._thread.Start();
+        return checkpoints;
     }
 
     /// <summary>Copies the checkpoint thread has completed (for tests).</summary>
