@@ -22,6 +22,9 @@ public sealed class RunWriter(
 
     private const int MaxBatch = 1024;
 
+    /// <summary>SQLite: the write-ahead log's checkpoints, off the writer's thread (for tests).</summary>
+    internal Data.Sqlite.WalCheckpoints? Checkpoints { get; private set; }
+
     // The loop is the one reader and its continuation only sets _ready: run inline by the write that wakes it, rather
     // than as a thread-pool work item per batch.
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
@@ -152,6 +155,8 @@ public sealed class RunWriter(
         db.Database.OpenConnection();
         var connection = db.Database.GetDbConnection();
         using var sql = new RunSql(connection, provider);
+        using var checkpoints = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite ? Data.Sqlite.WalCheckpoints.Start(sqlite, log) : null;
+        Checkpoints = checkpoints;
         var batch = new List<Write>(MaxBatch);
         var finishedLater = new HashSet<(string RunId, int Index)>();
 
@@ -165,6 +170,8 @@ public sealed class RunWriter(
             SkipOverwrittenStarts(batch, finishedLater);
             Apply(connection, sql, batch);
             batch.Clear();
+            // after the batch's callers are answered, not inside their commit
+            checkpoints?.CatchUp();
         }
     }
 
