@@ -4,15 +4,15 @@ namespace AiOrchestra.Web.Hosting;
 
 /// <summary>
 /// A background service started when <see cref="BackgroundStart"/> opens instead of with the host. It stops where it
-/// was registered (the stop order is unchanged), and one whose work fails stops the app with the same log entry as
-/// the host's own handling of a failed <see cref="BackgroundService"/>, which sees only this wrapper.
+/// was registered (the stop order is unchanged), and one whose work fails stops the app with a critical log entry, as
+/// the host does for a failed <see cref="BackgroundService"/> (the host sees only this wrapper).
 /// </summary>
 internal sealed partial class StartedInBackground<TService>(
     TService service, BackgroundStart start, IHostApplicationLifetime lifetime, ILogger<StartedInBackground<TService>> log)
     : IHostedLifecycleService where TService : class, IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
-    private Task _started = Task.CompletedTask;
+    private Task? _started;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -56,6 +56,10 @@ internal sealed partial class StartedInBackground<TService>(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_started is null)
+        {
+            return; // the host's start failed before the app listened
+        }
         await _stopping.CancelAsync();
         try
         {
