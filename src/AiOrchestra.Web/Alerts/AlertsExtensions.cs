@@ -1,3 +1,4 @@
+using AiOrchestra.Web.Hosting;
 using AiOrchestra.Web.Outbound;
 
 namespace AiOrchestra.Web.Alerts;
@@ -16,9 +17,9 @@ public static class AlertsExtensions
         services.AddSingleton<AlertSender>();
         services.AddSingleton<AlertRateLimit>();
         services.AddSingleton<AlertDelivery>();
-        services.AddHostedService(sp => sp.GetRequiredService<AlertDelivery>());
+        services.AddHostedServiceInBackground<AlertDelivery>();
         services.AddSingleton<AlertWatch>();
-        services.AddHostedService(sp => sp.GetRequiredService<AlertWatch>());
+        services.AddHostedServiceInBackground<AlertWatch>();
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AiOrchestra.Web.Dashboard;
 using AiOrchestra.Web.Data;
+using AiOrchestra.Web.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.History;
@@ -19,7 +20,8 @@ public static class HistoryExtensions
         services.AddSingleton<HistoryPruner>();
         services.AddSingleton<HistoryStatus>();
         services.AddSingleton<Administrators>();
-        services.AddHostedService<HistoryCleaner>();
+        services.AddSingleton<HistoryCleaner>();
+        services.AddHostedServiceInBackground<HistoryCleaner>();
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using AiOrchestra.Engine.Execution;
 using AiOrchestra.Engine.Steps.SubWorkflow;
+using AiOrchestra.Web.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AiOrchestra.Web.Runs;
@@ -46,7 +47,7 @@ public static class RunsExtensions
         // approvals and waits: answered through RunApprovals, woken when due by the sweeper (which stops before the writer)
         services.AddSingleton<RunApprovals>();
         services.AddSingleton<WaitSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<WaitSweeper>());
+        services.AddHostedServiceInBackground<WaitSweeper>();
         return builder;
     }
 }

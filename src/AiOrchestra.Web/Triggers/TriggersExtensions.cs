@@ -1,3 +1,5 @@
+using AiOrchestra.Web.Hosting;
+
 namespace AiOrchestra.Web.Triggers;
 
 public static class TriggersExtensions
@@ -13,9 +15,9 @@ public static class TriggersExtensions
         services.AddSingleton<TriggerWorkflows>();
         services.AddScoped<TriggerPanel>();
         services.AddSingleton<TriggerScheduler>();
-        services.AddHostedService(sp => sp.GetRequiredService<TriggerScheduler>());
+        services.AddHostedServiceInBackground<TriggerScheduler>();
         services.AddSingleton<TriggerPoller>();
-        services.AddHostedService(sp => sp.GetRequiredService<TriggerPoller>());
+        services.AddHostedServiceInBackground<TriggerPoller>();
         return builder;
     }
 
