@@ -81,7 +81,10 @@ internal static class Deployed
                 {
                     foreach (var clients in clientCounts)
                     {
-                        var result = await RunLoadAsync(order with { Clients = clients, WarmUpSeconds = clients == 50 ? warmUp : Math.Min(warmUp, 3) });
+                        // the first load of each kind gets the whole warm-up whatever its client count (the JIT tiers
+                        // its path up meanwhile), and so does 50 clients; a load after it on the warm path needs a few seconds
+                        var warm = clients == 50 || clients == clientCounts[0];
+                        var result = await RunLoadAsync(order with { Clients = clients, WarmUpSeconds = warm ? warmUp : Math.Min(warmUp, 3) });
                         var p99Target = clients == 50 ? 50 : 20;
                         rows.Add(Row.Check($"As deployed, {name}, {clients} clients{paced}: runs/s", result.PerSecond, "runs/s",
                             clients == 50 && rate is null ? "≥ 2,000 runs/s" : "—", clients != 50 || rate is not null || result.PerSecond >= 2000));
