@@ -63,6 +63,10 @@ internal sealed class HistoryFixture : IAsyncDisposable
                 CreatedAt = at,
                 StartedAt = status == RunStatus.Queued ? null : at,
                 FinishedAt = status.IsFinished() ? at : null,
+                // a run in flight is leased by another live process: without a lease the host's worker could recover it,
+                // run it to its end and so make it one more finished run for the clean-up (a test counted 698 for 697)
+                LeaseOwner = status == RunStatus.Running ? "another-host/1/0" : null,
+                LeaseExpiresAt = status == RunStatus.Running ? DateTimeOffset.UtcNow.AddDays(1) : null,
                 Steps = [new RunStep { RunId = id, StepId = "hello", Status = StepStatus.Succeeded, Attempts = 1, Output = $"\"{new string('x', outputBytes)}\"" }],
             };
         }).ToList();
