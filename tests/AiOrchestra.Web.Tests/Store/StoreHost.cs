@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace AiOrchestra.Web.Tests.Store;
 
@@ -137,6 +138,18 @@ public sealed class StoreHost : WebApplicationFactory<Program>
             services.AddSingleton(_steps);
             services.AddSingleton<IStepType>(_steps);
         });
+    }
+
+    /// <summary>
+    /// Starts the background services (triggers, alerts, history clean-up) with the host, as the app does once it has
+    /// answered a request: this host serves none, and their first pass, a second later, would meet a test's own data
+    /// halfway (the history clean-up deleted runs a test then asked its own clean-up to count).
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        host.Services.GetRequiredService<AiOrchestra.Web.Hosting.BackgroundStart>().Open();
+        return host;
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
