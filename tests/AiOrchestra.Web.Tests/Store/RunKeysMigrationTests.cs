@@ -39,7 +39,7 @@ public sealed class RunKeysMigrationTests : IDisposable
 
         // back to the migration before: the steps name their run by its id again (today's code does not run on it)
         var copy = Guid.CreateVersion7().ToString();
-        await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        await using (var db = MigrationContext())
         {
             var migrations = db.Database.GetMigrations().ToList();
             await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_RunKeys", StringComparison.Ordinal)) - 1]);
@@ -64,7 +64,7 @@ public sealed class RunKeysMigrationTests : IDisposable
                 """, copy, runs[2]);
         }
 
-        await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        await using (var db = MigrationContext())
         {
             await db.Database.MigrateAsync();
         }
@@ -82,6 +82,11 @@ public sealed class RunKeysMigrationTests : IDisposable
         Assert.Equal(6 + 2 + 2, await host.WithDbAsync(db => db.RunSteps.CountAsync()));
         Assert.Equal(6, await host.WithDbAsync(db => db.Runs.Select(r => r.Key).Distinct().CountAsync()));
     }
+
+    /// <summary>A context with the provider's own migrations (PostgreSQL's are those of <see cref="Data.Postgres.PostgresDbContext"/>).</summary>
+    private AppDbContext MigrationContext() => _database.Postgres
+        ? new Data.Postgres.PostgresDbContext(Data.Postgres.PostgresDbContext.Options(_database.ConnectionString))
+        : _database.OpenContext();
 
     /// <summary>Each run's steps as the run store reads them, and its export, as JSON.</summary>
     private static async Task<string> ReadAsync(StoreHost host, string owner, List<string> runs)
