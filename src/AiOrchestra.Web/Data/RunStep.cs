@@ -8,6 +8,7 @@ namespace AiOrchestra.Web.Data;
 public sealed class RunStep
 {
     public long Id { get; set; }
+
     /// <summary>Its run's <see cref="Run.Key"/>, not the run's id: the step rows and their index are read by run far more often than they are shown.</summary>
     public long RunKey { get; set; }
     public int Index { get; set; }

@@ -12,7 +12,7 @@ internal static class RunProgress
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var steps = await db.StepsOf(runId).AsNoTracking()
-            .Where(s => (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped))
+            .Where(s => s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped)
             .OrderBy(s => s.Index)
             .ToListAsync(cancellationToken);
         return steps.Select(s => new StepRecord
