@@ -351,7 +351,7 @@ internal sealed partial class Scenarios(AppHost app, string ownerId, HttpClient 
         using var command = db.CreateCommand();
         command.CommandText = """
             SELECT COUNT(*), COALESCE(SUM(s.status = 'succeeded'), 0)
-            FROM run_steps s JOIN runs r ON r.id = s.run_id WHERE r.workflow_id = $workflow
+            FROM run_steps s JOIN runs r ON r.key = s.run_key WHERE r.workflow_id = $workflow
             """;
         command.Parameters.AddWithValue("$workflow", workflowId);
         using var reader = command.ExecuteReader();

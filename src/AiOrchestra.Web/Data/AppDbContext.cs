@@ -28,6 +28,10 @@ public class AppDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContex
     public DbSet<RunStepItem> RunStepItems => Set<RunStepItem>();
     public DbSet<RunWait> RunWaits => Set<RunWait>();
     public DbSet<RunStepEntry> RunStepEntries => Set<RunStepEntry>();
+
+    /// <summary>The steps of the run <paramref name="runId"/>: they reference it by its key, found through the run's id.</summary>
+    public IQueryable<RunStep> StepsOf(string runId) => Runs.Where(r => r.Id == runId).SelectMany(r => r.Steps);
+
     public DbSet<RunCount> RunCounts => Set<RunCount>();
     public DbSet<LlmUsageDay> LlmUsageDays => Set<LlmUsageDay>();
     public DbSet<StepPin> StepPins => Set<StepPin>();

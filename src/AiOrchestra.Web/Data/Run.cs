@@ -8,6 +8,12 @@ namespace AiOrchestra.Web.Data;
 /// </summary>
 public sealed class Run
 {
+    /// <summary>
+    /// The store's own key, never shown: its steps reference the run by it (8 bytes an entry, not the id's 36). SQLite's
+    /// rowid, so it costs no index of its own.
+    /// </summary>
+    public long Key { get; set; }
+
     /// <summary>A version-7 GUID: sorts by creation time. The <c>execution_id</c> of the exported log.</summary>
     public required string Id { get; set; }
 
@@ -59,6 +65,9 @@ public sealed class Run
         public void Configure(EntityTypeBuilder<Run> entity)
         {
             entity.ToTable("runs");
+            entity.HasKey(r => r.Key);
+            // the id users, URLs and every other table see: unique, and the key the other tables' foreign keys name
+            entity.HasAlternateKey(r => r.Id);
             entity.Property(r => r.Id).HasMaxLength(36);
             entity.Property(r => r.WorkflowId).HasMaxLength(64);
             entity.Property(r => r.TraceParent).HasMaxLength(55);

@@ -8,7 +8,9 @@ namespace AiOrchestra.Web.Data;
 public sealed class RunStep
 {
     public long Id { get; set; }
-    public required string RunId { get; set; }
+
+    /// <summary>Its run's <see cref="Run.Key"/>, not the run's id: the step rows and their index are read by run far more often than they are shown.</summary>
+    public long RunKey { get; set; }
     public int Index { get; set; }
     public required string StepId { get; set; }
     public StepStatus Status { get; set; }
@@ -49,8 +51,8 @@ public sealed class RunStep
             entity.Property(s => s.Output).HasConversion(v => v, v => StoredOutput.Read(v));
             entity.Property(s => s.Ledger).HasConversion(v => StoredLedger.Write(v), v => StoredLedger.Read(v));
             entity.Property(s => s.Index).HasColumnName("step_index"); // "index" is an SQL keyword
-            entity.HasIndex(s => new { s.RunId, s.Index }).IsUnique();
-            entity.HasOne<Run>().WithMany(r => r.Steps).HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasIndex(s => new { s.RunKey, s.Index }).IsUnique();
+            entity.HasOne<Run>().WithMany(r => r.Steps).HasForeignKey(s => s.RunKey).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class RunStepEntry
             entity.ToTable("run_step_entries");
             entity.Property(s => s.StepId).HasMaxLength(64);
             entity.HasIndex(s => new { s.RunId, s.StepIndex, s.ItemIndex, s.Sequence }).IsUnique();
-            entity.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).HasPrincipalKey(r => r.Id).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

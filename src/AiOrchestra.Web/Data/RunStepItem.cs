@@ -32,7 +32,7 @@ public sealed class RunStepItem
             // stored compactly (see StoredOutput): every reader gets the output as the step gave it
             entity.Property(s => s.Output).HasConversion(v => v, v => StoredOutput.Read(v));
             entity.HasIndex(s => new { s.RunId, s.StepIndex, s.ItemIndex }).IsUnique();
-            entity.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).HasPrincipalKey(r => r.Id).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class RunWait
             entity.Property(w => w.Kind).HasMaxLength(16);
             // the sweeper's question: which waits are due
             entity.HasIndex(w => w.DueAt);
-            entity.HasOne<Run>().WithMany().HasForeignKey(w => w.RunId).OnDelete(DeleteBehavior.Cascade);
+            entity.HasOne<Run>().WithMany().HasForeignKey(w => w.RunId).HasPrincipalKey(r => r.Id).OnDelete(DeleteBehavior.Cascade);
         }
     }
 }

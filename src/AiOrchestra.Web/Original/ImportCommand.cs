@@ -241,7 +241,7 @@ internal static class ImportCommand
             };
             for (var index = 0; index < steps.Count; index++)
             {
-                run.Steps.Add(Step(steps[index], index, runId, timestamp));
+                run.Steps.Add(Step(steps[index], index, timestamp));
             }
             // the run and its steps commit together or not at all
             db.Runs.Add(run);
@@ -256,7 +256,7 @@ internal static class ImportCommand
             return (Outcome.Imported, $"run '{runId}' of '{workflowId}' with {run.Steps.Count} step(s).");
         }
 
-        private static RunStep Step(JsonNode? node, int index, string runId, DateTimeOffset timestamp)
+        private static RunStep Step(JsonNode? node, int index, DateTimeOffset timestamp)
         {
             var path = $"steps[{index}]";
             if (node is not JsonObject step)
@@ -277,7 +277,6 @@ internal static class ImportCommand
             };
             return new RunStep
             {
-                RunId = runId,
                 Index = index,
                 StepId = stepId,
                 Status = StepStatusOf(Text(step, "status", path) ?? throw new InvalidDataException($"{path}: no 'status'."), $"{path}.status"),

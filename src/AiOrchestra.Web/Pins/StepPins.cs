@@ -63,9 +63,10 @@ public sealed class StepPins(IDbContextFactory<AppDbContext> dbs, IOptions<RunOp
     public async Task<PinResult> PinFromRunAsync(string ownerId, string workflowId, string stepId, string runId, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var step = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && s.StepId == stepId)
-            .Join(db.Runs.Where(r => r.OwnerId == ownerId && r.WorkflowId == workflowId), s => s.RunId, r => r.Id, (s, r) => s)
+        var step = await db.Runs.AsNoTracking()
+            .Where(r => r.Id == runId && r.OwnerId == ownerId && r.WorkflowId == workflowId)
+            .SelectMany(r => r.Steps)
+            .Where(s => s.StepId == stepId)
             .FirstOrDefaultAsync(cancellationToken);
         if (step is null)
         {

@@ -52,7 +52,7 @@ public sealed class StepRuns(IDbContextFactory<AppDbContext> dbs, WorkflowVersio
         {
             return StepRunResult.Refused("from_run", $"there is no run '{fromRunId}' of workflow '{workflowId}'; pick one of its runs in Logs.");
         }
-        var recorded = (await db.RunSteps.AsNoTracking().Where(s => s.RunId == past.Id).ToListAsync(cancellationToken))
+        var recorded = (await db.StepsOf(past.Id).AsNoTracking().ToListAsync(cancellationToken))
             .ToDictionary(s => s.StepId, StringComparer.Ordinal);
         RunStep? Usable(string id) =>
             recorded.GetValueOrDefault(id) is { Status: StepStatus.Succeeded, OutputBytes: null } step ? step : null;

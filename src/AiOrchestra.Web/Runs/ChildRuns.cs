@@ -209,8 +209,8 @@ internal sealed class ChildRuns(
             return new ChildRunResult(runId, false, null, $"{run.Status.ToText()}: {run.Error?.Replace('\n', ' ')}", run.Status == RunStatus.Cancelled);
         }
         var outputs = new JsonObject();
-        var steps = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && s.Status == StepStatus.Succeeded)
+        var steps = await db.StepsOf(runId).AsNoTracking()
+            .Where(s => s.Status == StepStatus.Succeeded)
             .OrderBy(s => s.Index)
             .Select(s => new { s.StepId, s.Output })
             .ToListAsync(cancellationToken);

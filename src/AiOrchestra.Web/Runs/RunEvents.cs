@@ -287,7 +287,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         {
             return [];
         }
-        var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        var steps = await db.StepsOf(runId).AsNoTracking().OrderBy(s => s.Index).ToListAsync(cancellationToken);
         var entries = await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == runId)
             .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence).ToListAsync(cancellationToken);
         return Rebuild(run, steps, entries).ToList();
@@ -362,7 +362,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
             }
             if (step.FinishedAt is { } finished)
             {
-                Add(step.FinishedEvent, RunEvent.ForStep(RunEvent.StepFinished, StepState.From(step), finished, 0));
+                Add(step.FinishedEvent, RunEvent.ForStep(RunEvent.StepFinished, StepState.From(run.Id, step), finished, 0));
             }
         }
         var ordered = numbered.OrderBy(e => e.Sequence).ToList();
@@ -379,7 +379,7 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstAsync(r => r.Id == feed.RunId, cancellationToken);
-        var steps = await db.RunSteps.AsNoTracking().Where(s => s.RunId == feed.RunId).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        var steps = await db.StepsOf(feed.RunId).AsNoTracking().OrderBy(s => s.Index).ToListAsync(cancellationToken);
         var entries = await db.RunStepEntries.AsNoTracking().Where(e => e.RunId == feed.RunId)
             .OrderBy(e => e.StepIndex).ThenBy(e => e.ItemIndex).ThenBy(e => e.Sequence).ToListAsync(cancellationToken);
         var stored = Stored(run, steps, entries, numberTheRest: false);

@@ -94,7 +94,7 @@ internal sealed class RunJournal(
             var (stored, fullBytes) = History.StoredOutput.Cap(finished.Output, _maxOutputBytes);
             steps.Add(new RunStep
             {
-                RunId = runId, Index = step.Index, StepId = step.StepId, Status = step.Status,
+                Index = step.Index, StepId = step.StepId, Status = step.Status,
                 Output = Data.StoredOutput.Read(stored), OutputBytes = fullBytes, Error = step.Error,
                 Attempts = step.Attempts, DurationMs = step.DurationMs,
                 PromptTokens = step.Usage?.PromptTokens, CompletionTokens = step.Usage?.CompletionTokens, Ledger = finished.Ledger,

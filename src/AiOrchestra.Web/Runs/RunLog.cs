@@ -16,7 +16,7 @@ public static class RunLog
     {
         var run = details.Run;
         var steps = new JsonArray();
-        foreach (var step in details.Steps.Select(StepState.From))
+        foreach (var step in details.Steps.Select(s => StepState.From(run.Id, s)))
         {
             steps.Add(new JsonObject
             {

@@ -11,8 +11,8 @@ internal static class RunProgress
     public static async Task<IReadOnlyList<StepRecord>> FinishedStepsAsync(IDbContextFactory<AppDbContext> dbs, string runId, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var steps = await db.RunSteps.AsNoTracking()
-            .Where(s => s.RunId == runId && (s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped))
+        var steps = await db.StepsOf(runId).AsNoTracking()
+            .Where(s => s.Status == StepStatus.Succeeded || s.Status == StepStatus.Failed || s.Status == StepStatus.Skipped)
             .OrderBy(s => s.Index)
             .ToListAsync(cancellationToken);
         return steps.Select(s => new StepRecord

@@ -68,9 +68,10 @@ public sealed class RunResumption(IDbContextFactory<AppDbContext> dbs, RunSignal
         db.Runs.Add(resumed);
         foreach (var step in loaded.ReusedSteps)
         {
-            db.RunSteps.Add(new RunStep
+            // through the run: its key is known once it is inserted
+            resumed.Steps.Add(new RunStep
             {
-                RunId = resumed.Id, Index = step.Index, StepId = step.StepId, Status = step.Status, Output = step.Output, Error = step.Error,
+                Index = step.Index, StepId = step.StepId, Status = step.Status, Output = step.Output, Error = step.Error,
                 Attempts = step.Attempts, DurationMs = step.DurationMs, PromptTokens = step.PromptTokens, CompletionTokens = step.CompletionTokens,
                 StartedAt = step.StartedAt, FinishedAt = step.FinishedAt, Ledger = step.Ledger,
             });
@@ -140,7 +141,7 @@ public sealed class RunResumption(IDbContextFactory<AppDbContext> dbs, RunSignal
         var usedSteps = Steps(used);
         var currentSteps = current.Id == run.WorkflowVersionId ? usedSteps : Steps(current.Definition);
 
-        var recorded = await db.RunSteps.AsNoTracking().Where(s => s.RunId == run.Id).OrderBy(s => s.Index).ToListAsync(cancellationToken);
+        var recorded = await db.StepsOf(run.Id).AsNoTracking().OrderBy(s => s.Index).ToListAsync(cancellationToken);
         var done = recorded.Where(s => s.Status is StepStatus.Succeeded or StepStatus.Skipped).ToList();
         var doneIds = done.Select(s => s.StepId).ToHashSet(StringComparer.Ordinal);
         var from = Enumerable.Range(0, usedSteps.Count).FirstOrDefault(i => !doneIds.Contains(StepId(usedSteps[i])), -1);

@@ -89,7 +89,7 @@ public sealed class RunStore(AppDbContext db, Engine.Steps.Integrations.Integrat
         (AppDbContext db, string ownerId, string runId, CancellationToken _) => db.Runs.AsNoTracking().FirstOrDefault(r => r.Id == runId && r.OwnerId == ownerId));
 
     private static readonly Func<AppDbContext, string, IAsyncEnumerable<RunStep>> StepsOf = EF.CompileAsyncQuery<AppDbContext, string, RunStep>(
-        (AppDbContext db, string runId) => db.RunSteps.AsNoTracking().Where(s => s.RunId == runId).OrderBy(s => s.Index));
+        (AppDbContext db, string runId) => db.Runs.AsNoTracking().Where(r => r.Id == runId).SelectMany(r => r.Steps).OrderBy(s => s.Index));
 
     /// <summary>How many items of each for_each step of the run are recorded as finished, by step index.</summary>
     public async Task<Dictionary<int, int>> CountItemsAsync(string runId, CancellationToken cancellationToken) =>

@@ -60,7 +60,7 @@ internal sealed class RunWaitSql : IDisposable
             """
             UPDATE run_steps SET status = @status, output = @output, error = @error, finished_at = @now,
                                  duration_ms = @now - COALESCE(started_at, @now), finished_event = NULL
-            WHERE run_id = @run AND step_index = @index
+            WHERE run_key = (SELECT key FROM runs WHERE id = @run) AND step_index = @index
             """,
             "@status", "@output", "@error", "@now", "@run", "@index");
         _deleteWait = Prepare("DELETE FROM run_waits WHERE run_id = @run AND step_index = @index", "@run", "@index");
@@ -79,7 +79,7 @@ internal sealed class RunWaitSql : IDisposable
             """,
             "@true", "@now", "@id", "@owner");
         _cancelSteps = Prepare(
-            "UPDATE run_steps SET status = 'cancelled', error = 'the run was cancelled while this step waited', finished_at = @now WHERE run_id = @id AND status = 'waiting'",
+            "UPDATE run_steps SET status = 'cancelled', error = 'the run was cancelled while this step waited', finished_at = @now WHERE run_key = (SELECT key FROM runs WHERE id = @id) AND status = 'waiting'",
             "@now", "@id");
         _deleteWaits = Prepare("DELETE FROM run_waits WHERE run_id = @id", "@id");
     }

@@ -34,7 +34,7 @@ public sealed record StepState(string RunId, string StepId, int Index, string St
     public static StepState Pending(string runId, string stepId, int index) => new(runId, stepId, index, WorkflowResultJson.StatusName(StepStatus.Pending));
 
     /// <summary>A step as stored.</summary>
-    public static StepState From(RunStep step) => new(step.RunId, step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status))
+    public static StepState From(string runId, RunStep step) => new(runId, step.StepId, step.Index, WorkflowResultJson.StatusName(step.Status))
     {
         Attempts = step.Attempts,
         DurationMs = step.DurationMs,

@@ -160,11 +160,11 @@ public sealed class SubWorkflowApiTests(SubWorkflowApiTests.OneSlotApp app) : IC
         var run = await ExecuteAsync(client, "resumes", new { });
         var parentId = (string)run["run_id"]!;
         var childId = (string)(await (await client.GetAsync($"/api/runs/{parentId}")).JsonAsync())["child_runs"]![0]!["run_id"]!;
-        var childStepStarted = await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_id = '{childId}'");
+        var childStepStarted = await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_key = (SELECT key FROM runs WHERE id = '{childId}')");
 
         // as after a crash between the child's finish and the parent's step being written: the parent running again,
         // its workflow step unrecorded, its lease run out; the worker takes it back at its next claim
-        await ScalarAsync($"DELETE FROM run_steps WHERE run_id = '{parentId}'");
+        await ScalarAsync($"DELETE FROM run_steps WHERE run_key = (SELECT key FROM runs WHERE id = '{parentId}')");
         await ScalarAsync($"UPDATE runs SET status = 'running', finished_at = NULL, lease_owner = 'a-process-that-died', lease_expires_at = 0 WHERE id = '{parentId}'");
         await ExecuteAsync(client, "once", new { when = "wake the worker" });
 
@@ -172,7 +172,7 @@ public sealed class SubWorkflowApiTests(SubWorkflowApiTests.OneSlotApp app) : IC
         Assert.Equal("succeeded", (string?)resumed["status"]);
         Assert.Equal("ran at first", (string?)resumed["outputs"]!["sub"]!["say"]);
         Assert.Equal(childId, (string?)Assert.Single(resumed["child_runs"]!.AsArray())!["run_id"]);
-        Assert.Equal(childStepStarted, await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_id = '{childId}'"));
+        Assert.Equal(childStepStarted, await ScalarAsync($"SELECT started_at FROM run_steps WHERE run_key = (SELECT key FROM runs WHERE id = '{childId}')"));
     }
 
     [Fact]

@@ -181,7 +181,7 @@ public sealed class ControlFlowKillTests(ITestOutputHelper output) : IDisposable
         var integrity = (string)(await command.ExecuteScalarAsync())!;
 
         var steps = new HashSet<(string, string)>();
-        command.CommandText = "SELECT run_id, step_id FROM run_steps WHERE status = 'succeeded'";
+        command.CommandText = "SELECT r.id, s.step_id FROM run_steps s JOIN runs r ON r.key = s.run_key WHERE s.status = 'succeeded'";
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())

@@ -60,7 +60,7 @@ public sealed class SubWorkflowKillTests : IDisposable
                         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
                         runs[JsonNode.Parse(body)!["run_id"]!.GetValue<string>()] = token;
                     }
-                    await WaitUntilAsync(async () => await CountAsync("SELECT count(*) FROM run_steps s JOIN runs r ON r.id = s.run_id WHERE r.parent_run_id IS NOT NULL AND s.step_id = 'first' AND s.status = 'succeeded'") == RunCount,
+                    await WaitUntilAsync(async () => await CountAsync("SELECT count(*) FROM run_steps s JOIN runs r ON r.key = s.run_key WHERE r.parent_run_id IS NOT NULL AND s.step_id = 'first' AND s.status = 'succeeded'") == RunCount,
                         "every child's first step recorded", first);
                 }
                 finally

@@ -67,7 +67,7 @@ internal sealed class HistoryFixture : IAsyncDisposable
                 // run it to its end and so make it one more finished run for the clean-up (a test counted 698 for 697)
                 LeaseOwner = status == RunStatus.Running ? "another-host/1/0" : null,
                 LeaseExpiresAt = status == RunStatus.Running ? DateTimeOffset.UtcNow.AddDays(1) : null,
-                Steps = [new RunStep { RunId = id, StepId = "hello", Status = StepStatus.Succeeded, Attempts = 1, Output = $"\"{new string('x', outputBytes)}\"" }],
+                Steps = [new RunStep { StepId = "hello", Status = StepStatus.Succeeded, Attempts = 1, Output = $"\"{new string('x', outputBytes)}\"" }],
             };
         }).ToList();
         await Host.WithDbAsync(async db =>

@@ -32,7 +32,7 @@ public sealed class AttemptsTests
         using var connection = new SqliteConnection($"Data Source={app.DatabaseFile};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var query = connection.CreateCommand();
-        query.CommandText = "SELECT attempts FROM run_steps WHERE run_id = $run";
+        query.CommandText = "SELECT attempts FROM run_steps WHERE run_key = (SELECT key FROM runs WHERE id = $run)";
         query.Parameters.AddWithValue("$run", runId);
         Assert.Equal(2L, query.ExecuteScalar());
     }

@@ -148,7 +148,7 @@ public sealed class LedgerTests
 
         // stored without them: about 150 bytes less a call
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        var stored = await db.Database.SqlQuery<string>($"SELECT ledger AS \"Value\" FROM run_steps WHERE run_id = {runId} AND ledger IS NOT NULL ORDER BY step_index").ToListAsync();
+        var stored = await db.Database.SqlQuery<string>($"SELECT ledger AS \"Value\" FROM run_steps WHERE run_key = (SELECT key FROM runs WHERE id = {runId}) AND ledger IS NOT NULL ORDER BY step_index").ToListAsync();
         Assert.Equal(2, stored.Count);
         Assert.All(stored, s => Assert.DoesNotContain("calls_count", s));
         Assert.DoesNotContain("temperature", stored[1]);
@@ -158,7 +158,7 @@ public sealed class LedgerTests
         // a ledger stored whole (as before) reads as it was
         for (var index = 0; index < 2; index++)
         {
-            await db.Database.ExecuteSqlAsync($"UPDATE run_steps SET ledger = {shown[index]} WHERE run_id = {runId} AND step_index = {index}");
+            await db.Database.ExecuteSqlAsync($"UPDATE run_steps SET ledger = {shown[index]} WHERE run_key = (SELECT key FROM runs WHERE id = {runId}) AND step_index = {index}");
         }
         Assert.Equal(shown, await LedgersAsync(api, runId));
     }

@@ -121,7 +121,7 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Contains("logs/unknown_workflow.json: skipped — workflow 'not_here' is not in the account", output);
         Assert.Contains("4 imported, 1 skipped, 2 failed.", output);
         Assert.Equal(0, await CountAsync(db => db.Runs.CountAsync(r => r.Id == "run-half-bad")));
-        Assert.Equal(0, await CountAsync(db => db.RunSteps.CountAsync(s => s.RunId == "run-half-bad")));
+        Assert.Equal(0, await CountAsync(db => db.StepsOf("run-half-bad").CountAsync()));
     }
 
     [Fact]

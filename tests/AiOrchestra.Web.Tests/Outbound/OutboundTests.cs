@@ -60,7 +60,7 @@ public sealed class OutboundTests(ApiFactory app, AllowListedApp allowListed) : 
         await using (var db = await factory.CreateDbContextAsync())
         {
             var stored = await db.Database.SqlQueryRaw<string>(
-                "SELECT output AS \"Value\" FROM run_steps WHERE run_id = {0}", runId).SingleAsync();
+                "SELECT output AS \"Value\" FROM run_steps WHERE run_key = (SELECT key FROM runs WHERE id = {0})", runId).SingleAsync();
             // the text is stored once (as the parsed json), not beside it
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(stored, System.Text.RegularExpressions.Regex.Escape(body)));
             Assert.DoesNotContain("\\u0022", stored);

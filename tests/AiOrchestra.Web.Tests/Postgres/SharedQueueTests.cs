@@ -169,18 +169,19 @@ public sealed class SharedQueueTests : IDisposable
         var runId = Guid.CreateVersion7().ToString();
         var now = DateTimeOffset.UtcNow;
         var version = await db.WorkflowVersions.Include(v => v.Record).SingleAsync();
-        db.Runs.Add(new Run
+        var run = new Run
         {
             Id = runId, OwnerId = owner, WorkflowRecordId = version.WorkflowRecordId, WorkflowVersionId = version.Id,
             WorkflowId = "three", WorkflowVersionNumber = version.Number, Status = RunStatus.Running, Inputs = "{}",
             CreatedAt = now, StartedAt = now, LeaseOwner = "other-host/1/0", LeaseExpiresAt = leaseUntil,
-        });
-        db.RunSteps.Add(new RunStep
+        };
+        db.Runs.Add(run);
+        run.Steps.Add(new RunStep
         {
-            RunId = runId, Index = 0, StepId = "one", Status = StepStatus.Succeeded, Output = "\"stored\"", Attempts = 1,
+            Index = 0, StepId = "one", Status = StepStatus.Succeeded, Output = "\"stored\"", Attempts = 1,
             DurationMs = 3, StartedAt = now, FinishedAt = now,
         });
-        db.RunSteps.Add(new RunStep { RunId = runId, Index = 1, StepId = "two", Status = StepStatus.Running, Attempts = 1, StartedAt = now });
+        run.Steps.Add(new RunStep { Index = 1, StepId = "two", Status = StepStatus.Running, Attempts = 1, StartedAt = now });
         await db.SaveChangesAsync();
         return runId;
     });

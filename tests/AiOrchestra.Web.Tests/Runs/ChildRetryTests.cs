@@ -63,7 +63,7 @@ public sealed class ChildRetryTests : IDisposable
         // as after a crash before the parent's step was written: the parent running again, its steps unrecorded
         await using (var db = _database.OpenContext())
         {
-            await db.RunSteps.Where(s => s.RunId == parentId).ExecuteDeleteAsync();
+            await db.StepsOf(parentId).ExecuteDeleteAsync();
             await db.Runs.Where(r => r.Id == parentId).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.Status, RunStatus.Running).SetProperty(r => r.FinishedAt, (DateTimeOffset?)null).SetProperty(r => r.LeaseOwner, "a-process-that-died"));
         }

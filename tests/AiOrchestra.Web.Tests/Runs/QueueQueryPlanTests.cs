@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using AiOrchestra.Web.Runs;
 using AiOrchestra.Web.Tests.Store;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Tests.Runs;
 
@@ -84,6 +85,34 @@ public sealed partial class QueueQueryPlanTests : IDisposable
         Assert.Contains(plan, p => p.StartsWith("SEARCH v USING ", StringComparison.Ordinal) && p.Contains("IX_workflow_versions_workflow_record_id_number", StringComparison.Ordinal));
     }
 
-    [GeneratedRegex("@[a-z]+")]
+    [Fact]
+    public async Task A_runs_steps_are_read_through_its_id_and_then_its_key_each_one_index_seek()
+    {
+        await using var host = new StoreHost(_database, new FakeSteps());
+        await host.CreateUserAsync("planner");
+
+        await using var db = _database.OpenContext();
+        var query = db.StepsOf("r").OrderBy(s => s.Index).ToQueryString();
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        // the query as EF Core sends it; ToQueryString declares its parameter first (".param set"), set here instead
+        explain.CommandText = "EXPLAIN QUERY PLAN " + string.Join('\n', query.Split('\n').Where(l => !l.StartsWith('.') && !l.StartsWith("--", StringComparison.Ordinal)));
+        explain.Parameters.AddWithValue(Parameter().Match(query).Value, "r");
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, p => p.StartsWith("SEARCH r USING COVERING INDEX sqlite_autoindex_runs_1 (id=?)", StringComparison.Ordinal));
+        Assert.Contains(plan, p => p.StartsWith("SEARCH r0 USING INDEX IX_run_steps_run_key_step_index (run_key=?)", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, p => p.StartsWith("SCAN", StringComparison.Ordinal) || p.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [GeneratedRegex("@[a-zA-Z_]+")]
     private static partial Regex Parameter();
 }

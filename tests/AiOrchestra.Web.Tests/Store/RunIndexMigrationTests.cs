@@ -28,13 +28,6 @@ public sealed class RunIndexMigrationTests : IDisposable
         await host.SaveAsync(ada, FakeSteps.Workflow("ok", FakeSteps.Step("hello", "echo", "hi")));
         await host.SaveAsync(ada, FakeSteps.Workflow("bad", FakeSteps.Step("oops", "fail", "broken")));
 
-        // back to before the migration: the runs are stored with the old indexes
-        await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
-        {
-            var migrations = db.Database.GetMigrations().ToList();
-            await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_AscendingLogsIndexes", StringComparison.Ordinal)) - 1]);
-            Assert.Contains("DESC", await IndexSqlAsync(db, "IX_runs_owner_id_status_created_at"));
-        }
         var runs = new List<string>();
         foreach (var workflow in new[] { "ok", "bad", "ok", "bad", "ok" })
         {
@@ -43,6 +36,15 @@ public sealed class RunIndexMigrationTests : IDisposable
             runs.Add(id);
         }
         var before = await ReadAsync(host, ada, runs);
+
+        // back to before the migration (the runs kept, the old indexes made again from them), then forward as an upgrade
+        // does. The runs are stored by today's code first: it no longer runs on a schema that old (RunKeysMigrationTests).
+        await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            var migrations = db.Database.GetMigrations().ToList();
+            await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_AscendingLogsIndexes", StringComparison.Ordinal)) - 1]);
+            Assert.Contains("DESC", await IndexSqlAsync(db, "IX_runs_owner_id_status_created_at"));
+        }
 
         await using (var db = await host.Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {

@@ -116,7 +116,7 @@ internal static class RunJson
         return totals;
     }
 
-    private static List<StepState> States(RunDetails details) => details.Steps.Select(StepState.From).ToList();
+    private static List<StepState> States(RunDetails details) => details.Steps.Select(s => StepState.From(details.Run.Id, s)).ToList();
 
     public static string Location(string runId) => $"/api/runs/{runId}";
 

@@ -11,7 +11,7 @@ namespace AiOrchestra.Web.Data.CompiledModels
     public partial class AppDbContextModel
     {
         private AppDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("ea4ffb05-96f3-4652-b4e0-3717420b3507"), entityTypeCount: 34)
+            : base(skipDetectChanges: false, modelId: new Guid("84561dcf-36ae-4941-a4df-d443f4bc658e"), entityTypeCount: 34)
         {
         }
 

@@ -19,21 +19,22 @@ namespace AiOrchestra.Web.Data.CompiledModels
                 "AiOrchestra.Web.Data.Run",
                 typeof(Run),
                 baseEntityType,
-                propertyCount: 22,
+                propertyCount: 23,
                 navigationCount: 1,
                 foreignKeyCount: 3,
                 unnamedIndexCount: 8,
                 namedIndexCount: 3,
-                keyCount: 1);
+                keyCount: 2);
 
-            var id = runtimeEntityType.AddProperty(
-                "Id",
-                typeof(string),
-                propertyInfo: typeof(Run).GetProperty("Id", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                fieldInfo: typeof(Run).GetField("<Id>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+            var key = runtimeEntityType.AddProperty(
+                "Key",
+                typeof(long),
+                propertyInfo: typeof(Run).GetProperty("Key", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Run).GetField("<Key>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
-                maxLength: 36);
-            id.AddAnnotation("Relational:ColumnName", "id");
+                sentinel: 0L);
+            key.AddAnnotation("Relational:ColumnName", "key");
 
             var cancelRequested = runtimeEntityType.AddProperty(
                 "CancelRequested",
@@ -77,6 +78,15 @@ namespace AiOrchestra.Web.Data.CompiledModels
                 nullable: true,
                 valueConverter: new AppDbContext.UnixMillisecondsConverter());
             finishedAt.AddAnnotation("Relational:ColumnName", "finished_at");
+
+            var id = runtimeEntityType.AddProperty(
+                "Id",
+                typeof(string),
+                propertyInfo: typeof(Run).GetProperty("Id", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Run).GetField("<Id>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                afterSaveBehavior: PropertySaveBehavior.Throw,
+                maxLength: 36);
+            id.AddAnnotation("Relational:ColumnName", "id");
 
             var inputs = runtimeEntityType.AddProperty(
                 "Inputs",
@@ -214,9 +224,12 @@ namespace AiOrchestra.Web.Data.CompiledModels
                 sentinel: 0);
             workflowVersionNumber.AddAnnotation("Relational:ColumnName", "workflow_version_number");
 
-            var key = runtimeEntityType.AddKey(
+            var key0 = runtimeEntityType.AddKey(
                 new[] { id });
-            runtimeEntityType.SetPrimaryKey(key);
+
+            var key1 = runtimeEntityType.AddKey(
+                new[] { key });
+            runtimeEntityType.SetPrimaryKey(key1);
 
             var index = runtimeEntityType.AddIndex(
                 new[] { resumedFromRunId });

@@ -132,12 +132,13 @@ namespace AiOrchestra.Web.Data.CompiledModels
                 nullable: true);
             promptTokens.AddAnnotation("Relational:ColumnName", "prompt_tokens");
 
-            var runId = runtimeEntityType.AddProperty(
-                "RunId",
-                typeof(string),
-                propertyInfo: typeof(RunStep).GetProperty("RunId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                fieldInfo: typeof(RunStep).GetField("<RunId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
-            runId.AddAnnotation("Relational:ColumnName", "run_id");
+            var runKey = runtimeEntityType.AddProperty(
+                "RunKey",
+                typeof(long),
+                propertyInfo: typeof(RunStep).GetProperty("RunKey", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunStep).GetField("<RunKey>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: 0L);
+            runKey.AddAnnotation("Relational:ColumnName", "run_key");
 
             var startedAt = runtimeEntityType.AddProperty(
                 "StartedAt",
@@ -179,7 +180,7 @@ namespace AiOrchestra.Web.Data.CompiledModels
             runtimeEntityType.SetPrimaryKey(key);
 
             var index0 = runtimeEntityType.AddIndex(
-                new[] { runId, index },
+                new[] { runKey, index },
                 unique: true);
 
             return runtimeEntityType;
@@ -187,8 +188,8 @@ namespace AiOrchestra.Web.Data.CompiledModels
 
         public static RuntimeForeignKey CreateForeignKey1(RuntimeEntityType declaringEntityType, RuntimeEntityType principalEntityType)
         {
-            var runtimeForeignKey = declaringEntityType.AddForeignKey(new[] { declaringEntityType.FindProperty("RunId") },
-                principalEntityType.FindKey(new[] { principalEntityType.FindProperty("Id") }),
+            var runtimeForeignKey = declaringEntityType.AddForeignKey(new[] { declaringEntityType.FindProperty("RunKey") },
+                principalEntityType.FindKey(new[] { principalEntityType.FindProperty("Key") }),
                 principalEntityType,
                 deleteBehavior: DeleteBehavior.Cascade,
                 required: true);

@@ -513,10 +513,10 @@ namespace AiOrchestra.Web.Data.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.Run", b =>
                 {
-                    b.Property<string>("Id")
-                        .HasMaxLength(36)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                    b.Property<long>("Key")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("key");
 
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER")
@@ -538,6 +538,12 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("finished_at");
+
+                    b.Property<string>("Id")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("Inputs")
                         .IsRequired()
@@ -617,7 +623,7 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("workflow_version_number");
 
-                    b.HasKey("Id");
+                    b.HasKey("Key");
 
                     b.HasIndex("ResumedFromRunId")
                         .HasFilter("resumed_from_run_id IS NOT NULL");
@@ -725,10 +731,9 @@ namespace AiOrchestra.Web.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("prompt_tokens");
 
-                    b.Property<string>("RunId")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("run_id");
+                    b.Property<long>("RunKey")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("run_key");
 
                     b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER")
@@ -752,7 +757,7 @@ namespace AiOrchestra.Web.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "Index")
+                    b.HasIndex("RunKey", "Index")
                         .IsUnique();
 
                     b.ToTable("run_steps", (string)null);
@@ -1682,7 +1687,7 @@ namespace AiOrchestra.Web.Data.Migrations
                 {
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany("Steps")
-                        .HasForeignKey("RunId")
+                        .HasForeignKey("RunKey")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1692,6 +1697,7 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1701,6 +1707,7 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1710,6 +1717,7 @@ namespace AiOrchestra.Web.Data.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -266,9 +266,9 @@ public sealed class RunModel(RunStore runs, WorkflowStore workflows, RunQueue qu
         for (var index = 0; index < workflowSteps.Count; index++)
         {
             var stepId = workflowSteps[index].StepId;
-            steps.Add(recorded.Remove(stepId, out var row) ? StepState.From(row) : StepState.Pending(details.Run.Id, stepId, index));
+            steps.Add(recorded.Remove(stepId, out var row) ? StepState.From(details.Run.Id, row) : StepState.Pending(details.Run.Id, stepId, index));
         }
-        steps.AddRange(recorded.Values.OrderBy(s => s.Index).Select(StepState.From));
+        steps.AddRange(recorded.Values.OrderBy(s => s.Index).Select(s => StepState.From(details.Run.Id, s)));
         Steps = steps;
         Ledger = Web.Ledger.RunLedger.Of(details.Steps);
         Conversations = await ConversationsAsync(version?.Workflow, details.Run, cancellationToken);

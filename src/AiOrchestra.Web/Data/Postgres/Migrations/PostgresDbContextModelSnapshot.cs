@@ -532,10 +532,12 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
             modelBuilder.Entity("AiOrchestra.Web.Data.Run", b =>
                 {
-                    b.Property<string>("Id")
-                        .HasMaxLength(36)
-                        .HasColumnType("character varying(36)")
-                        .HasColumnName("id");
+                    b.Property<long>("Key")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("key");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Key"));
 
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean")
@@ -557,6 +559,12 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("bigint")
                         .HasColumnName("finished_at");
+
+                    b.Property<string>("Id")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("id");
 
                     b.Property<string>("Inputs")
                         .IsRequired()
@@ -636,7 +644,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("workflow_version_number");
 
-                    b.HasKey("Id");
+                    b.HasKey("Key");
 
                     b.HasIndex("ResumedFromRunId")
                         .HasFilter("resumed_from_run_id IS NOT NULL");
@@ -746,10 +754,9 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("prompt_tokens");
 
-                    b.Property<string>("RunId")
-                        .IsRequired()
-                        .HasColumnType("character varying(36)")
-                        .HasColumnName("run_id");
+                    b.Property<long>("RunKey")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_key");
 
                     b.Property<long?>("StartedAt")
                         .HasColumnType("bigint")
@@ -773,7 +780,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "Index")
+                    b.HasIndex("RunKey", "Index")
                         .IsUnique();
 
                     b.ToTable("run_steps", (string)null);
@@ -1729,7 +1736,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                 {
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany("Steps")
-                        .HasForeignKey("RunId")
+                        .HasForeignKey("RunKey")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1739,6 +1746,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1748,6 +1756,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1757,6 +1766,7 @@ namespace AiOrchestra.Web.Data.Postgres.Migrations
                     b.HasOne("AiOrchestra.Web.Data.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .HasPrincipalKey("Id")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
