@@ -16,6 +16,7 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
 {
     private const int Corrupt = 11; // SQLITE_CORRUPT
     private const int NotADatabase = 26; // SQLITE_NOTADB
+    private static int _collected; // 1 once a host of this process has collected its start-up garbage
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -39,10 +40,10 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         // for hours: hand it back to the system once, before the first request. Once per process: a process that
         // starts hosts again (the tests) has no such garbage left the second time, only other hosts' live memory.
         if (Interlocked.Exchange(ref _collected, 1) == 0)
+        {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
     }
-
-    private static int _collected;
 
     private async Task MigrateSqliteAsync(AppDbContext db, CancellationToken cancellationToken)
     {
