@@ -9,7 +9,7 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// process that runs the run, which aborts the step in flight (the <c>cancel_requested</c> flag in the row stays the
 /// record, read when a run is claimed). A dropped connection is opened again a second later; a cancel sent meanwhile
 /// is not heard, so once listening again the process reads the flag of the runs executing here (one query) and
-/// aborts those it finds set.
+/// aborts those it finds set (a failed read counts as a failed LISTEN: tried again a second later).
 /// </summary>
 internal sealed class PostgresNotifications(
     IDbContextFactory<AppDbContext> dbs, RunCancellations cancellations, ILogger<PostgresNotifications> log) : BackgroundService
@@ -90,22 +90,15 @@ internal sealed class PostgresNotifications(
         {
             return;
         }
-        try
+        // a failed read (a pooled connection the database's restart broke) fails the listening, tried again a second later
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var cancelled = await db.Runs.AsNoTracking()
+            .Where(r => running.Contains(r.Id) && r.CancelRequested)
+            .Select(r => r.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var runId in cancelled)
         {
-            await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-            var cancelled = await db.Runs.AsNoTracking()
-                .Where(r => running.Contains(r.Id) && r.CancelRequested)
-                .Select(r => r.Id)
-                .ToListAsync(cancellationToken);
-            foreach (var runId in cancelled)
-            {
-                cancellations.CancelIfRunningHere(runId);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // the flag stays in the row: the run's next claim or its end still reads it
-            log.LogWarning("Reading the cancels of {Count} runs executing here after listening again failed ({Reason})", running.Count, e.Message);
+            cancellations.CancelIfRunningHere(runId);
         }
     }
 }

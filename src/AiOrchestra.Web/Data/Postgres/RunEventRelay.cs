@@ -36,7 +36,8 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// Neither <c>f</c> nor <c>q</c> is sent again, so once a dropped LISTEN connection is back this process makes good
 /// what it may have missed: the requests here waiting on runs other processes execute read those runs' status from
 /// the store (one query; the worker writes before it publishes), and those whose run ended meanwhile get its end; the
-/// worker looks for queued runs at once rather than at its next poll.
+/// worker looks for queued runs at once rather than at its next poll. A failed read counts as a failed LISTEN: tried
+/// again with the next connection, a second later.
 /// </para>
 /// </summary>
 internal sealed class RunEventRelay : BackgroundService
@@ -506,27 +507,20 @@ internal sealed class RunEventRelay : BackgroundService
         {
             return;
         }
-        try
+        // a failed read (a pooled connection the database's restart broke) fails the listening, tried again a second later
+        await using var db = await _dbs.CreateDbContextAsync(cancellationToken);
+        var ended = await db.Runs.AsNoTracking()
+            .Where(r => waited.Contains(r.Id) && r.Status != RunStatus.Queued && r.Status != RunStatus.Running)
+            .Select(r => new { r.Id, r.Status })
+            .ToListAsync(cancellationToken);
+        foreach (var run in ended)
         {
-            await using var db = await _dbs.CreateDbContextAsync(cancellationToken);
-            var ended = await db.Runs.AsNoTracking()
-                .Where(r => waited.Contains(r.Id) && r.Status != RunStatus.Queued && r.Status != RunStatus.Running)
-                .Select(r => new { r.Id, r.Status })
-                .ToListAsync(cancellationToken);
-            foreach (var run in ended)
+            // one that arrives over NOTIFY too is dropped by the feed: it has ended already
+            _events.Find(run.Id)?.PublishRemote(new RunEvent
             {
-                // one that arrives over NOTIFY too is dropped by the feed: it has ended already
-                _events.Find(run.Id)?.PublishRemote(new RunEvent
-                {
-                    RunId = run.Id, Sequence = 0, Type = run.Status == RunStatus.Waiting ? RunEvent.RunWaiting : RunEvent.RunFinished,
-                    Timestamp = _time.GetUtcNow(), Status = run.Status.ToText(),
-                });
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // the waiters then answer at their timeout with where to look, as before
-            _log.LogWarning("Reading the status of {Count} runs waited on here after listening again failed ({Reason})", waited.Count, e.Message);
+                RunId = run.Id, Sequence = 0, Type = run.Status == RunStatus.Waiting ? RunEvent.RunWaiting : RunEvent.RunFinished,
+                Timestamp = _time.GetUtcNow(), Status = run.Status.ToText(),
+            });
         }
     }
 
