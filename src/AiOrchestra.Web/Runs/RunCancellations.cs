@@ -24,6 +24,9 @@ public sealed class RunCancellations
         _early.TryRemove(runId, out _);
     }
 
+    /// <summary>The ids of the runs executing here now.</summary>
+    internal List<string> RunningHere() => [.. _running.Keys];
+
     /// <summary>A cancel another process passed on: applies only to a run executing here.</summary>
     internal void CancelIfRunningHere(string runId)
     {

@@ -236,6 +236,12 @@ public sealed class RunEvents(IDbContextFactory<AppDbContext> dbs, IOptions<RunO
         return true;
     }
 
+    /// <summary>
+    /// The feeds a request here waits on (<see cref="WatchNew"/>) whose run has neither started here nor ended: on
+    /// PostgreSQL, runs another process executes, whose end this process hears over NOTIFY.
+    /// </summary>
+    internal List<RunFeed> WaitedOnElsewhere() => _feeds.Values.Where(f => f.HasWaiter && !f.Started && !f.Finished).ToList();
+
     /// <summary>The feed this process holds for the run, if any (started here, or waited on here).</summary>
     internal RunFeed? Find(string runId) => _feeds.GetValueOrDefault(runId);
 

@@ -78,8 +78,8 @@ public sealed class AppProcesses : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts one more process on the database and waits for its /health.</summary>
-    public async Task<App> AddAsync()
+    /// <summary>Starts one more process on the database (with settings of its own over the shared ones) and waits for its /health.</summary>
+    public async Task<App> AddAsync(Dictionary<string, string>? own = null)
     {
         var port = FreePort();
         var dataFolder = Path.Combine(_database.Folder, $"app-{port}");
@@ -102,7 +102,7 @@ public sealed class AppProcesses : IAsyncDisposable
         start.Environment["Admin__Password"] = Password;
         start.Environment["DOTNET_USE_POLLING_FILE_WATCHER"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (name, value) in _settings)
+        foreach (var (name, value) in own is null ? _settings : _settings.Concat(own))
         {
             start.Environment[name] = value;
         }
@@ -124,6 +124,53 @@ public sealed class AppProcesses : IAsyncDisposable
             await app.DisposeAsync();
         }
         _database.Dispose();
+    }
+
+    /// <summary>
+    /// Terminates the sessions named <paramref name="applicationName"/> (a process's LISTEN session), and each new one
+    /// it opens, until stopped; <paramref name="firstCut"/> completes once one was terminated.
+    /// </summary>
+    public static async Task CutSessionsAsync(string connectionString, string applicationName, TaskCompletionSource firstCut, CancellationToken stop)
+    {
+        await using var admin = new Npgsql.NpgsqlConnection(connectionString);
+        await admin.OpenAsync(CancellationToken.None);
+        await using var terminate = new Npgsql.NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @name", admin);
+        terminate.Parameters.AddWithValue("name", applicationName);
+        while (!stop.IsCancellationRequested)
+        {
+            if ((long)(await terminate.ExecuteScalarAsync(CancellationToken.None))! > 0)
+            {
+                firstCut.TrySetResult();
+            }
+            try
+            {
+                await Task.Delay(20, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The process that holds the run's lease (its worker name is in its /health).</summary>
+    public static async Task<App> RunnerAsync(IReadOnlyList<App> apps, string connectionString, string runId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT lease_owner FROM runs WHERE id = @id", connection);
+        command.Parameters.AddWithValue("id", runId);
+        var owner = (string?)await command.ExecuteScalarAsync();
+        foreach (var app in apps)
+        {
+            var queue = JsonNode.Parse(await app.Http.GetStringAsync("/health"))!["queue"]!;
+            if ((string?)queue["worker"] == owner)
+            {
+                return app;
+            }
+        }
+        throw new InvalidOperationException($"no process holds run {runId} (lease owner: {owner})");
     }
 
     private static void Kill(Process process)
@@ -231,14 +278,17 @@ public sealed class AppProcesses : IAsyncDisposable
 
         public void UseToken(string token) => Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        /// <summary>The process has its LISTEN session for other processes' live events (named after its process id).</summary>
-        public async Task<bool> ListeningAsync(string connectionString)
+        /// <summary>
+        /// The process has its LISTEN session named <paramref name="name"/> (after its process id; by default the one for
+        /// other processes' live events).
+        /// </summary>
+        public async Task<bool> ListeningAsync(string connectionString, string? name = null)
         {
             await using var admin = new Npgsql.NpgsqlConnection(connectionString);
             await admin.OpenAsync();
             await using var count = new Npgsql.NpgsqlCommand(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = @name AND query ILIKE 'LISTEN%'", admin);
-            count.Parameters.AddWithValue("name", AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(Process.Id));
+            count.Parameters.AddWithValue("name", name ?? AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(Process.Id));
             return (long)(await count.ExecuteScalarAsync())! > 0;
         }
 

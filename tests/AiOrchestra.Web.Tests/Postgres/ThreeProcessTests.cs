@@ -65,7 +65,7 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         var runId = await ProcessFakes.QueueAsync(apps[0].Http, "live", new { n = 1 });
         // the stream is held after "alpha": the run is executing now, on one of the three
         await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/v1/chat/completions") == 1, Limit, () => fakes.Summary);
-        var runner = await RunnerAsync(apps, processes.ConnectionString, runId);
+        var runner = await AppProcesses.RunnerAsync(apps, processes.ConnectionString, runId);
         var viewer = apps.First(app => app != runner);
         var replayer = apps.Last(app => app != runner);
 
@@ -117,7 +117,7 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         var completions = fakes.CallsTo("/v1/chat/completions");
         var runId = await ProcessFakes.QueueAsync(apps[0].Http, "gap", new { n = 7 });
         await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/v1/chat/completions") == completions + 1, Limit, () => fakes.Summary);
-        var runner = await RunnerAsync(apps, processes.ConnectionString, runId);
+        var runner = await AppProcesses.RunnerAsync(apps, processes.ConnectionString, runId);
         var viewer = apps.First(app => app != runner);
 
         await using var live = ReadEventsAsync(viewer.Http, runId, lastEventId: null).GetAsyncEnumerator();
@@ -128,7 +128,8 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         // what is sent meanwhile ("beta", the step's end, the next step's start) it does not hear
         using var stopCutting = new CancellationTokenSource();
         var firstCut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var cutting = CutListenerAsync(processes.ConnectionString, viewer.Process.Id, firstCut, stopCutting.Token);
+        var cutting = AppProcesses.CutSessionsAsync(
+            processes.ConnectionString, AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(viewer.Process.Id), firstCut, stopCutting.Token);
         await firstCut.Task.WaitAsync(Limit);
         fakes.Open();
         var beforeGapStep = await ReadUntilAsync(reference, e => e.EventType == "step-started" && JsonNode.Parse(e.Data)!["step_id"]?.GetValue<string>() == "gap");
@@ -145,31 +146,6 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         Assert.Equal(Enumerable.Range(1, all.Count).Select(i => i.ToString()), all.Select(e => e.EventId));
         Assert.Contains(all, e => e.EventType == "step-delta" && (string?)JsonNode.Parse(e.Data)!["delta"] == " beta");
         Assert.Equal("succeeded", (string?)JsonNode.Parse(all[^1].Data)!["status"]);
-    }
-
-    /// <summary>Terminates the process's LISTEN session, and each new one it opens, until stopped.</summary>
-    private static async Task CutListenerAsync(string connectionString, int processId, TaskCompletionSource firstCut, CancellationToken stop)
-    {
-        await using var admin = new Npgsql.NpgsqlConnection(connectionString);
-        await admin.OpenAsync(CancellationToken.None);
-        await using var terminate = new Npgsql.NpgsqlCommand(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @name", admin);
-        terminate.Parameters.AddWithValue("name", AiOrchestra.Web.Data.Postgres.RunEventRelay.ListenerName(processId));
-        while (!stop.IsCancellationRequested)
-        {
-            if ((long)(await terminate.ExecuteScalarAsync(CancellationToken.None))! > 0)
-            {
-                firstCut.TrySetResult();
-            }
-            try
-            {
-                await Task.Delay(20, stop);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
     }
 
     [PostgresFact]
@@ -223,25 +199,6 @@ public sealed class ThreeProcessTests(ThreeProcessTests.Processes processes) : I
         Assert.Equal("failed", statuses[rejected]);
         Assert.Equal(1, fakes.Calls("/count/after?n=1"));
         Assert.Equal(0, fakes.Calls("/count/after?n=2"));
-    }
-
-    /// <summary>The process that holds the run's lease (its worker name is in its /health).</summary>
-    private static async Task<AppProcesses.App> RunnerAsync(IReadOnlyList<AppProcesses.App> apps, string connectionString, string runId)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT lease_owner FROM runs WHERE id = @id", connection);
-        command.Parameters.AddWithValue("id", runId);
-        var owner = (string?)await command.ExecuteScalarAsync();
-        foreach (var app in apps)
-        {
-            var queue = JsonNode.Parse(await app.Http.GetStringAsync("/health"))!["queue"]!;
-            if ((string?)queue["worker"] == owner)
-            {
-                return app;
-            }
-        }
-        throw new InvalidOperationException($"no process holds run {runId} (lease owner: {owner})");
     }
 
     private static async IAsyncEnumerable<SseItem<string>> ReadEventsAsync(HttpClient api, string runId, string? lastEventId)

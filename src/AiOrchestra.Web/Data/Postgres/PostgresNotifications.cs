@@ -7,8 +7,9 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// <summary>
 /// PostgreSQL's LISTEN/NOTIFY between the processes on one database: a cancel asked for on one process reaches the
 /// process that runs the run, which aborts the step in flight (the <c>cancel_requested</c> flag in the row stays the
-/// record, read when a run is claimed). A dropped connection is opened again; what was sent meanwhile is still in the
-/// row, and the run's next claim or its end reads it.
+/// record, read when a run is claimed). A dropped connection is opened again a second later; a cancel sent meanwhile
+/// is not heard, so once listening again the process reads the flag of the runs executing here (one query) and
+/// aborts those it finds set (a failed read counts as a failed LISTEN: tried again a second later).
 /// </summary>
 internal sealed class PostgresNotifications(
     IDbContextFactory<AppDbContext> dbs, RunCancellations cancellations, ILogger<PostgresNotifications> log) : BackgroundService
@@ -29,6 +30,9 @@ internal sealed class PostgresNotifications(
         {
             connectionString = db.Database.GetConnectionString()!;
         }
+        // named, so an operator (or a test) can tell this process's listening session in pg_stat_activity
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = ListenerName(Environment.ProcessId) }.ToString();
+        var listenedBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -46,6 +50,11 @@ internal sealed class PostgresNotifications(
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
+                if (listenedBefore)
+                {
+                    await CancelMissedAsync(stoppingToken);
+                }
+                listenedBefore = true;
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -67,6 +76,29 @@ internal sealed class PostgresNotifications(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>The <c>application_name</c> of a process's session listening for cancels.</summary>
+    internal static string ListenerName(int processId) => $"aiorchestra cancels {processId}";
+
+    /// <summary>Listening again after a drop: a run executing here whose cancel was sent meanwhile is cancelled now.</summary>
+    private async Task CancelMissedAsync(CancellationToken cancellationToken)
+    {
+        var running = cancellations.RunningHere();
+        if (running.Count == 0)
+        {
+            return;
+        }
+        // a failed read (a pooled connection the database's restart broke) fails the listening, tried again a second later
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var cancelled = await db.Runs.AsNoTracking()
+            .Where(r => running.Contains(r.Id) && r.CancelRequested)
+            .Select(r => r.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var runId in cancelled)
+        {
+            cancellations.CancelIfRunningHere(runId);
         }
     }
 }

@@ -32,6 +32,13 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// over NOTIFY's payload limit (8000 bytes) go in parts. Only runs someone watches elsewhere cost a notification per
 /// event. Nothing of this exists on SQLite, where one process executes every run.
 /// </para>
+/// <para>
+/// Neither <c>f</c> nor <c>q</c> is sent again, so once a dropped LISTEN connection is back this process makes good
+/// what it may have missed: the requests here waiting on runs other processes execute read those runs' status from
+/// the store (one query; the worker writes before it publishes), and those whose run ended meanwhile get its end; the
+/// worker looks for queued runs at once rather than at its next poll. A failed read counts as a failed LISTEN: tried
+/// again with the next connection, a second later.
+/// </para>
 /// </summary>
 internal sealed class RunEventRelay : BackgroundService
 {
@@ -298,6 +305,7 @@ internal sealed class RunEventRelay : BackgroundService
     {
         // named, so an operator (or a test) can tell this process's listening session in pg_stat_activity
         connectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = ListenerName(Environment.ProcessId) }.ToString();
+        var listenedBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -316,6 +324,13 @@ internal sealed class RunEventRelay : BackgroundService
                 {
                     Ask(mirror);
                 }
+                if (listenedBefore)
+                {
+                    // a run queued again by an approval answered elsewhere (q) may have been missed
+                    _signal.Wake();
+                    await EndMissedAsync(stoppingToken);
+                }
+                listenedBefore = true;
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -478,6 +493,35 @@ internal sealed class RunEventRelay : BackgroundService
         {
             RunId = runId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = _time.GetUtcNow(), Status = status,
         });
+    }
+
+    /// <summary>
+    /// The LISTEN connection is back: a request here waiting on a run another process executes gets the run's end if
+    /// it came while nobody listened (<c>f</c> is not sent again), as its stored status says. A mirror's subscribers
+    /// are left to the mirror, which asked again.
+    /// </summary>
+    private async Task EndMissedAsync(CancellationToken cancellationToken)
+    {
+        var waited = _events.WaitedOnElsewhere().Select(f => f.RunId).Where(id => !_mirrors.ContainsKey(id)).ToList();
+        if (waited.Count == 0)
+        {
+            return;
+        }
+        // a failed read (a pooled connection the database's restart broke) fails the listening, tried again a second later
+        await using var db = await _dbs.CreateDbContextAsync(cancellationToken);
+        var ended = await db.Runs.AsNoTracking()
+            .Where(r => waited.Contains(r.Id) && r.Status != RunStatus.Queued && r.Status != RunStatus.Running)
+            .Select(r => new { r.Id, r.Status })
+            .ToListAsync(cancellationToken);
+        foreach (var run in ended)
+        {
+            // one that arrives over NOTIFY too is dropped by the feed: it has ended already
+            _events.Find(run.Id)?.PublishRemote(new RunEvent
+            {
+                RunId = run.Id, Sequence = 0, Type = run.Status == RunStatus.Waiting ? RunEvent.RunWaiting : RunEvent.RunFinished,
+                Timestamp = _time.GetUtcNow(), Status = run.Status.ToText(),
+            });
+        }
     }
 
     // -- renewing --------------------------------------------------------------------------------------------------
