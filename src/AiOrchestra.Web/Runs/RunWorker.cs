@@ -353,7 +353,7 @@ internal sealed class RunWorker(
                 Status = status.ToText(), Error = error,
                 Stored = feed.HasWaiter ? Stored(run, claimedAt, ran, journal, status, error, finishedAt) : null,
             });
-            events.Relay?.Finished(feed, status);
+            events.Relay?.Ended(feed, status);
         }
         else
         {
@@ -406,6 +406,7 @@ internal sealed class RunWorker(
             return false;
         }
         events.Pause(feed, result.Waiting!, now);
+        events.Relay?.Ended(feed, RunStatus.Waiting);
         waits.Wake();
         return true;
     }

@@ -8,7 +8,7 @@ namespace AiOrchestra.Web.Tests.Postgres;
 /// <summary>
 /// Two real app processes on one PostgreSQL database, one of them losing a LISTEN session while another process sends
 /// what it should hear (a run's end, a wake-up for a run queued again, a cancel): once it listens again, nothing it
-/// missed stays missed. Each process has one slot; the first polls every 300 s, so only a wake gets its worker going
+/// missed stays missed. And a run's pause on one process reaches a request waiting on it on the other. Each process has one slot; the first polls every 300 s, so only a wake gets its worker going
 /// within a test, and the second every second. Held steps outlast every test's time limit.
 /// </summary>
 [Trait("Provider", "postgres")]
@@ -32,7 +32,7 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
             // the first process's slot is taken: a run queued there with wait runs on the second
             var call = a.Http.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "finish_b", variables = new { n = 2 }, wait = true });
             await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/wait/finish_b") == 1, Limit, () => fakes.Summary);
-            var runId = await RunOfAsync("finish_b");
+            var runId = (await RunOfAsync("finish_b"))!;
             Assert.Same(b, await AppProcesses.RunnerAsync(processes.Apps, processes.ConnectionString, runId));
 
             // it finishes while the waiting process does not listen: the end the second sends is not heard
@@ -54,6 +54,42 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
         {
             fakes.Release("busy_a");
             fakes.Release("finish_b");
+            await ProcessFakes.WaitForFinishAsync(a.Http, [busy], Limit);
+        }
+    }
+
+    [PostgresFact]
+    public async Task An_execute_call_waiting_on_a_run_that_pauses_for_approval_elsewhere_answers_waiting_without_waiting_out_its_time()
+    {
+        var (a, b, fakes) = (processes.A, processes.B, processes.Fakes);
+        await Workflow(a, "busy_a2", fakes.HttpStep("busy_a2", "wait"));
+        await Workflow(a, "gate_b",
+            new { step_id = "ask", step_type = "approval", action = "request", parameters = new { message = "Go on with {{n}}?" } });
+        var busy = await ProcessFakes.QueueAsync(a.Http, "busy_a2", new { n = 1 });
+        string? runId = null;
+        try
+        {
+            await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/wait/busy_a2") == 1, Limit, () => fakes.Summary);
+            Assert.Same(a, await AppProcesses.RunnerAsync(processes.Apps, processes.ConnectionString, busy));
+
+            // the first process's slot is taken: the run queued there with wait runs on the second and pauses there
+            var call = a.Http.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "gate_b", variables = new { n = 5 }, wait = true });
+            await ProcessFakes.WaitUntilAsync(async () => (runId = await RunOfAsync("gate_b")) is not null, Limit, () => "the run stored");
+            await ProcessFakes.WaitUntilAsync(async () => await ProcessFakes.StatusAsync(b.Http, runId!) == "waiting", Limit, () => "the run waiting for approval");
+
+            // the pause is heard: 202 "waiting" now, as on one process, not at the end of Api:ExecuteWaitSeconds (45 s)
+            using var response = await call.WaitAsync(TimeSpan.FromSeconds(30));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {body}");
+            Assert.Equal("waiting", (string?)JsonNode.Parse(body)!["status"]);
+        }
+        finally
+        {
+            fakes.Release("busy_a2");
+            if (runId is not null)
+            {
+                using var reject = await a.Http.PostAsJsonAsync($"/api/runs/{runId}/reject", new { comment = "done" });
+            }
             await ProcessFakes.WaitForFinishAsync(a.Http, [busy], Limit);
         }
     }
@@ -150,14 +186,14 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
         }
     }
 
-    /// <summary>The id of the workflow's one run.</summary>
-    private async Task<string> RunOfAsync(string workflowId)
+    /// <summary>The id of the workflow's one run; null before it is stored.</summary>
+    private async Task<string?> RunOfAsync(string workflowId)
     {
         await using var connection = new Npgsql.NpgsqlConnection(processes.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand("SELECT id FROM runs WHERE workflow_id = @workflow", connection);
         command.Parameters.AddWithValue("workflow", workflowId);
-        return (string)(await command.ExecuteScalarAsync())!;
+        return (string?)await command.ExecuteScalarAsync();
     }
 
     /// <summary>The two processes and their fakes, shared by the tests of the class (they run one after another).</summary>

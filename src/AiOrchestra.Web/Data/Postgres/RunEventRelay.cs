@@ -27,10 +27,10 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// connection leaves no gap.
 /// </para>
 /// <para>
-/// A run that finishes with nobody in its own process waiting on it says so (<c>f</c>), for an execute call or a
-/// webhook waiting on the process that queued it; an answered approval wakes every process's worker (<c>q</c>). Events
-/// over NOTIFY's payload limit (8000 bytes) go in parts. Only runs someone watches elsewhere cost a notification per
-/// event. Nothing of this exists on SQLite, where one process executes every run.
+/// A run that finishes or pauses at a waiting step with nobody in its own process waiting on it says so (<c>f</c>),
+/// for an execute call or a webhook waiting on the process that queued it; an answered approval wakes every
+/// process's worker (<c>q</c>). Events over NOTIFY's payload limit (8000 bytes) go in parts. Only runs someone watches
+/// elsewhere cost a notification per event. Nothing of this exists on SQLite, where one process executes every run.
 /// </para>
 /// <para>
 /// Neither <c>f</c> nor <c>q</c> is sent again, so once a dropped LISTEN connection is back this process makes good
@@ -116,8 +116,11 @@ internal sealed class RunEventRelay : BackgroundService
         }
     }
 
-    /// <summary>A run finished here: tells the process that queued it, unless the request waiting on it is here.</summary>
-    internal void Finished(RunFeed feed, RunStatus status)
+    /// <summary>
+    /// A run finished or paused at a waiting step here: tells the process that queued it, unless the request waiting on
+    /// it is here.
+    /// </summary>
+    internal void Ended(RunFeed feed, RunStatus status)
     {
         if (!feed.HasWaiter)
         {
@@ -381,7 +384,7 @@ internal sealed class RunEventRelay : BackgroundService
                     Resent(fields[2], fields[3]);
                     break;
                 case "f" when fields.Length == 4:
-                    FinishedElsewhere(fields[2], fields[3]);
+                    EndedElsewhere(fields[2], fields[3]);
                     break;
                 case "q":
                     _signal.Wake();
@@ -480,10 +483,10 @@ internal sealed class RunEventRelay : BackgroundService
     }
 
     /// <summary>
-    /// A run finished on another process that had nobody waiting on it there: a request here waiting on it learns
-    /// it. A mirror's subscribers get the end with the run's other events, from the forward or from the store.
+    /// A run finished or paused on another process that had nobody waiting on it there: a request here waiting on it
+    /// learns it. A mirror's subscribers get the end with the run's other events, from the forward or from the store.
     /// </summary>
-    private void FinishedElsewhere(string runId, string status)
+    private void EndedElsewhere(string runId, string status)
     {
         if (_mirrors.ContainsKey(runId))
         {
@@ -491,7 +494,8 @@ internal sealed class RunEventRelay : BackgroundService
         }
         _events.Find(runId)?.PublishRemote(new RunEvent
         {
-            RunId = runId, Sequence = 0, Type = RunEvent.RunFinished, Timestamp = _time.GetUtcNow(), Status = status,
+            RunId = runId, Sequence = 0, Type = status == RunStatus.Waiting.ToText() ? RunEvent.RunWaiting : RunEvent.RunFinished,
+            Timestamp = _time.GetUtcNow(), Status = status,
         });
     }
 
