@@ -102,10 +102,11 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
     }
 
     /// <summary>
-    /// Plain SQL, the same on both providers: as <c>db.Users.AnyAsync()</c> it was the start's only LINQ query, and
-    /// compiling EF's query pipeline for it took about 0.2 s of a restart's CPU before the first <c>/health</c>.
+    /// Whether anyone has an account, in plain SQL (the same on both providers): as <c>db.Users.AnyAsync()</c> here and
+    /// in <see cref="WelcomeMessage"/> it was the start's only LINQ query, and compiling EF's query pipeline for it took
+    /// about 0.2 s of a restart's CPU before the first <c>/health</c>.
     /// </summary>
-    private static async Task<bool> HasUsersAsync(AppDbContext db, CancellationToken cancellationToken)
+    internal static async Task<bool> HasUsersAsync(AppDbContext db, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
