@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace AiOrchestra.Web.Data.Sqlite;
 
 /// <summary>
-/// Whether an SQLite database already has every migration this build knows, from EF's history table in one query.
+/// Whether an SQLite database already has every migration this build knows, read from EF's history table.
 /// EF's own answer (<c>MigrateAsync</c> with nothing pending) scans every type of the app for migrations, takes its
 /// migration lock and compiles its history query: about 0.3 s of a restart's CPU (tests/AiOrchestra.Bench/RESULTS.md, start18).
 /// </summary>
