@@ -1,7 +1,6 @@
 using AiOrchestra.Web.Data;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.EntityFrameworkCore;
 
 namespace AiOrchestra.Web.Hosting;
 
@@ -20,7 +19,7 @@ internal sealed class WelcomeMessage(IServer server, IServiceScopeFactory scopes
         }
         var url = Browsable(address);
         await using var scope = scopes.CreateAsyncScope();
-        if (await scope.ServiceProvider.GetRequiredService<AppDbContext>().Users.AnyAsync(cancellationToken))
+        if (await StoreStartup.HasUsersAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), cancellationToken))
         {
             log.LogInformation("AI Orchestra is ready: open {Url} in a browser.", url);
         }

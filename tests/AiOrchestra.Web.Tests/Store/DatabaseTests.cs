@@ -88,4 +88,19 @@ public sealed class DatabaseTests : IDisposable
         var workflows = await host.InScope<WorkflowStore, IReadOnlyList<WorkflowSummary>>(s => s.ListAsync(admin.Id, CancellationToken.None));
         Assert.Contains(workflows, w => w.WorkflowId == "offline_release_notes");
     }
+
+    [Fact]
+    public async Task The_configured_administrator_is_not_created_once_someone_has_an_account()
+    {
+        await using (var first = new StoreHost(_database, new FakeSteps()))
+        {
+            await first.CreateUserAsync("ada");
+        }
+
+        var settings = new Dictionary<string, string?> { ["Admin:UserName"] = "admin", ["Admin:Password"] = "Correct-horse-battery-9" };
+        await using var host = new StoreHost(_database, new FakeSteps(), settings);
+        host.CreateClient().Dispose();
+
+        Assert.Equal(["ada"], await host.WithDbAsync(db => db.Users.Select(u => u.UserName!).ToListAsync()));
+    }
 }
