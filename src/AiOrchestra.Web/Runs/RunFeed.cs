@@ -83,12 +83,15 @@ internal sealed class RunFeed(string runId)
         }
     }
 
-    /// <summary>The worker takes the feed for its run; false when a subscriber just retired it (take a new one).</summary>
+    /// <summary>
+    /// The worker takes the feed for its run; false when a subscriber just retired it, or when it has ended (a waiter
+    /// here heard the run pause on another process, and this process now resumes it): take a new one.
+    /// </summary>
     public bool TryStart()
     {
         lock (_lock)
         {
-            _started = !_retired;
+            _started = !_retired && !Finished;
             return _started;
         }
     }

@@ -26,7 +26,11 @@ internal sealed class HistoryFixture : IAsyncDisposable
 
     public static async Task<HistoryFixture> StartAsync(TempDatabase database, Dictionary<string, string?>? settings = null)
     {
-        var fixture = new HistoryFixture(new StoreHost(database, new FakeSteps(), settings));
+        // the worker looks for runs only when told: a queued run written straight into the store stays queued (its 5 s
+        // poll once took one, ran it, and so made it one more finished run for the clean-up)
+        var all = new Dictionary<string, string?>(settings ?? []);
+        all.TryAdd("Runs:PollSeconds", "3600");
+        var fixture = new HistoryFixture(new StoreHost(database, new FakeSteps(), all));
         fixture.OwnerId = await fixture.Host.CreateUserAsync("ada");
         await fixture.Host.SaveAsync(fixture.OwnerId, FakeSteps.Workflow("greet", FakeSteps.Step("hello", "echo", "hi")));
         var version = await fixture.Host.WithDbAsync(db => db.WorkflowVersions.SingleAsync());

@@ -21,14 +21,10 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
     public async Task An_execute_call_waiting_on_a_run_that_finished_elsewhere_while_its_process_was_not_listening_answers_with_the_run()
     {
         var (a, b, fakes) = (processes.A, processes.B, processes.Fakes);
-        await Workflow(a, "busy_a", fakes.HttpStep("busy_a", "wait"));
         await Workflow(a, "finish_b", fakes.HttpStep("finish_b", "wait"));
-        var busy = await ProcessFakes.QueueAsync(a.Http, "busy_a", new { n = 1 });
+        var (busy, busyStep) = await HoldSlotOfFirstAsync("busy_a");
         try
         {
-            await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/wait/busy_a") == 1, Limit, () => fakes.Summary);
-            Assert.Same(a, await AppProcesses.RunnerAsync(processes.Apps, processes.ConnectionString, busy));
-
             // the first process's slot is taken: a run queued there with wait runs on the second
             var call = a.Http.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "finish_b", variables = new { n = 2 }, wait = true });
             await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/wait/finish_b") == 1, Limit, () => fakes.Summary);
@@ -43,7 +39,7 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
             });
             await ProcessFakes.WaitUntilAsync(() => a.ListeningAsync(processes.ConnectionString), Limit, () => "the first process listening again");
 
-            // the answer is the finished run (200), not 202 "running" at the end of Api:ExecuteWaitSeconds (45 s here)
+            // the answer is the finished run (200), not 202 "running" at the end of Api:ExecuteWaitSeconds (300 s here)
             using var response = await call.WaitAsync(Limit);
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}");
@@ -52,7 +48,7 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
         }
         finally
         {
-            fakes.Release("busy_a");
+            fakes.Release(busyStep);
             fakes.Release("finish_b");
             await ProcessFakes.WaitForFinishAsync(a.Http, [busy], Limit);
         }
@@ -62,30 +58,26 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
     public async Task An_execute_call_waiting_on_a_run_that_pauses_for_approval_elsewhere_answers_waiting_without_waiting_out_its_time()
     {
         var (a, b, fakes) = (processes.A, processes.B, processes.Fakes);
-        await Workflow(a, "busy_a2", fakes.HttpStep("busy_a2", "wait"));
         await Workflow(a, "gate_b",
             new { step_id = "ask", step_type = "approval", action = "request", parameters = new { message = "Go on with {{n}}?" } });
-        var busy = await ProcessFakes.QueueAsync(a.Http, "busy_a2", new { n = 1 });
+        var (busy, busyStep) = await HoldSlotOfFirstAsync("busy_a2");
         string? runId = null;
         try
         {
-            await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo("/wait/busy_a2") == 1, Limit, () => fakes.Summary);
-            Assert.Same(a, await AppProcesses.RunnerAsync(processes.Apps, processes.ConnectionString, busy));
-
             // the first process's slot is taken: the run queued there with wait runs on the second and pauses there
             var call = a.Http.PostAsJsonAsync("/api/workflows/execute", new { workflow_id = "gate_b", variables = new { n = 5 }, wait = true });
             await ProcessFakes.WaitUntilAsync(async () => (runId = await RunOfAsync("gate_b")) is not null, Limit, () => "the run stored");
             await ProcessFakes.WaitUntilAsync(async () => await ProcessFakes.StatusAsync(b.Http, runId!) == "waiting", Limit, () => "the run waiting for approval");
 
-            // the pause is heard: 202 "waiting" now, as on one process, not at the end of Api:ExecuteWaitSeconds (45 s)
-            using var response = await call.WaitAsync(TimeSpan.FromSeconds(30));
+            // the pause is heard: 202 "waiting" now, as on one process, not at the end of Api:ExecuteWaitSeconds (300 s here)
+            using var response = await call.WaitAsync(Limit);
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {body}");
             Assert.Equal("waiting", (string?)JsonNode.Parse(body)!["status"]);
         }
         finally
         {
-            fakes.Release("busy_a2");
+            fakes.Release(busyStep);
             if (runId is not null)
             {
                 using var reject = await a.Http.PostAsJsonAsync($"/api/runs/{runId}/reject", new { comment = "done" });
@@ -166,6 +158,30 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
         ProcessFakes.SaveAsync(app.Http, new { workflow_id = workflowId, name = workflowId, steps, variables = new { n = "" } });
 
     /// <summary>
+    /// Takes the first process's one slot with a run held at its step, and returns the run and the step that releases it.
+    /// The second process's poll may claim the run between its insert and the first process's own claim: then that
+    /// one is let go and another tried, under a new step (a released step stays released).
+    /// </summary>
+    private async Task<(string RunId, string Step)> HoldSlotOfFirstAsync(string name)
+    {
+        var (a, fakes) = (processes.A, processes.Fakes);
+        for (var attempt = 1; ; attempt++)
+        {
+            var step = $"{name}_{attempt}";
+            await Workflow(a, step, fakes.HttpStep(step, "wait"));
+            var run = await ProcessFakes.QueueAsync(a.Http, step, new { n = 1 });
+            await ProcessFakes.WaitUntilAsync(async () => fakes.CallsTo($"/wait/{step}") == 1, Limit, () => fakes.Summary);
+            if (await AppProcesses.RunnerAsync(processes.Apps, processes.ConnectionString, run) == a)
+            {
+                return (run, step);
+            }
+            Assert.True(attempt < 5, $"the second process took the first one's held run {attempt} times");
+            fakes.Release(step);
+            await ProcessFakes.WaitForFinishAsync(a.Http, [run], Limit);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="meanwhile"/> right after the session <paramref name="listener"/> was terminated (its process
     /// listens again a second later at the earliest), terminating every new one it opens until it is done.
     /// </summary>
@@ -226,7 +242,7 @@ public sealed class ListenerDropTests(ListenerDropTests.Processes processes) : I
                 ["Runs__MaxShare"] = "1",
                 ["Runs__PollSeconds"] = "300",
                 ["Runs__StepTimeoutSeconds"] = "600", // a held step is never ended by its time limit within a test
-                ["Api__ExecuteWaitSeconds"] = "45",
+                ["Api__ExecuteWaitSeconds"] = "300", // past every test's limit: an answer within it is one the test's code gave
                 ["Outbound__Allow"] = "127.0.0.1",
             });
             await _processes.AddAsync(new Dictionary<string, string> { ["Runs__PollSeconds"] = "1" });

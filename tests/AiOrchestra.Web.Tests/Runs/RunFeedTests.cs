@@ -58,6 +58,19 @@ public sealed class RunFeedTests
         Assert.Equal([RunEvent.RunFinished], Drain(late.Queue));
     }
 
+    [Fact]
+    public void A_feed_whose_waiter_heard_the_run_pause_elsewhere_is_not_taken_by_the_worker_that_resumes_the_run_here()
+    {
+        var feed = new RunFeed("run-5");
+        var waiter = feed.TrySubscribe(0, mayReconnect: false, endOnly: true)!.Value.Queue;
+        feed.PublishRemote(new RunEvent { RunId = "run-5", Sequence = 0, Type = RunEvent.RunWaiting, Timestamp = DateTimeOffset.UnixEpoch });
+        Assert.Equal([RunEvent.RunWaiting], Drain(waiter));
+
+        // the worker takes a new feed: this one has ended, and would drop the resumed run's events
+        Assert.False(feed.TryStart());
+        Assert.False(feed.Started);
+    }
+
     private static List<string> Drain(System.Threading.Channels.Channel<RunEvent> queue)
     {
         var types = new List<string>();

@@ -8,8 +8,8 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// PostgreSQL's LISTEN/NOTIFY between the processes on one database: a cancel asked for on one process reaches the
 /// process that runs the run, which aborts the step in flight (the <c>cancel_requested</c> flag in the row stays the
 /// record, read when a run is claimed). A dropped connection is opened again a second later; a cancel sent meanwhile
-/// is not heard, so once listening again the process reads the flag of the runs executing here (one query) and
-/// aborts those it finds set (a failed read counts as a failed LISTEN: tried again a second later).
+/// (or before the first LISTEN) is not heard, so once listening the process reads the flag of the runs executing here
+/// (one query) and aborts those it finds set (a failed read counts as a failed LISTEN: tried again a second later).
 /// </summary>
 internal sealed class PostgresNotifications(
     IDbContextFactory<AppDbContext> dbs, RunCancellations cancellations, ILogger<PostgresNotifications> log) : BackgroundService
@@ -32,7 +32,6 @@ internal sealed class PostgresNotifications(
         }
         // named, so an operator (or a test) can tell this process's listening session in pg_stat_activity
         connectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = ListenerName(Environment.ProcessId) }.ToString();
-        var listenedBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -50,11 +49,8 @@ internal sealed class PostgresNotifications(
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
-                if (listenedBefore)
-                {
-                    await CancelMissedAsync(stoppingToken);
-                }
-                listenedBefore = true;
+                // a cancel sent before this LISTEN (the connection was down, or not yet up when a run started here) was not heard
+                await CancelMissedAsync(stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -82,7 +78,7 @@ internal sealed class PostgresNotifications(
     /// <summary>The <c>application_name</c> of a process's session listening for cancels.</summary>
     internal static string ListenerName(int processId) => $"aiorchestra cancels {processId}";
 
-    /// <summary>Listening again after a drop: a run executing here whose cancel was sent meanwhile is cancelled now.</summary>
+    /// <summary>Listening (again): a run executing here whose cancel was sent while nobody listened is cancelled now.</summary>
     private async Task CancelMissedAsync(CancellationToken cancellationToken)
     {
         var running = cancellations.RunningHere();

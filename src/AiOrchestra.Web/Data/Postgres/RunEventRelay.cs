@@ -33,8 +33,8 @@ namespace AiOrchestra.Web.Data.Postgres;
 /// elsewhere cost a notification per event. Nothing of this exists on SQLite, where one process executes every run.
 /// </para>
 /// <para>
-/// Neither <c>f</c> nor <c>q</c> is sent again, so once a dropped LISTEN connection is back this process makes good
-/// what it may have missed: the requests here waiting on runs other processes execute read those runs' status from
+/// Neither <c>f</c> nor <c>q</c> is sent again, so each time its LISTEN connection is up (at start, and after a drop)
+/// this process makes good what it may have missed: the requests here waiting on runs other processes execute read those runs' status from
 /// the store (one query; the worker writes before it publishes), and those whose run ended meanwhile get its end; the
 /// worker looks for queued runs at once rather than at its next poll. A failed read counts as a failed LISTEN: tried
 /// again with the next connection, a second later.
@@ -308,7 +308,6 @@ internal sealed class RunEventRelay : BackgroundService
     {
         // named, so an operator (or a test) can tell this process's listening session in pg_stat_activity
         connectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = ListenerName(Environment.ProcessId) }.ToString();
-        var listenedBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -327,13 +326,10 @@ internal sealed class RunEventRelay : BackgroundService
                 {
                     Ask(mirror);
                 }
-                if (listenedBefore)
-                {
-                    // a run queued again by an approval answered elsewhere (q) may have been missed
-                    _signal.Wake();
-                    await EndMissedAsync(stoppingToken);
-                }
-                listenedBefore = true;
+                // what was sent before this LISTEN (the connection was down, or not yet up at start) was not heard: a run
+                // queued again by an approval answered elsewhere (q), the end of a run a request here waits on (f)
+                _signal.Wake();
+                await EndMissedAsync(stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
