@@ -66,18 +66,8 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
         }
     }
 
-    private static async Task<bool> AreMigrationsCurrentAsync(AppDbContext db, CancellationToken cancellationToken)
-    {
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            return await Sqlite.AppliedMigrations.AreCurrentAsync(db.Database.GetDbConnection(), cancellationToken);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
+    private static Task<bool> AreMigrationsCurrentAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        ReadAsync(db, connection => Sqlite.AppliedMigrations.AreCurrentAsync(connection, cancellationToken), cancellationToken);
 
     private async Task CreateAdministratorAsync(IServiceProvider services, AppDbContext db, CancellationToken cancellationToken)
     {
@@ -106,14 +96,21 @@ internal sealed class StoreStartup(IServiceScopeFactory scopes, IConfiguration c
     /// in <see cref="WelcomeMessage"/> it was the start's only LINQ query, and compiling EF's query pipeline for it took
     /// about 0.2 s of a restart's CPU before the first <c>/health</c>.
     /// </summary>
-    internal static async Task<bool> HasUsersAsync(AppDbContext db, CancellationToken cancellationToken)
+    internal static Task<bool> HasUsersAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        ReadAsync(db, async connection =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """SELECT 1 FROM "AspNetUsers" LIMIT 1""";
+            return await command.ExecuteScalarAsync(cancellationToken) is not null;
+        }, cancellationToken);
+
+    /// <summary>Plain SQL on the context's connection, opened for it and closed after (no EF query compiled).</summary>
+    private static async Task<T> ReadAsync<T>(AppDbContext db, Func<System.Data.Common.DbConnection, Task<T>> read, CancellationToken cancellationToken)
     {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = """SELECT 1 FROM "AspNetUsers" LIMIT 1""";
-            return await command.ExecuteScalarAsync(cancellationToken) is not null;
+            return await read(db.Database.GetDbConnection());
         }
         finally
         {

@@ -496,13 +496,13 @@ internal sealed class RunEventRelay : BackgroundService
     }
 
     /// <summary>
-    /// The LISTEN connection is back: a request here waiting on a run another process executes gets the run's end if
-    /// it came while nobody listened (<c>f</c> is not sent again), as its stored status says. A mirror's subscribers
-    /// are left to the mirror, which asked again.
+    /// The LISTEN connection is up (at start, or back after a drop): a request here waiting on a run another process
+    /// executes gets the run's end if it came while nobody listened (<c>f</c> is not sent again), as its stored status
+    /// says. A mirror's subscribers are left to the mirror, which asked again.
     /// </summary>
     private async Task EndMissedAsync(CancellationToken cancellationToken)
     {
-        var waited = _events.WaitedOnElsewhere().Select(f => f.RunId).Where(id => !_mirrors.ContainsKey(id)).ToList();
+        var waited = _events.WaitedOnElsewhere().Select(f => f.RunId).ToList();
         if (waited.Count == 0)
         {
             return;
@@ -515,12 +515,8 @@ internal sealed class RunEventRelay : BackgroundService
             .ToListAsync(cancellationToken);
         foreach (var run in ended)
         {
-            // one that arrives over NOTIFY too is dropped by the feed: it has ended already
-            _events.Find(run.Id)?.PublishRemote(new RunEvent
-            {
-                RunId = run.Id, Sequence = 0, Type = run.Status == RunStatus.Waiting ? RunEvent.RunWaiting : RunEvent.RunFinished,
-                Timestamp = _time.GetUtcNow(), Status = run.Status.ToText(),
-            });
+            // as if its f had been heard; one that arrives over NOTIFY too is dropped by the feed: it has ended already
+            EndedElsewhere(run.Id, run.Status.ToText());
         }
     }
 
